@@ -1,0 +1,133 @@
+// The firmware build: firmware/main.ts -> dist/latchkey.js, ONE script Espruino can parse.
+//   1. esbuild bundles the TypeScript (cjs, es2015, Espruino's built-in modules external),
+//      wrapped in a function so no top-level name clobbers a global (reset, load, save...).
+//   2. terser minifies and mangles with `of` reserved: `of` is a keyword in Espruino's lexer
+//      (src/jslex.c) and esbuild's own renamer can produce it.
+//   3. The Espruino compatibility check rejects anything Espruino cannot run, naming the
+//      construct, its place in the bundle and the TypeScript line it came from.
+//   4. The size budget from espruino.config.json is enforced.
+import * as esbuild from "esbuild";
+import { minify } from "terser";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { checkEspruinoCompatibility, type Finding } from "./espruino-check.ts";
+import { createPositionMapper, type OriginalPosition } from "./source-map.ts";
+
+/** Espruino's built-in modules: left as require("...") for the interpreter to resolve. */
+export const ESPRUINO_MODULES = ["Wifi", "Storage", "tls", "net", "crypto", "TelnetServer", "Flash", "ESP32"];
+
+export interface BuildOptions {
+  root: string;
+  entry?: string;
+  outFile?: string;
+  version: string;
+  sizeBudgetBytes: number;
+}
+
+export interface LocatedFinding extends Finding {
+  source?: OriginalPosition;
+}
+
+export interface BuildResult {
+  outFile: string;
+  bytes: number;
+  sizeBudgetBytes: number;
+  milliseconds: number;
+  findings: LocatedFinding[];
+}
+
+export class BuildError extends Error {
+  constructor(
+    message: string,
+    readonly findings: LocatedFinding[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export function formatFinding(finding: LocatedFinding, bundleName: string): string {
+  const where = `${bundleName}:${finding.line}:${finding.column + 1}`;
+  const from = finding.source
+    ? ` (from ${finding.source.file}:${finding.source.line}:${finding.source.column + 1})`
+    : "";
+  return `${finding.construct} at ${where}${from}`;
+}
+
+function locate(code: string, map: string, root: string, outFile: string): LocatedFinding[] {
+  const findings = checkEspruinoCompatibility(code);
+  if (findings.length === 0) return [];
+  const toSource = createPositionMapper(JSON.parse(map), root, path.dirname(outFile));
+  return findings.map((f) => ({ ...f, source: toSource(f.line, f.column) }));
+}
+
+function failOnFindings(findings: LocatedFinding[], bundleName: string): void {
+  if (findings.length === 0) return;
+  const lines = findings.map((f) => formatFinding(f, bundleName)).join("\n  ");
+  throw new BuildError(`${bundleName}: ${findings.length} construct(s) Espruino cannot run:\n  ${lines}`, findings);
+}
+
+export async function buildFirmware(options: BuildOptions): Promise<BuildResult> {
+  const started = performance.now();
+  const entry = path.resolve(options.root, options.entry ?? "firmware/main.ts");
+  const outFile = path.resolve(options.root, options.outFile ?? "dist/latchkey.js");
+  const bundleName = path.relative(options.root, outFile);
+
+  const bundled = await esbuild
+    .build({
+      entryPoints: [entry],
+      bundle: true,
+      format: "cjs",
+      platform: "neutral",
+      target: "es2015",
+      external: ESPRUINO_MODULES,
+      tsconfig: path.resolve(options.root, "firmware/tsconfig.json"),
+      define: { __LATCHKEY_VERSION__: JSON.stringify(options.version) },
+      banner: { js: "(function(){" },
+      footer: { js: "})();" },
+      sourcemap: "external",
+      sourcesContent: false,
+      legalComments: "none",
+      outfile: outFile,
+      write: false,
+      logLevel: "silent",
+    })
+    .catch((error: { errors?: esbuild.Message[] }) => {
+      const messages = (error.errors ?? []).map(
+        (m) => `${m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : ""}${m.text}`,
+      );
+      throw new BuildError(`esbuild failed:\n  ${messages.join("\n  ")}`);
+    });
+  const code = bundled.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
+  const esbuildMap = bundled.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
+  // Checked before minifying, where the source map still points at exact TypeScript lines...
+  failOnFindings(locate(code, esbuildMap, options.root, outFile), bundleName);
+
+  const minified = await minify(code, {
+    ecma: 2015,
+    compress: { ecma: 2015, passes: 2, unsafe_arrows: false, hoist_funs: false },
+    mangle: { reserved: ["of"] },
+    format: { ecma: 2015, comments: false },
+    sourceMap: { content: esbuildMap, filename: path.basename(outFile), url: `${path.basename(outFile)}.map` },
+  });
+  const output = minified.code!.replace(/\n\/\/# sourceMappingURL=.*$/, "");
+  const map = minified.map as string;
+
+  // ...and again after, in case the minifier introduced something.
+  const findings = locate(output, map, options.root, outFile);
+  failOnFindings(findings, bundleName);
+
+  await mkdir(path.dirname(outFile), { recursive: true });
+  await writeFile(`${outFile}.map`, map);
+  const bytes = Buffer.byteLength(output, "latin1");
+  if (bytes > options.sizeBudgetBytes) {
+    throw new BuildError(`${bundleName} is ${bytes} bytes, over the size budget of ${options.sizeBudgetBytes} bytes`);
+  }
+  await writeFile(outFile, output);
+  return {
+    outFile,
+    bytes,
+    sizeBudgetBytes: options.sizeBudgetBytes,
+    milliseconds: Math.round(performance.now() - started),
+    findings,
+  };
+}

@@ -1,0 +1,32 @@
+// `npm run build [-- --entry file.ts --out dist/x.js]`: builds, checks, prints the size.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { buildFirmware, BuildError } from "./build.ts";
+import { ConfigError, loadConfig } from "../scripts/lib/config.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const { values } = parseArgs({ options: { entry: { type: "string" }, out: { type: "string" } } });
+
+try {
+  const config = loadConfig(path.join(root, "espruino.config.json"));
+  const version = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
+  const result = await buildFirmware({
+    root,
+    entry: values.entry,
+    outFile: values.out,
+    version,
+    sizeBudgetBytes: config.build.sizeBudgetBytes,
+  });
+  const percent = Math.round((100 * result.bytes) / result.sizeBudgetBytes);
+  console.log(
+    `${path.relative(root, result.outFile)}: ${result.bytes} bytes (budget ${result.sizeBudgetBytes}, ${percent}%)`,
+  );
+  console.log(`Espruino check passed; built in ${result.milliseconds} ms`);
+} catch (error) {
+  if (error instanceof BuildError || error instanceof ConfigError) {
+    console.error(`build failed: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}

@@ -1,0 +1,26 @@
+// Everything the layers above hal/ may ask of the device, as one injected object.
+// hal/espruino/platform.ts implements it on Espruino; tests and the simulator give fakes.
+import type { Clock, Timers } from "./time";
+import type { PinFactory } from "./pins";
+
+export interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** The device's flash key-value store (Espruino's Storage). Names are at most 28 chars. */
+export interface FileStore {
+  read(name: string): string | undefined;
+  /** undefined when the file is absent or is not valid JSON. */
+  readJSON(name: string): unknown;
+  write(name: string, data: string): void;
+}
+
+export interface Platform {
+  clock: Clock;
+  timers: Timers;
+  pins: PinFactory;
+  files: FileStore;
+  log: Log;
+}

@@ -1,0 +1,121 @@
+// espruino.config.json: read and validated on the host, with one clear message per problem,
+// so the device only ever receives an already-valid profile (ESPHome's way).
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { DeviceProfile, PinSpec } from "../../firmware/app/profile.ts";
+
+export interface ToolSettings {
+  /** Serial port or tcp://host:port for the Espruino CLI. */
+  port: string;
+  baud: number;
+  /** Project-local state: CA, certificates, simulated Storage. Gitignored. */
+  stateDir: string;
+}
+
+export interface ProjectConfig {
+  device: DeviceProfile;
+  build: { sizeBudgetBytes: number };
+  tools: ToolSettings;
+}
+
+export class ConfigError extends Error {}
+
+/** An MQTT topic level we allow for ids: no wildcards, separators or spaces. */
+export const TOPIC_LEVEL = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const PIN_NAME = /^D([0-9]|[1-3][0-9])$/;
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown, where: string): Json {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new ConfigError(`${where} must be an object`);
+  return value as Json;
+}
+function string(value: unknown, where: string, pattern?: RegExp, hint?: string): string {
+  if (typeof value !== "string" || (pattern && !pattern.test(value)))
+    throw new ConfigError(`${where} must be ${hint ?? "a string"} (got ${JSON.stringify(value)})`);
+  return value;
+}
+function integer(value: unknown, where: string, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(`${where} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  return value;
+}
+function pinSpec(value: unknown, where: string): PinSpec {
+  const spec = object(value, where);
+  const pin = string(spec.pin, `${where}.pin`, PIN_NAME, 'an ESP32 pin name such as "D26"');
+  const gpio = Number(pin.slice(1));
+  if (gpio >= 6 && gpio <= 11) throw new ConfigError(`${where}.pin ${pin} is wired to the ESP32's flash chip`);
+  const activeLow = spec.activeLow ?? false;
+  if (typeof activeLow !== "boolean") throw new ConfigError(`${where}.activeLow must be true or false`);
+  return { pin, activeLow };
+}
+
+export function validateConfig(raw: unknown): ProjectConfig {
+  const root = object(raw, "the config");
+  const device = object(root.device, "device");
+  const pins = object(device.pins, "device.pins");
+  if (pins.relay === undefined) throw new ConfigError('device.pins must name a "relay" pin');
+  const pinMap: DeviceProfile["pins"] = { relay: pinSpec(pins.relay, "device.pins.relay") };
+  const used = new Map<string, string>([[pinMap.relay.pin, "relay"]]);
+  for (const [name, value] of Object.entries(pins)) {
+    if (name === "relay") continue;
+    string(name, `device.pins name "${name}"`, /^[a-z][a-zA-Z0-9]*$/, "a camelCase role name");
+    const spec = pinSpec(value, `device.pins.${name}`);
+    if (used.has(spec.pin))
+      throw new ConfigError(`device.pins.${name} uses ${spec.pin}, already used by ${used.get(spec.pin)}`);
+    used.set(spec.pin, name);
+    pinMap[name] = spec;
+  }
+  const relay = object(device.relay, "device.relay");
+  if (relay.mode !== "switch" && relay.mode !== "pulse")
+    throw new ConfigError(`device.relay.mode must be "switch" or "pulse" (got ${JSON.stringify(relay.mode)})`);
+  const broker = object(device.broker, "device.broker");
+  const mqtt = object(device.mqtt, "device.mqtt");
+  const build = object(root.build, "build");
+  const tools = object(root.tools, "tools");
+  return {
+    device: {
+      id: string(device.id, "device.id", TOPIC_LEVEL, "a topic-safe id (letters, digits, - and _)"),
+      topicPrefix: string(device.topicPrefix, "device.topicPrefix", TOPIC_LEVEL, "a topic-safe prefix"),
+      pins: pinMap,
+      relay: { mode: relay.mode, pulseMs: integer(relay.pulseMs ?? 500, "device.relay.pulseMs", 50, 60000) },
+      broker: {
+        host: string(broker.host, "device.broker.host", /^[A-Za-z0-9.-]+$/, "a host name or IPv4 address"),
+        port: integer(broker.port, "device.broker.port", 1, 65535),
+      },
+      mqtt: {
+        keepaliveSeconds: integer(mqtt.keepaliveSeconds, "device.mqtt.keepaliveSeconds", 5, 3600),
+        connectTimeoutMs: integer(mqtt.connectTimeoutMs, "device.mqtt.connectTimeoutMs", 1000, 120000),
+        maxPacketBytes: integer(mqtt.maxPacketBytes, "device.mqtt.maxPacketBytes", 256, 65536),
+      },
+    },
+    build: { sizeBudgetBytes: integer(build.sizeBudgetBytes, "build.sizeBudgetBytes", 1000, 500000) },
+    tools: {
+      port: string(tools.port, "tools.port"),
+      baud: integer(tools.baud, "tools.baud", 300, 2000000),
+      stateDir: string(tools.stateDir, "tools.stateDir"),
+    },
+  };
+}
+
+export function loadConfig(file = path.resolve("espruino.config.json")): ProjectConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new ConfigError(`${file}: not found`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return validateConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${file}: ${error.message}`);
+    throw error;
+  }
+}

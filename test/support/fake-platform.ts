@@ -1,0 +1,105 @@
+// A scriptable Platform for unit tests: fake time you advance by hand, pins that record every
+// level they were driven to, an in-memory file store and a captured log.
+import type { Platform } from "../../firmware/hal/platform.ts";
+import type { InputPin, OutputPin } from "../../firmware/hal/pins.ts";
+import type { TimerHandle } from "../../firmware/hal/time.ts";
+
+interface PendingTimer {
+  id: number;
+  at: number;
+  callback: () => void;
+}
+
+export class FakeTime {
+  now = 0;
+  private nextId = 1;
+  private pending: PendingTimer[] = [];
+
+  readonly clock = { now: () => this.now };
+  readonly timers = {
+    set: (callback: () => void, ms: number): TimerHandle => {
+      const timer = { id: this.nextId++, at: this.now + Math.max(0, ms), callback };
+      this.pending.push(timer);
+      return timer.id;
+    },
+    clear: (handle: TimerHandle): void => {
+      this.pending = this.pending.filter((t) => t.id !== handle);
+    },
+  };
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** Moves time forward, running every timer that falls due, in order. */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      const due = this.pending.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      if (!due) break;
+      this.pending = this.pending.filter((t) => t !== due);
+      this.now = due.at;
+      due.callback();
+    }
+    this.now = end;
+  }
+}
+
+export interface PinEvent {
+  pin: string;
+  high: boolean;
+  /** "initial" is the level written before the pin became an output. */
+  kind: "initial" | "write";
+}
+
+export function createFakePlatform(files: Record<string, string> = {}) {
+  const time = new FakeTime();
+  const pinHistory: PinEvent[] = [];
+  const inputs: Record<string, { high: boolean; watchers: ((high: boolean) => void)[] }> = {};
+  const log: string[] = [];
+  const store: Record<string, string> = { ...files };
+  const platform: Platform = {
+    clock: time.clock,
+    timers: time.timers,
+    pins: {
+      output(pin: string, initialHigh: boolean): OutputPin {
+        pinHistory.push({ pin, high: initialHigh, kind: "initial" });
+        return { write: (high) => pinHistory.push({ pin, high, kind: "write" }) };
+      },
+      input(pin: string): InputPin {
+        const state = (inputs[pin] ??= { high: true, watchers: [] });
+        return {
+          read: () => state.high,
+          watch: (callback) => {
+            state.watchers.push(callback);
+            return () => (state.watchers = state.watchers.filter((w) => w !== callback));
+          },
+        };
+      },
+    },
+    files: {
+      read: (name) => store[name],
+      readJSON: (name) => {
+        try {
+          return store[name] === undefined ? undefined : JSON.parse(store[name]);
+        } catch {
+          return undefined;
+        }
+      },
+      write: (name, data) => {
+        store[name] = data;
+      },
+    },
+    log: {
+      info: (m) => log.push(`info ${m}`),
+      warn: (m) => log.push(`warn ${m}`),
+      error: (m) => log.push(`error ${m}`),
+    },
+  };
+  const driveInput = (pin: string, high: boolean) => {
+    const state = (inputs[pin] ??= { high: true, watchers: [] });
+    state.high = high;
+    state.watchers.forEach((w) => w(high));
+  };
+  return { platform, time, pinHistory, log, store, driveInput };
+}
