@@ -1,21 +1,26 @@
 // The lint rules that enforce the Espruino subset and the layers, run on probe files placed
 // in the firmware tree (the type-aware rules need them on disk) and removed afterwards.
 import { ESLint } from "eslint";
-import { rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "..");
 const eslint = new ESLint({ cwd: root });
 const written: string[] = [];
+const madeDirs: string[] = [];
 
 afterAll(async () => {
   await Promise.all(written.map((file) => rm(file, { force: true })));
+  // Folders the probes needed that the tree did not have yet (a layer not written so far).
+  for (const dir of madeDirs.reverse()) await rm(dir, { recursive: true, force: true });
 });
 
 async function lint(relative: string, text: string): Promise<string[]> {
   const file = path.join(root, relative);
   written.push(file);
+  const made = await mkdir(path.dirname(file), { recursive: true });
+  if (made !== undefined) madeDirs.push(made);
   await writeFile(file, text);
   const [result] = await eslint.lintFiles([file]);
   return result.messages.map((m) => `${m.line} ${m.ruleId}: ${m.message}`);
