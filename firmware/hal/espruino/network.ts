@@ -1,0 +1,40 @@
+// hal/network.ts on Espruino: require("tls").connect with handlers registered through .on()
+// only (a connect callback as well would corrupt the listener list, PLATFORM.md), and the
+// one process-wide 'uncaughtException' hook that the TLS transport claims handshake errors
+// from. Everything else that was not caught is logged, never silently lost.
+import type { Network } from "../network";
+
+export function createEspruinoNetwork(log: (message: string) => void): Network {
+  const claimants: ((message: string) => boolean)[] = [];
+  process.on("uncaughtException", (error) => {
+    const message = "" + error;
+    for (let i = 0; i < claimants.length; i++) if (claimants[i](message)) return;
+    log("uncaught error: " + message);
+  });
+  return {
+    connectTls: (options, handlers) => {
+      // ca/cert/key as functions: Espruino calls them for the DER when it sets up mbedTLS,
+      // so the bytes are read from Storage only for the handshake.
+      const socket = require("tls").connect({
+        host: options.host,
+        port: options.port,
+        ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+      });
+      socket.on("data", handlers.data);
+      socket.on("error", (e) => handlers.error(e.code || 0, e.message || ""));
+      socket.on("end", handlers.end);
+      socket.on("close", handlers.close);
+      return {
+        write: (data) => {
+          socket.write(data);
+        },
+        end: () => socket.end(),
+      };
+    },
+    onUncaught: (claimant) => {
+      claimants.push(claimant);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// Outgoing QoS 1 messages not yet acknowledged, held as encoded bytes (smallest form on the
+// device), at most `capacity` of them so a flood cannot exhaust memory. After a reconnect each
+// one is sent again; those already sent carry DUP [MQTT-3.3.1-1], [MQTT-4.4.0-1].
+
+interface Entry {
+  id: number;
+  bytes: string;
+  sent: boolean;
+}
+
+export class Inflight {
+  private entries: Entry[];
+  readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.entries = [];
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  get full(): boolean {
+    return this.entries.length >= this.capacity;
+  }
+
+  has(id: number): boolean {
+    return this.entries.some((e) => e.id === id);
+  }
+
+  add(id: number, bytes: string): void {
+    this.entries.push({ id, bytes, sent: false });
+  }
+
+  /** Removes the message a PUBACK acknowledges; false when no message had that id. */
+  ack(id: number): boolean {
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => e.id !== id);
+    return this.entries.length < before;
+  }
+
+  /** Calls `write` for every message in order, setting DUP on those sent before. */
+  sendAll(write: (bytes: string) => void): void {
+    this.entries.forEach((e) => {
+      if (e.sent) e.bytes = String.fromCharCode(e.bytes.charCodeAt(0) | 8) + e.bytes.substr(1);
+      e.sent = true;
+      write(e.bytes);
+    });
+  }
+
+  /** Marks one message as written (it was sent while the link was up). */
+  markSent(id: number): void {
+    this.entries.forEach((e) => {
+      if (e.id === id) e.sent = true;
+    });
+  }
+}

@@ -1,0 +1,90 @@
+// The Transport over Espruino's TLS socket, with each of its measured behaviours turned into
+// one clear reason (../shared/PLATFORM.md, TLS):
+// - 'connect' fires before the handshake and proves nothing: it is not listened to; the
+//   session is up only at CONNACK and always runs a CONNACK timeout.
+// - CONNECT is written straight after connectTls(); the socket queues it until the handshake.
+// - A refused handshake may raise no 'error' at all, only 'end'/'close', plus an uncaught
+//   "InternalError: mbedtls_ssl_handshake returned -0x..." from the idle loop. That error is
+//   claimed here and reported as a handshake failure (the backoff then waits long).
+// - A graceful close by the broker arrives as 'error' -30848 (close-notify).
+// - connectTls() itself can throw (out of memory for the TLS buffers): that is an ordinary
+//   failed attempt, retried through the backoff.
+import type { Network, RawSocket, TlsSocketOptions } from "../hal/network";
+import type { Timers } from "../hal/time";
+import type { Connector, LinkError, TransportHandlers } from "./transport";
+
+/** How long a 'close' with no data and no error waits for the idle loop's handshake error. */
+const HANDSHAKE_VERDICT_MS = 50;
+/** After close() is asked for, how long to wait for the socket's own 'close'. */
+const CLOSE_GRACE_MS = 2000;
+
+function errorReason(code: number, message: string): string {
+  if (code === -30848) return "broker closed the TLS session (close-notify)";
+  if (code === -8) return "connection lost with data unsent";
+  return "socket error " + code + (message ? ": " + message : "");
+}
+
+export function tlsConnector(network: Network, timers: Timers, options: TlsSocketOptions): Connector {
+  /** The link that is still opening, which an uncaught handshake error belongs to. */
+  let opening: ((reason: string) => void) | undefined;
+  network.onUncaught((message) => {
+    if (message.indexOf("mbedtls_ssl_handshake") < 0 || opening === undefined) return false;
+    opening(message);
+    return true;
+  });
+
+  return (handlers: TransportHandlers) => {
+    let failure: LinkError | undefined;
+    let heard = false;
+    let finished = false;
+    let socket: RawSocket | undefined;
+    const fail = (error: LinkError) => {
+      if (failure || finished) return;
+      failure = error;
+      handlers.error(error);
+    };
+    const claim = (message: string) => {
+      fail({ reason: "TLS handshake failed (" + message + ")", handshake: true });
+    };
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (opening === claim) opening = undefined;
+      handlers.close();
+    };
+    opening = claim;
+    try {
+      socket = network.connectTls(options, {
+        data: (chunk) => {
+          heard = true;
+          if (opening === claim) opening = undefined;
+          if (!finished) handlers.data(chunk);
+        },
+        error: (code, message) => fail({ reason: errorReason(code, message) }),
+        end: () => {},
+        close: () => {
+          if (heard || failure) finish();
+          // Nothing heard and no error: the handshake's verdict may still be on its way.
+          else
+            timers.set(() => {
+              fail({ reason: "connection closed before the broker answered" });
+              finish();
+            }, HANDSHAKE_VERDICT_MS);
+        },
+      });
+    } catch (e) {
+      fail({ reason: "TLS setup failed: " + ((e as Error).message || String(e)) });
+      timers.set(finish, 0);
+    }
+    return {
+      write: (data: string) => {
+        if (socket && !finished) socket.write(data);
+      },
+      close: () => {
+        if (!socket || finished) return;
+        socket.end();
+        timers.set(finish, CLOSE_GRACE_MS);
+      },
+    };
+  };
+}

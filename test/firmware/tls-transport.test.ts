@@ -1,0 +1,118 @@
+// The TLS transport against a scripted Espruino socket that replays the event sequences
+// measured on Espruino's interpreter (../shared/PLATFORM.md, TLS).
+import { describe, expect, it } from "vitest";
+import type { Network, SocketHandlers } from "../../firmware/hal/network.ts";
+import { tlsConnector } from "../../firmware/net/tls-transport.ts";
+import { FakeTime } from "../support/fake-platform.ts";
+
+function setup(options: { throwOnConnect?: string } = {}) {
+  const time = new FakeTime();
+  const claimants: ((m: string) => boolean)[] = [];
+  const sockets: { handlers: SocketHandlers; written: string[]; ended: boolean }[] = [];
+  const network: Network = {
+    connectTls: (_opts, handlers) => {
+      if (options.throwOnConnect) throw new Error(options.throwOnConnect);
+      const s = { handlers, written: [] as string[], ended: false };
+      sockets.push(s);
+      return { write: (d) => s.written.push(d), end: () => (s.ended = true) };
+    },
+    onUncaught: (c) => claimants.push(c),
+  };
+  const uncaught = (message: string) => claimants.some((c) => c(message));
+  const connect = tlsConnector(network, time.timers, {
+    host: "b",
+    port: 8883,
+    ca: () => "",
+    cert: () => "",
+    key: () => "",
+  });
+  const log: string[] = [];
+  const transport = connect({
+    data: (c) => log.push(`data ${c}`),
+    error: (e) => log.push(`error ${e.reason}${e.handshake ? " [handshake]" : ""}`),
+    close: () => log.push("close"),
+  });
+  return { time, socket: () => sockets[0], transport, log, uncaught };
+}
+
+describe("TLS transport over Espruino's socket", () => {
+  it("queues CONNECT written right after connect, passes data, and reports close-notify (-30848)", () => {
+    const t = setup();
+    t.transport.write("\x10\x00");
+    expect(t.socket().written).toEqual(["\x10\x00"]);
+    t.socket().handlers.data("\x20\x02\x00\x00");
+    t.socket().handlers.error(-30848, "");
+    t.socket().handlers.end();
+    t.socket().handlers.close(true);
+    expect(t.log).toEqual(["data \x20\x02\x00\x00", "error broker closed the TLS session (close-notify)", "close"]);
+  });
+
+  it("turns a refused handshake (no 'error', only end/close, then an uncaught InternalError) into one handshake failure", () => {
+    const t = setup();
+    t.socket().handlers.end();
+    t.socket().handlers.close(false);
+    expect(t.log).toEqual([]);
+    expect(t.uncaught("InternalError: mbedtls_ssl_handshake returned -0x7780")).toBe(true);
+    t.time.advance(50);
+    expect(t.log).toEqual([
+      "error TLS handshake failed (InternalError: mbedtls_ssl_handshake returned -0x7780) [handshake]",
+      "close",
+    ]);
+  });
+
+  it("claims the handshake error when it comes before the close events too", () => {
+    const t = setup();
+    expect(t.uncaught("InternalError: mbedtls_ssl_handshake returned -0x1")).toBe(true);
+    t.socket().handlers.close(false);
+    expect(t.log).toEqual([
+      "error TLS handshake failed (InternalError: mbedtls_ssl_handshake returned -0x1) [handshake]",
+      "close",
+    ]);
+  });
+
+  it("reports a close with nothing heard and no verdict as an ordinary failure", () => {
+    const t = setup();
+    t.socket().handlers.close(false);
+    t.time.advance(50);
+    expect(t.log).toEqual(["error connection closed before the broker answered", "close"]);
+  });
+
+  it("reports 'unsent data' (-8) as a lost connection", () => {
+    const t = setup();
+    t.transport.write("\x10\x00");
+    t.socket().handlers.error(-8, "unsent data");
+    t.socket().handlers.end();
+    t.socket().handlers.close(true);
+    expect(t.log).toEqual(["error connection lost with data unsent", "close"]);
+  });
+
+  it("does not claim uncaught errors that are not about its handshake, or after the link is up", () => {
+    const t = setup();
+    expect(t.uncaught("ReferenceError: x is not defined")).toBe(false);
+    t.socket().handlers.data("\x20\x02\x00\x00");
+    expect(t.uncaught("InternalError: mbedtls_ssl_handshake returned -0x1")).toBe(false);
+  });
+
+  it("turns a throwing connect (no memory for TLS) into error then close, never synchronously", () => {
+    const t = setup({ throwOnConnect: "mbedtls_ssl_setup: Not enough memory" });
+    expect(t.log).toEqual(["error TLS setup failed: mbedtls_ssl_setup: Not enough memory"]);
+    t.time.advance(0);
+    expect(t.log).toEqual(["error TLS setup failed: mbedtls_ssl_setup: Not enough memory", "close"]);
+  });
+
+  it("close() ends the socket; its close event ends the link exactly once, or a grace timer does", () => {
+    const t = setup();
+    t.socket().handlers.data("x");
+    t.transport.close();
+    expect(t.socket().ended).toBe(true);
+    expect(t.log).toEqual(["data x"]);
+    t.socket().handlers.close(false);
+    t.time.advance(5000);
+    expect(t.log).toEqual(["data x", "close"]);
+    const silent = setup();
+    silent.socket().handlers.data("x");
+    silent.transport.close();
+    silent.time.advance(2000);
+    expect(silent.log).toEqual(["data x", "close"]);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { Backoff } from "../../firmware/net/backoff.ts";
+import { seeded } from "../support/random.ts";
+
+const OPTIONS = { baseMs: 1000, capMs: 60000, refusedMs: 600000 };
+
+describe("Backoff", () => {
+  it("grows the ceiling exponentially up to the cap, and every delay lies in [0, ceiling)", () => {
+    const backoff = new Backoff(OPTIONS, seeded(7));
+    const ceilings: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const ceiling = backoff.ceiling();
+      ceilings.push(ceiling);
+      const delay = backoff.next(false);
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThan(ceiling);
+    }
+    expect(ceilings).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000, 60000, 60000, 60000]);
+  });
+
+  it("spreads delays over the whole range (full jitter), not around a fixed value", () => {
+    const delays = Array.from({ length: 2000 }, (_, i) => {
+      const backoff = new Backoff(OPTIONS, seeded(i));
+      for (let n = 0; n < 10; n++) backoff.next(false);
+      return backoff.next(false);
+    });
+    expect(Math.min(...delays)).toBeLessThan(60000 * 0.05);
+    expect(Math.max(...delays)).toBeGreaterThan(60000 * 0.95);
+    const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
+    expect(mean).toBeGreaterThan(27000);
+    expect(mean).toBeLessThan(33000);
+  });
+
+  it("waits between half and all of refusedMs after a refusal, whatever the attempt count", () => {
+    const random = seeded(3);
+    for (let i = 0; i < 200; i++) {
+      const backoff = new Backoff(OPTIONS, random);
+      const delay = backoff.next(true);
+      expect(delay).toBeGreaterThanOrEqual(300000);
+      expect(delay).toBeLessThan(600000);
+    }
+  });
+
+  it("starts again from the base after reset()", () => {
+    const backoff = new Backoff(OPTIONS, () => 0.999);
+    for (let i = 0; i < 8; i++) backoff.next(false);
+    expect(backoff.ceiling()).toBe(60000);
+    backoff.reset();
+    expect(backoff.failures).toBe(0);
+    expect(backoff.next(false)).toBe(999);
+  });
+});

@@ -1,0 +1,308 @@
+// Session scenarios under fake time against a scripted broker (test/support/fake-link.ts).
+import { describe, expect, it } from "vitest";
+import type { Packet, PublishPacket } from "../../firmware/mqtt/codec/packets.ts";
+import { Session, type SessionOptions } from "../../firmware/mqtt/session.ts";
+import { Backoff } from "../../firmware/net/backoff.ts";
+import { bytes } from "../support/bytes.ts";
+import { fakeConnector } from "../support/fake-link.ts";
+import { FakeTime } from "../support/fake-platform.ts";
+import { seeded } from "../support/random.ts";
+
+const OPTIONS: SessionOptions = {
+  clientId: "dev1",
+  cleanSession: true,
+  keepaliveSeconds: 30,
+  connectTimeoutMs: 15000,
+  maxPacketBytes: 1024,
+  maxInflight: 4,
+  healthyMs: 60000,
+  will: { topic: "lk/dev1/availability", payload: "offline", qos: 1, retain: true },
+};
+
+function setup(options: Partial<SessionOptions> = {}) {
+  const time = new FakeTime();
+  const { connect, links } = fakeConnector(time);
+  const events: string[] = [];
+  const delays: number[] = [];
+  const messages: { topic: string; payload: string; retain: boolean }[] = [];
+  const backoff = new Backoff({ baseMs: 1000, capMs: 60000, refusedMs: 600000 }, seeded(42));
+  const session = new Session(connect, time.clock, time.timers, { ...OPTIONS, ...options }, backoff, {
+    connected: (present) => events.push(`connected present=${present}`),
+    disconnected: (reason, retry) => {
+      events.push(`disconnected: ${reason}`);
+      delays.push(retry);
+    },
+    message: (topic, payload, retain) => messages.push({ topic, payload, retain }),
+    warning: (message) => events.push(`warning: ${message}`),
+  });
+  const link = (i = links.length - 1) => links[i];
+  /** Starts (or lets the retry timer fire) and answers CONNACK. */
+  const accept = (sessionPresent = false) => link().send({ type: 2, sessionPresent, returnCode: 0 });
+  const nextLink = () => {
+    const before = links.length;
+    time.advance(delays[delays.length - 1] ?? 0);
+    expect(links.length).toBe(before + 1);
+    return link();
+  };
+  return { time, session, links, link, events, delays, messages, backoff, accept, nextLink };
+}
+
+const publishes = (received: Packet[]) => received.filter((p): p is PublishPacket => p.type === 3);
+
+describe("Session", () => {
+  it("sends CONNECT with the will at once and is up only at CONNACK", () => {
+    const t = setup();
+    t.session.start();
+    expect(t.link().received).toEqual([
+      { type: 1, clientId: "dev1", cleanSession: true, keepalive: 30, will: OPTIONS.will },
+    ]);
+    expect(t.session.connected).toBe(false);
+    expect(t.session.publish("lk/dev1/x", "1", 0, false)).toBe("not connected: QoS 0 message to lk/dev1/x dropped");
+    t.accept();
+    expect(t.session.connected).toBe(true);
+    expect(t.events).toEqual(["connected present=false"]);
+  });
+
+  it("gives up on a silent broker after connectTimeoutMs and retries", () => {
+    const t = setup();
+    t.session.start();
+    t.time.advance(14999);
+    expect(t.events).toEqual([]);
+    t.time.advance(1);
+    expect(t.link().closedByClient).toBe(true);
+    expect(t.events).toEqual(["disconnected: no CONNACK within 15 s"]);
+    expect(t.delays[0]).toBeGreaterThanOrEqual(0);
+    expect(t.delays[0]).toBeLessThan(1000);
+    t.nextLink();
+  });
+
+  it("pings when idle and drops the link when PINGRESP does not come", () => {
+    const t = setup();
+    t.session.start();
+    t.accept();
+    t.time.advance(30000);
+    expect(t.link().types()).toEqual([1, 12]);
+    t.link().send({ type: 13 });
+    t.time.advance(30000);
+    expect(t.link().types()).toEqual([1, 12, 12]);
+    expect(t.session.connected).toBe(true);
+    t.time.advance(9999);
+    expect(t.session.connected).toBe(true);
+    t.time.advance(1);
+    expect(t.events).toEqual(["connected present=false", "disconnected: no PINGRESP within 10 s: link presumed dead"]);
+    expect(t.link().closedByClient).toBe(true);
+  });
+
+  it("does not ping while it is sending anyway", () => {
+    const t = setup();
+    t.session.start();
+    t.accept();
+    for (let i = 0; i < 5; i++) {
+      t.time.advance(20000);
+      t.session.publish("lk/dev1/t", String(i), 0, false);
+    }
+    expect(t.link().types()).toEqual([1, 3, 3, 3, 3, 3]);
+  });
+
+  it("reports a CONNACK refusal and waits long after 'not authorized'", () => {
+    const t = setup();
+    t.session.start();
+    t.link().send({ type: 2, sessionPresent: false, returnCode: 5 });
+    t.time.advance(0);
+    expect(t.events).toEqual(["disconnected: broker refused the connection: not authorized (CONNACK 5)"]);
+    expect(t.delays[0]).toBeGreaterThanOrEqual(300000);
+    expect(t.delays[0]).toBeLessThan(600000);
+  });
+
+  it("retries soon after 'server unavailable' (CONNACK 3)", () => {
+    const t = setup();
+    t.session.start();
+    t.link().send({ type: 2, sessionPresent: false, returnCode: 3 });
+    t.time.advance(0);
+    expect(t.events).toEqual(["disconnected: broker refused the connection: server unavailable (CONNACK 3)"]);
+    expect(t.delays[0]).toBeLessThan(1000);
+  });
+
+  it("waits long after a failed TLS handshake reported by the transport", () => {
+    const t = setup();
+    t.session.start();
+    t.link().drop({ reason: "TLS handshake failed (mbedtls_ssl_handshake returned -0x7780)", handshake: true });
+    t.time.advance(0);
+    expect(t.events).toEqual(["disconnected: TLS handshake failed (mbedtls_ssl_handshake returned -0x7780)"]);
+    expect(t.delays[0]).toBeGreaterThanOrEqual(300000);
+  });
+
+  it("survives the broker closing mid-packet: nothing half-decoded leaks into the next link", () => {
+    const t = setup();
+    t.session.subscribe("lk/dev1/relay/set", 1);
+    t.session.start();
+    t.accept();
+    const whole = bytes(0x30, 21, 0, 17, "lk/dev1/relay/set", "ON");
+    t.link().send(whole.slice(0, 10));
+    t.link().drop();
+    t.time.advance(0);
+    expect(t.events).toEqual(["connected present=false", "disconnected: connection closed by the broker"]);
+    // Had the decoder kept the old half packet, this CONNACK would be swallowed as its tail.
+    t.nextLink();
+    t.accept();
+    expect(t.events[2]).toBe("connected present=false");
+    expect(t.messages).toEqual([]);
+    t.link().send(whole);
+    expect(t.messages).toEqual([{ topic: "lk/dev1/relay/set", payload: "ON", retain: false }]);
+  });
+
+  it("drops the link on a malformed packet from the broker, naming the problem", () => {
+    const t = setup();
+    t.session.start();
+    t.accept();
+    t.link().send(bytes(0x30, 5, 0, 3, "a/#"));
+    t.time.advance(0);
+    expect(t.events[1]).toBe("disconnected: protocol error: PUBLISH: wildcard in topic name 'a/#' [MQTT-3.3.2-2]");
+  });
+
+  it("re-sends unacknowledged QoS 1 messages with DUP after a reconnect, same id", () => {
+    const t = setup();
+    t.session.start();
+    t.accept();
+    expect(t.session.publish("lk/dev1/state", "ON", 1, true)).toBeUndefined();
+    const first = publishes(t.link().received)[0];
+    expect(first).toMatchObject({ qos: 1, dup: false, retain: true, id: 1 });
+    t.link().drop();
+    t.time.advance(0);
+    // Published while down: held, sent after CONNACK without DUP.
+    expect(t.session.publish("lk/dev1/state", "OFF", 1, true)).toBeUndefined();
+    t.nextLink();
+    t.accept();
+    expect(publishes(t.link().received)).toEqual([
+      { ...first, dup: true },
+      { type: 3, topic: "lk/dev1/state", payload: "OFF", qos: 1, retain: true, dup: false, id: 2 },
+    ]);
+    t.link().send({ type: 4, id: 1 });
+    t.link().send({ type: 4, id: 2 });
+    expect(t.session.inflightCount).toBe(0);
+    t.link().drop();
+    t.time.advance(0);
+    t.nextLink();
+    t.accept();
+    expect(publishes(t.link().received)).toEqual([]);
+  });
+
+  it("bounds the in-flight store: a flood is refused, not buffered", () => {
+    const t = setup();
+    t.session.start();
+    for (let i = 0; i < 4; i++) expect(t.session.publish("lk/dev1/t", "x", 1, false)).toBeUndefined();
+    expect(t.session.publish("lk/dev1/t", "x", 1, false)).toBe("in-flight store full (4 messages)");
+    expect(t.session.publish("lk/dev1/t", "x".repeat(2000), 0, false)).toBe(
+      "not connected: QoS 0 message to lk/dev1/t dropped",
+    );
+    t.accept();
+    expect(t.session.publish("lk/dev1/t", "x".repeat(2000), 0, false)).toBe(
+      "message to lk/dev1/t is 2014 bytes, over maxPacketBytes",
+    );
+    expect(publishes(t.link().received)).toHaveLength(4);
+  });
+
+  it("restores subscriptions after a reconnect that lost the broker session, not when it was kept", () => {
+    const t = setup({ cleanSession: false });
+    t.session.subscribe("lk/dev1/relay/set", 1);
+    t.session.start();
+    t.accept(false);
+    expect(t.link().received[1]).toEqual({ type: 8, id: 1, subscriptions: [{ filter: "lk/dev1/relay/set", qos: 1 }] });
+    t.link().send({ type: 9, id: 1, granted: [1] });
+    t.link().drop();
+    t.time.advance(0);
+    t.nextLink();
+    t.accept(true);
+    expect(t.link().types()).toEqual([1]);
+    t.link().drop();
+    t.time.advance(0);
+    t.nextLink();
+    t.accept(false);
+    expect(t.link().received[1]).toMatchObject({ type: 8, subscriptions: [{ filter: "lk/dev1/relay/set", qos: 1 }] });
+  });
+
+  it("surfaces a refused subscription (SUBACK 0x80)", () => {
+    const t = setup();
+    t.session.start();
+    t.accept();
+    t.session.subscribe("lk/other/#", 1);
+    t.link().send({ type: 9, id: 1, granted: [0x80] });
+    expect(t.events).toContain("warning: broker refused the subscription to lk/other/#");
+  });
+
+  it("acknowledges a QoS 1 message after delivering it", () => {
+    const t = setup();
+    t.session.start();
+    t.accept();
+    t.link().send({ type: 3, topic: "lk/dev1/relay/set", payload: "OFF", qos: 1, retain: false, dup: false, id: 77 });
+    expect(t.messages).toEqual([{ topic: "lk/dev1/relay/set", payload: "OFF", retain: false }]);
+    expect(t.link().received.at(-1)).toEqual({ type: 4, id: 77 });
+  });
+
+  it("grows the retry delay within the cap on repeated failures, and resets after a healthy session", () => {
+    const t = setup();
+    t.session.start();
+    for (let i = 0; i < 9; i++) {
+      t.link().drop({ reason: "connection refused" });
+      t.time.advance(0);
+      t.nextLink();
+    }
+    const ceilings = [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000];
+    t.delays.forEach((d, i) => expect(d).toBeLessThan(ceilings[i]));
+    expect(t.backoff.failures).toBe(9);
+    t.accept();
+    for (let i = 0; i < 2; i++) {
+      t.time.advance(30000);
+      t.link().send({ type: 13 });
+    }
+    t.link().drop();
+    t.time.advance(0);
+    expect(t.backoff.failures).toBe(1);
+    expect(t.delays.at(-1)).toBeLessThan(1000);
+  });
+
+  it("does not reset the backoff for a link the broker drops right after CONNACK", () => {
+    const t = setup();
+    t.session.start();
+    for (let i = 0; i < 4; i++) {
+      t.accept();
+      t.link().drop();
+      t.time.advance(0);
+      t.nextLink();
+    }
+    expect(t.backoff.failures).toBe(4);
+  });
+
+  it("stop() sends DISCONNECT, reports -1 and never reconnects", () => {
+    const t = setup();
+    t.session.start();
+    t.accept();
+    t.session.stop();
+    expect(t.link().types()).toEqual([1, 14]);
+    t.time.advance(0);
+    expect(t.events.at(-1)).toBe("disconnected: stopped by the device");
+    expect(t.delays).toEqual([-1]);
+    t.time.advance(3600000);
+    expect(t.links).toHaveLength(1);
+  });
+
+  it("numbers packets per instance: two sessions do not share a counter", () => {
+    const a = setup();
+    const b = setup();
+    for (const t of [a, b]) {
+      t.session.start();
+      t.accept();
+      t.session.publish("lk/x", "1", 1, false);
+    }
+    expect(publishes(a.link().received)[0].id).toBe(1);
+    expect(publishes(b.link().received)[0].id).toBe(1);
+  });
+
+  it("refuses to publish to a wildcard or subscribe to a malformed filter", () => {
+    const t = setup();
+    expect(t.session.publish("lk/+/state", "1", 1, false)).toBe("wildcard in topic name 'lk/+/state' [MQTT-3.3.2-2]");
+    expect(t.session.subscribe("lk/#/x", 1)).toBe(
+      "'#' must be a whole level and the last one in 'lk/#/x' [MQTT-4.7.1-2]",
+    );
+  });
+});
