@@ -118,6 +118,11 @@ export default tseslint.config(
     rules: {
       ...ESPRUINO_SUBSET,
       "no-labels": "error",
+      // Private members end in "_": the build mangles exactly those names (build/build.ts).
+      "@typescript-eslint/naming-convention": [
+        "error",
+        { selector: "memberLike", modifiers: ["private"], format: null, suffix: ["_"] },
+      ],
       "no-use-before-define": "off",
       "@typescript-eslint/no-use-before-define": ["error", { functions: true, classes: true, variables: true }],
       "no-loop-func": "error",

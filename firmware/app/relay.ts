@@ -6,36 +6,36 @@ import type { TimerHandle, Timers } from "../hal/time";
 import type { PinSpec } from "./profile";
 
 export class Relay {
-  private readonly pin: OutputPin;
-  private readonly activeLow: boolean;
-  private readonly timers: Timers;
-  private state: boolean;
-  private pulseTimer: TimerHandle | undefined;
+  private readonly pin_: OutputPin;
+  private readonly activeLow_: boolean;
+  private readonly timers_: Timers;
+  private state_: boolean;
+  private pulseTimer_: TimerHandle | undefined;
 
   constructor(pins: PinFactory, spec: PinSpec, timers: Timers) {
-    this.activeLow = spec.activeLow;
-    this.timers = timers;
-    this.state = false;
-    this.pulseTimer = undefined;
-    this.pin = pins.output(spec.pin, this.levelFor(false));
+    this.activeLow_ = spec.activeLow;
+    this.timers_ = timers;
+    this.state_ = false;
+    this.pulseTimer_ = undefined;
+    this.pin_ = pins.output(spec.pin, this.levelFor_(false));
   }
 
   get isOn(): boolean {
-    return this.state;
+    return this.state_;
   }
 
   /** Sets the relay; cancels a pulse in progress. */
   set(on: boolean): void {
-    this.cancelPulse();
-    this.state = on;
-    this.pin.write(this.levelFor(on));
+    this.cancelPulse_();
+    this.state_ = on;
+    this.pin_.write(this.levelFor_(on));
   }
 
   /** Closes the relay for `ms` milliseconds, then opens it (a push-button press). */
   pulse(ms: number, done?: () => void): void {
     this.set(true);
-    this.pulseTimer = this.timers.set(() => {
-      this.pulseTimer = undefined;
+    this.pulseTimer_ = this.timers_.set(() => {
+      this.pulseTimer_ = undefined;
       this.set(false);
       if (done) done();
     }, ms);
@@ -46,14 +46,14 @@ export class Relay {
     this.set(false);
   }
 
-  private cancelPulse(): void {
-    if (this.pulseTimer !== undefined) {
-      this.timers.clear(this.pulseTimer);
-      this.pulseTimer = undefined;
+  private cancelPulse_(): void {
+    if (this.pulseTimer_ !== undefined) {
+      this.timers_.clear(this.pulseTimer_);
+      this.pulseTimer_ = undefined;
     }
   }
 
-  private levelFor(on: boolean): boolean {
-    return on !== this.activeLow;
+  private levelFor_(on: boolean): boolean {
+    return on !== this.activeLow_;
   }
 }

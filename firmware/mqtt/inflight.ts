@@ -9,40 +9,40 @@ interface Entry {
 }
 
 export class Inflight {
-  private entries: Entry[];
+  private entries_: Entry[];
   readonly capacity: number;
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.entries = [];
+    this.entries_ = [];
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.entries_.length;
   }
 
   get full(): boolean {
-    return this.entries.length >= this.capacity;
+    return this.entries_.length >= this.capacity;
   }
 
   has(id: number): boolean {
-    return this.entries.some((e) => e.id === id);
+    return this.entries_.some((e) => e.id === id);
   }
 
   add(id: number, bytes: string): void {
-    this.entries.push({ id, bytes, sent: false });
+    this.entries_.push({ id, bytes, sent: false });
   }
 
   /** Removes the message a PUBACK acknowledges; false when no message had that id. */
   ack(id: number): boolean {
-    const before = this.entries.length;
-    this.entries = this.entries.filter((e) => e.id !== id);
-    return this.entries.length < before;
+    const before = this.entries_.length;
+    this.entries_ = this.entries_.filter((e) => e.id !== id);
+    return this.entries_.length < before;
   }
 
   /** Calls `write` for every message in order, setting DUP on those sent before. */
   sendAll(write: (bytes: string) => void): void {
-    this.entries.forEach((e) => {
+    this.entries_.forEach((e) => {
       if (e.sent) e.bytes = String.fromCharCode(e.bytes.charCodeAt(0) | 8) + e.bytes.substr(1);
       e.sent = true;
       write(e.bytes);
@@ -51,7 +51,7 @@ export class Inflight {
 
   /** Marks one message as written (it was sent while the link was up). */
   markSent(id: number): void {
-    this.entries.forEach((e) => {
+    this.entries_.forEach((e) => {
       if (e.id === id) e.sent = true;
     });
   }

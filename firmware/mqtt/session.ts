@@ -6,8 +6,9 @@ import type { Clock, Timers, TimerHandle } from "../hal/time";
 import type { Backoff } from "../net/backoff";
 import type { Connector, LinkError, Transport } from "../net/transport";
 import { Decoder } from "./codec/decoder";
-import { packetName } from "./codec/decode";
-import { encode } from "./codec/encode";
+import { decodeFromBroker } from "./codec/decode";
+import { encodeAck, encodeConnect, encodeEmpty, encodePublish, encodeSubscribe } from "./codec/encode";
+import { packetName } from "./codec/reader";
 import {
   connackError,
   isAuthRefusal,
@@ -20,7 +21,6 @@ import {
   PUBLISH,
   SUBACK,
   SUBACK_FAILURE,
-  SUBSCRIBE,
   UNSUBACK,
   type Packet,
   type QoS,
@@ -59,30 +59,30 @@ export interface SessionEvents {
 }
 
 export class Session {
-  private readonly connector: Connector;
-  private readonly clock: Clock;
-  private readonly timers: Timers;
-  private readonly options: SessionOptions;
-  private readonly backoff: Backoff;
-  private readonly events: SessionEvents;
-  private readonly decoder: Decoder;
-  private readonly inflight: Inflight;
-  private subscriptions: Subscription[];
+  private readonly connector_: Connector;
+  private readonly clock_: Clock;
+  private readonly timers_: Timers;
+  private readonly options_: SessionOptions;
+  private readonly backoff_: Backoff;
+  private readonly events_: SessionEvents;
+  private readonly decoder_: Decoder;
+  private readonly inflight_: Inflight;
+  private subscriptions_: Subscription[];
   /** SUBSCRIBE packets awaiting SUBACK, by packet id. */
-  private pendingSubs: { [id: string]: string[] };
-  private link: Transport | undefined;
+  private pendingSubs_: { [id: string]: string[] };
+  private link_: Transport | undefined;
   /** Bumped for every link, so handlers of a dead link are ignored. */
-  private generation: number;
-  private up: boolean;
-  private stopped: boolean;
-  private failure: LinkError | undefined;
-  private connectedAt: number;
-  private lastSent: number;
-  private lastId: number;
-  private connectTimer: TimerHandle;
-  private pingTimer: TimerHandle;
-  private pongTimer: TimerHandle;
-  private retryTimer: TimerHandle;
+  private generation_: number;
+  private up_: boolean;
+  private stopped_: boolean;
+  private failure_: LinkError | undefined;
+  private connectedAt_: number;
+  private lastSent_: number;
+  private lastId_: number;
+  private connectTimer_: TimerHandle;
+  private pingTimer_: TimerHandle;
+  private pongTimer_: TimerHandle;
+  private retryTimer_: TimerHandle;
 
   constructor(
     connector: Connector,
@@ -92,45 +92,45 @@ export class Session {
     backoff: Backoff,
     events: SessionEvents,
   ) {
-    this.connector = connector;
-    this.clock = clock;
-    this.timers = timers;
-    this.options = options;
-    this.backoff = backoff;
-    this.events = events;
-    this.decoder = new Decoder(options.maxPacketBytes);
-    this.inflight = new Inflight(options.maxInflight);
-    this.subscriptions = [];
-    this.pendingSubs = {};
-    this.generation = 0;
-    this.up = false;
-    this.stopped = true;
-    this.connectedAt = 0;
-    this.lastSent = 0;
-    this.lastId = 0;
+    this.connector_ = connector;
+    this.clock_ = clock;
+    this.timers_ = timers;
+    this.options_ = options;
+    this.backoff_ = backoff;
+    this.events_ = events;
+    this.decoder_ = new Decoder(options.maxPacketBytes, decodeFromBroker);
+    this.inflight_ = new Inflight(options.maxInflight);
+    this.subscriptions_ = [];
+    this.pendingSubs_ = {};
+    this.generation_ = 0;
+    this.up_ = false;
+    this.stopped_ = true;
+    this.connectedAt_ = 0;
+    this.lastSent_ = 0;
+    this.lastId_ = 0;
   }
 
   get connected(): boolean {
-    return this.up;
+    return this.up_;
   }
 
   /** Outgoing QoS 1 messages not yet acknowledged. */
   get inflightCount(): number {
-    return this.inflight.size;
+    return this.inflight_.size;
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.open();
+    if (!this.stopped_) return;
+    this.stopped_ = false;
+    this.open_();
   }
 
   /** Sends DISCONNECT (so the broker discards the will, [MQTT-3.14.4-3]) and stays down. */
   stop(): void {
-    this.stopped = true;
-    this.timers.clear(this.retryTimer);
-    if (this.up) this.send(encode({ type: DISCONNECT }));
-    this.drop({ reason: "stopped by the device" });
+    this.stopped_ = true;
+    this.timers_.clear(this.retryTimer_);
+    if (this.up_) this.send_(encodeEmpty(DISCONNECT));
+    this.drop_({ reason: "stopped by the device" });
   }
 
   /**
@@ -140,19 +140,19 @@ export class Session {
   publish(topic: string, payload: string, qos: QoS, retain: boolean): string | undefined {
     const problem = topicNameError(topic);
     if (problem !== undefined) return problem;
-    if (qos === 0 && !this.up) return "not connected: QoS 0 message to " + topic + " dropped";
-    if (qos === 1 && this.inflight.full) return "in-flight store full (" + this.inflight.capacity + " messages)";
-    const id = qos === 1 ? this.nextId() : undefined;
-    const bytes = encode({ type: PUBLISH, topic, payload, qos, retain, dup: false, id });
-    if (bytes.length > this.options.maxPacketBytes) {
+    if (qos === 0 && !this.up_) return "not connected: QoS 0 message to " + topic + " dropped";
+    if (qos === 1 && this.inflight_.full) return "in-flight store full (" + this.inflight_.capacity + " messages)";
+    const id = qos === 1 ? this.nextId_() : undefined;
+    const bytes = encodePublish({ type: PUBLISH, topic, payload, qos, retain, dup: false, id });
+    if (bytes.length > this.options_.maxPacketBytes) {
       return "message to " + topic + " is " + bytes.length + " bytes, over maxPacketBytes";
     }
-    if (id === undefined) this.send(bytes);
+    if (id === undefined) this.send_(bytes);
     else {
-      this.inflight.add(id, bytes);
-      if (this.up) {
-        this.inflight.markSent(id);
-        this.send(bytes);
+      this.inflight_.add(id, bytes);
+      if (this.up_) {
+        this.inflight_.markSent(id);
+        this.send_(bytes);
       }
     }
     return undefined;
@@ -162,53 +162,53 @@ export class Session {
   subscribe(filter: string, qos: QoS): string | undefined {
     const problem = topicFilterError(filter);
     if (problem !== undefined) return problem;
-    this.subscriptions = this.subscriptions.filter((s) => s.filter !== filter);
-    this.subscriptions.push({ filter, qos });
-    if (this.up) this.sendSubscribe([{ filter, qos }]);
+    this.subscriptions_ = this.subscriptions_.filter((s) => s.filter !== filter);
+    this.subscriptions_.push({ filter, qos });
+    if (this.up_) this.sendSubscribe_([{ filter, qos }]);
     return undefined;
   }
 
-  private nextId(): number {
+  private nextId_(): number {
     // Per-instance ids 1..65535, skipping any still awaiting an acknowledgement [MQTT-2.3.1-2].
-    do this.lastId = (this.lastId % 65535) + 1;
-    while (this.inflight.has(this.lastId) || this.pendingSubs[this.lastId] !== undefined);
-    return this.lastId;
+    do this.lastId_ = (this.lastId_ % 65535) + 1;
+    while (this.inflight_.has(this.lastId_) || this.pendingSubs_[this.lastId_] !== undefined);
+    return this.lastId_;
   }
 
-  private sendSubscribe(subscriptions: Subscription[]): void {
-    const id = this.nextId();
-    this.pendingSubs[id] = subscriptions.map((s) => s.filter);
-    this.send(encode({ type: SUBSCRIBE, id, subscriptions }));
+  private sendSubscribe_(subscriptions: Subscription[]): void {
+    const id = this.nextId_();
+    this.pendingSubs_[id] = subscriptions.map((s) => s.filter);
+    this.send_(encodeSubscribe(id, subscriptions));
   }
 
-  private send(bytes: string): void {
-    if (!this.link) return;
-    this.lastSent = this.clock.now();
-    this.link.write(bytes);
+  private send_(bytes: string): void {
+    if (!this.link_) return;
+    this.lastSent_ = this.clock_.now();
+    this.link_.write(bytes);
   }
 
-  private open(): void {
-    const generation = ++this.generation;
-    const options = this.options;
-    this.failure = undefined;
-    this.up = false;
-    this.decoder.reset();
-    this.pendingSubs = {};
+  private open_(): void {
+    const generation = ++this.generation_;
+    const options = this.options_;
+    this.failure_ = undefined;
+    this.up_ = false;
+    this.decoder_.reset();
+    this.pendingSubs_ = {};
     const handlers = {
       data: (chunk: string) => {
-        if (generation === this.generation) this.onData(chunk);
+        if (generation === this.generation_) this.onData_(chunk);
       },
       error: (error: LinkError) => {
-        if (generation === this.generation && !this.failure) this.failure = error;
+        if (generation === this.generation_ && !this.failure_) this.failure_ = error;
       },
       close: () => {
-        if (generation === this.generation) this.onClose();
+        if (generation === this.generation_) this.onClose_();
       },
     };
-    this.link = this.connector(handlers);
+    this.link_ = this.connector_(handlers);
     // CONNECT goes out at once: Espruino queues it until the TLS handshake ends (PLATFORM.md).
-    this.send(
-      encode({
+    this.send_(
+      encodeConnect({
         type: CONNECT,
         clientId: options.clientId,
         cleanSession: options.cleanSession,
@@ -218,109 +218,110 @@ export class Session {
         password: options.password,
       }),
     );
-    this.connectTimer = this.timers.set(() => {
-      this.drop({ reason: "no CONNACK within " + options.connectTimeoutMs / 1000 + " s" });
+    this.connectTimer_ = this.timers_.set(() => {
+      this.drop_({ reason: "no CONNACK within " + options.connectTimeoutMs / 1000 + " s" });
     }, options.connectTimeoutMs);
   }
 
   /** Ends the current link for `error` (the first reason given wins); close follows. */
-  private drop(error: LinkError): void {
-    if (!this.failure) this.failure = error;
-    this.up = false;
-    this.decoder.reset();
-    if (this.link) this.link.close();
+  private drop_(error: LinkError): void {
+    if (!this.failure_) this.failure_ = error;
+    this.up_ = false;
+    this.decoder_.reset();
+    if (this.link_) this.link_.close();
   }
 
-  private onData(chunk: string): void {
-    const problem = this.decoder.push(chunk, (packet) => this.onPacket(packet));
-    if (problem !== undefined) this.drop({ reason: "protocol error: " + problem });
+  private onData_(chunk: string): void {
+    const problem = this.decoder_.push(chunk, (packet) => this.onPacket_(packet));
+    if (problem !== undefined) this.drop_({ reason: "protocol error: " + problem });
   }
 
-  private onPacket(packet: Packet): void {
-    if (!this.up) {
+  private onPacket_(packet: Packet): void {
+    if (!this.up_) {
       if (packet.type !== CONNACK) {
-        this.drop({ reason: "protocol error: " + packetName(packet.type) + " before CONNACK [MQTT-3.2.0-1]" });
+        this.drop_({ reason: "protocol error: " + packetName(packet.type) + " before CONNACK [MQTT-3.2.0-1]" });
         return;
       }
-      this.timers.clear(this.connectTimer);
+      this.timers_.clear(this.connectTimer_);
       const refusal = connackError(packet.returnCode);
       if (refusal !== undefined) {
-        this.drop({ reason: refusal, handshake: isAuthRefusal(packet.returnCode) });
+        this.drop_({ reason: refusal, handshake: isAuthRefusal(packet.returnCode) });
         return;
       }
-      this.onConnack(packet.sessionPresent);
+      this.onConnack_(packet.sessionPresent);
       return;
     }
     if (packet.type === PUBLISH) {
-      this.events.message(packet.topic, packet.payload, packet.retain);
-      if (packet.qos === 1 && this.up) this.send(encode({ type: PUBACK, id: packet.id as number }));
-    } else if (packet.type === PUBACK) this.inflight.ack(packet.id);
-    else if (packet.type === SUBACK) this.onSuback(packet.id, packet.granted);
+      this.events_.message(packet.topic, packet.payload, packet.retain);
+      if (packet.qos === 1 && this.up_) this.send_(encodeAck(0x40, packet.id as number));
+    } else if (packet.type === PUBACK) this.inflight_.ack(packet.id);
+    else if (packet.type === SUBACK) this.onSuback_(packet.id, packet.granted);
     else if (packet.type === PINGRESP) {
-      this.timers.clear(this.pongTimer);
-      this.pongTimer = undefined;
+      this.timers_.clear(this.pongTimer_);
+      this.pongTimer_ = undefined;
     } else if (packet.type !== UNSUBACK) {
-      this.drop({ reason: "protocol error: broker sent " + packetName(packet.type) });
+      this.drop_({ reason: "protocol error: broker sent " + packetName(packet.type) });
     }
   }
 
-  private onConnack(sessionPresent: boolean): void {
-    this.up = true;
-    this.connectedAt = this.clock.now();
-    if (!sessionPresent && this.subscriptions.length > 0) this.sendSubscribe(this.subscriptions);
-    this.inflight.sendAll((bytes) => this.send(bytes));
-    this.armPing(this.options.keepaliveSeconds * 1000);
-    this.events.connected(sessionPresent);
+  private onConnack_(sessionPresent: boolean): void {
+    this.up_ = true;
+    this.connectedAt_ = this.clock_.now();
+    if (!sessionPresent && this.subscriptions_.length > 0) this.sendSubscribe_(this.subscriptions_);
+    this.inflight_.sendAll((bytes) => this.send_(bytes));
+    this.armPing_(this.options_.keepaliveSeconds * 1000);
+    this.events_.connected(sessionPresent);
   }
 
-  private onSuback(id: number, granted: number[]): void {
-    const filters = this.pendingSubs[id];
+  private onSuback_(id: number, granted: number[]): void {
+    const filters = this.pendingSubs_[id];
     if (filters === undefined) return;
-    delete this.pendingSubs[id];
+    delete this.pendingSubs_[id];
     for (let i = 0; i < filters.length; i++) {
-      if (granted[i] === SUBACK_FAILURE) this.events.warning("broker refused the subscription to " + filters[i]);
+      if (granted[i] === SUBACK_FAILURE) this.events_.warning("broker refused the subscription to " + filters[i]);
     }
   }
 
   /** PINGREQ when nothing was sent for a keepalive period (section 3.1.2.10). */
-  private armPing(delay: number): void {
-    const period = this.options.keepaliveSeconds * 1000;
+  private armPing_(delay: number): void {
+    const period = this.options_.keepaliveSeconds * 1000;
     if (period <= 0) return;
-    this.timers.clear(this.pingTimer);
-    this.pingTimer = this.timers.set(() => {
-      const idle = this.clock.now() - this.lastSent;
+    this.timers_.clear(this.pingTimer_);
+    this.pingTimer_ = this.timers_.set(() => {
+      const idle = this.clock_.now() - this.lastSent_;
       if (idle < period) {
-        this.armPing(period - idle);
+        this.armPing_(period - idle);
         return;
       }
-      this.send(encode({ type: PINGREQ }));
-      if (this.pongTimer === undefined) {
+      this.send_(encodeEmpty(PINGREQ));
+      if (this.pongTimer_ === undefined) {
         const wait = Math.min(period, 10000);
-        this.pongTimer = this.timers.set(() => {
-          this.drop({ reason: "no PINGRESP within " + wait / 1000 + " s: link presumed dead" });
+        this.pongTimer_ = this.timers_.set(() => {
+          this.drop_({ reason: "no PINGRESP within " + wait / 1000 + " s: link presumed dead" });
         }, wait);
       }
-      this.armPing(period);
+      this.armPing_(period);
     }, delay);
   }
 
-  private onClose(): void {
-    this.timers.clear(this.connectTimer);
-    this.timers.clear(this.pingTimer);
-    this.timers.clear(this.pongTimer);
-    this.pongTimer = undefined;
-    const wasUp = this.up;
-    this.up = false;
-    this.link = undefined;
-    const failure = this.failure || { reason: wasUp ? "connection closed by the broker" : "connection closed" };
-    if (this.connectedAt > 0 && this.clock.now() - this.connectedAt >= this.options.healthyMs) this.backoff.reset();
-    this.connectedAt = 0;
-    if (this.stopped) {
-      this.events.disconnected(failure.reason, -1);
+  private onClose_(): void {
+    this.timers_.clear(this.connectTimer_);
+    this.timers_.clear(this.pingTimer_);
+    this.timers_.clear(this.pongTimer_);
+    this.pongTimer_ = undefined;
+    const wasUp = this.up_;
+    this.up_ = false;
+    this.link_ = undefined;
+    const failure = this.failure_ || { reason: wasUp ? "connection closed by the broker" : "connection closed" };
+    if (this.connectedAt_ > 0 && this.clock_.now() - this.connectedAt_ >= this.options_.healthyMs)
+      this.backoff_.reset();
+    this.connectedAt_ = 0;
+    if (this.stopped_) {
+      this.events_.disconnected(failure.reason, -1);
       return;
     }
-    const delay = this.backoff.next(failure.handshake === true);
-    this.retryTimer = this.timers.set(() => this.open(), delay);
-    this.events.disconnected(failure.reason, delay);
+    const delay = this.backoff_.next(failure.handshake === true);
+    this.retryTimer_ = this.timers_.set(() => this.open_(), delay);
+    this.events_.disconnected(failure.reason, delay);
   }
 }

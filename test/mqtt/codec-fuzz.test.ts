@@ -2,8 +2,9 @@
 // random chunkings. The decoder must only ever hand out packets or return its own protocol
 // errors, never throw, and never hold more than maxPacketBytes between calls.
 import { describe, expect, it } from "vitest";
+import { decodeAny } from "../../firmware/mqtt/codec/decode-any.ts";
 import { Decoder } from "../../firmware/mqtt/codec/decoder.ts";
-import { encode } from "../../firmware/mqtt/codec/encode.ts";
+import { encode } from "../../firmware/mqtt/codec/encode-any.ts";
 import type { Packet } from "../../firmware/mqtt/codec/packets.ts";
 import { seeded } from "../support/random.ts";
 
@@ -103,7 +104,7 @@ describe("decoder fuzz (fixed seed)", () => {
     let total = 0;
     for (let round = 0; round < 2000; round++) {
       const sent = Array.from({ length: 1 + fuzz.int(6) }, fuzz.packet).filter((p) => encode(p).length <= MAX);
-      const decoder = new Decoder(MAX);
+      const decoder = new Decoder(MAX, decodeAny);
       const got: Packet[] = [];
       for (const chunk of fuzz.chunks(sent.map(encode).join(""))) {
         expect(decoder.push(chunk, (p) => got.push(p))).toBeUndefined();
@@ -124,7 +125,7 @@ describe("decoder fuzz (fixed seed)", () => {
         const wire = encode(fuzz.packet());
         return fuzz.random() < 0.5 ? fuzz.mutate(wire) : wire;
       });
-      const decoder = new Decoder(MAX);
+      const decoder = new Decoder(MAX, decodeAny);
       let error: string | undefined;
       for (const chunk of fuzz.chunks(parts.join(""))) {
         let result: string | undefined;

@@ -1,14 +1,15 @@
 // Byte vectors for every packet a client sends or receives (OASIS MQTT 3.1.1, section 3),
 // annotated byte by byte, each checked three ways: decode, encode, round trip.
 import { describe, expect, it } from "vitest";
+import { decodeAny } from "../../firmware/mqtt/codec/decode-any.ts";
 import { Decoder } from "../../firmware/mqtt/codec/decoder.ts";
-import { encode } from "../../firmware/mqtt/codec/encode.ts";
+import { encode } from "../../firmware/mqtt/codec/encode-any.ts";
 import type { Packet } from "../../firmware/mqtt/codec/packets.ts";
 import { bytes, hex } from "../support/bytes.ts";
 
 function decodeAll(input: string, max = 1 << 29): { packets: Packet[]; error?: string } {
   const packets: Packet[] = [];
-  const error = new Decoder(max).push(input, (p) => packets.push(p));
+  const error = new Decoder(max, decodeAny).push(input, (p) => packets.push(p));
   return { packets, error };
 }
 
@@ -120,7 +121,7 @@ describe("packet vectors", () => {
   it("decodes all vectors from one stream, and from the same stream one byte at a time", () => {
     const stream = VECTORS.map((v) => v.wire).join("");
     expect(decodeAll(stream).packets).toEqual(VECTORS.map((v) => v.packet));
-    const decoder = new Decoder(4096);
+    const decoder = new Decoder(4096, decodeAny);
     const packets: Packet[] = [];
     for (const c of stream) expect(decoder.push(c, (p) => packets.push(p))).toBeUndefined();
     expect(packets).toEqual(VECTORS.map((v) => v.packet));
@@ -211,7 +212,7 @@ describe("malformed input gives the exact protocol error", () => {
   ];
   for (const [name, wire, error] of CASES) {
     it(name, () => {
-      const decoder = new Decoder(4096);
+      const decoder = new Decoder(4096, decodeAny);
       const packets: Packet[] = [];
       expect(decoder.push(wire, (p) => packets.push(p))).toBe(error);
       expect(packets).toEqual([]);
@@ -223,7 +224,7 @@ describe("malformed input gives the exact protocol error", () => {
   }
 
   it("refuses an oversized packet from its header, before buffering its body", () => {
-    const decoder = new Decoder(64);
+    const decoder = new Decoder(64, decodeAny);
     expect(decoder.push(bytes(0x30, 100), () => {})).toBe(
       "packet of 102 bytes is over the limit of 64 (maxPacketBytes)",
     );

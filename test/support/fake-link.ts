@@ -1,7 +1,8 @@
 // A scripted broker on the far side of a fake Transport, driven by FakeTime: every link the
 // session opens is recorded, what the session wrote is decoded, and a test answers by hand.
+import { decodeAny } from "../../firmware/mqtt/codec/decode-any.ts";
 import { Decoder } from "../../firmware/mqtt/codec/decoder.ts";
-import { encode } from "../../firmware/mqtt/codec/encode.ts";
+import { encode } from "../../firmware/mqtt/codec/encode-any.ts";
 import type { Packet } from "../../firmware/mqtt/codec/packets.ts";
 import type { Connector, LinkError, TransportHandlers } from "../../firmware/net/transport.ts";
 import type { FakeTime } from "./fake-platform.ts";
@@ -11,7 +12,7 @@ export class FakeLink {
   readonly raw: string[] = [];
   closed = false;
   closedByClient = false;
-  private readonly decoder = new Decoder(1 << 20);
+  private readonly decoder = new Decoder(1 << 20, decodeAny);
 
   constructor(
     private readonly handlers: TransportHandlers,

@@ -23,7 +23,7 @@ export function createEspruinoNetwork(log: (message: string) => void): Network {
         key: options.key,
       });
       socket.on("data", handlers.data);
-      socket.on("error", (e) => handlers.error(e.code || 0, e.message || ""));
+      socket.on("error", (e: { code?: number; message?: string }) => handlers.error(e.code || 0, e.message || ""));
       socket.on("end", handlers.end);
       socket.on("close", handlers.close);
       return {

@@ -1,107 +1,13 @@
-// Bytes -> Packet, one packet at a time: the fixed header's first byte and the body that its
-// remaining length framed (decoder.ts does the framing). Malformed input is returned as a
-// message naming the packet and the spec clause broken; nothing here throws.
-import { utf8Error } from "./bytes";
-import {
-  CONNACK,
-  CONNECT,
-  PUBACK,
-  PUBLISH,
-  SUBACK,
-  SUBSCRIBE,
-  UNSUBACK,
-  UNSUBSCRIBE,
-  type Packet,
-  type QoS,
-  type Subscription,
-  type Will,
-} from "./packets";
-import { topicFilterError, topicNameError } from "./topic";
+// Bytes -> Packet for the packets a broker sends a client (CONNACK, PUBLISH, PUBACK, SUBACK,
+// UNSUBACK, PINGRESP): all the device needs, so the bundle carries nothing else.
+// decode-any.ts adds the packets a client sends, for tests and host tools. Malformed input is
+// returned as a message naming the packet and the spec clause broken; nothing here throws.
+import { CONNACK, PINGRESP, PUBACK, PUBLISH, SUBACK, UNSUBACK, type Packet, type QoS } from "./packets";
+import { packetName, Reader } from "./reader";
+import { topicNameError } from "./topic";
 
-const NAMES =
-  "reserved(0),CONNECT,CONNACK,PUBLISH,PUBACK,PUBREC,PUBREL,PUBCOMP,SUBSCRIBE,SUBACK,UNSUBSCRIBE,UNSUBACK,PINGREQ,PINGRESP,DISCONNECT,reserved(15)".split(
-    ",",
-  );
-
-export function packetName(type: number): string {
-  return NAMES[type];
-}
-
-/** A cursor over one packet body; the first problem found is kept in `err`. */
-class Reader {
-  b: string;
-  p: number;
-  err: string | undefined;
-  constructor(body: string) {
-    this.b = body;
-    this.p = 0;
-  }
-  fail(problem: string | undefined): void {
-    if (this.err === undefined) this.err = problem;
-  }
-  left(): number {
-    return this.b.length - this.p;
-  }
-  u8(): number {
-    if (this.p >= this.b.length) {
-      this.fail("body ends before its fields do [MQTT-2.2.3]");
-      return 0;
-    }
-    return this.b.charCodeAt(this.p++);
-  }
-  u16(): number {
-    const high = this.u8();
-    return high * 256 + this.u8();
-  }
-  id(): number {
-    const id = this.u16();
-    if (id === 0) this.fail("packet identifier 0 [MQTT-2.3.1-1]");
-    return id;
-  }
-  /** Length-prefixed bytes (section 1.5.3); `text` also requires well-formed UTF-8. */
-  bytes(text: boolean): string {
-    const n = this.u16();
-    if (n > this.left()) {
-      this.fail("string length " + n + " runs past the end of the body [MQTT-1.5.3]");
-      this.p = this.b.length;
-      return "";
-    }
-    const s = this.b.substr(this.p, n);
-    this.p += n;
-    if (text) this.fail(utf8Error(s));
-    return s;
-  }
-  rest(): string {
-    const s = this.b.substr(this.p);
-    this.p = this.b.length;
-    return s;
-  }
-}
-
-function connect(r: Reader): Packet {
-  if (r.bytes(true) !== "MQTT") r.fail("protocol name is not 'MQTT' [MQTT-3.1.2-1]");
-  if (r.u8() !== 4) r.fail("protocol level is not 4 [MQTT-3.1.2-2]");
-  const flags = r.u8();
-  if (flags & 1) r.fail("reserved connect flag set [MQTT-3.1.2-3]");
-  const keepalive = r.u16();
-  const clientId = r.bytes(true);
-  const willQos = (flags >> 3) & 3;
-  let will: Will | undefined;
-  if (flags & 4) {
-    if (willQos > 1) r.fail("will QoS " + willQos + " [MQTT-3.1.2-14]");
-    const topic = r.bytes(true);
-    r.fail(topicNameError(topic));
-    will = { topic, payload: r.bytes(false), qos: willQos as QoS, retain: (flags & 32) !== 0 };
-  } else if (flags & 56) r.fail("will QoS or retain without the will flag [MQTT-3.1.2-13]");
-  if (flags & 64 && !(flags & 128)) r.fail("password without user name [MQTT-3.1.2-22]");
-  const username = flags & 128 ? r.bytes(true) : undefined;
-  const password = flags & 64 ? r.bytes(false) : undefined;
-  const packet: Packet = { type: CONNECT, clientId, cleanSession: (flags & 2) !== 0, keepalive };
-  if (will) packet.will = will;
-  if (username !== undefined) packet.username = username;
-  if (password !== undefined) packet.password = password;
-  return packet;
-}
+/** Decodes a body for one packet type, or returns undefined for a type it does not know. */
+export type BodyDecoder = (type: number, flags: number, r: Reader) => Packet | undefined;
 
 function publish(r: Reader, flags: number): Packet {
   const qos = (flags >> 1) & 3;
@@ -123,20 +29,6 @@ function publish(r: Reader, flags: number): Packet {
   return packet;
 }
 
-function subscribe(r: Reader): Packet {
-  const id = r.id();
-  const subscriptions: Subscription[] = [];
-  while (r.left() > 0 && r.err === undefined) {
-    const filter = r.bytes(true);
-    r.fail(topicFilterError(filter));
-    const qos = r.u8();
-    if (qos > 2) r.fail("requested QoS byte " + qos + " [MQTT-3.8.3-4]");
-    subscriptions.push({ filter, qos });
-  }
-  if (subscriptions.length === 0) r.fail("no topic filter [MQTT-3.8.3-3]");
-  return { type: SUBSCRIBE, id, subscriptions };
-}
-
 function suback(r: Reader): Packet {
   const id = r.id();
   const granted: number[] = [];
@@ -149,18 +41,6 @@ function suback(r: Reader): Packet {
   return { type: SUBACK, id, granted };
 }
 
-function unsubscribe(r: Reader): Packet {
-  const id = r.id();
-  const filters: string[] = [];
-  while (r.left() > 0 && r.err === undefined) {
-    const filter = r.bytes(true);
-    r.fail(topicFilterError(filter));
-    filters.push(filter);
-  }
-  if (filters.length === 0) r.fail("no topic filter [MQTT-3.10.3-2]");
-  return { type: UNSUBSCRIBE, id, filters };
-}
-
 function connack(r: Reader): Packet {
   const ack = r.u8();
   const returnCode = r.u8();
@@ -170,27 +50,35 @@ function connack(r: Reader): Packet {
   return { type: CONNACK, sessionPresent: (ack & 1) !== 0, returnCode };
 }
 
-/** Decodes one whole packet: its first byte and its body. Returns the packet or an error. */
-export function decodePacket(first: number, body: string): Packet | string {
+/** The packets a broker sends (section 3). */
+export function brokerBody(type: number, flags: number, r: Reader): Packet | undefined {
+  if (type === CONNACK) return connack(r);
+  if (type === PUBLISH) return publish(r, flags);
+  if (type === SUBACK) return suback(r);
+  if (type === PUBACK || type === UNSUBACK) return { type, id: r.id() };
+  if (type === PINGRESP) return { type };
+  return undefined;
+}
+
+/** Decodes one whole packet (its first byte and its body) with `body`, or returns an error. */
+export function decodeWith(first: number, body: string, decodeBody: BodyDecoder): Packet | string {
   const type = first >> 4;
   const flags = first & 15;
-  const name = NAMES[type];
+  const name = packetName(type);
   if (type === 0 || type === 15) return name + ": reserved packet type (section 2.2.1)";
   if (type >= 5 && type <= 7) return name + ": QoS 2 flow, never started by this client (section 4.3.3)";
-  const expected = type === SUBSCRIBE || type === UNSUBSCRIBE ? 2 : 0;
-  if (type !== PUBLISH && flags !== expected) {
+  // SUBSCRIBE and UNSUBSCRIBE carry the flags 0010, every other packet but PUBLISH 0000.
+  if (type !== PUBLISH && flags !== (type === 8 || type === 10 ? 2 : 0)) {
     return name + ": invalid fixed header flags " + flags + " [MQTT-2.2.2-2]";
   }
   const r = new Reader(body);
-  let packet: Packet;
-  if (type === CONNECT) packet = connect(r);
-  else if (type === CONNACK) packet = connack(r);
-  else if (type === PUBLISH) packet = publish(r, flags);
-  else if (type === SUBSCRIBE) packet = subscribe(r);
-  else if (type === SUBACK) packet = suback(r);
-  else if (type === UNSUBSCRIBE) packet = unsubscribe(r);
-  else if (type === PUBACK || type === UNSUBACK) packet = { type, id: r.id() };
-  else packet = { type } as Packet;
+  const packet = decodeBody(type, flags, r);
+  if (packet === undefined) return name + ": not a packet a broker sends (section 3)";
   if (r.err === undefined && r.left() > 0) r.fail(r.left() + " unexpected bytes after the last field");
   return r.err === undefined ? packet : name + ": " + r.err;
+}
+
+/** What the device's decoder uses: a broker's packets only. */
+export function decodeFromBroker(first: number, body: string): Packet | string {
+  return decodeWith(first, body, brokerBody);
 }

@@ -3,34 +3,38 @@
 // `maxPacketBytes` is refused before its body is buffered, so between calls the decoder holds
 // at most maxPacketBytes. A protocol error ends the stream for good (the session must close
 // the network connection, [MQTT-4.8.0-1]); every later push returns the same error.
-import { decodePacket } from "./decode";
 import type { Packet } from "./packets";
 
+/** decodeFromBroker (decode.ts) on the device; decodeAny (decode-any.ts) in host tools. */
+export type PacketDecoder = (first: number, body: string) => Packet | string;
+
 export class Decoder {
-  private buf: string;
-  private failed: string | undefined;
-  private readonly max: number;
+  private buf_: string;
+  private failed_: string | undefined;
+  private readonly max_: number;
+  private readonly decode_: PacketDecoder;
 
   /** `maxPacketBytes` counts the whole packet, fixed header included. */
-  constructor(maxPacketBytes: number) {
-    this.max = maxPacketBytes;
-    this.buf = "";
+  constructor(maxPacketBytes: number, decode: PacketDecoder) {
+    this.max_ = maxPacketBytes;
+    this.decode_ = decode;
+    this.buf_ = "";
   }
 
   /** Bytes held for a packet not yet complete. */
   get buffered(): number {
-    return this.buf.length;
+    return this.buf_.length;
   }
 
   /** Forgets everything, including a past error: for a new connection. */
   reset(): void {
-    this.buf = "";
-    this.failed = undefined;
+    this.buf_ = "";
+    this.failed_ = undefined;
   }
 
-  private fail(problem: string): string {
-    this.buf = "";
-    this.failed = problem;
+  private fail_(problem: string): string {
+    this.buf_ = "";
+    this.failed_ = problem;
     return problem;
   }
 
@@ -40,30 +44,30 @@ export class Decoder {
    * calls reset(), decoding stops with the bytes of that call.
    */
   push(chunk: string, onPacket: (packet: Packet) => void): string | undefined {
-    if (this.failed !== undefined) return this.failed;
-    this.buf += chunk;
-    while (this.buf.length >= 2) {
-      const buf = this.buf;
+    if (this.failed_ !== undefined) return this.failed_;
+    this.buf_ += chunk;
+    while (this.buf_.length >= 2) {
+      const buf = this.buf_;
       // Remaining length: up to four bytes, 7 bits each, low group first (section 2.2.3).
       let i = 1;
       let length = 0;
       let scale = 1;
       let byte = 128;
       while (byte & 128) {
-        if (i === 5) return this.fail("remaining length longer than four bytes [MQTT-2.2.3]");
+        if (i === 5) return this.fail_("remaining length longer than four bytes [MQTT-2.2.3]");
         if (i >= buf.length) return undefined;
         byte = buf.charCodeAt(i++);
         length += (byte & 127) * scale;
         scale *= 128;
       }
       const total = i + length;
-      if (total > this.max) {
-        return this.fail("packet of " + total + " bytes is over the limit of " + this.max + " (maxPacketBytes)");
+      if (total > this.max_) {
+        return this.fail_("packet of " + total + " bytes is over the limit of " + this.max_ + " (maxPacketBytes)");
       }
       if (buf.length < total) return undefined;
-      const packet = decodePacket(buf.charCodeAt(0), buf.substring(i, total));
-      this.buf = buf.substr(total);
-      if (typeof packet === "string") return this.fail(packet);
+      const packet = this.decode_(buf.charCodeAt(0), buf.substring(i, total));
+      this.buf_ = buf.substr(total);
+      if (typeof packet === "string") return this.fail_(packet);
       onPacket(packet);
     }
     return undefined;

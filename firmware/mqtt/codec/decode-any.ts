@@ -1,0 +1,81 @@
+// Bytes -> Packet for every MQTT 3.1.1 packet a client sends or receives: the broker's
+// (decode.ts) plus CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT. Used by tests and
+// host tools (a fake broker reads what the device wrote); the firmware does not import it.
+import { brokerBody, decodeWith } from "./decode";
+import {
+  CONNECT,
+  DISCONNECT,
+  PINGREQ,
+  SUBSCRIBE,
+  UNSUBSCRIBE,
+  type Packet,
+  type QoS,
+  type Subscription,
+  type Will,
+} from "./packets";
+import type { Reader } from "./reader";
+import { topicFilterError, topicNameError } from "./topic";
+
+function connect(r: Reader): Packet {
+  if (r.bytes(true) !== "MQTT") r.fail("protocol name is not 'MQTT' [MQTT-3.1.2-1]");
+  if (r.u8() !== 4) r.fail("protocol level is not 4 [MQTT-3.1.2-2]");
+  const flags = r.u8();
+  if (flags & 1) r.fail("reserved connect flag set [MQTT-3.1.2-3]");
+  const keepalive = r.u16();
+  const clientId = r.bytes(true);
+  const willQos = (flags >> 3) & 3;
+  let will: Will | undefined;
+  if (flags & 4) {
+    if (willQos > 1) r.fail("will QoS " + willQos + " [MQTT-3.1.2-14]");
+    const topic = r.bytes(true);
+    r.fail(topicNameError(topic));
+    will = { topic, payload: r.bytes(false), qos: willQos as QoS, retain: (flags & 32) !== 0 };
+  } else if (flags & 56) r.fail("will QoS or retain without the will flag [MQTT-3.1.2-13]");
+  if (flags & 64 && !(flags & 128)) r.fail("password without user name [MQTT-3.1.2-22]");
+  const username = flags & 128 ? r.bytes(true) : undefined;
+  const password = flags & 64 ? r.bytes(false) : undefined;
+  const packet: Packet = { type: CONNECT, clientId, cleanSession: (flags & 2) !== 0, keepalive };
+  if (will) packet.will = will;
+  if (username !== undefined) packet.username = username;
+  if (password !== undefined) packet.password = password;
+  return packet;
+}
+
+function subscribe(r: Reader): Packet {
+  const id = r.id();
+  const subscriptions: Subscription[] = [];
+  while (r.left() > 0 && r.err === undefined) {
+    const filter = r.bytes(true);
+    r.fail(topicFilterError(filter));
+    const qos = r.u8();
+    if (qos > 2) r.fail("requested QoS byte " + qos + " [MQTT-3.8.3-4]");
+    subscriptions.push({ filter, qos });
+  }
+  if (subscriptions.length === 0) r.fail("no topic filter [MQTT-3.8.3-3]");
+  return { type: SUBSCRIBE, id, subscriptions };
+}
+
+function unsubscribe(r: Reader): Packet {
+  const id = r.id();
+  const filters: string[] = [];
+  while (r.left() > 0 && r.err === undefined) {
+    const filter = r.bytes(true);
+    r.fail(topicFilterError(filter));
+    filters.push(filter);
+  }
+  if (filters.length === 0) r.fail("no topic filter [MQTT-3.10.3-2]");
+  return { type: UNSUBSCRIBE, id, filters };
+}
+
+function clientBody(type: number, flags: number, r: Reader): Packet | undefined {
+  if (type === CONNECT) return connect(r);
+  if (type === SUBSCRIBE) return subscribe(r);
+  if (type === UNSUBSCRIBE) return unsubscribe(r);
+  if (type === PINGREQ || type === DISCONNECT) return { type };
+  return brokerBody(type, flags, r);
+}
+
+/** Decodes any packet, whoever sent it. */
+export function decodeAny(first: number, body: string): Packet | string {
+  return decodeWith(first, body, clientBody);
+}

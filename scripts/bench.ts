@@ -1,0 +1,165 @@
+// `npm run bench`: measured figures, never asserted in tests (DEVELOPERS.md).
+// 1. Codec throughput in Node, ours and the mqtt-packet package on the same packets, in one
+//    run, reported as a ratio. 2. Minified bytes the MQTT layer adds to the bundle.
+// 3. The memory bounds the configuration implies.
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import mqttPacket from "mqtt-packet";
+import { buildFirmware } from "../build/build.ts";
+import { decodeAny } from "../firmware/mqtt/codec/decode-any.ts";
+import { Decoder } from "../firmware/mqtt/codec/decoder.ts";
+import { encode } from "../firmware/mqtt/codec/encode-any.ts";
+import type { Packet } from "../firmware/mqtt/codec/packets.ts";
+import { loadConfig } from "./lib/config.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const config = loadConfig(path.join(root, "espruino.config.json"));
+
+const SAMPLE: Packet[] = [
+  {
+    type: 1,
+    clientId: "garage-door",
+    cleanSession: true,
+    keepalive: 30,
+    will: { topic: "latchkey/garage-door/availability", payload: "offline", qos: 1, retain: true },
+  },
+  {
+    type: 3,
+    topic: "latchkey/garage-door/relay/set",
+    payload: '{"cmd":"ON","ctr":1042,"mac":"9f2c1b7e0d4a6e3f"}',
+    qos: 1,
+    retain: false,
+    dup: false,
+    id: 7,
+  },
+  { type: 3, topic: "latchkey/garage-door/telemetry", payload: "x".repeat(1000), qos: 0, retain: false, dup: false },
+  { type: 4, id: 7 },
+  { type: 8, id: 1, subscriptions: [{ filter: "latchkey/garage-door/relay/set", qos: 1 }] },
+  { type: 9, id: 1, granted: [1] },
+  { type: 13 },
+];
+
+/** The same packets in mqtt-packet's object shape. */
+function toMqttPacket(p: Packet): mqttPacket.Packet {
+  switch (p.type) {
+    case 1:
+      return {
+        cmd: "connect",
+        protocolId: "MQTT",
+        protocolVersion: 4,
+        clientId: p.clientId,
+        clean: p.cleanSession,
+        keepalive: p.keepalive,
+        will: p.will && {
+          topic: p.will.topic,
+          payload: Buffer.from(p.will.payload, "latin1"),
+          qos: p.will.qos,
+          retain: p.will.retain,
+        },
+      };
+    case 3:
+      return {
+        cmd: "publish",
+        topic: p.topic,
+        payload: Buffer.from(p.payload, "latin1"),
+        qos: p.qos,
+        retain: p.retain,
+        dup: p.dup,
+        messageId: p.id,
+      };
+    case 4:
+      return { cmd: "puback", messageId: p.id };
+    case 8:
+      return {
+        cmd: "subscribe",
+        messageId: p.id,
+        subscriptions: p.subscriptions.map((s) => ({ topic: s.filter, qos: s.qos as 0 | 1 })),
+      };
+    case 9:
+      return { cmd: "suback", messageId: p.id, granted: p.granted };
+    default:
+      return { cmd: "pingresp" };
+  }
+}
+
+/** Best of five 200 ms rounds, in operations per second. */
+function rate(work: () => void): number {
+  let best = 0;
+  for (let round = 0; round < 5; round++) {
+    let ops = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while (elapsed < 200) {
+      for (let i = 0; i < 100; i++) work();
+      ops += 100;
+      elapsed = performance.now() - start;
+    }
+    best = Math.max(best, (ops * 1000) / elapsed);
+  }
+  return best;
+}
+
+function codecFigures(): void {
+  const theirs = SAMPLE.map(toMqttPacket);
+  const oursWire = SAMPLE.map(encode).join("");
+  const theirWire = Buffer.concat(theirs.map((p) => mqttPacket.generate(p)));
+  if (Buffer.from(oursWire, "latin1").compare(theirWire) !== 0)
+    throw new Error("the two encoders disagree on the sample");
+  const decoder = new Decoder(1 << 16, decodeAny);
+  let decoded = 0;
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  parser.on("packet", () => decoded++);
+  const rows = [
+    [
+      "encode (7 packets)",
+      rate(() => SAMPLE.forEach(encode)),
+      rate(() => theirs.forEach((p) => mqttPacket.generate(p))),
+    ],
+    ["decode (7 packets)", rate(() => decoder.push(oursWire, () => decoded++)), rate(() => parser.parse(theirWire))],
+  ] as const;
+  console.log(`Codec throughput, Node ${process.version}, sample of ${oursWire.length} bytes (best of 5 x 200 ms):`);
+  for (const [name, ours, them] of rows) {
+    console.log(
+      `  ${name.padEnd(20)} latchkey ${Math.round(ours).toLocaleString("en").padStart(10)}/s   mqtt-packet ${Math.round(them).toLocaleString("en").padStart(10)}/s   ratio ${(ours / them).toFixed(2)}`,
+    );
+  }
+}
+
+async function sizeFigures(): Promise<void> {
+  const out = await mkdtemp(path.join(os.tmpdir(), "latchkey-bench-"));
+  const build = (entry: string) =>
+    buildFirmware({
+      root,
+      entry,
+      outFile: path.join(out, path.basename(entry, ".ts") + ".js"),
+      version: "0.0.0",
+      sizeBudgetBytes: 1 << 20,
+    });
+  try {
+    const empty = await build("scripts/bench/empty.ts");
+    const mqttOnly = await build("scripts/bench/mqtt-only.ts");
+    const mqtt = await build("scripts/bench/mqtt-layer.ts");
+    const device = await build("firmware/main.ts");
+    console.log("Bundle bytes (minified, Espruino check passed):");
+    console.log(
+      `  mqtt/ (codec and session):                     ${mqttOnly.bytes - empty.bytes} bytes (target <= 6144)`,
+    );
+    console.log(`  mqtt/ + net/ (backoff, TLS transport) + hal TLS: ${mqtt.bytes - empty.bytes} bytes`);
+    console.log(`  dist/latchkey.js as built: ${device.bytes} bytes (budget ${config.build.sizeBudgetBytes})`);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+function memoryFigures(): void {
+  const m = config.device.mqtt;
+  const inflight = (m as { maxInflight?: number }).maxInflight ?? 8;
+  console.log("Memory bounds implied by espruino.config.json:");
+  console.log(`  decoder buffer <= maxPacketBytes = ${m.maxPacketBytes} bytes`);
+  console.log(`  in-flight QoS 1 store <= ${inflight} x ${m.maxPacketBytes} = ${inflight * m.maxPacketBytes} bytes`);
+}
+
+codecFigures();
+await sizeFigures();
+memoryFigures();
