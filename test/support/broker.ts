@@ -1,19 +1,20 @@
-// The broker harness every end-to-end test uses: a real Mosquitto on a free loopback port,
-// readiness by probing the port, a stop that always kills it, and its log kept for printing
-// only when a test failed (see printLogOnFailure).
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+// The broker harness every end-to-end test uses: a broker on a free loopback port, readiness
+// by probing the port, a stop that always ends it (same port kept for a restart), and its log
+// printed only when a test failed (printLogOnFailure).
 import { mkdtemp, writeFile } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterEach } from "vitest";
+import {
+  commonConfig,
+  freePort,
+  mosquittoPath,
+  runMosquitto,
+  type MosquittoProcess,
+} from "../../scripts/broker/mosquitto.ts";
+import { startBroker, type RunningBroker } from "../../scripts/broker/start.ts";
 
-const MOSQUITTO_PATHS = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
-
-export function mosquittoPath(): string | undefined {
-  return MOSQUITTO_PATHS.find((p) => existsSync(p));
-}
+export { freePort, mosquittoPath };
 
 /** Mosquitto is required where .ci/run says so; elsewhere its tests are skipped, loudly. */
 export function mosquittoMissing(): boolean {
@@ -25,102 +26,67 @@ export function mosquittoMissing(): boolean {
   return true;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once something accepts TCP connections on the port. */
-export async function waitForPort(port: number, timeoutMs: number, alive: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: "127.0.0.1", port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    const dead = alive();
-    if (dead) throw new Error(dead);
-    if (Date.now() > deadline) throw new Error(`nothing listening on port ${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export interface Broker {
+  kind: string;
   host: string;
   port: number;
   log(): string;
-  stop(): Promise<void>;
   start(): Promise<void>;
-  /** SIGSTOP / SIGCONT: a broker that stops answering without closing anything. */
+  stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT (Mosquitto only): a broker that stops answering without closing. */
   freeze(): void;
   thaw(): void;
 }
 
-/**
- * Starts Mosquitto with `listenerConfig(port)` (the listener block and its options). The
- * same port is kept across stop()/start(), so a device can reconnect to a restarted broker.
- */
+/** A plain-TCP Mosquitto with `listenerConfig(port)` as its listener block. */
 export async function startMosquitto(listenerConfig: (port: number) => string): Promise<Broker> {
-  const binary = mosquittoPath();
-  if (!binary) throw new Error("mosquitto is not installed");
   const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-mosquitto-"));
   const port = await freePort();
-  const configFile = path.join(dir, "mosquitto.conf");
-  const user = os.userInfo().username;
-  await writeFile(
-    configFile,
-    [
-      `user ${user}`,
-      "persistence false",
-      "log_dest stderr",
-      "log_type all",
-      "per_listener_settings false",
-      listenerConfig(port),
-    ].join("\n") + "\n",
-  );
-  let child: ChildProcess | undefined;
-  let log = "";
-  let exited: string | undefined;
+  const conf = path.join(dir, "mosquitto.conf");
+  await writeFile(conf, [...commonConfig(), listenerConfig(port)].join("\n") + "\n");
+  let proc: MosquittoProcess | undefined;
+  let earlier = "";
   const broker: Broker = {
+    kind: "mosquitto",
     host: "127.0.0.1",
     port,
-    log: () => log,
+    log: () => earlier + (proc?.log() ?? ""),
     async start() {
-      if (child) return;
-      exited = undefined;
-      const proc = spawn(binary, ["-c", configFile], { stdio: ["ignore", "pipe", "pipe"] });
-      child = proc;
-      proc.stdout.on("data", (d) => (log += d));
-      proc.stderr.on("data", (d) => (log += d));
-      proc.on("exit", (code, signal) => {
-        exited = `mosquitto exited (${code ?? signal}):\n${log}`;
-        if (child === proc) child = undefined;
-      });
-      await waitForPort(port, 10000, () => exited);
+      if (proc?.running()) return;
+      earlier += proc?.log() ?? "";
+      proc = await runMosquitto(conf, "127.0.0.1", port);
+    },
+    stop: async () => proc?.stop(),
+    freeze: () => proc?.signal("SIGSTOP"),
+    thaw: () => proc?.signal("SIGCONT"),
+  };
+  await broker.start();
+  return broker;
+}
+
+/** The project's broker (policy from the CA in `stateDir`), Mosquitto or embedded. */
+export async function startProjectBroker(stateDir: string, prefix: string, embedded: boolean): Promise<Broker> {
+  const port = await freePort();
+  let running: RunningBroker | undefined;
+  let earlier = "";
+  const broker: Broker = {
+    kind: embedded ? "embedded" : "mosquitto",
+    host: "127.0.0.1",
+    port,
+    log: () => earlier + (running?.log() ?? ""),
+    async start() {
+      if (running) return;
+      running = await startBroker({ stateDir, prefix, host: "127.0.0.1", port, embedded });
     },
     async stop() {
-      const proc = child;
-      if (!proc) return;
-      child = undefined;
-      proc.kill("SIGCONT");
-      const gone = new Promise((resolve) => proc.once("exit", resolve));
-      proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 3000);
-      await gone;
-      clearTimeout(timer);
+      const r = running;
+      running = undefined;
+      if (!r) return;
+      earlier += r.log();
+      await r.stop();
     },
-    freeze: () => child?.kill("SIGSTOP"),
-    thaw: () => child?.kill("SIGCONT"),
+    freeze: () => running?.signal("SIGSTOP"),
+    thaw: () => running?.signal("SIGCONT"),
   };
   await broker.start();
   return broker;
@@ -131,7 +97,7 @@ export function printLogOnFailure(brokers: () => (Broker | undefined)[]): void {
   afterEach((context) => {
     if (context.task.result?.state !== "fail") return;
     for (const broker of brokers()) {
-      if (broker) console.error(`--- broker log (port ${broker.port}) ---\n${broker.log()}`);
+      if (broker) console.error(`--- ${broker.kind} broker log (port ${broker.port}) ---\n${broker.log()}`);
     }
   });
 }

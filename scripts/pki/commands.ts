@@ -1,0 +1,235 @@
+// What `npm run pki -- <command>` does, as functions tests and `npm start` call directly.
+import { createPrivateKey } from "node:crypto";
+import { x509 } from "./x509.ts";
+import { TOPIC_LEVEL } from "../lib/config.ts";
+import { checkIp, createCa, createCrl, issueLeaf, type Issuer } from "./issue.ts";
+import { importPrivateKey, privateKeyDer, privateKeyPem, type KeyType } from "./keys.ts";
+import { makePkcs12 } from "./pkcs12.ts";
+import { PkiError, type CertRecord, type Kind, type PkiIndex, type PkiStore } from "./store.ts";
+
+const DAY = 86400000;
+export const DEFAULT_DAYS: Record<Kind | "ca", number> = { ca: 7300, broker: 825, device: 3650, user: 825, hub: 825 };
+const CRL_DAYS = 365;
+/** `list` warns this long before an expiry. */
+export const WARN_DAYS = 30;
+
+export interface PkiContext {
+  store: PkiStore;
+  /** The CA key's passphrase, if it has one (LATCHKEY_CA_PASSPHRASE). */
+  passphrase?: string;
+  log: (line: string) => void;
+}
+
+export interface IssueOptions {
+  keyType?: KeyType;
+  days?: number;
+  dns?: string[];
+  ips?: string[];
+  /** Operators: the PKCS#12 password (a random one is made and printed otherwise). */
+  password?: string;
+  /** Operators: the devices they may command (default: all). */
+  devices?: string[];
+  /** Tests: backdate the certificate (to make an expired one). */
+  notBefore?: Date;
+}
+
+const day = (iso: string) => iso.slice(0, 10);
+
+export async function initCa(
+  ctx: PkiContext,
+  options: { keyType?: KeyType; days?: number; cn?: string } = {},
+): Promise<void> {
+  const { store } = ctx;
+  if (store.hasCa()) throw new PkiError(`a CA already exists in ${store.dir}; refusing to overwrite it`);
+  const keyType = options.keyType ?? "ec";
+  const days = options.days ?? DEFAULT_DAYS.ca;
+  const cn = options.cn ?? "Latchkey CA";
+  const { cert, keys } = await createCa(cn, keyType, days);
+  await store.create(store.caKeyFile, await privateKeyPem(keys.privateKey, ctx.passphrase), true);
+  await store.create(store.caCertFile, cert.toString("pem"), false);
+  const index: PkiIndex = {
+    version: 1,
+    ca: {
+      cn,
+      serial: cert.serialNumber,
+      notBefore: cert.notBefore.toISOString(),
+      notAfter: cert.notAfter.toISOString(),
+      keyType,
+      encrypted: ctx.passphrase !== undefined,
+    },
+    certificates: [],
+  };
+  await store.writeIndex(index);
+  await writeCrl(ctx, { cert, key: keys.privateKey, keyType }, index);
+  ctx.log(
+    `CA '${cn}' created in ${store.dir} (${keyType === "rsa" ? "RSA-2048" : "EC P-256"}, valid until ${day(index.ca.notAfter)}${index.ca.encrypted ? ", key encrypted" : ""})`,
+  );
+}
+
+async function loadIssuer(ctx: PkiContext): Promise<{ issuer: Issuer; index: PkiIndex }> {
+  const index = await ctx.store.readIndex();
+  const cert = new x509.X509Certificate(await ctx.store.read(ctx.store.caCertFile));
+  const key = await importPrivateKey(await ctx.store.read(ctx.store.caKeyFile), index.ca.keyType, ctx.passphrase);
+  return { issuer: { cert, key, keyType: index.ca.keyType }, index };
+}
+
+async function writeCrl(ctx: PkiContext, issuer: Issuer, index: PkiIndex): Promise<void> {
+  const revoked = index.certificates
+    .filter((c) => c.status !== "active")
+    .map((c) => ({ serial: c.serial, at: c.revokedAt ?? new Date().toISOString() }));
+  await ctx.store.write(ctx.store.crlFile, await createCrl(issuer, revoked, CRL_DAYS));
+}
+
+function checkName(kind: Kind, name: string): void {
+  if (!TOPIC_LEVEL.test(name)) {
+    throw new PkiError(
+      `${kind} name '${name}' is not a valid MQTT topic level (letters, digits, - and _, at most 64, starting with a letter or digit)`,
+    );
+  }
+}
+
+export async function issue(
+  ctx: PkiContext,
+  kind: Kind,
+  name: string,
+  options: IssueOptions = {},
+): Promise<CertRecord> {
+  checkName(kind, name);
+  const { issuer, index } = await loadIssuer(ctx);
+  const taken = index.certificates.find((c) => c.status === "active" && c.cn === name);
+  if (taken) {
+    throw new PkiError(
+      `certificate CN '${name}' is already in use by the active ${taken.kind} '${taken.name}' (serial ${taken.serial}): renew or revoke it instead`,
+    );
+  }
+  return issueInto(ctx, issuer, index, kind, name, options);
+}
+
+async function issueInto(
+  ctx: PkiContext,
+  issuer: Issuer,
+  index: PkiIndex,
+  kind: Kind,
+  name: string,
+  options: IssueOptions,
+): Promise<CertRecord> {
+  const days = options.days ?? DEFAULT_DAYS[kind];
+  if (!(Number.isInteger(days) && days > 0))
+    throw new PkiError(`--days must be a positive whole number, not '${days}'`);
+  const start = options.notBefore ?? new Date();
+  const caEnd = new Date(index.ca.notAfter);
+  if (start.getTime() + days * DAY > caEnd.getTime()) {
+    const left = Math.floor((caEnd.getTime() - start.getTime()) / DAY);
+    throw new PkiError(
+      `a validity of ${days} days would outlive the CA, which expires on ${day(index.ca.notAfter)}: use --days ${left} or less`,
+    );
+  }
+  const ips = kind === "broker" ? ["127.0.0.1", "::1", ...(options.ips ?? [])] : [];
+  const bad = ips.find((ip) => !checkIp(ip));
+  if (bad) throw new PkiError(`'${bad}' is not an IP address`);
+  const keyType = options.keyType ?? "ec";
+  const { cert, keys } = await issueLeaf(issuer, {
+    kind,
+    cn: name,
+    days,
+    keyType,
+    dns: kind === "broker" ? ["localhost", ...(options.dns ?? [])] : [],
+    ips,
+    notBefore: options.notBefore,
+  });
+  const dir = ctx.store.identityDir(kind, name);
+  const keyPem = await privateKeyPem(keys.privateKey);
+  const caPem = await ctx.store.read(ctx.store.caCertFile);
+  await ctx.store.write(`${dir}/key.pem`, keyPem, true);
+  await ctx.store.write(`${dir}/cert.pem`, cert.toString("pem"));
+  await ctx.store.write(`${dir}/ca.pem`, caPem);
+  if (kind === "device") {
+    // DER, the form Espruino's TLS takes, ready to go into the device's Storage.
+    await ctx.store.write(`${dir}/cert.der`, new Uint8Array(cert.rawData));
+    await ctx.store.write(`${dir}/key.der`, privateKeyDer(keyPem), true);
+    await ctx.store.write(`${dir}/ca.der`, new Uint8Array(issuer.cert.rawData));
+  }
+  if (kind === "user") {
+    const password = options.password ?? Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url");
+    const pkcs8 = createPrivateKey(keyPem).export({ type: "pkcs8", format: "der" });
+    const p12 = await makePkcs12(cert.rawData, new Uint8Array(pkcs8).buffer, issuer.cert.rawData, name, password);
+    await ctx.store.write(`${dir}/${name}.p12`, p12, true);
+    if (options.password === undefined) ctx.log(`PKCS#12 password for ${name}.p12: ${password}`);
+  }
+  const record: CertRecord = {
+    name,
+    kind,
+    cn: name,
+    serial: cert.serialNumber,
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+    keyType,
+    status: "active",
+  };
+  if (kind === "user" && options.devices) record.devices = options.devices;
+  index.certificates.push(record);
+  await ctx.store.writeIndex(index);
+  ctx.log(`${kind} '${name}': certificate in ${dir} (valid until ${day(record.notAfter)}, serial ${record.serial})`);
+  return record;
+}
+
+function findActive(index: PkiIndex, name: string): CertRecord {
+  const record = index.certificates.find((c) => c.status === "active" && c.name === name);
+  if (!record) {
+    const known = index.certificates.some((c) => c.name === name);
+    throw new PkiError(
+      known ? `'${name}' has no active certificate (already revoked)` : `no certificate named '${name}'`,
+    );
+  }
+  return record;
+}
+
+export async function revoke(ctx: PkiContext, name: string): Promise<void> {
+  const { issuer, index } = await loadIssuer(ctx);
+  const record = findActive(index, name);
+  record.status = "revoked";
+  record.revokedAt = new Date().toISOString();
+  await writeCrl(ctx, issuer, index);
+  await ctx.store.writeIndex(index);
+  ctx.log(`${record.kind} '${name}' revoked (serial ${record.serial}); CRL updated: restart the broker to apply it`);
+}
+
+export async function renew(ctx: PkiContext, name: string, options: IssueOptions = {}): Promise<CertRecord> {
+  const { issuer, index } = await loadIssuer(ctx);
+  const old = findActive(index, name);
+  const renewed = await issueInto(ctx, issuer, index, old.kind, name, {
+    keyType: old.keyType,
+    devices: old.devices,
+    ...options,
+  });
+  old.status = "superseded";
+  old.revokedAt = new Date().toISOString();
+  await writeCrl(ctx, issuer, index);
+  await ctx.store.writeIndex(index);
+  if (old.kind === "device") ctx.log(`provision device '${name}' again to install its new certificate`);
+  return renewed;
+}
+
+/** Every certificate with its expiry; warnings for what expires within WARN_DAYS. */
+export async function list(ctx: PkiContext, now = new Date()): Promise<string[]> {
+  const index = await ctx.store.readIndex();
+  const left = (iso: string) => Math.floor((new Date(iso).getTime() - now.getTime()) / DAY);
+  const lines = [
+    `CA       ${index.ca.cn.padEnd(20)} expires ${day(index.ca.notAfter)} (${left(index.ca.notAfter)} days)`,
+  ];
+  const warnings: string[] = [];
+  if (left(index.ca.notAfter) < WARN_DAYS) warnings.push(`WARNING: the CA expires in ${left(index.ca.notAfter)} days`);
+  for (const c of index.certificates) {
+    const days = left(c.notAfter);
+    const status = c.status === "active" ? (days < 0 ? "EXPIRED" : "active") : c.status;
+    lines.push(
+      `${c.kind.padEnd(8)} ${c.name.padEnd(20)} expires ${day(c.notAfter)} (${days} days) ${status} serial ${c.serial}`,
+    );
+    if (c.status === "active" && days < WARN_DAYS) {
+      warnings.push(
+        `WARNING: ${c.kind} '${c.name}' ${days < 0 ? "has expired" : `expires in ${days} days`}: npm run pki -- renew ${c.name}`,
+      );
+    }
+  }
+  return [...lines, ...warnings];
+}

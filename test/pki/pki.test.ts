@@ -1,0 +1,202 @@
+// The certificate authority: what it issues, what it refuses, and how its command line fails.
+import { spawnSync } from "node:child_process";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import tls from "node:tls";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initCa, issue, list, renew, type PkiContext } from "../../scripts/pki/commands.ts";
+import { PkiStore } from "../../scripts/pki/store.ts";
+import { x509 } from "../../scripts/pki/x509.ts";
+import { startProjectBroker, type Broker } from "../support/broker.ts";
+import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+function cli(stateDir: string, args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/pki/cli.ts", ...args], {
+    cwd: root,
+    env: { ...process.env, LATCHKEY_STATE_DIR: stateDir, LATCHKEY_CA_PASSPHRASE: "", ...env },
+    encoding: "utf8",
+  });
+  return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
+}
+
+const hash = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+
+describe("certificate authority", () => {
+  let pki: TestPki;
+  let broker: Broker | undefined;
+  beforeAll(async () => {
+    pki = await makeTestPki();
+  });
+  afterAll(async () => broker?.stop());
+
+  it("issues a device certificate: CN = device id, clientAuth, 0600 key, DER copies for the device", async () => {
+    await pki.issue("device", "garage-door");
+    const dir = pki.store.identityDir("device", "garage-door");
+    const cert = new X509Certificate(readFileSync(`${dir}/cert.pem`));
+    expect(cert.subject).toBe("CN=garage-door");
+    expect(cert.checkIssued(new X509Certificate(readFileSync(pki.store.caCertFile)))).toBe(true);
+    expect(new x509.X509Certificate(cert.raw).getExtension(x509.ExtendedKeyUsageExtension)?.usages).toEqual([
+      x509.ExtendedKeyUsage.clientAuth,
+    ]);
+    expect(statSync(`${dir}/key.pem`).mode & 0o777).toBe(0o600);
+    expect(statSync(`${dir}/key.der`).mode & 0o777).toBe(0o600);
+    expect(statSync(pki.store.caKeyFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(`${dir}/cert.der`).equals(cert.raw)).toBe(true);
+    const der = createPrivateKey({ key: readFileSync(`${dir}/key.der`), format: "der", type: "sec1" });
+    expect(der.asymmetricKeyType).toBe("ec");
+    expect(cert.checkPrivateKey(der)).toBe(true);
+    expect(readFileSync(`${dir}/ca.der`).equals(new X509Certificate(readFileSync(pki.store.caCertFile)).raw)).toBe(
+      true,
+    );
+  });
+
+  it("issues a broker certificate with DNS and IP names and serverAuth", async () => {
+    await pki.issue("broker", "edge", { dns: ["broker.lan"], ips: ["192.168.1.10"] });
+    const cert = new X509Certificate(readFileSync(`${pki.store.identityDir("broker", "edge")}/cert.pem`));
+    expect(cert.subjectAltName).toBe(
+      "DNS:localhost, DNS:broker.lan, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, IP Address:192.168.1.10",
+    );
+    expect(new x509.X509Certificate(cert.raw).getExtension(x509.ExtendedKeyUsageExtension)?.usages).toEqual([
+      x509.ExtendedKeyUsage.serverAuth,
+    ]);
+  });
+
+  it("makes RSA-2048 keys on request (for Espruino builds without EC)", async () => {
+    await pki.issue("device", "rsa-door", { keyType: "rsa" });
+    const dir = pki.store.identityDir("device", "rsa-door");
+    const cert = new X509Certificate(readFileSync(`${dir}/cert.pem`));
+    expect(cert.publicKey.asymmetricKeyType).toBe("rsa");
+    expect(cert.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(
+      createPrivateKey({ key: readFileSync(`${dir}/key.der`), format: "der", type: "pkcs1" }).asymmetricKeyType,
+    ).toBe("rsa");
+  });
+
+  it("refuses a second certificate with a CN in use, a bad device id, and a validity beyond the CA's", async () => {
+    await expect(pki.issue("device", "garage-door")).rejects.toThrow(
+      /^certificate CN 'garage-door' is already in use by the active device 'garage-door'/,
+    );
+    await expect(pki.issue("hub", "garage-door")).rejects.toThrow(/already in use/);
+    await expect(pki.issue("device", "door/1")).rejects.toThrow("device name 'door/1' is not a valid MQTT topic level");
+    await expect(pki.issue("device", "door+")).rejects.toThrow("not a valid MQTT topic level");
+    await expect(pki.issue("device", "forever", { days: 100000 })).rejects.toThrow(
+      /^a validity of 100000 days would outlive the CA, which expires on \d{4}-\d\d-\d\d: use --days 7299 or less$/,
+    );
+  });
+
+  it("revokes into the CRL and lets the name be issued again", async () => {
+    await pki.issue("device", "stolen");
+    const serial = JSON.parse(readFileSync(pki.store.indexFile, "utf8")).certificates.find(
+      (c: { name: string }) => c.name === "stolen",
+    ).serial;
+    await pki.revoke("stolen");
+    const crl = new x509.X509Crl(readFileSync(pki.store.crlFile, "utf8").replace(/X509 CRL/g, "CRL"));
+    expect(crl.entries.map((e) => e.serialNumber)).toContain(serial);
+    await expect(pki.revoke("stolen")).rejects.toThrow("'stolen' has no active certificate (already revoked)");
+    await pki.issue("device", "stolen");
+  });
+
+  it("renews with a new key and serial, and revokes the old certificate", async () => {
+    await pki.issue("hub", "hub-r");
+    const dir = pki.store.identityDir("hub", "hub-r");
+    const before = new X509Certificate(readFileSync(`${dir}/cert.pem`));
+    const renewed = await renew(pki.ctx, "hub-r");
+    const after = new X509Certificate(readFileSync(`${dir}/cert.pem`));
+    expect(renewed.serial).not.toBe(before.serialNumber.toLowerCase());
+    expect(after.publicKey.equals(before.publicKey)).toBe(false);
+    const crl = new x509.X509Crl(readFileSync(pki.store.crlFile, "utf8").replace(/X509 CRL/g, "CRL"));
+    expect(crl.entries.map((e) => e.serialNumber)).toContain(before.serialNumber.toLowerCase());
+  });
+
+  it("lists every certificate with its expiry and warns ahead of time", async () => {
+    await pki.issue("device", "short-lived", { days: 10 });
+    const lines = await list(pki.ctx);
+    expect(lines[0]).toMatch(/^CA {7}Latchkey CA +expires \d{4}-\d\d-\d\d \(7299 days\)$/);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^device +garage-door +expires .* \(3649 days\) active serial [0-9a-f]{32}$/),
+    );
+    expect(lines).toContain("WARNING: device 'short-lived' expires in 9 days: npm run pki -- renew short-lived");
+  });
+
+  it("makes a PKCS#12 bundle that Node's TLS imports and that logs an operator in", async () => {
+    await pki.issue("user", "carol", { password: "correct horse" });
+    const p12 = readFileSync(path.join(pki.store.identityDir("user", "carol"), "carol.p12"));
+    expect(() => tls.createSecureContext({ pfx: p12, passphrase: "correct horse" })).not.toThrow();
+    expect(() => tls.createSecureContext({ pfx: p12, passphrase: "wrong" })).toThrow();
+    broker = await startProjectBroker(pki.stateDir, "latchkey", true);
+    const client = await connectTls(broker.port, {
+      ca: readFileSync(pki.store.caCertFile),
+      pfx: p12,
+      passphrase: "correct horse",
+    });
+    expect(client.connected).toBe(true);
+    client.end(true);
+  });
+
+  it("encrypts the CA key with a passphrase and refuses a wrong or missing one", async () => {
+    const locked = await makeTestPki("ec", "s3cret");
+    expect(readFileSync(locked.store.caKeyFile, "utf8")).toContain("BEGIN ENCRYPTED PRIVATE KEY");
+    await locked.issue("device", "d1");
+    const wrong: PkiContext = { ...locked.ctx, passphrase: "guess" };
+    await expect(issue(wrong, "device", "d2")).rejects.toThrow("wrong CA passphrase (LATCHKEY_CA_PASSPHRASE)");
+    const none: PkiContext = { ...locked.ctx, passphrase: undefined };
+    await expect(issue(none, "device", "d2")).rejects.toThrow(
+      "the CA key is encrypted: set LATCHKEY_CA_PASSPHRASE to its passphrase",
+    );
+  });
+});
+
+describe("npm run pki: bad input gives one clear line and exit 1, and never loses the CA", () => {
+  let pki: TestPki;
+  beforeAll(async () => {
+    pki = await makeTestPki("ec", "s3cret");
+  });
+
+  it("an unknown command", () => {
+    expect(cli(pki.stateDir, ["frobnicate"])).toMatchObject({
+      status: 1,
+      stderr: "pki: unknown command 'frobnicate' (init, broker, device, user, hub, revoke, list, renew)",
+    });
+  });
+
+  it("a missing CA", () => {
+    const empty = path.join(pki.stateDir, "nothing-here");
+    const result = cli(empty, ["device", "d9"]);
+    expect(result).toMatchObject({ status: 1, stderr: `pki: no CA in ${empty}/pki: run npm run pki -- init` });
+  });
+
+  it("a wrong passphrase", () => {
+    expect(cli(pki.stateDir, ["device", "d9"], { LATCHKEY_CA_PASSPHRASE: "nope" })).toMatchObject({
+      status: 1,
+      stderr: "pki: wrong CA passphrase (LATCHKEY_CA_PASSPHRASE)",
+    });
+  });
+
+  it("init over an existing CA, which stays as it was", () => {
+    const before = [hash(pki.store.caKeyFile), hash(pki.store.caCertFile)];
+    expect(cli(pki.stateDir, ["init"])).toMatchObject({
+      status: 1,
+      stderr: `pki: a CA already exists in ${pki.store.dir}; refusing to overwrite it`,
+    });
+    expect([hash(pki.store.caKeyFile), hash(pki.store.caCertFile)]).toEqual(before);
+  });
+
+  it("a corrupt state folder, which is left untouched", () => {
+    const corrupt = new PkiStore(path.join(pki.stateDir, "corrupt"));
+    const ctx: PkiContext = { store: corrupt, log: () => undefined };
+    return initCa(ctx).then(() => {
+      writeFileSync(corrupt.indexFile, "{ not json");
+      const before = hash(corrupt.caKeyFile);
+      const result = cli(path.dirname(corrupt.dir), ["list"]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^pki: state folder ${corrupt.dir} is corrupt: index.json: .*JSON`));
+      expect(cli(path.dirname(corrupt.dir), ["init"]).stderr).toBe(
+        `pki: a CA already exists in ${corrupt.dir}; refusing to overwrite it`,
+      );
+      expect(hash(corrupt.caKeyFile)).toBe(before);
+    });
+  });
+});
