@@ -1,7 +1,11 @@
 // The composition root: the only place that picks the Espruino implementations of hal/ and
-// hands them to the app. The build wraps this bundle in a function, so nothing here becomes
-// a global.
+// hands them to the app (boot, then the device loop). The build wraps this bundle in a
+// function, so nothing here becomes a global.
 import { boot } from "./app/boot";
+import { TRUST_BROKER } from "./app/commands";
+import { runDevice } from "./app/device";
 import { createEspruinoPlatform } from "./hal/espruino/platform";
 
-boot(createEspruinoPlatform(), __LATCHKEY_VERSION__);
+const platform = createEspruinoPlatform();
+const booted = boot(platform, __LATCHKEY_VERSION__);
+if (booted) runDevice(platform, booted, TRUST_BROKER);

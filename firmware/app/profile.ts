@@ -4,6 +4,12 @@
 
 /** Storage names (at most 28 characters, PLATFORM.md "Boot and storage"). */
 export const PROFILE_FILE = "lk.profile";
+/** {"ssid": ..., "password": ...}: written at provisioning, never Wifi.save()'s plain .wificfg. */
+export const WIFI_FILE = "lk.wifi";
+/** DER (binary strings): the CA, the device certificate and its private key. */
+export const CA_FILE = "lk.ca";
+export const CERT_FILE = "lk.cert";
+export const KEY_FILE = "lk.key";
 
 export interface PinSpec {
   /** Espruino pin name, e.g. "D26". Only hal/espruino turns it into a Pin. */
@@ -24,7 +30,15 @@ export interface DeviceProfile {
   pins: { relay: PinSpec; [name: string]: PinSpec };
   relay: RelayBehaviour;
   broker: { host: string; port: number };
-  mqtt: { keepaliveSeconds: number; connectTimeoutMs: number; maxPacketBytes: number };
+  mqtt: {
+    keepaliveSeconds: number;
+    connectTimeoutMs: number;
+    maxPacketBytes: number;
+    /** Outgoing QoS 1 messages held unacknowledged (default 8). */
+    maxInflight?: number;
+  };
+  /** Reconnect delays (net/backoff.ts); defaults when absent. */
+  backoff?: { baseMs: number; capMs: number; refusedMs: number; refusedCapMs: number };
 }
 
 /** Returns why a stored profile cannot be used, or undefined when it can. */

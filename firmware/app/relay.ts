@@ -11,6 +11,7 @@ export class Relay {
   private readonly timers_: Timers;
   private state_: boolean;
   private pulseTimer_: TimerHandle | undefined;
+  private listener_: ((on: boolean) => void) | undefined;
 
   constructor(pins: PinFactory, spec: PinSpec, timers: Timers) {
     this.activeLow_ = spec.activeLow;
@@ -24,11 +25,18 @@ export class Relay {
     return this.state_;
   }
 
+  /** `listener` hears every change of state (one listener: the device's state reporter). */
+  onChange(listener: (on: boolean) => void): void {
+    this.listener_ = listener;
+  }
+
   /** Sets the relay; cancels a pulse in progress. */
   set(on: boolean): void {
     this.cancelPulse_();
+    const changed = on !== this.state_;
     this.state_ = on;
     this.pin_.write(this.levelFor_(on));
+    if (changed && this.listener_) this.listener_(on);
   }
 
   /** Closes the relay for `ms` milliseconds, then opens it (a push-button press). */

@@ -1,7 +1,9 @@
 // Everything the layers above hal/ may ask of the device, as one injected object.
 // hal/espruino/platform.ts implements it on Espruino; tests and the simulator give fakes.
 import type { Clock, Timers } from "./time";
+import type { Network } from "./network";
 import type { PinFactory } from "./pins";
+import type { WifiRadio } from "./wifi";
 
 export interface Log {
   info(message: string): void;
@@ -23,4 +25,8 @@ export interface Platform {
   pins: PinFactory;
   files: FileStore;
   log: Log;
+  network: Network;
+  wifi: WifiRadio;
+  /** Uniform in [0, 1) from a true random source (the ESP32's RNG register), for jitter. */
+  random(): number;
 }

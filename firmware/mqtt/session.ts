@@ -133,6 +133,13 @@ export class Session {
     this.drop_({ reason: "stopped by the device" });
   }
 
+  /** Tries at once instead of waiting out the backoff (the network just came back). */
+  retryNow(): void {
+    if (this.stopped_ || this.link_) return;
+    this.timers_.clear(this.retryTimer_);
+    this.open_();
+  }
+
   /**
    * Publishes, or returns why not. QoS 0 needs the link up; QoS 1 is held (at most
    * maxInflight) and sent when the link is up, again after every reconnect until PUBACK.

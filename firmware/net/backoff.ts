@@ -7,14 +7,24 @@
 export interface BackoffOptions {
   baseMs: number;
   capMs: number;
-  /** Wait after an authentication or handshake refusal: between half and all of this. */
+  /** Ceiling of the wait after the first authentication or handshake refusal; it doubles
+   *  with each refusal in a row up to refusedCapMs, and the wait is between half and all of it. */
   refusedMs: number;
+  refusedCapMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 60000, refusedMs: 600000 };
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 60000, refusedMs: 600000, refusedCapMs: 3600000 };
+
+/** min(cap, start * 2^times), doubling by multiplication (Math.pow is inexact on Espruino). */
+function grow(start: number, times: number, cap: number): number {
+  let value = start;
+  for (let i = 0; i < times && value < cap; i++) value *= 2;
+  return Math.min(value, cap);
+}
 
 export class Backoff {
   private attempt_: number;
+  private refusals_: number;
   private readonly options_: BackoffOptions;
   /** Uniform in [0, 1): from the hardware RNG on the device (hal), seeded in tests. */
   private readonly random_: () => number;
@@ -23,6 +33,7 @@ export class Backoff {
     this.options_ = options;
     this.random_ = random;
     this.attempt_ = 0;
+    this.refusals_ = 0;
   }
 
   /** Failures since the last reset. */
@@ -32,22 +43,22 @@ export class Backoff {
 
   /** The ceiling of the next ordinary delay: min(cap, base * 2^failures). */
   ceiling(): number {
-    let ceiling = this.options_.baseMs;
-    // Doubling by multiplication (Math.pow is inexact on Espruino, PLATFORM.md "Numbers").
-    for (let i = 0; i < this.attempt_ && ceiling < this.options_.capMs; i++) ceiling *= 2;
-    return Math.min(ceiling, this.options_.capMs);
+    return grow(this.options_.baseMs, this.attempt_, this.options_.capMs);
   }
 
   /** The delay before the next attempt; `refused` after an auth or handshake refusal. */
   next(refused: boolean): number {
-    const delay = refused
-      ? this.options_.refusedMs / 2 + this.random_() * (this.options_.refusedMs / 2)
-      : this.random_() * this.ceiling();
+    let delay: number;
+    if (refused) {
+      const ceiling = grow(this.options_.refusedMs, this.refusals_++, this.options_.refusedCapMs);
+      delay = ceiling / 2 + this.random_() * (ceiling / 2);
+    } else delay = this.random_() * this.ceiling();
     this.attempt_++;
     return Math.floor(delay);
   }
 
   reset(): void {
     this.attempt_ = 0;
+    this.refusals_ = 0;
   }
 }

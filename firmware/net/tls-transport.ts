@@ -34,22 +34,24 @@ export function tlsConnector(network: Network, timers: Timers, options: TlsSocke
   });
 
   return (handlers: TransportHandlers) => {
+    // The reason is reported once, when the link ends: Espruino may report a refused
+    // handshake as 'unsent data' first and name the handshake only from the idle loop.
     let failure: LinkError | undefined;
     let heard = false;
     let finished = false;
     let socket: RawSocket | undefined;
     const fail = (error: LinkError) => {
-      if (failure || finished) return;
-      failure = error;
-      handlers.error(error);
+      if (!finished && (!failure || error.handshake)) failure = error;
     };
     const claim = (message: string) => {
       fail({ reason: "TLS handshake failed (" + message + ")", handshake: true });
     };
     const finish = () => {
       if (finished) return;
-      finished = true;
       if (opening === claim) opening = undefined;
+      if (!failure && !heard) failure = { reason: "connection closed before the broker answered" };
+      finished = true;
+      if (failure) handlers.error(failure);
       handlers.close();
     };
     opening = claim;
@@ -62,15 +64,8 @@ export function tlsConnector(network: Network, timers: Timers, options: TlsSocke
         },
         error: (code, message) => fail({ reason: errorReason(code, message) }),
         end: () => {},
-        close: () => {
-          if (heard || failure) finish();
-          // Nothing heard and no error: the handshake's verdict may still be on its way.
-          else
-            timers.set(() => {
-              fail({ reason: "connection closed before the broker answered" });
-              finish();
-            }, HANDSHAKE_VERDICT_MS);
-        },
+        // Nothing heard yet: the handshake's verdict may still come from the idle loop.
+        close: () => timers.set(finish, heard ? 0 : HANDSHAKE_VERDICT_MS),
       });
     } catch (e) {
       fail({ reason: "TLS setup failed: " + ((e as Error).message || String(e)) });

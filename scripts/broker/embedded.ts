@@ -18,6 +18,7 @@ export async function runEmbedded(
 ): Promise<EmbeddedBroker> {
   const rules = parseAcl(files.aclText);
   const identities = new WeakMap<Client, string>();
+  const sockets = new Set<import("node:net").Socket>();
   const aedes = await Aedes.createBroker({
     authenticate: (client, _username, _password, done) => {
       const peer = (client.conn as tls.TLSSocket).getPeerCertificate?.();
@@ -61,8 +62,16 @@ export async function runEmbedded(
       rejectUnauthorized: true,
       minVersion: "TLSv1.2",
     },
-    (socket) => aedes.handle(socket),
+    (socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      aedes.handle(socket);
+    },
   );
+  server.on("connection", (socket: import("node:net").Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
   server.on("tlsClientError", (error) => log(`TLS client refused: ${error.message}`));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -70,8 +79,11 @@ export async function runEmbedded(
   });
   return {
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Like a broker process ending: every connection goes, without a goodbye.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
     },
   };
 }

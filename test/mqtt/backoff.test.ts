@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Backoff } from "../../firmware/net/backoff.ts";
 import { seeded } from "../support/random.ts";
 
-const OPTIONS = { baseMs: 1000, capMs: 60000, refusedMs: 600000 };
+const OPTIONS = { baseMs: 1000, capMs: 60000, refusedMs: 600000, refusedCapMs: 3600000 };
 
 describe("Backoff", () => {
   it("grows the ceiling exponentially up to the cap, and every delay lies in [0, ceiling)", () => {
@@ -35,10 +35,19 @@ describe("Backoff", () => {
     const random = seeded(3);
     for (let i = 0; i < 200; i++) {
       const backoff = new Backoff(OPTIONS, random);
+      for (let n = 0; n < i % 5; n++) backoff.next(false);
       const delay = backoff.next(true);
       expect(delay).toBeGreaterThanOrEqual(300000);
       expect(delay).toBeLessThan(600000);
     }
+  });
+
+  it("doubles the refusal wait with each refusal in a row, up to refusedCapMs", () => {
+    const backoff = new Backoff(OPTIONS, () => 0);
+    const delays = Array.from({ length: 6 }, () => backoff.next(true));
+    expect(delays).toEqual([300000, 600000, 1200000, 1800000, 1800000, 1800000]);
+    backoff.reset();
+    expect(backoff.next(true)).toBe(300000);
   });
 
   it("starts again from the base after reset()", () => {

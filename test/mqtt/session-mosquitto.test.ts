@@ -52,7 +52,7 @@ describe.skipIf(mosquittoMissing())("Session against a real Mosquitto (plain TCP
     const events: string[] = [];
     const delays: number[] = [];
     const messages: string[] = [];
-    const backoff = new Backoff({ baseMs: 100, capMs: 400, refusedMs: 600000 }, Math.random);
+    const backoff = new Backoff({ baseMs: 100, capMs: 400, refusedMs: 600000, refusedCapMs: 3600000 }, Math.random);
     const session = new Session(
       nodeConnector(broker, sockets),
       realTime.clock,

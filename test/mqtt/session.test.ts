@@ -25,7 +25,7 @@ function setup(options: Partial<SessionOptions> = {}) {
   const events: string[] = [];
   const delays: number[] = [];
   const messages: { topic: string; payload: string; retain: boolean }[] = [];
-  const backoff = new Backoff({ baseMs: 1000, capMs: 60000, refusedMs: 600000 }, seeded(42));
+  const backoff = new Backoff({ baseMs: 1000, capMs: 60000, refusedMs: 600000, refusedCapMs: 3600000 }, seeded(42));
   const session = new Session(connect, time.clock, time.timers, { ...OPTIONS, ...options }, backoff, {
     connected: (present) => events.push(`connected present=${present}`),
     disconnected: (reason, retry) => {

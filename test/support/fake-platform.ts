@@ -95,6 +95,19 @@ export function createFakePlatform(files: Record<string, string> = {}) {
       warn: (m) => log.push(`warn ${m}`),
       error: (m) => log.push(`error ${m}`),
     },
+    // Unit tests that need a network script it (test/firmware/tls-transport.test.ts); here
+    // every connection attempt fails the way a device without a route would.
+    network: {
+      connectTls: () => {
+        throw new Error("no network in this unit test");
+      },
+      onUncaught: () => undefined,
+    },
+    wifi: {
+      connect: (_ssid, _password, done) => time.timers.set(() => done(undefined), 0),
+      onDisconnected: () => undefined,
+    },
+    random: () => 0.5,
   };
   const driveInput = (pin: string, high: boolean) => {
     const state = (inputs[pin] ??= { high: true, watchers: [] });

@@ -2,6 +2,8 @@
 // Espruino's globals and built-in modules (enforced by eslint.config.js).
 import type { Platform } from "../platform";
 import type { InputPin, OutputPin } from "../pins";
+import { createEspruinoNetwork } from "./network";
+import { createEspruinoWifi } from "./wifi";
 
 function toPin(name: string): Pin {
   // new Pin("D26") returns undefined for a name the board does not have (src/jswrap_pin.c).
@@ -31,8 +33,18 @@ function inputPin(name: string, pull: "up" | "down" | "none"): InputPin {
   };
 }
 
+/** ESP32 RNG_DATA_REG: true randomness while the radio is on (PLATFORM.md, TLS gap 2). */
+const RNG_DATA_REG = 0x3ff75144;
+
+function trueRandom(): number {
+  // Only the classic ESP32 has the register there; elsewhere (Linux build) fall back.
+  if (process.env.BOARD !== "ESP32") return Math.random();
+  return (peek32(RNG_DATA_REG) >>> 0) / 4294967296;
+}
+
 export function createEspruinoPlatform(): Platform {
   const storage = require("Storage");
+  const log = (message: string) => console.log("[latchkey] " + message);
   return {
     clock: { now: () => getTime() * 1000 },
     timers: {
@@ -48,9 +60,12 @@ export function createEspruinoPlatform(): Platform {
       },
     },
     log: {
-      info: (message) => console.log("[latchkey] " + message),
-      warn: (message) => console.log("[latchkey] WARN " + message),
-      error: (message) => console.log("[latchkey] ERROR " + message),
+      info: log,
+      warn: (message) => log("WARN " + message),
+      error: (message) => log("ERROR " + message),
     },
+    network: createEspruinoNetwork((message) => log("ERROR " + message)),
+    wifi: createEspruinoWifi(),
+    random: trueRandom,
   };
 }

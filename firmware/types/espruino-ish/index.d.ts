@@ -150,7 +150,7 @@ interface WifiModule {
   setSNTP(server: string, zone: string): void;
   /** Stores the password in plain text in .wificfg: Latchkey never calls it. */
   save(what?: string): void;
-  on(event: "connected" | "disconnected", callback: (details: unknown) => void): void;
+  on(event: "connected" | "disconnected", callback: (details: { reason?: string | number } | undefined) => void): void;
 }
 
 interface SocketLike {

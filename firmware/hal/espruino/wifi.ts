@@ -1,0 +1,29 @@
+// hal/wifi.ts on Espruino: require("Wifi"). Never Wifi.save(): it writes the password in plain
+// text to `.wificfg` (PLATFORM.md); the credentials live in our own Storage file instead.
+// Builds without the module (Espruino's Linux build, wired boards) have their network up
+// already: joining then always succeeds.
+import type { WifiRadio } from "../wifi";
+
+function wiredRadio(): WifiRadio {
+  return {
+    connect: (_ssid, _password, done) => setTimeout(() => done(undefined), 0),
+    onDisconnected: () => undefined,
+  };
+}
+
+export function createEspruinoWifi(): WifiRadio {
+  let wifi: WifiModule;
+  try {
+    wifi = require("Wifi");
+  } catch {
+    return wiredRadio();
+  }
+  return {
+    connect: (ssid, password, done) => {
+      wifi.connect(ssid, { password }, (error) => done(error ? "" + error : undefined));
+    },
+    onDisconnected: (handler) => {
+      wifi.on("disconnected", (details) => handler(details && details.reason ? "" + details.reason : "link lost"));
+    },
+  };
+}

@@ -1,0 +1,308 @@
+// The virtual ESP32: runs the built bundle, exactly the file that would be flashed, in a Node
+// `vm` context that offers only the Espruino globals and modules the firmware uses, with
+// Espruino's behaviour (see storage.ts, pins.ts, tls.ts, random.ts). Host code only: the
+// firmware never imports this.
+import { createHash } from "node:crypto";
+import type net from "node:net";
+import vm from "node:vm";
+import { PinBank, pinName } from "./pins.ts";
+import { EspruinoRand, peek32 } from "./random.ts";
+import { FolderStorage } from "./storage.ts";
+import { createTlsModule } from "./tls.ts";
+
+/** Built-ins Espruino 2v29 lacks (PLATFORM.md): removed from the context, so using one fails
+ *  here as it would on the device. */
+const MISSING_GLOBALS = [
+  "Map",
+  "Set",
+  "WeakMap",
+  "WeakSet",
+  "WeakRef",
+  "FinalizationRegistry",
+  "Symbol",
+  "Proxy",
+  "Reflect",
+  "BigInt",
+  "globalThis",
+];
+const MISSING_STATICS =
+  "delete Array.from; delete Array.of; delete Object.freeze; delete Object.seal; delete Object.is; delete Math.trunc; delete Number.isNaN; delete Number.isInteger; delete Number.isFinite; delete Promise.prototype.finally; delete Promise.race; delete Promise.allSettled; delete Promise.any;";
+
+/** Espruino's boot order (PLATFORM.md): .boot0-.boot3 always, then .bootcde. */
+const BOOT_FILES = [".boot0", ".boot1", ".boot2", ".boot3", ".bootcde"];
+
+export interface SimOptions {
+  storageDir: string;
+  /** The access point the simulated radio can join. */
+  wifi: { ssid: string; password: string };
+  verifyBroker?: boolean;
+  handshakeMs?: number;
+  /** Every line the device prints. */
+  output?: (line: string) => void;
+}
+
+type Listener = (...args: unknown[]) => void;
+
+export class SimulatedDevice {
+  readonly storage: FolderStorage;
+  readonly pins: PinBank;
+  readonly lines: string[] = [];
+  readonly started = Date.now();
+  private generation = 0;
+  private timers = new Map<number, NodeJS.Timeout>();
+  private nextTimer = 1;
+  private sockets: net.Socket[] = [];
+  private uncaught: Listener[] = [];
+  private wifiListeners: Record<string, Listener[]> = {};
+  private networkUp = true;
+  private joined = false;
+  private rand = new EspruinoRand();
+  telnetMode = "on";
+  reboots = 0;
+
+  constructor(private readonly options: SimOptions) {
+    this.storage = new FolderStorage(options.storageDir);
+    this.pins = new PinBank(
+      () => Date.now() - this.started,
+      (fn) => this.guard(fn),
+    );
+  }
+
+  private print(line: string): void {
+    this.lines.push(line);
+    this.options.output?.(line);
+  }
+
+  /** Runs device code the way Espruino's idle loop does: an exception goes to the
+   *  'uncaughtException' handlers, or is printed, and the device carries on. */
+  private guard(fn: () => void, generation = this.generation): void {
+    if (generation !== this.generation) return;
+    try {
+      fn();
+    } catch (error) {
+      this.raise(error as Error, generation);
+    }
+  }
+
+  private raise(error: Error, generation = this.generation): void {
+    if (generation !== this.generation) return;
+    if (this.uncaught.length === 0) {
+      this.print(`Uncaught ${String(error)}`);
+      return;
+    }
+    for (const h of this.uncaught) {
+      try {
+        h(error);
+      } catch (e) {
+        this.print(`Uncaught in uncaughtException handler: ${String(e)}`);
+      }
+    }
+  }
+
+  private setTimer(fn: unknown, ms: unknown, repeat: boolean): number {
+    const id = this.nextTimer++;
+    const generation = this.generation;
+    const tick = () => {
+      if (!repeat) this.timers.delete(id);
+      this.guard(fn as () => void, generation);
+    };
+    const delay = Math.max(0, Number(ms) || 0);
+    this.timers.set(id, repeat ? setInterval(tick, delay) : setTimeout(tick, delay));
+    return id;
+  }
+
+  private clearTimer(id: unknown): void {
+    const handle = this.timers.get(id as number);
+    if (handle) clearTimeout(handle);
+    this.timers.delete(id as number);
+  }
+
+  private wifiModule() {
+    const emit = (event: string, details: unknown) =>
+      (this.wifiListeners[event] ?? []).forEach((h) => this.guard(() => h(details)));
+    return {
+      connect: (ssid: string, opts: { password?: string }, callback?: (error: string | null) => void) => {
+        const generation = this.generation;
+        const ok =
+          this.networkUp && ssid === this.options.wifi.ssid && (opts?.password ?? "") === this.options.wifi.password;
+        const reason = !this.networkUp || ssid !== this.options.wifi.ssid ? "no_ap_found" : "auth_fail";
+        setTimeout(
+          () =>
+            this.guard(() => {
+              this.joined = ok;
+              if (ok) emit("connected", { ip: "192.168.4.2" });
+              callback?.(ok ? null : reason);
+            }, generation),
+          ok ? 100 : 500,
+        );
+      },
+      disconnect: () => {
+        this.joined = false;
+      },
+      getStatus: () => ({ station: this.joined ? "connected" : "off", rssi: -52 }),
+      getIP: () => ({
+        ip: this.joined ? "192.168.4.2" : "0.0.0.0",
+        netmask: "255.255.255.0",
+        gw: "192.168.4.1",
+        mac: "24:0a:c4:00:00:01",
+      }),
+      setSNTP: (_server: string, zone: unknown) => {
+        if (typeof zone !== "string") throw new Error("setSNTP: the zone must be a POSIX TZ string");
+      },
+      save: () => this.print("WARNING: Wifi.save() writes the password to .wificfg in plain text"),
+      on: (event: string, handler: Listener) => (this.wifiListeners[event] ??= []).push(handler),
+    };
+  }
+
+  private modules(name: string): unknown {
+    const generation = this.generation;
+    const sim = {
+      verifyBroker: this.options.verifyBroker ?? false,
+      handshakeMs: this.options.handshakeMs ?? 0,
+      networkUp: () => this.networkUp && this.joined,
+      run: (fn: () => void) => this.guard(fn, generation),
+      raise: (e: Error) => {
+        setImmediate(() => this.raise(e, generation));
+      },
+      track: (s: net.Socket) => this.sockets.push(s),
+    };
+    switch (name) {
+      case "Storage":
+        return this.storage;
+      case "Wifi":
+        return this.wifiModule();
+      case "tls":
+        return createTlsModule(sim, true);
+      case "net":
+        return createTlsModule(sim, false);
+      case "crypto":
+        return {
+          SHA256: (data: string | ArrayBuffer) =>
+            new Uint8Array(
+              createHash("sha256")
+                .update(typeof data === "string" ? Buffer.from(data, "latin1") : Buffer.from(data as ArrayBuffer))
+                .digest(),
+            ).buffer,
+        };
+      case "TelnetServer":
+        return { setOptions: (o: { mode: string }) => (this.telnetMode = o.mode) };
+      default:
+        throw new Error(`Module "${name}" not found`);
+    }
+  }
+
+  private context(): vm.Context {
+    const pins = this.pins;
+    const rand = this.rand;
+    const E = {
+      srand: (seed: number) => rand.srand(seed),
+      hwRand: () => rand.next() | 0,
+      toUint8Array: (s: string) => new Uint8Array(Buffer.from(String(s), "latin1")),
+      toString: (d: ArrayLike<number> | ArrayBuffer) =>
+        Buffer.from(d instanceof ArrayBuffer ? new Uint8Array(d) : Uint8Array.from(d as ArrayLike<number>)).toString(
+          "latin1",
+        ),
+      getSizeOf: (v: unknown) => Math.ceil(JSON.stringify(v ?? null).length / 12),
+      enableWatchdog: () => undefined,
+      kickWatchdog: () => undefined,
+      reboot: () => setImmediate(() => this.reboot()),
+      setPassword: () => undefined,
+      lockConsole: () => undefined,
+      on: () => undefined,
+    };
+    const sandbox: Record<string, unknown> = {
+      console: {
+        log: (...values: unknown[]) =>
+          this.print(values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(" ")),
+      },
+      // new Pin("D26"): an object naming the pin (an invalid name throws here; Espruino's
+      // returns undefined, which the firmware checks too).
+      Pin: function Pin(name: unknown) {
+        const pin = pinName(name);
+        return { name: pin, toString: () => pin };
+      },
+      digitalWrite: (pin: unknown, value: unknown) => pins.digitalWrite(pin, value),
+      digitalRead: (pin: unknown) => pins.digitalRead(pin),
+      pinMode: (pin: unknown, mode: never) => pins.pinMode(pin, mode),
+      setWatch: (fn: never, pin: unknown, opts: never) => pins.setWatch(fn, pin, opts),
+      clearWatch: (id?: number) => pins.clearWatch(id),
+      peek32,
+      getTime: () => (Date.now() - this.started) / 1000,
+      setTimeout: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, false),
+      setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),
+      clearTimeout: (id: unknown) => this.clearTimer(id),
+      clearInterval: (id: unknown) => this.clearTimer(id),
+      btoa: (s: string) => Buffer.from(s, "latin1").toString("base64"),
+      atob: (s: string) => Buffer.from(s, "base64").toString("latin1"),
+      E,
+      process: {
+        env: { VERSION: "2v29", BOARD: "ESP32" },
+        memory: () => ({ free: 12000, usage: 4383, total: 16383, history: 0, blocksize: 14 }),
+        on: (event: string, handler: Listener) => {
+          if (event === "uncaughtException") this.uncaught.push(handler);
+        },
+      },
+      require: (name: string) => this.modules(name),
+    };
+    const context = vm.createContext(sandbox, { name: "espruino" });
+    vm.runInContext(MISSING_GLOBALS.map((g) => `delete globalThis.${g};`).join("") + MISSING_STATICS, context);
+    return context;
+  }
+
+  /** Power on: runs the boot files from Storage in Espruino's order. */
+  boot(): void {
+    const context = this.context();
+    for (const name of BOOT_FILES) {
+      const code = this.storage.read(name);
+      if (code !== undefined) this.guard(() => vm.runInContext(code, context, { filename: name }));
+    }
+  }
+
+  private teardown(): void {
+    this.generation++;
+    for (const handle of this.timers.values()) clearTimeout(handle);
+    this.timers.clear();
+    for (const socket of this.sockets.splice(0)) socket.destroy();
+    this.uncaught = [];
+    this.wifiListeners = {};
+    this.joined = false;
+    this.pins.reset();
+  }
+
+  /** E.reboot(): everything stops, pins float, then the boot files run again. */
+  reboot(): void {
+    this.teardown();
+    this.reboots++;
+    this.boot();
+  }
+
+  /** Power cut: no DISCONNECT is sent, so the broker publishes the last will. */
+  powerOff(): void {
+    this.teardown();
+  }
+
+  /** The access point goes away: the radio drops, open sockets die, joining fails. */
+  wifiDown(): void {
+    this.networkUp = false;
+    this.joined = false;
+    for (const socket of this.sockets.splice(0))
+      socket.destroy(Object.assign(new Error("network down"), { code: "ENETDOWN" }));
+    (this.wifiListeners.disconnected ?? []).forEach((h) => this.guard(() => h({ reason: "beacon_timeout" })));
+  }
+
+  wifiUp(): void {
+    this.networkUp = true;
+  }
+
+  /** Resolves when a printed line matches `pattern` (counting lines from `from`). */
+  async waitFor(pattern: RegExp, timeoutMs = 10000, from = 0): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.lines.slice(from).find((l) => pattern.test(l));
+      if (line) return line;
+      if (Date.now() > deadline)
+        throw new Error(`device never printed ${pattern} in ${timeoutMs} ms; it printed:\n${this.lines.join("\n")}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

@@ -1,0 +1,55 @@
+// Boots the BUILT bundle (dist/latchkey.js, built once per run) in the simulated ESP32 with
+// certificates from the test's CA and a profile pointing at the test's broker.
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { buildFirmware } from "../../build/build.ts";
+import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
+import { SimulatedDevice, type SimOptions } from "../../scripts/sim/device.ts";
+import { testProfile } from "./profile.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+let built: Promise<string> | undefined;
+
+/** Builds dist/latchkey.js once for the whole test file (the bundle is what gets tested). */
+export function builtBundle(): Promise<string> {
+  built ??= buildFirmware({
+    root,
+    version: "0.0.0-test",
+    sizeBudgetBytes: 1 << 20,
+    outFile: path.join(os.tmpdir(), `latchkey-e2e-${process.pid}.js`),
+  }).then((r) => {
+    if (!existsSync(r.outFile)) throw new Error("build produced no bundle");
+    return readFileSync(r.outFile, "utf8");
+  });
+  return built;
+}
+
+export const WIFI = { ssid: "latchkey-test", password: "correct horse battery" };
+
+/** A switch-mode profile (ON stays on) with quick backoff, for tests. */
+export function e2eProfile(port: number, overrides: Partial<DeviceProfile> = {}): DeviceProfile {
+  return testProfile({
+    id: "door-1",
+    relay: { mode: "switch", pulseMs: 500 },
+    broker: { host: "127.0.0.1", port },
+    mqtt: { keepaliveSeconds: 5, connectTimeoutMs: 4000, maxPacketBytes: 4096 },
+    backoff: { baseMs: 300, capMs: 2000, refusedMs: 1000, refusedCapMs: 8000 },
+    ...overrides,
+  });
+}
+
+export async function bootDevice(
+  stateDir: string,
+  profile: DeviceProfile,
+  options: Partial<SimOptions> = {},
+): Promise<SimulatedDevice> {
+  const storageDir = await mkdtemp(path.join(os.tmpdir(), "latchkey-storage-"));
+  const device = new SimulatedDevice({ storageDir, wifi: WIFI, handshakeMs: 20, ...options });
+  const files = deviceStorageFiles(profile, stateDir, WIFI, await builtBundle());
+  for (const [name, data] of Object.entries(files)) device.storage.write(name, data);
+  device.boot();
+  return device;
+}
