@@ -111,6 +111,18 @@ export class SimulatedDevice {
     return id;
   }
 
+  /** Espruino 2v29 (src/jswrap_interactive.c): clearTimeout(undefined) throws, and
+   *  clearTimeout() with no argument clears every timer. */
+  private clearTimers(args: unknown[], name: "Timeout" | "Interval"): void {
+    if (args.length === 0) {
+      for (const handle of this.timers.values()) clearTimeout(handle);
+      this.timers.clear();
+      return;
+    }
+    if (args[0] === undefined) throw new Error(`clear${name}(undefined) not allowed. Use clear${name}() instead`);
+    this.clearTimer(args[0]);
+  }
+
   private clearTimer(id: unknown): void {
     const handle = this.timers.get(id as number);
     if (handle) clearTimeout(handle);
@@ -230,8 +242,8 @@ export class SimulatedDevice {
       getTime: () => (Date.now() - this.started) / 1000,
       setTimeout: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, false),
       setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),
-      clearTimeout: (id: unknown) => this.clearTimer(id),
-      clearInterval: (id: unknown) => this.clearTimer(id),
+      clearTimeout: (...args: unknown[]) => this.clearTimers(args, "Timeout"),
+      clearInterval: (...args: unknown[]) => this.clearTimers(args, "Interval"),
       btoa: (s: string) => Buffer.from(s, "latin1").toString("base64"),
       atob: (s: string) => Buffer.from(s, "base64").toString("latin1"),
       E,

@@ -124,4 +124,16 @@ describe("the simulated device", () => {
     expect(device.storage.read("count")).toBe("2");
     device.powerOff();
   });
+
+  it("throws on clearTimeout(undefined) and clears every timer on clearTimeout(), as Espruino 2v29 does", async () => {
+    const device = new SimulatedDevice({ storageDir: await tmp(), wifi: { ssid: "s", password: "p" } });
+    device.storage.write(
+      ".bootcde",
+      'setTimeout(function(){ console.log("kept?"); }, 5); try { clearTimeout(undefined); } catch (e) { console.log(e.message); } clearTimeout();',
+    );
+    device.boot();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(device.lines).toEqual(["clearTimeout(undefined) not allowed. Use clearTimeout() instead"]);
+    device.powerOff();
+  });
 });

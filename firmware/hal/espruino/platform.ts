@@ -49,7 +49,11 @@ export function createEspruinoPlatform(): Platform {
     clock: { now: () => getTime() * 1000 },
     timers: {
       set: (callback, ms) => setTimeout(callback, ms),
-      clear: (handle) => clearTimeout(handle as number),
+      // clearTimeout(undefined) throws in Espruino 2v29, and clearTimeout() with no argument
+      // clears EVERY timer (src/jswrap_interactive.c): only ever pass a real id.
+      clear: (handle) => {
+        if (handle !== undefined) clearTimeout(handle as number);
+      },
     },
     pins: { output: outputPin, input: inputPin },
     files: {
