@@ -126,10 +126,17 @@ for (const { name, embedded, skip } of BROKERS) {
       const delays = device.lines
         .filter((l) => /MQTT down: TLS handshake failed/.test(l))
         .map((l) => Number(/retry in ([\d.]+) s/.exec(l)![1]));
-      expect(delays[0]).toBeGreaterThanOrEqual(0.5);
-      expect(delays[0]).toBeLessThan(1);
-      expect(delays[1]).toBeGreaterThanOrEqual(1);
-      expect(delays[2]).toBeGreaterThanOrEqual(2);
+      // Refusal waits are in [ceiling/2, ceiling) with the ceiling doubling from refusedMs
+      // (1 s here); the log prints tenths of a second, so the upper bounds are inclusive.
+      const windows = [
+        [0.5, 1],
+        [1, 2],
+        [2, 4],
+      ];
+      windows.forEach(([low, high], i) => {
+        expect(delays[i]).toBeGreaterThanOrEqual(low);
+        expect(delays[i]).toBeLessThanOrEqual(high);
+      });
       expect(device.reboots).toBe(0);
       expect(device.lines.filter((l) => l.startsWith("Uncaught"))).toEqual([]);
       expect(relayDrives(device).every((e) => e.high === false)).toBe(true);
