@@ -157,7 +157,9 @@ function memoryFigures(): void {
   const inflight = (m as { maxInflight?: number }).maxInflight ?? 8;
   console.log("Memory bounds implied by espruino.config.json:");
   console.log(`  decoder buffer <= maxPacketBytes = ${m.maxPacketBytes} bytes`);
-  console.log(`  in-flight QoS 1 store <= ${inflight} x ${m.maxPacketBytes} = ${inflight * m.maxPacketBytes} bytes`);
+  console.log(
+    `  in-flight QoS 1 store <= ${inflight} messages and maxInflightBytes = maxPacketBytes = ${m.maxPacketBytes} bytes`,
+  );
 }
 
 codecFigures();

@@ -55,6 +55,7 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
       connectTimeoutMs: mqtt.connectTimeoutMs,
       maxPacketBytes: mqtt.maxPacketBytes,
       maxInflight: mqtt.maxInflight || 8,
+      maxInflightBytes: mqtt.maxPacketBytes,
       healthyMs: 60000,
       will: { topic: topics.availability, payload: "offline", qos: 1, retain: true },
     },

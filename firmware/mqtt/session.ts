@@ -39,8 +39,9 @@ export interface SessionOptions {
   connectTimeoutMs: number;
   /** Largest packet accepted or sent, fixed header included. */
   maxPacketBytes: number;
-  /** Most outgoing QoS 1 messages held unacknowledged. */
+  /** Most outgoing QoS 1 messages held unacknowledged, and most bytes they may take. */
   maxInflight: number;
+  maxInflightBytes: number;
   /** A link that stayed up this long resets the backoff. */
   healthyMs: number;
   /** Last will: the broker publishes it if the link dies without DISCONNECT (section 3.1.2.5). */
@@ -99,7 +100,7 @@ export class Session {
     this.backoff_ = backoff;
     this.events_ = events;
     this.decoder_ = new Decoder(options.maxPacketBytes, decodeFromBroker);
-    this.inflight_ = new Inflight(options.maxInflight);
+    this.inflight_ = new Inflight(options.maxInflight, options.maxInflightBytes);
     this.subscriptions_ = [];
     this.pendingSubs_ = {};
     this.generation_ = 0;
@@ -153,6 +154,9 @@ export class Session {
     const bytes = encodePublish({ type: PUBLISH, topic, payload, qos, retain, dup: false, id });
     if (bytes.length > this.options_.maxPacketBytes) {
       return "message to " + topic + " is " + bytes.length + " bytes, over maxPacketBytes";
+    }
+    if (id !== undefined && !this.inflight_.fits(bytes.length)) {
+      return "in-flight store full (" + this.inflight_.bytes + " of " + this.inflight_.maxBytes + " bytes)";
     }
     if (id === undefined) this.send_(bytes);
     else {

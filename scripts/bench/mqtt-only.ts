@@ -21,6 +21,7 @@ const session = new Session(
     connectTimeoutMs: 15000,
     maxPacketBytes: 4096,
     maxInflight: 8,
+    maxInflightBytes: 4096,
     healthyMs: 60000,
     will: { topic: "t", payload: "offline", qos: 1, retain: true },
   },

@@ -15,6 +15,7 @@ const OPTIONS: SessionOptions = {
   connectTimeoutMs: 3000,
   maxPacketBytes: 4096,
   maxInflight: 8,
+  maxInflightBytes: 4096,
   healthyMs: 60000,
   will: { topic: "lk/dev1/availability", payload: "offline", qos: 1, retain: true },
 };
