@@ -5,6 +5,7 @@
 import { parse, type Node } from "acorn";
 import { fullAncestor } from "acorn-walk";
 import { findUnsupportedRegex } from "./regex-support.ts";
+import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "./espruino-builtins.ts";
 
 export interface Finding {
   /** The construct's name, e.g. "destructuring (object pattern)". */
@@ -13,41 +14,6 @@ export interface Finding {
   line: number;
   column: number;
 }
-
-/** Globals Espruino does not define. */
-const MISSING_GLOBALS = new Set([
-  "Map",
-  "Set",
-  "WeakMap",
-  "WeakSet",
-  "WeakRef",
-  "FinalizationRegistry",
-  "Symbol",
-  "Proxy",
-  "Reflect",
-  "BigInt",
-  "Intl",
-  "SharedArrayBuffer",
-  "Atomics",
-  "AggregateError",
-]);
-
-/** Static members Espruino's built-ins lack, by object. */
-const MISSING_STATICS: Record<string, string[]> = {
-  Array: ["from", "of"],
-  Object: ["freeze", "seal", "is", "isFrozen", "isSealed", "getOwnPropertySymbols"],
-  Math: ["trunc"],
-  Number: ["isNaN", "isInteger", "isFinite", "isSafeInteger"],
-  Promise: ["race", "allSettled", "any"],
-  String: ["raw"],
-};
-
-/** Methods called on any value that Espruino lacks on every prototype that could have them. */
-const MISSING_METHODS: Record<string, string> = {
-  finally: "Promise.prototype.finally",
-  flat: "Array.prototype.flat",
-  flatMap: "Array.prototype.flatMap",
-};
 
 // acorn's ESTree nodes are loosely typed; the walker below reads fields by node type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -2,10 +2,9 @@
 // broker `npm start` (or `npm run broker`) is running.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import mqtt from "mqtt";
 import { deviceTopics } from "../firmware/app/topics.ts";
 import { projectConfig, stateDir } from "./lib/state.ts";
-import { PkiStore } from "./pki/store.ts";
+import { connectAsHub } from "./lib/hub.ts";
 
 async function main(): Promise<void> {
   const [word, id] = process.argv.slice(2);
@@ -16,19 +15,7 @@ async function main(): Promise<void> {
   const { host, port } = existsSync(listening)
     ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
     : config.device.broker;
-  const store = new PkiStore(state);
-  const hub = store.identityDir("hub", "hub");
-  if (!existsSync(`${hub}/cert.pem`)) throw new Error("no hub certificate: run npm start once, or npm run pki -- hub");
-  const client = await mqtt.connectAsync({
-    host,
-    port,
-    protocol: "mqtts",
-    ca: readFileSync(store.caCertFile),
-    cert: readFileSync(`${hub}/cert.pem`),
-    key: readFileSync(`${hub}/key.pem`),
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
-  });
+  const client = await connectAsHub(state, host, port, false);
   const topic = deviceTopics(config.device.topicPrefix, id ?? config.device.id).relaySet;
   await client.publishAsync(topic, word.toUpperCase(), { qos: 1 });
   console.log(`sent ${word.toUpperCase()} to ${topic}`);

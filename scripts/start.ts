@@ -5,15 +5,14 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
-import mqtt from "mqtt";
 import { buildFirmware } from "../build/build.ts";
 import { deviceTopics } from "../firmware/app/topics.ts";
 import { freePort } from "./broker/mosquitto.ts";
 import { startBroker } from "./broker/start.ts";
 import { ensureDevPki } from "./lib/dev-pki.ts";
+import { connectAsHub } from "./lib/hub.ts";
 import { deviceStorageFiles } from "./lib/provision.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
-import { PkiStore } from "./pki/store.ts";
 import { SimulatedDevice } from "./sim/device.ts";
 import { readFileSync } from "node:fs";
 import net from "node:net";
@@ -73,17 +72,7 @@ async function main(): Promise<void> {
     device.storage.write(name, data);
   show("sim", `provisioned ${device.storage.list().join(", ")} into ${path.relative(projectRoot, storageDir)}/`);
 
-  const store = new PkiStore(state);
-  const hubDir = store.identityDir("hub", "hub");
-  const client = await mqtt.connectAsync({
-    host: broker.host,
-    port,
-    protocol: "mqtts",
-    ca: readFileSync(store.caCertFile),
-    cert: readFileSync(`${hubDir}/cert.pem`),
-    key: readFileSync(`${hubDir}/key.pem`),
-    reconnectPeriod: 1000,
-  });
+  const client = await connectAsHub(state, broker.host, port, true);
   const topics = deviceTopics(profile.topicPrefix, profile.id);
   client.on("message", (topic, payload, packet) =>
     show("mqtt", `${topic} ${payload.toString()}${packet.retain ? " (retained)" : ""}`),

@@ -5,28 +5,20 @@
 import { createHash } from "node:crypto";
 import type net from "node:net";
 import vm from "node:vm";
+import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
 import { PinBank, pinName } from "./pins.ts";
 import { EspruinoRand, peek32 } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
 import { createTlsModule } from "./tls.ts";
 
-/** Built-ins Espruino 2v29 lacks (PLATFORM.md): removed from the context, so using one fails
- *  here as it would on the device. */
-const MISSING_GLOBALS = [
-  "Map",
-  "Set",
-  "WeakMap",
-  "WeakSet",
-  "WeakRef",
-  "FinalizationRegistry",
-  "Symbol",
-  "Proxy",
-  "Reflect",
-  "BigInt",
-  "globalThis",
-];
-const MISSING_STATICS =
-  "delete Array.from; delete Array.of; delete Object.freeze; delete Object.seal; delete Object.is; delete Math.trunc; delete Number.isNaN; delete Number.isInteger; delete Number.isFinite; delete Promise.prototype.finally; delete Promise.race; delete Promise.allSettled; delete Promise.any;";
+/** Removes from the context what Espruino lacks (build/espruino-builtins.ts), so using one
+ *  fails here as it would on the device. */
+const REMOVE_MISSING = [
+  ...[...MISSING_GLOBALS].map((name) => `delete globalThis.${name};`),
+  ...Object.entries(MISSING_STATICS).flatMap(([object, names]) => names.map((name) => `delete ${object}.${name};`)),
+  ...Object.values(MISSING_METHODS).map((path) => `delete ${path};`),
+  "delete globalThis.globalThis;",
+].join("");
 
 /** Espruino's boot order (PLATFORM.md): .boot0-.boot3 always, then .bootcde. */
 const BOOT_FILES = [".boot0", ".boot1", ".boot2", ".boot3", ".bootcde"];
@@ -257,7 +249,7 @@ export class SimulatedDevice {
       require: (name: string) => this.modules(name),
     };
     const context = vm.createContext(sandbox, { name: "espruino" });
-    vm.runInContext(MISSING_GLOBALS.map((g) => `delete globalThis.${g};`).join("") + MISSING_STATICS, context);
+    vm.runInContext(REMOVE_MISSING, context);
     return context;
   }
 
