@@ -20,7 +20,6 @@ import {
   PUBACK,
   PUBLISH,
   SUBACK,
-  SUBACK_FAILURE,
   UNSUBACK,
   type Packet,
   type QoS,
@@ -29,6 +28,8 @@ import {
 } from "./codec/packets";
 import { topicFilterError, topicNameError } from "./codec/topic";
 import { Inflight } from "./inflight";
+import { Keepalive } from "./keepalive";
+import { Subscriptions } from "./subscriptions";
 
 export interface SessionOptions {
   clientId: string;
@@ -68,9 +69,7 @@ export class Session {
   private readonly events_: SessionEvents;
   private readonly decoder_: Decoder;
   private readonly inflight_: Inflight;
-  private subscriptions_: Subscription[];
-  /** SUBSCRIBE packets awaiting SUBACK, by packet id. */
-  private pendingSubs_: { [id: string]: string[] };
+  private readonly subscriptions_: Subscriptions;
   private link_: Transport | undefined;
   /** Bumped for every link, so handlers of a dead link are ignored. */
   private generation_: number;
@@ -78,11 +77,9 @@ export class Session {
   private stopped_: boolean;
   private failure_: LinkError | undefined;
   private connectedAt_: number;
-  private lastSent_: number;
   private lastId_: number;
   private connectTimer_: TimerHandle;
-  private pingTimer_: TimerHandle;
-  private pongTimer_: TimerHandle;
+  private readonly keepalive_: Keepalive;
   private retryTimer_: TimerHandle;
 
   constructor(
@@ -101,13 +98,18 @@ export class Session {
     this.events_ = events;
     this.decoder_ = new Decoder(options.maxPacketBytes, decodeFromBroker);
     this.inflight_ = new Inflight(options.maxInflight, options.maxInflightBytes);
-    this.subscriptions_ = [];
-    this.pendingSubs_ = {};
+    this.subscriptions_ = new Subscriptions();
     this.generation_ = 0;
     this.up_ = false;
     this.stopped_ = true;
     this.connectedAt_ = 0;
-    this.lastSent_ = 0;
+    this.keepalive_ = new Keepalive(
+      clock,
+      timers,
+      options.keepaliveSeconds * 1000,
+      () => this.send_(encodeEmpty(PINGREQ)),
+      (reason) => this.drop_({ reason }),
+    );
     this.lastId_ = 0;
   }
 
@@ -173,8 +175,7 @@ export class Session {
   subscribe(filter: string, qos: QoS): string | undefined {
     const problem = topicFilterError(filter);
     if (problem !== undefined) return problem;
-    this.subscriptions_ = this.subscriptions_.filter((s) => s.filter !== filter);
-    this.subscriptions_.push({ filter, qos });
+    this.subscriptions_.want(filter, qos);
     if (this.up_) this.sendSubscribe_([{ filter, qos }]);
     return undefined;
   }
@@ -182,19 +183,19 @@ export class Session {
   private nextId_(): number {
     // Per-instance ids 1..65535, skipping any still awaiting an acknowledgement [MQTT-2.3.1-2].
     do this.lastId_ = (this.lastId_ % 65535) + 1;
-    while (this.inflight_.has(this.lastId_) || this.pendingSubs_[this.lastId_] !== undefined);
+    while (this.inflight_.has(this.lastId_) || this.subscriptions_.isPending(this.lastId_));
     return this.lastId_;
   }
 
   private sendSubscribe_(subscriptions: Subscription[]): void {
     const id = this.nextId_();
-    this.pendingSubs_[id] = subscriptions.map((s) => s.filter);
+    this.subscriptions_.sent(id, subscriptions);
     this.send_(encodeSubscribe(id, subscriptions));
   }
 
   private send_(bytes: string): void {
     if (!this.link_) return;
-    this.lastSent_ = this.clock_.now();
+    this.keepalive_.sent();
     this.link_.write(bytes);
   }
 
@@ -204,7 +205,7 @@ export class Session {
     this.failure_ = undefined;
     this.up_ = false;
     this.decoder_.reset();
-    this.pendingSubs_ = {};
+    this.subscriptions_.forgetPending();
     const handlers = {
       data: (chunk: string) => {
         if (generation === this.generation_) this.onData_(chunk);
@@ -266,10 +267,11 @@ export class Session {
       this.events_.message(packet.topic, packet.payload, packet.retain);
       if (packet.qos === 1 && this.up_) this.send_(encodeAck(0x40, packet.id as number));
     } else if (packet.type === PUBACK) this.inflight_.ack(packet.id);
-    else if (packet.type === SUBACK) this.onSuback_(packet.id, packet.granted);
-    else if (packet.type === PINGRESP) {
-      this.timers_.clear(this.pongTimer_);
-      this.pongTimer_ = undefined;
+    else if (packet.type === SUBACK) {
+      const refused = this.subscriptions_.acked(packet.id, packet.granted);
+      for (let i = 0; i < refused.length; i++) this.events_.warning("broker refused the subscription to " + refused[i]);
+    } else if (packet.type === PINGRESP) {
+      this.keepalive_.pong();
     } else if (packet.type !== UNSUBACK) {
       this.drop_({ reason: "protocol error: broker sent " + packetName(packet.type) });
     }
@@ -278,48 +280,15 @@ export class Session {
   private onConnack_(sessionPresent: boolean): void {
     this.up_ = true;
     this.connectedAt_ = this.clock_.now();
-    if (!sessionPresent && this.subscriptions_.length > 0) this.sendSubscribe_(this.subscriptions_);
+    if (!sessionPresent && this.subscriptions_.all.length > 0) this.sendSubscribe_(this.subscriptions_.all);
     this.inflight_.sendAll((bytes) => this.send_(bytes));
-    this.armPing_(this.options_.keepaliveSeconds * 1000);
+    this.keepalive_.start();
     this.events_.connected(sessionPresent);
-  }
-
-  private onSuback_(id: number, granted: number[]): void {
-    const filters = this.pendingSubs_[id];
-    if (filters === undefined) return;
-    delete this.pendingSubs_[id];
-    for (let i = 0; i < filters.length; i++) {
-      if (granted[i] === SUBACK_FAILURE) this.events_.warning("broker refused the subscription to " + filters[i]);
-    }
-  }
-
-  /** PINGREQ when nothing was sent for a keepalive period (section 3.1.2.10). */
-  private armPing_(delay: number): void {
-    const period = this.options_.keepaliveSeconds * 1000;
-    if (period <= 0) return;
-    this.timers_.clear(this.pingTimer_);
-    this.pingTimer_ = this.timers_.set(() => {
-      const idle = this.clock_.now() - this.lastSent_;
-      if (idle < period) {
-        this.armPing_(period - idle);
-        return;
-      }
-      this.send_(encodeEmpty(PINGREQ));
-      if (this.pongTimer_ === undefined) {
-        const wait = Math.min(period, 10000);
-        this.pongTimer_ = this.timers_.set(() => {
-          this.drop_({ reason: "no PINGRESP within " + wait / 1000 + " s: link presumed dead" });
-        }, wait);
-      }
-      this.armPing_(period);
-    }, delay);
   }
 
   private onClose_(): void {
     this.timers_.clear(this.connectTimer_);
-    this.timers_.clear(this.pingTimer_);
-    this.timers_.clear(this.pongTimer_);
-    this.pongTimer_ = undefined;
+    this.keepalive_.stop();
     const wasUp = this.up_;
     this.up_ = false;
     this.link_ = undefined;
