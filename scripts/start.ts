@@ -2,7 +2,8 @@
 // absent, starts the broker (Mosquitto if installed, else the embedded one), builds the
 // bundle, provisions and boots the simulated ESP32, and shows what happens. Type on/off to
 // command the relay; Ctrl-C stops everything.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
 import { buildFirmware } from "../build/build.ts";
@@ -14,8 +15,6 @@ import { connectAsHub } from "./lib/hub.ts";
 import { deviceStorageFiles } from "./lib/provision.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
-import { readFileSync } from "node:fs";
-import net from "node:net";
 
 const SIM_WIFI = { ssid: "latchkey-sim", password: "simulated-only" };
 const show = (tag: string, text: string) => console.log(`${tag.padEnd(7)}│ ${text}`);

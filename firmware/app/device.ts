@@ -16,8 +16,7 @@ function readDer(platform: Platform, name: string): () => string {
 }
 
 /** Why the device cannot go online, or undefined when Storage holds what it needs. */
-function missingSecrets(platform: Platform): string | undefined {
-  const wifi = platform.files.readJSON(WIFI_FILE) as WifiCredentials | undefined;
+function missingSecrets(platform: Platform, wifi: WifiCredentials | undefined): string | undefined {
   if (!wifi || typeof wifi.ssid !== "string") return "'" + WIFI_FILE + "' (Wi-Fi credentials)";
   const names = [CA_FILE, CERT_FILE, KEY_FILE];
   for (let i = 0; i < names.length; i++) if (!platform.files.read(names[i])) return "'" + names[i] + "' (TLS material)";
@@ -28,7 +27,8 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
   const log = platform.log;
   const profile = booted.profile;
   const relay = booted.relay;
-  const missing = missingSecrets(platform);
+  const credentials = platform.files.readJSON(WIFI_FILE) as WifiCredentials | undefined;
+  const missing = missingSecrets(platform, credentials);
   if (missing !== undefined) {
     log.error("not provisioned: " + missing + " missing from Storage; the relay stays off");
     return undefined;
@@ -91,6 +91,6 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
       session.start();
     }
   });
-  wifi.start(platform.files.readJSON(WIFI_FILE) as WifiCredentials);
+  wifi.start(credentials as WifiCredentials);
   return session;
 }

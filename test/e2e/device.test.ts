@@ -7,20 +7,13 @@ import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
 const BROKERS = [
   { name: "Mosquitto", embedded: false, skip: mosquittoMissing() },
   { name: "embedded broker", embedded: true, skip: false },
 ];
-
-async function until(what: string, check: () => boolean, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const relayDrives = (device: SimulatedDevice, pin = "D26") =>
   device.pins.history.filter((e: PinEvent) => e.pin === pin && e.kind === "drive");

@@ -7,6 +7,7 @@ import { Session, type SessionOptions } from "../../firmware/mqtt/session.ts";
 import { Backoff } from "../../firmware/net/backoff.ts";
 import { mosquittoMissing, printLogOnFailure, startMosquitto, type Broker } from "../support/broker.ts";
 import { nodeConnector, realTime } from "../support/node-transport.ts";
+import { until } from "../support/wait.ts";
 
 const OPTIONS: SessionOptions = {
   clientId: "dev1",
@@ -19,14 +20,6 @@ const OPTIONS: SessionOptions = {
   healthyMs: 60000,
   will: { topic: "lk/dev1/availability", payload: "offline", qos: 1, retain: true },
 };
-
-async function until(what: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.skipIf(mosquittoMissing())("Session against a real Mosquitto (plain TCP)", () => {
   let open: Broker | undefined;
