@@ -19,6 +19,12 @@ export interface FileStore {
   write(name: string, data: string): void;
 }
 
+/** Espruino's watchdog in manual mode: the chip resets unless kick() comes within the timeout. */
+export interface Watchdog {
+  enable(seconds: number): void;
+  kick(): void;
+}
+
 export interface Platform {
   clock: Clock;
   timers: Timers;
@@ -27,6 +33,7 @@ export interface Platform {
   log: Log;
   network: Network;
   wifi: WifiRadio;
+  watchdog: Watchdog;
   /** Uniform in [0, 1) from a true random source (the ESP32's RNG register), for jitter. */
   random(): number;
 }

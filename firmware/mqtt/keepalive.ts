@@ -1,7 +1,8 @@
 // Keepalive (section 3.1.2.10): a PINGREQ when nothing was sent for a whole period, and the
 // link declared dead when its PINGRESP does not come within min(period, 10 s) (the client
 // SHOULD close the connection then, section 3.1.2.10 / 3.12.4). One timer, re-armed from
-// the time of the last write rather than on every write.
+// the time of the last write rather than on every write. A handle is forgotten the moment its
+// timer fires or is cleared (Espruino reuses timer ids at once: src/jsinteractive.c).
 import type { Clock, TimerHandle, Timers } from "../hal/time";
 
 export class Keepalive {
@@ -50,6 +51,7 @@ export class Keepalive {
     if (period <= 0) return;
     this.timers_.clear(this.pingTimer_);
     this.pingTimer_ = this.timers_.set(() => {
+      this.pingTimer_ = undefined;
       const idle = this.clock_.now() - this.lastSent_;
       if (idle < period) {
         this.arm_(period - idle);
@@ -58,10 +60,10 @@ export class Keepalive {
       this.ping_();
       if (this.pongTimer_ === undefined) {
         const wait = Math.min(period, 10000);
-        this.pongTimer_ = this.timers_.set(
-          () => this.dead_("no PINGRESP within " + wait / 1000 + " s: link presumed dead"),
-          wait,
-        );
+        this.pongTimer_ = this.timers_.set(() => {
+          this.pongTimer_ = undefined;
+          this.dead_("no PINGRESP within " + wait / 1000 + " s: link presumed dead");
+        }, wait);
       }
       this.arm_(period);
     }, delay);

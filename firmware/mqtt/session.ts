@@ -55,10 +55,13 @@ export interface SessionEvents {
   connected(sessionPresent: boolean): void;
   /** `retryInMs` is -1 after stop(). */
   disconnected(reason: string, retryInMs: number): void;
+  /** An application message. A QoS 1 redelivery (DUP) of a packet id already delivered on
+   *  this link is not passed on again ([MQTT-4.3.2]: the receiver may see duplicates). */
   message(topic: string, payload: string, retain: boolean): void;
-  /** Something the app should know that does not end the link (a refused subscription). */
-  warning(message: string): void;
 }
+
+/** How many QoS 1 packet ids delivered on the current link are remembered for DUP checks. */
+const REMEMBERED_IDS = 8;
 
 export class Session {
   private readonly connector_: Connector;
@@ -78,6 +81,11 @@ export class Session {
   private failure_: LinkError | undefined;
   private connectedAt_: number;
   private lastId_: number;
+  /** QoS 1 packet ids delivered on this link, newest last (at most REMEMBERED_IDS). */
+  private delivered_: number[];
+  /** Timer handles are set to undefined the moment they fire or are cleared: Espruino hands a
+   *  freed id to the next timer at once, so a stale clear would cancel someone else's timer
+   *  (src/jsinteractive.c, jsiTimerAdd). */
   private connectTimer_: TimerHandle;
   private readonly keepalive_: Keepalive;
   private retryTimer_: TimerHandle;
@@ -111,6 +119,7 @@ export class Session {
       (reason) => this.drop_({ reason }),
     );
     this.lastId_ = 0;
+    this.delivered_ = [];
   }
 
   get connected(): boolean {
@@ -131,7 +140,7 @@ export class Session {
   /** Sends DISCONNECT (so the broker discards the will, [MQTT-3.14.4-3]) and stays down. */
   stop(): void {
     this.stopped_ = true;
-    this.timers_.clear(this.retryTimer_);
+    this.clearRetry_();
     if (this.up_) this.send_(encodeEmpty(DISCONNECT));
     this.drop_({ reason: "stopped by the device" });
   }
@@ -139,7 +148,7 @@ export class Session {
   /** Tries at once instead of waiting out the backoff (the network just came back). */
   retryNow(): void {
     if (this.stopped_ || this.link_) return;
-    this.timers_.clear(this.retryTimer_);
+    this.clearRetry_();
     this.open_();
   }
 
@@ -180,6 +189,16 @@ export class Session {
     return undefined;
   }
 
+  private clearRetry_(): void {
+    this.timers_.clear(this.retryTimer_);
+    this.retryTimer_ = undefined;
+  }
+
+  private clearConnectTimer_(): void {
+    this.timers_.clear(this.connectTimer_);
+    this.connectTimer_ = undefined;
+  }
+
   private nextId_(): number {
     // Per-instance ids 1..65535, skipping any still awaiting an acknowledgement [MQTT-2.3.1-2].
     do this.lastId_ = (this.lastId_ % 65535) + 1;
@@ -205,6 +224,7 @@ export class Session {
     this.failure_ = undefined;
     this.up_ = false;
     this.decoder_.reset();
+    this.delivered_ = [];
     this.subscriptions_.forgetPending();
     const handlers = {
       data: (chunk: string) => {
@@ -231,6 +251,7 @@ export class Session {
       }),
     );
     this.connectTimer_ = this.timers_.set(() => {
+      this.connectTimer_ = undefined;
       this.drop_({ reason: "no CONNACK within " + options.connectTimeoutMs / 1000 + " s" });
     }, options.connectTimeoutMs);
   }
@@ -244,6 +265,9 @@ export class Session {
   }
 
   private onData_(chunk: string): void {
+    // A link the session has given up on may still deliver bytes until its socket closes
+    // (up to the transport's close grace): none of them is acted on.
+    if (this.failure_ !== undefined) return;
     const problem = this.decoder_.push(chunk, (packet) => this.onPacket_(packet));
     if (problem !== undefined) this.drop_({ reason: "protocol error: " + problem });
   }
@@ -254,7 +278,7 @@ export class Session {
         this.drop_({ reason: "protocol error: " + packetName(packet.type) + " before CONNACK [MQTT-3.2.0-1]" });
         return;
       }
-      this.timers_.clear(this.connectTimer_);
+      this.clearConnectTimer_();
       const refusal = connackError(packet.returnCode);
       if (refusal !== undefined) {
         this.drop_({ reason: refusal, handshake: isAuthRefusal(packet.returnCode) });
@@ -264,12 +288,21 @@ export class Session {
       return;
     }
     if (packet.type === PUBLISH) {
-      this.events_.message(packet.topic, packet.payload, packet.retain);
-      if (packet.qos === 1 && this.up_) this.send_(encodeAck(0x40, packet.id as number));
+      const id = packet.id as number;
+      if (packet.qos === 0) this.events_.message(packet.topic, packet.payload, packet.retain);
+      else {
+        if (!packet.dup || this.delivered_.indexOf(id) < 0) {
+          this.delivered_.push(id);
+          if (this.delivered_.length > REMEMBERED_IDS) this.delivered_.shift();
+          this.events_.message(packet.topic, packet.payload, packet.retain);
+        }
+        if (this.failure_ === undefined) this.send_(encodeAck(0x40, id));
+      }
     } else if (packet.type === PUBACK) this.inflight_.ack(packet.id);
     else if (packet.type === SUBACK) {
+      // Every subscription is a command topic: connected but deaf is worse than retrying.
       const refused = this.subscriptions_.acked(packet.id, packet.granted);
-      for (let i = 0; i < refused.length; i++) this.events_.warning("broker refused the subscription to " + refused[i]);
+      if (refused.length > 0) this.drop_({ reason: "broker refused the subscription to " + refused.join(", ") });
     } else if (packet.type === PINGRESP) {
       this.keepalive_.pong();
     } else if (packet.type !== UNSUBACK) {
@@ -287,7 +320,7 @@ export class Session {
   }
 
   private onClose_(): void {
-    this.timers_.clear(this.connectTimer_);
+    this.clearConnectTimer_();
     this.keepalive_.stop();
     const wasUp = this.up_;
     this.up_ = false;
@@ -301,7 +334,10 @@ export class Session {
       return;
     }
     const delay = this.backoff_.next(failure.handshake === true);
-    this.retryTimer_ = this.timers_.set(() => this.open_(), delay);
+    this.retryTimer_ = this.timers_.set(() => {
+      this.retryTimer_ = undefined;
+      this.open_();
+    }, delay);
     this.events_.disconnected(failure.reason, delay);
   }
 }

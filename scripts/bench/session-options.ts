@@ -18,7 +18,6 @@ export function benchEvents(onConnected: () => void): SessionEvents {
     connected: onConnected,
     disconnected: (reason) => console.log(reason),
     message: (topic, payload) => console.log(topic, payload),
-    warning: (w) => console.log(w),
   };
 }
 

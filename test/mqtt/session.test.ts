@@ -34,7 +34,6 @@ function setup(options: Partial<SessionOptions> = {}) {
       delays.push(retry);
     },
     message: (topic, payload, retain) => messages.push({ topic, payload, retain }),
-    warning: (message) => events.push(`warning: ${message}`),
   });
   const link = (i = links.length - 1) => links[i];
   /** Starts (or lets the retry timer fire) and answers CONNACK. */
@@ -234,13 +233,71 @@ describe("Session", () => {
     expect(t.link().received[1]).toMatchObject({ type: 8, subscriptions: [{ filter: "lk/dev1/relay/set", qos: 1 }] });
   });
 
-  it("surfaces a refused subscription (SUBACK 0x80)", () => {
+  it("drops the link and retries when the broker refuses a subscription (SUBACK 0x80): never connected but deaf", () => {
     const t = setup();
     t.session.start();
     t.accept();
     t.session.subscribe("lk/other/#", 1);
     t.link().send({ type: 9, id: 1, granted: [0x80] });
-    expect(t.events).toContain("warning: broker refused the subscription to lk/other/#");
+    expect(t.link().closedByClient).toBe(true);
+    t.time.advance(0);
+    expect(t.events).toEqual([
+      "connected present=false",
+      "disconnected: broker refused the subscription to lk/other/#",
+    ]);
+    t.nextLink();
+    t.accept();
+    expect(t.link().received[1]).toMatchObject({ type: 8, subscriptions: [{ filter: "lk/other/#", qos: 1 }] });
+  });
+
+  it("acts on nothing a link sends after the session gave up on it", () => {
+    const t = setup();
+    t.session.start();
+    t.accept();
+    t.session.subscribe("lk/dev1/relay/set", 1);
+    // A malformed packet ends the link; the socket takes a while to close and more arrives.
+    t.link().send("\xf0\x00");
+    expect(t.link().closedByClient).toBe(true);
+    t.link().send({ type: 3, topic: "lk/dev1/relay/set", payload: "ON", qos: 0, retain: false, dup: false });
+    t.link().send({ type: 3, topic: "lk/dev1/relay/set", payload: "ON", qos: 1, retain: false, dup: false, id: 5 });
+    expect(t.messages).toEqual([]);
+    expect(
+      t
+        .link()
+        .types()
+        .filter((type) => type === 4),
+    ).toEqual([]);
+  });
+
+  it("is not brought up by a CONNACK that arrives after the CONNACK timeout gave up on the link", () => {
+    const t = setup();
+    t.session.start();
+    t.time.advance(15000);
+    expect(t.link().closedByClient).toBe(true);
+    t.accept();
+    expect(t.session.connected).toBe(false);
+    t.time.advance(0);
+    expect(t.events).toEqual(["disconnected: no CONNACK within 15 s"]);
+  });
+
+  it("passes a QoS 1 DUP redelivery of an id already delivered on this link on only once, and acknowledges both", () => {
+    const t = setup();
+    t.session.start();
+    t.accept();
+    const command = { type: 3, topic: "lk/dev1/relay/set", payload: "ON", qos: 1, retain: false, id: 9 } as const;
+    t.link().send({ ...command, dup: false });
+    t.link().send({ ...command, dup: true });
+    // A new message may reuse the id once it was acknowledged: not a duplicate without DUP.
+    t.link().send({ ...command, dup: false, payload: "OFF" });
+    expect(t.messages.map((m) => m.payload)).toEqual(["ON", "OFF"]);
+    expect(t.link().received.filter((p) => p.type === 4)).toHaveLength(3);
+    // A new link starts with nothing remembered.
+    t.link().drop();
+    t.time.advance(0);
+    t.nextLink();
+    t.accept();
+    t.link().send({ ...command, dup: true });
+    expect(t.messages.map((m) => m.payload)).toEqual(["ON", "OFF", "ON"]);
   });
 
   it("acknowledges a QoS 1 message after delivering it", () => {

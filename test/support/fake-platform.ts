@@ -10,19 +10,30 @@ interface PendingTimer {
   callback: () => void;
 }
 
+/**
+ * Fake time whose timer ids behave exactly as Espruino's (src/jsinteractive.c, jsiTimerAdd):
+ * a new timer gets "highest live id + 1" (1 when none is live), and a timeout is retired only
+ * AFTER its callback has run, so a freed id comes back at once. clear(id) cancels whatever
+ * timer holds that id now, as Espruino's clearTimeout does: code that clears a handle which
+ * already fired or was cleared cancels someone else's timer here, and its test fails.
+ * (clear(undefined) does nothing: the hal/espruino Timers never pass undefined on.)
+ */
 export class FakeTime {
   now = 0;
-  private nextId = 1;
   private pending: PendingTimer[] = [];
+  /** Every id handed out, in order (tests assert reuse). */
+  readonly ids: number[] = [];
 
   readonly clock = { now: () => this.now };
   readonly timers = {
     set: (callback: () => void, ms: number): TimerHandle => {
-      const timer = { id: this.nextId++, at: this.now + Math.max(0, ms), callback };
-      this.pending.push(timer);
-      return timer.id;
+      const id = this.pending.reduce((max, t) => Math.max(max, t.id), 0) + 1;
+      this.pending.push({ id, at: this.now + Math.max(0, ms), callback });
+      this.ids.push(id);
+      return id;
     },
     clear: (handle: TimerHandle): void => {
+      if (handle === undefined) return;
       this.pending = this.pending.filter((t) => t.id !== handle);
     },
   };
@@ -37,9 +48,11 @@ export class FakeTime {
     for (;;) {
       const due = this.pending.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];
       if (!due) break;
-      this.pending = this.pending.filter((t) => t !== due);
       this.now = due.at;
+      // Still live while it runs (a timer set inside gets a higher id), retired after.
+      due.at = Infinity;
       due.callback();
+      this.pending = this.pending.filter((t) => t !== due);
     }
     this.now = end;
   }
@@ -57,6 +70,7 @@ export function createFakePlatform(files: Record<string, string> = {}) {
   const pinHistory: PinEvent[] = [];
   const inputs: Record<string, { high: boolean; watchers: ((high: boolean) => void)[] }> = {};
   const log: string[] = [];
+  const watchdog = { seconds: 0, kicks: 0 };
   const store: Record<string, string> = { ...files };
   const platform: Platform = {
     clock: time.clock,
@@ -107,6 +121,10 @@ export function createFakePlatform(files: Record<string, string> = {}) {
       connect: (_ssid, _password, done) => time.timers.set(() => done(undefined), 0),
       onDisconnected: () => undefined,
     },
+    watchdog: {
+      enable: (seconds) => (watchdog.seconds = seconds),
+      kick: () => watchdog.kicks++,
+    },
     random: () => 0.5,
   };
   const driveInput = (pin: string, high: boolean) => {
@@ -114,5 +132,5 @@ export function createFakePlatform(files: Record<string, string> = {}) {
     state.high = high;
     state.watchers.forEach((w) => w(high));
   };
-  return { platform, time, pinHistory, log, store, driveInput };
+  return { platform, time, pinHistory, log, store, driveInput, watchdog };
 }

@@ -33,6 +33,10 @@ function inputPin(name: string, pull: "up" | "down" | "none"): InputPin {
   };
 }
 
+interface TimerSlot {
+  id?: number;
+}
+
 /** ESP32 RNG_DATA_REG: true randomness while the radio is on (PLATFORM.md, TLS gap 2). */
 const RNG_DATA_REG = 0x3ff75144;
 
@@ -48,11 +52,25 @@ export function createEspruinoPlatform(): Platform {
   return {
     clock: { now: () => getTime() * 1000 },
     timers: {
-      set: (callback, ms) => setTimeout(callback, ms),
-      // clearTimeout(undefined) throws in Espruino 2v29, and clearTimeout() with no argument
-      // clears EVERY timer (src/jswrap_interactive.c): only ever pass a real id.
+      // A handle is an object holding the id only while the timer is pending. Espruino gives a
+      // new timer "highest live id + 1" and retires a timeout after its callback, so an id
+      // comes back at once (src/jsinteractive.c, jsiTimerAdd): clearing a raw id that already
+      // fired would cancel whatever timer holds it now. clearTimeout(undefined) throws in 2v29
+      // and clearTimeout() clears EVERY timer (src/jswrap_interactive.c): never reached here.
+      set: (callback, ms) => {
+        const handle: TimerSlot = {};
+        handle.id = setTimeout(() => {
+          handle.id = undefined;
+          callback();
+        }, ms);
+        return handle;
+      },
       clear: (handle) => {
-        if (handle !== undefined) clearTimeout(handle as number);
+        const slot = handle as TimerSlot | undefined;
+        if (slot && slot.id !== undefined) {
+          clearTimeout(slot.id);
+          slot.id = undefined;
+        }
       },
     },
     pins: { output: outputPin, input: inputPin },
@@ -70,6 +88,12 @@ export function createEspruinoPlatform(): Platform {
     },
     network: createEspruinoNetwork((message) => log("ERROR " + message)),
     wifi: createEspruinoWifi(),
+    // Manual mode (isAuto false): reset unless E.kickWatchdog() comes in time. On ESP32 the
+    // timeout is rounded to whole seconds (targets/esp32/jshardware.c, jshEnableWatchDog).
+    watchdog: {
+      enable: (seconds) => E.enableWatchdog(seconds, false),
+      kick: () => E.kickWatchdog(),
+    },
     random: trueRandom,
   };
 }
