@@ -1,8 +1,9 @@
 // Boot: the first thing the device does after power-on or reboot. The relay goes to its
 // safe level before any network work, and a missing or broken profile leaves the device
-// idle and saying why, never half-configured.
+// idle, every pin untouched, saying which field is wrong: never half-configured.
 import type { Platform } from "../hal/platform";
-import { checkProfile, PROFILE_FILE, type DeviceProfile } from "./profile";
+import { RELAY_STATE_FILE, PROFILE_FILE, type DeviceProfile } from "./profile";
+import { checkProfile } from "./profile-check";
 import { Relay } from "./relay";
 
 export interface Booted {
@@ -20,7 +21,12 @@ export function boot(platform: Platform, version: string): Booted | undefined {
     return undefined;
   }
   const profile = stored as DeviceProfile;
-  const relay = new Relay(platform.pins, profile.pins.relay, platform.timers);
+  const behaviour = profile.relay;
+  const switchMode = behaviour.mode === "switch";
+  const relay = new Relay(platform.pins, profile.pins.relay, platform.timers, switchMode ? behaviour.maxOnMs : 0);
   log.info("device " + profile.id + ": relay off (safe level)");
+  // Only a switch may come back on by itself (checkProfile refuses "restore" for a pulse).
+  if (switchMode && behaviour.powerOn === "restore" && platform.files.read(RELAY_STATE_FILE) === "1")
+    relay.set(true, "restored at power-on");
   return { profile, relay };
 }

@@ -26,7 +26,8 @@ export const TRUST_BROKER: CommandGate = {
 
 /**
  * Applies a verified command: "ON" / "OFF" (any case, surrounding spaces ignored). In pulse
- * mode ON is one press of pulseMs. Returns what was done, or why nothing was.
+ * mode ON is one press of pulseMs, ignored while a press runs and for lockoutMs after it.
+ * OFF is always obeyed. Returns what was done, or why nothing was.
  */
 export function applyCommand(
   relay: Relay,
@@ -40,21 +41,25 @@ export function applyCommand(
   }
   if (word !== "ON") return { refused: "unknown command '" + command.substr(0, 32) + "' (ON or OFF)" };
   if (behaviour.mode === "pulse") {
-    relay.pulse(behaviour.pulseMs);
+    if (!relay.pulse(behaviour.pulseMs, behaviour.lockoutMs))
+      return { refused: "ON ignored: a press is running or in its " + behaviour.lockoutMs + " ms lockout" };
     return { done: "relay pulsed for " + behaviour.pulseMs + " ms" };
   }
   relay.set(true);
   return { done: "relay ON" };
 }
 
-/** The whole path: size check, gate, then the relay. */
+/** The whole path: retained and oversized messages refused, the gate, then the relay. */
 export function handleCommand(
   gate: CommandGate,
   relay: Relay,
   behaviour: RelayBehaviour,
   topic: string,
   payload: string,
+  retained: boolean,
 ) {
+  // A retained command would be obeyed again at every reconnect (one press per Wi-Fi blip).
+  if (retained) return { refused: "retained message: a stored command is never obeyed" };
   if (payload.length > MAX_COMMAND_BYTES)
     return { refused: "command of " + payload.length + " bytes (max " + MAX_COMMAND_BYTES + ")" };
   const verdict = gate.verify(topic, payload);

@@ -1,15 +1,22 @@
 // The device's loop after boot: join Wi-Fi, hold an mTLS MQTT session, obey relay commands
 // that pass the gate, and report availability (online, and offline as the last will) and the
-// relay state, both retained. Every failure ends in a log line and a retry, never a crash.
+// relay state, both retained. Every failure ends in a log line and a retry, never a crash;
+// a watchdog resets the chip if the event loop ever stops turning.
 import type { Platform } from "../hal/platform";
+import type { TimerHandle } from "../hal/time";
 import { Session } from "../mqtt/session";
 import { Backoff, DEFAULT_BACKOFF } from "../net/backoff";
 import { tlsConnector } from "../net/tls-transport";
 import { WifiLink, type WifiCredentials } from "../net/wifi-link";
 import type { Booted } from "./boot";
 import { handleCommand, TRUST_BROKER, type CommandGate } from "./commands";
-import { CA_FILE, CERT_FILE, KEY_FILE, WIFI_FILE } from "./profile";
+import { CA_FILE, CERT_FILE, KEY_FILE, RELAY_STATE_FILE, WIFI_FILE } from "./profile";
 import { deviceTopics } from "./topics";
+
+/** The watchdog's timeout: well above the seconds a TLS handshake blocks the event loop on
+ *  an ESP32 (PLATFORM: the handshake runs synchronously), kicked every WATCHDOG_KICK_MS. */
+export const WATCHDOG_SECONDS = 30;
+const WATCHDOG_KICK_MS = 5000;
 
 function readDer(platform: Platform, name: string): () => string {
   return () => platform.files.read(name) || "";
@@ -25,18 +32,43 @@ function missingSecrets(platform: Platform, wifi: WifiCredentials | undefined): 
 
 export function runDevice(platform: Platform, booted: Booted, gate: CommandGate): Session | undefined {
   const log = platform.log;
+  const timers = platform.timers;
   const profile = booted.profile;
+  const behaviour = profile.relay;
   const relay = booted.relay;
   const credentials = platform.files.readJSON(WIFI_FILE) as WifiCredentials | undefined;
   const missing = missingSecrets(platform, credentials);
   if (missing !== undefined) {
     log.error("not provisioned: " + missing + " missing from Storage; the relay stays off");
+    if (relay.isOn) relay.off("not provisioned");
     return undefined;
   }
+  platform.watchdog.enable(WATCHDOG_SECONDS);
+  const kick = () => {
+    platform.watchdog.kick();
+    timers.set(kick, WATCHDOG_KICK_MS);
+  };
+  kick();
   if (gate === TRUST_BROKER) log.warn("commands are not signed yet: this device trusts its broker");
   const topics = deviceTopics(profile.topicPrefix, profile.id);
   const mqtt = profile.mqtt;
-  const connector = tlsConnector(platform.network, platform.timers, {
+  // Switch mode with linkLoss "off": the relay goes off once the broker has been out of reach
+  // for linkLossMs (counted from boot, or from the disconnect that ended the last session;
+  // failed attempts in between do not restart the count).
+  let linkLossTimer: TimerHandle;
+  const watchLink = (up: boolean) => {
+    if (up) {
+      timers.clear(linkLossTimer);
+      linkLossTimer = undefined;
+    }
+    if (up || linkLossTimer !== undefined || behaviour.mode !== "switch" || behaviour.linkLoss !== "off") return;
+    linkLossTimer = timers.set(() => {
+      linkLossTimer = undefined;
+      if (relay.isOn) relay.off("no broker for " + behaviour.linkLossMs + " ms (linkLoss off)");
+    }, behaviour.linkLossMs);
+  };
+  watchLink(false);
+  const connector = tlsConnector(platform.network, timers, {
     host: profile.broker.host,
     port: profile.broker.port,
     ca: readDer(platform, CA_FILE),
@@ -46,7 +78,7 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
   const session: Session = new Session(
     connector,
     platform.clock,
-    platform.timers,
+    timers,
     {
       clientId: profile.id,
       // A command queued while the device was away is not obeyed later.
@@ -62,29 +94,31 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
     new Backoff(profile.backoff || DEFAULT_BACKOFF, platform.random),
     {
       connected: () => {
+        watchLink(true);
         log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
         session.publish(topics.availability, "online", 1, true);
         session.publish(topics.relayState, relay.isOn ? "ON" : "OFF", 1, true);
       },
       disconnected: (reason, retryInMs) => {
+        watchLink(false);
         log.warn("MQTT down: " + reason + (retryInMs >= 0 ? "; retry in " + (retryInMs / 1000).toFixed(1) + " s" : ""));
       },
-      message: (topic, payload) => {
+      message: (topic, payload, retained) => {
         if (topic !== topics.relaySet) return;
-        const result = handleCommand(gate, relay, profile.relay, topic, payload);
+        const result = handleCommand(gate, relay, behaviour, topic, payload, retained);
         if (result.refused !== undefined) log.warn("command refused: " + result.refused);
         else log.info("command: " + result.done);
       },
-      warning: (message) => log.warn(message),
     },
   );
-  relay.onChange((on) => {
-    log.info("relay " + (on ? "ON" : "OFF"));
+  relay.onChange((on, why) => {
+    log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
+    if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
     if (session.connected) session.publish(topics.relayState, on ? "ON" : "OFF", 1, true);
   });
   session.subscribe(topics.relaySet, 1);
   let started = false;
-  const wifi = new WifiLink(platform.wifi, platform.timers, new Backoff(DEFAULT_BACKOFF, platform.random), log, () => {
+  const wifi = new WifiLink(platform.wifi, timers, new Backoff(DEFAULT_BACKOFF, platform.random), log, () => {
     if (started) session.retryNow();
     else {
       started = true;

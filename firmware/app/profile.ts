@@ -1,6 +1,7 @@
 // The device profile: the non-secret half of espruino.config.json's "device" section, written
 // to Storage as PROFILE_FILE at provisioning and validated again on the host before that
-// (scripts/config.ts). The firmware trusts its shape only after checkProfile().
+// (scripts/lib/config.ts). The firmware trusts its shape only after checkProfile()
+// (profile-check.ts), which the host validator runs too.
 
 /** Storage names (at most 28 characters, PLATFORM.md "Boot and storage"). */
 export const PROFILE_FILE = "lk.profile";
@@ -10,6 +11,8 @@ export const WIFI_FILE = "lk.wifi";
 export const CA_FILE = "lk.ca";
 export const CERT_FILE = "lk.cert";
 export const KEY_FILE = "lk.key";
+/** "1" while a switch-mode relay with powerOn "restore" is on, else "0". */
+export const RELAY_STATE_FILE = "lk.relay";
 
 export interface PinSpec {
   /** Espruino pin name, e.g. "D26". Only hal/espruino turns it into a Pin. */
@@ -21,7 +24,24 @@ export interface PinSpec {
 export interface RelayBehaviour {
   /** "switch" holds the commanded state; "pulse" closes for pulseMs (garage door opener). */
   mode: "switch" | "pulse";
+  /** Pulse mode: how long one press closes the contact. */
   pulseMs: number;
+  /** Pulse mode: ON is ignored while a press runs and for this long after it ends. */
+  lockoutMs: number;
+  /** Switch mode: the relay turns itself off after being on this long (0: no limit). */
+  maxOnMs: number;
+  /** Switch mode: "off" turns the relay off after linkLossMs without the broker; "hold" keeps it. */
+  linkLoss: "hold" | "off";
+  linkLossMs: number;
+  /** Switch mode: "restore" switches back on at boot if it was on (pulse mode: always "off"). */
+  powerOn: "off" | "restore";
+}
+
+export interface BackoffSettings {
+  baseMs: number;
+  capMs: number;
+  refusedMs: number;
+  refusedCapMs: number;
 }
 
 export interface DeviceProfile {
@@ -38,16 +58,5 @@ export interface DeviceProfile {
     maxInflight?: number;
   };
   /** Reconnect delays (net/backoff.ts); defaults when absent. */
-  backoff?: { baseMs: number; capMs: number; refusedMs: number; refusedCapMs: number };
-}
-
-/** Returns why a stored profile cannot be used, or undefined when it can. */
-export function checkProfile(value: unknown): string | undefined {
-  const profile = value as DeviceProfile | undefined;
-  if (!profile || typeof profile !== "object") return "missing or not JSON";
-  if (typeof profile.id !== "string" || profile.id === "") return "no device id";
-  if (!profile.pins || !profile.pins.relay || typeof profile.pins.relay.pin !== "string") return "no relay pin";
-  if (!profile.relay || (profile.relay.mode !== "switch" && profile.relay.mode !== "pulse")) return "no relay mode";
-  if (!profile.broker || typeof profile.broker.host !== "string") return "no broker";
-  return undefined;
+  backoff?: BackoffSettings;
 }

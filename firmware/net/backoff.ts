@@ -13,7 +13,9 @@ export interface BackoffOptions {
   refusedCapMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 60000, refusedMs: 600000, refusedCapMs: 3600000 };
+/** Espruino cannot tell a refused handshake from a transient one (PLATFORM.md, TLS), so the
+ *  first refusal waits 30-60 s, growing to at most an hour while refusals go on. */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 60000, refusedMs: 60000, refusedCapMs: 3600000 };
 
 /** min(cap, start * 2^times), doubling by multiplication (Math.pow is inexact on Espruino). */
 function grow(start: number, times: number, cap: number): number {

@@ -2,7 +2,9 @@
 // so the device only ever receives an already-valid profile (ESPHome's way).
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { DeviceProfile, PinSpec } from "../../firmware/app/profile.ts";
+import type { BackoffSettings, DeviceProfile, PinSpec, RelayBehaviour } from "../../firmware/app/profile.ts";
+import { checkProfile } from "../../firmware/app/profile-check.ts";
+import { pinProblem, relayPinProblem } from "./esp32-pins.ts";
 
 export interface ToolSettings {
   /** Serial port or tcp://host:port for the Espruino CLI. */
@@ -41,14 +43,58 @@ function integer(value: unknown, where: string, min: number, max: number): numbe
     throw new ConfigError(`${where} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
   return value;
 }
-function pinSpec(value: unknown, where: string): PinSpec {
+function oneOf<T extends string>(value: unknown, where: string, choices: T[], fallback: T): T {
+  const chosen = value ?? fallback;
+  if (!choices.includes(chosen as T))
+    throw new ConfigError(
+      `${where} must be ${choices.map((c) => JSON.stringify(c)).join(" or ")} (got ${JSON.stringify(value)})`,
+    );
+  return chosen as T;
+}
+
+function pinSpec(value: unknown, where: string, relay: boolean): PinSpec {
   const spec = object(value, where);
-  const pin = string(spec.pin, `${where}.pin`, PIN_NAME, 'an ESP32 pin name such as "D26"');
-  const gpio = Number(pin.slice(1));
-  if (gpio >= 6 && gpio <= 11) throw new ConfigError(`${where}.pin ${pin} is wired to the ESP32's flash chip`);
+  const pin = string(spec.pin, `${where}.pin`, PIN_NAME, 'an ESP32 pin name such as "D23"');
   const activeLow = spec.activeLow ?? false;
   if (typeof activeLow !== "boolean") throw new ConfigError(`${where}.activeLow must be true or false`);
+  const gpio = Number(pin.slice(1));
+  const problem = relay ? relayPinProblem(gpio, activeLow) : pinProblem(gpio);
+  if (problem)
+    throw new ConfigError(`${where}.pin ${pin}${relay ? ` (active ${activeLow ? "low" : "high"})` : ""} ${problem}`);
   return { pin, activeLow };
+}
+
+function relayBehaviour(value: unknown): RelayBehaviour {
+  const relay = object(value, "device.relay");
+  const mode = oneOf(relay.mode, "device.relay.mode", ["switch", "pulse"], undefined as never);
+  const powerOn = oneOf(relay.powerOn, "device.relay.powerOn", ["off", "restore"], "off");
+  if (mode === "pulse" && powerOn !== "off")
+    throw new ConfigError('device.relay.powerOn "restore" is for switch mode: a press is never repeated at boot');
+  const maxOnMs = integer(relay.maxOnMs ?? (mode === "switch" ? 3600000 : 0), "device.relay.maxOnMs", 0, 604800000);
+  if (maxOnMs > 0 && maxOnMs < 1000)
+    throw new ConfigError("device.relay.maxOnMs must be 0 (no limit) or at least 1000");
+  return {
+    mode,
+    pulseMs: integer(relay.pulseMs ?? 500, "device.relay.pulseMs", 50, 60000),
+    lockoutMs: integer(relay.lockoutMs ?? 2000, "device.relay.lockoutMs", 0, 600000),
+    maxOnMs,
+    linkLoss: oneOf(relay.linkLoss, "device.relay.linkLoss", ["off", "hold"], "off"),
+    linkLossMs: integer(relay.linkLossMs ?? 60000, "device.relay.linkLossMs", 1000, 604800000),
+    powerOn,
+  };
+}
+
+function backoffSettings(value: unknown): BackoffSettings | undefined {
+  if (value === undefined) return undefined;
+  const b = object(value, "device.backoff");
+  const baseMs = integer(b.baseMs, "device.backoff.baseMs", 100, 3600000);
+  const refusedMs = integer(b.refusedMs, "device.backoff.refusedMs", 1000, 86400000);
+  return {
+    baseMs,
+    capMs: integer(b.capMs, "device.backoff.capMs", baseMs, 86400000),
+    refusedMs,
+    refusedCapMs: integer(b.refusedCapMs, "device.backoff.refusedCapMs", refusedMs, 86400000),
+  };
 }
 
 export function validateConfig(raw: unknown): ProjectConfig {
@@ -56,40 +102,44 @@ export function validateConfig(raw: unknown): ProjectConfig {
   const device = object(root.device, "device");
   const pins = object(device.pins, "device.pins");
   if (pins.relay === undefined) throw new ConfigError('device.pins must name a "relay" pin');
-  const pinMap: DeviceProfile["pins"] = { relay: pinSpec(pins.relay, "device.pins.relay") };
+  const pinMap: DeviceProfile["pins"] = { relay: pinSpec(pins.relay, "device.pins.relay", true) };
   const used = new Map<string, string>([[pinMap.relay.pin, "relay"]]);
   for (const [name, value] of Object.entries(pins)) {
     if (name === "relay") continue;
     string(name, `device.pins name "${name}"`, /^[a-z][a-zA-Z0-9]*$/, "a camelCase role name");
-    const spec = pinSpec(value, `device.pins.${name}`);
+    const spec = pinSpec(value, `device.pins.${name}`, false);
     if (used.has(spec.pin))
       throw new ConfigError(`device.pins.${name} uses ${spec.pin}, already used by ${used.get(spec.pin)}`);
     used.set(spec.pin, name);
     pinMap[name] = spec;
   }
-  const relay = object(device.relay, "device.relay");
-  if (relay.mode !== "switch" && relay.mode !== "pulse")
-    throw new ConfigError(`device.relay.mode must be "switch" or "pulse" (got ${JSON.stringify(relay.mode)})`);
   const broker = object(device.broker, "device.broker");
   const mqtt = object(device.mqtt, "device.mqtt");
   const build = object(root.build, "build");
   const tools = object(root.tools, "tools");
-  return {
-    device: {
-      id: string(device.id, "device.id", TOPIC_LEVEL, "a topic-safe id (letters, digits, - and _)"),
-      topicPrefix: string(device.topicPrefix, "device.topicPrefix", TOPIC_LEVEL, "a topic-safe prefix"),
-      pins: pinMap,
-      relay: { mode: relay.mode, pulseMs: integer(relay.pulseMs ?? 500, "device.relay.pulseMs", 50, 60000) },
-      broker: {
-        host: string(broker.host, "device.broker.host", /^[A-Za-z0-9.-]+$/, "a host name or IPv4 address"),
-        port: integer(broker.port, "device.broker.port", 1, 65535),
-      },
-      mqtt: {
-        keepaliveSeconds: integer(mqtt.keepaliveSeconds, "device.mqtt.keepaliveSeconds", 5, 3600),
-        connectTimeoutMs: integer(mqtt.connectTimeoutMs, "device.mqtt.connectTimeoutMs", 1000, 120000),
-        maxPacketBytes: integer(mqtt.maxPacketBytes, "device.mqtt.maxPacketBytes", 256, 65536),
-      },
+  const profile: DeviceProfile = {
+    id: string(device.id, "device.id", TOPIC_LEVEL, "a topic-safe id (letters, digits, - and _)"),
+    topicPrefix: string(device.topicPrefix, "device.topicPrefix", TOPIC_LEVEL, "a topic-safe prefix"),
+    pins: pinMap,
+    relay: relayBehaviour(device.relay),
+    broker: {
+      host: string(broker.host, "device.broker.host", /^[A-Za-z0-9.-]{1,253}$/, "a host name or IPv4 address"),
+      port: integer(broker.port, "device.broker.port", 1, 65535),
     },
+    mqtt: {
+      keepaliveSeconds: integer(mqtt.keepaliveSeconds, "device.mqtt.keepaliveSeconds", 5, 3600),
+      connectTimeoutMs: integer(mqtt.connectTimeoutMs, "device.mqtt.connectTimeoutMs", 1000, 120000),
+      maxPacketBytes: integer(mqtt.maxPacketBytes, "device.mqtt.maxPacketBytes", 256, 65536),
+      maxInflight: integer(mqtt.maxInflight ?? 8, "device.mqtt.maxInflight", 1, 64),
+    },
+  };
+  const backoff = backoffSettings(device.backoff);
+  if (backoff) profile.backoff = backoff;
+  // The device runs this same check at boot: what passes here must pass there.
+  const refused = checkProfile(profile);
+  if (refused) throw new ConfigError(`the device's own profile check refuses it: ${refused}`);
+  return {
+    device: profile,
     build: { sizeBudgetBytes: integer(build.sizeBudgetBytes, "build.sizeBudgetBytes", 1000, 500000) },
     tools: {
       port: string(tools.port, "tools.port"),

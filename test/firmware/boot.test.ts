@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { boot } from "../../firmware/app/boot.ts";
-import { PROFILE_FILE } from "../../firmware/app/profile.ts";
+import { PROFILE_FILE, RELAY_STATE_FILE } from "../../firmware/app/profile.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
-import { testProfile } from "../support/profile.ts";
+import { relayBehaviour, testProfile } from "../support/profile.ts";
 
 describe("boot", () => {
   it("logs its version and drives the relay pin to its safe level", () => {
@@ -10,7 +10,7 @@ describe("boot", () => {
     const booted = boot(platform, "1.2.3");
     expect(booted?.relay.isOn).toBe(false);
     expect(log[0]).toBe("info Latchkey 1.2.3 booting");
-    expect(pinHistory).toEqual([{ pin: "D26", high: false, kind: "initial" }]);
+    expect(pinHistory).toEqual([{ pin: "D23", high: false, kind: "initial" }]);
   });
 
   it("stays idle and says why when no profile was provisioned", () => {
@@ -26,6 +26,16 @@ describe("boot", () => {
     const { platform, pinHistory, log } = createFakePlatform({ [PROFILE_FILE]: '{"id":"x","pins":{}}' });
     expect(boot(platform, "1")).toBeUndefined();
     expect(pinHistory).toEqual([]);
-    expect(log.at(-1)).toMatch(/unusable \(no relay pin\)/);
+    expect(log.at(-1)).toMatch(/unusable \(field topicPrefix missing or invalid\)/);
+  });
+
+  it("restores a switch that was on only when powerOn is restore", () => {
+    const restoring = testProfile({ relay: relayBehaviour({ mode: "switch", powerOn: "restore" }) });
+    const on = createFakePlatform({ [PROFILE_FILE]: JSON.stringify(restoring), [RELAY_STATE_FILE]: "1" });
+    expect(boot(on.platform, "1")?.relay.isOn).toBe(true);
+    expect(on.pinHistory.map((e) => `${e.kind} ${e.high}`)).toEqual(["initial false", "write true"]);
+    const plain = testProfile({ relay: relayBehaviour({ mode: "switch" }) });
+    const off = createFakePlatform({ [PROFILE_FILE]: JSON.stringify(plain), [RELAY_STATE_FILE]: "1" });
+    expect(boot(off.platform, "1")?.relay.isOn).toBe(false);
   });
 });

@@ -5,22 +5,25 @@ import { boot } from "../../firmware/app/boot.ts";
 import { runDevice } from "../../firmware/app/device.ts";
 import { Relay } from "../../firmware/app/relay.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
-import { testProfile } from "../support/profile.ts";
+import { relayBehaviour, testProfile } from "../support/profile.ts";
 
 function relayOn(activeLow = false) {
   const fake = createFakePlatform();
-  const relay = new Relay(fake.platform.pins, { pin: "D26", activeLow }, fake.platform.timers);
+  const relay = new Relay(fake.platform.pins, { pin: "D23", activeLow }, fake.platform.timers, 0);
   return { fake, relay };
 }
+
+const SWITCH = relayBehaviour({ mode: "switch" });
+const PULSE = relayBehaviour({ mode: "pulse", pulseMs: 600, lockoutMs: 2000 });
 
 describe("commands", () => {
   it("switches on and off in switch mode, any case, spaces ignored", () => {
     const { relay } = relayOn();
-    expect(handleCommand(TRUST_BROKER, relay, { mode: "switch", pulseMs: 0 }, "t", " on ")).toEqual({
+    expect(handleCommand(TRUST_BROKER, relay, SWITCH, "t", " on ", false)).toEqual({
       done: "relay ON",
     });
     expect(relay.isOn).toBe(true);
-    expect(handleCommand(TRUST_BROKER, relay, { mode: "switch", pulseMs: 0 }, "t", "Off")).toEqual({
+    expect(handleCommand(TRUST_BROKER, relay, SWITCH, "t", "Off", false)).toEqual({
       done: "relay OFF",
     });
     expect(relay.isOn).toBe(false);
@@ -28,7 +31,7 @@ describe("commands", () => {
 
   it("presses once in pulse mode", () => {
     const { fake, relay } = relayOn();
-    expect(handleCommand(TRUST_BROKER, relay, { mode: "pulse", pulseMs: 600 }, "t", "ON")).toEqual({
+    expect(handleCommand(TRUST_BROKER, relay, PULSE, "t", "ON", false)).toEqual({
       done: "relay pulsed for 600 ms",
     });
     expect(relay.isOn).toBe(true);
@@ -39,15 +42,41 @@ describe("commands", () => {
   it("refuses unknown, oversized and unverified commands without touching the relay", () => {
     const { fake, relay } = relayOn();
     const refuseAll: CommandGate = { verify: () => ({ refused: "bad signature" }) };
-    const behaviour = { mode: "switch" as const, pulseMs: 0 };
-    expect(handleCommand(TRUST_BROKER, relay, behaviour, "t", "OPEN")).toEqual({
+    const behaviour = SWITCH;
+    expect(handleCommand(TRUST_BROKER, relay, behaviour, "t", "OPEN", false)).toEqual({
       refused: "unknown command 'OPEN' (ON or OFF)",
     });
-    expect(handleCommand(TRUST_BROKER, relay, behaviour, "t", "x".repeat(MAX_COMMAND_BYTES + 1))).toEqual({
+    expect(handleCommand(TRUST_BROKER, relay, behaviour, "t", "x".repeat(MAX_COMMAND_BYTES + 1), false)).toEqual({
       refused: `command of ${MAX_COMMAND_BYTES + 1} bytes (max ${MAX_COMMAND_BYTES})`,
     });
-    expect(handleCommand(refuseAll, relay, behaviour, "t", "ON")).toEqual({ refused: "bad signature" });
+    expect(handleCommand(refuseAll, relay, behaviour, "t", "ON", false)).toEqual({ refused: "bad signature" });
     expect(fake.pinHistory.filter((e) => e.kind === "write")).toEqual([]);
+  });
+});
+
+describe("repeated, duplicate and retained commands (relay-safety faults 2 and 3)", () => {
+  it("refuses a retained command without touching the relay", () => {
+    const { fake, relay } = relayOn();
+    expect(handleCommand(TRUST_BROKER, relay, SWITCH, "t", "ON", true)).toEqual({
+      refused: "retained message: a stored command is never obeyed",
+    });
+    expect(fake.pinHistory.filter((e) => e.kind === "write")).toEqual([]);
+  });
+
+  it("ignores ON during a press and during the lockout, and takes OFF at any time", () => {
+    const { fake, relay } = relayOn();
+    const ignored = { refused: "ON ignored: a press is running or in its 2000 ms lockout" };
+    expect(handleCommand(TRUST_BROKER, relay, PULSE, "t", "ON", false)).toEqual({ done: "relay pulsed for 600 ms" });
+    fake.time.advance(500);
+    expect(handleCommand(TRUST_BROKER, relay, PULSE, "t", "ON", false)).toEqual(ignored);
+    fake.time.advance(100);
+    expect(relay.isOn).toBe(false);
+    fake.time.advance(1000);
+    expect(handleCommand(TRUST_BROKER, relay, PULSE, "t", "ON", false)).toEqual(ignored);
+    fake.time.advance(1000);
+    expect(handleCommand(TRUST_BROKER, relay, PULSE, "t", "ON", false)).toEqual({ done: "relay pulsed for 600 ms" });
+    expect(handleCommand(TRUST_BROKER, relay, PULSE, "t", "OFF", false)).toEqual({ done: "relay OFF" });
+    expect(fake.pinHistory.map((e) => e.high)).toEqual([false, true, false, true, false]);
   });
 });
 
@@ -64,7 +93,7 @@ describe("device loop", () => {
     expect(fake.log.at(-1)).toBe(
       "error not provisioned: 'lk.ca' (TLS material) missing from Storage; the relay stays off",
     );
-    expect(fake.pinHistory).toEqual([{ pin: "D26", high: false, kind: "initial" }]);
+    expect(fake.pinHistory).toEqual([{ pin: "D23", high: false, kind: "initial" }]);
   });
 
   it("keeps retrying through the backoff when the TLS stack cannot even start", () => {

@@ -8,7 +8,7 @@ import { buildFirmware } from "../../build/build.ts";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { SimulatedDevice, type SimOptions } from "../../scripts/sim/device.ts";
-import { testProfile } from "./profile.ts";
+import { relayBehaviour, testProfile } from "./profile.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 let built: Promise<string> | undefined;
@@ -33,7 +33,7 @@ export const WIFI = { ssid: "latchkey-test", password: "correct horse battery" }
 export function e2eProfile(port: number, overrides: Partial<DeviceProfile> = {}): DeviceProfile {
   return testProfile({
     id: "door-1",
-    relay: { mode: "switch", pulseMs: 500 },
+    relay: relayBehaviour({ mode: "switch", pulseMs: 500 }),
     broker: { host: "127.0.0.1", port },
     mqtt: { keepaliveSeconds: 5, connectTimeoutMs: 4000, maxPacketBytes: 4096 },
     backoff: { baseMs: 300, capMs: 2000, refusedMs: 1000, refusedCapMs: 8000 },
