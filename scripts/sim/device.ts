@@ -6,8 +6,8 @@ import { createHash } from "node:crypto";
 import type net from "node:net";
 import vm from "node:vm";
 import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
-import { PinBank, pinName } from "./pins.ts";
-import { EspruinoRand, peek32 } from "./random.ts";
+import { PinBank } from "./pins.ts";
+import { EspruinoRand, peek32For, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
 import { createTlsModule } from "./tls.ts";
 
@@ -29,6 +29,11 @@ export interface SimOptions {
   wifi: { ssid: string; password: string };
   verifyBroker?: boolean;
   handshakeMs?: number;
+  /** process.env.BOARD: the RNG register's address differs between them (random.ts). */
+  board?: Board;
+  /** Model Espruino's "mbedtls_ssl_setup: Not enough memory" when a TLS socket is opened
+   *  within this many ms of the last one closing (seen on 2v29 at about 1 s). 0: never. */
+  tlsMemoryWindowMs?: number;
   /** Every line the device prints. */
   output?: (line: string) => void;
 }
@@ -42,15 +47,21 @@ export class SimulatedDevice {
   readonly started = Date.now();
   private generation = 0;
   private timers = new Map<number, NodeJS.Timeout>();
-  private nextTimer = 1;
+  private watchdog: { timeoutMs: number; auto: boolean; lastKick: number; check: NodeJS.Timeout } | undefined;
+  private lastTlsClose = -Infinity;
   private sockets: net.Socket[] = [];
   private uncaught: Listener[] = [];
   private wifiListeners: Record<string, Listener[]> = {};
   private networkUp = true;
   private joined = false;
   private rand = new EspruinoRand();
+  /** Espruino's telnet console: forced on at every boot (libs/network/telnet/jswrap_telnet.c). */
   telnetMode = "on";
   reboots = 0;
+  watchdogResets = 0;
+  /** Every E.srand(seed) call, and where the device's first TLS connects came. */
+  readonly srandCalls: { t: number; seed: number }[] = [];
+  readonly tlsConnects: number[] = [];
 
   constructor(private readonly options: SimOptions) {
     this.storage = new FolderStorage(options.storageDir);
@@ -91,15 +102,20 @@ export class SimulatedDevice {
     }
   }
 
+  /** Espruino's timer ids (src/jsinteractive.c, jsiTimerAdd): "highest live id + 1", 1 when
+   *  none is live, and a timeout is retired only AFTER its callback ran, so a freed id comes
+   *  back at once and a stale clearTimeout cancels whichever timer holds it now. */
   private setTimer(fn: unknown, ms: unknown, repeat: boolean): number {
-    const id = this.nextTimer++;
+    let id = 1;
+    for (const live of this.timers.keys()) id = Math.max(id, live + 1);
     const generation = this.generation;
     const tick = () => {
-      if (!repeat) this.timers.delete(id);
       this.guard(fn as () => void, generation);
+      if (!repeat && this.timers.get(id) === handle) this.timers.delete(id);
     };
     const delay = Math.max(0, Number(ms) || 0);
-    this.timers.set(id, repeat ? setInterval(tick, delay) : setTimeout(tick, delay));
+    const handle = repeat ? setInterval(tick, delay) : setTimeout(tick, delay);
+    this.timers.set(id, handle);
     return id;
   }
 
@@ -168,7 +184,16 @@ export class SimulatedDevice {
       raise: (e: Error) => {
         setImmediate(() => this.raise(e, generation));
       },
-      track: (s: net.Socket) => this.sockets.push(s),
+      track: (s: net.Socket) => {
+        this.sockets.push(s);
+        s.once("close", () => (this.lastTlsClose = Date.now()));
+      },
+      beforeConnect: () => {
+        this.tlsConnects.push(Date.now() - this.started);
+        const window = this.options.tlsMemoryWindowMs ?? 1000;
+        if (Date.now() - this.lastTlsClose < window)
+          throw Object.assign(new Error("mbedtls_ssl_setup: Not enough memory"), { name: "InternalError" });
+      },
     };
     switch (name) {
       case "Storage":
@@ -199,7 +224,10 @@ export class SimulatedDevice {
     const pins = this.pins;
     const rand = this.rand;
     const E = {
-      srand: (seed: number) => rand.srand(seed),
+      srand: (seed: number) => {
+        this.srandCalls.push({ t: Date.now() - this.started, seed });
+        rand.srand(seed);
+      },
       hwRand: () => rand.next() | 0,
       toUint8Array: (s: string) => new Uint8Array(Buffer.from(String(s), "latin1")),
       toString: (d: ArrayLike<number> | ArrayBuffer) =>
@@ -207,8 +235,10 @@ export class SimulatedDevice {
           "latin1",
         ),
       getSizeOf: (v: unknown) => Math.ceil(JSON.stringify(v ?? null).length / 12),
-      enableWatchdog: () => undefined,
-      kickWatchdog: () => undefined,
+      enableWatchdog: (timeout: number, isAuto?: boolean) => this.enableWatchdog(timeout, isAuto),
+      kickWatchdog: () => {
+        if (this.watchdog) this.watchdog.lastKick = Date.now();
+      },
       reboot: () => setImmediate(() => this.reboot()),
       setPassword: () => undefined,
       lockConsole: () => undefined,
@@ -219,10 +249,10 @@ export class SimulatedDevice {
         log: (...values: unknown[]) =>
           this.print(values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(" ")),
       },
-      // new Pin("D26"): an object naming the pin (an invalid name throws here; Espruino's
-      // returns undefined, which the firmware checks too).
+      // new Pin("D99") returns a Pin object on Espruino 2v29 even for a pin the board lacks;
+      // the error ("Invalid pin") comes later, from digitalWrite or pinMode.
       Pin: function Pin(name: unknown) {
-        const pin = pinName(name);
+        const pin = String(name);
         return { name: pin, toString: () => pin };
       },
       digitalWrite: (pin: unknown, value: unknown) => pins.digitalWrite(pin, value),
@@ -230,7 +260,7 @@ export class SimulatedDevice {
       pinMode: (pin: unknown, mode: never) => pins.pinMode(pin, mode),
       setWatch: (fn: never, pin: unknown, opts: never) => pins.setWatch(fn, pin, opts),
       clearWatch: (id?: number) => pins.clearWatch(id),
-      peek32,
+      peek32: peek32For(this.options.board ?? "ESP32"),
       getTime: () => (Date.now() - this.started) / 1000,
       setTimeout: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, false),
       setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),
@@ -240,7 +270,7 @@ export class SimulatedDevice {
       atob: (s: string) => Buffer.from(s, "base64").toString("latin1"),
       E,
       process: {
-        env: { VERSION: "2v29", BOARD: "ESP32" },
+        env: { VERSION: "2v29", BOARD: this.options.board ?? "ESP32" },
         memory: () => ({ free: 12000, usage: 4383, total: 16383, history: 0, blocksize: 14 }),
         on: (event: string, handler: Listener) => {
           if (event === "uncaughtException") this.uncaught.push(handler);
@@ -255,6 +285,8 @@ export class SimulatedDevice {
 
   /** Power on: runs the boot files from Storage in Espruino's order. */
   boot(): void {
+    this.telnetMode = "on";
+    this.pins.powerOn();
     const context = this.context();
     for (const name of BOOT_FILES) {
       const code = this.storage.read(name);
@@ -262,8 +294,34 @@ export class SimulatedDevice {
     }
   }
 
+  /** E.enableWatchdog(timeout, isAuto): the chip resets unless kicked within the timeout. In
+   *  automatic mode Espruino kicks it from its idle loop, so only a loop blocked for longer
+   *  (a handshake, an endless loop) resets it. A blocked Node loop delays this check too, and
+   *  the elapsed time it then sees is what a hardware watchdog would have counted. */
+  private enableWatchdog(timeout: number, isAuto?: boolean): void {
+    if (this.watchdog) clearInterval(this.watchdog.check);
+    const timeoutMs = Math.round(timeout > 0 ? timeout : 1) * 1000;
+    const auto = isAuto === undefined || Boolean(isAuto);
+    const generation = this.generation;
+    let lastTick = Date.now();
+    const check = setInterval(() => {
+      const now = Date.now();
+      const watchdog = this.watchdog;
+      if (!watchdog || generation !== this.generation) return;
+      if (auto && now - lastTick < timeoutMs) watchdog.lastKick = now;
+      lastTick = now;
+      if (now - watchdog.lastKick <= timeoutMs) return;
+      this.print(`WATCHDOG: not kicked for ${timeoutMs / 1000} s, resetting`);
+      this.watchdogResets++;
+      this.reboot();
+    }, 100);
+    this.watchdog = { timeoutMs, auto, lastKick: Date.now(), check };
+  }
+
   private teardown(): void {
     this.generation++;
+    if (this.watchdog) clearInterval(this.watchdog.check);
+    this.watchdog = undefined;
     for (const handle of this.timers.values()) clearTimeout(handle);
     this.timers.clear();
     for (const socket of this.sockets.splice(0)) socket.destroy();

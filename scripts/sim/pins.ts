@@ -34,10 +34,17 @@ interface PinState {
   external?: boolean;
 }
 
+/** GPIOs that Espruino on ESP32 makes inputs with pull-up at init and at every reset()
+ *  (targets/esp32/jshardware.c, jshPinDefaultPullup; docs/espruino.md "Pins at boot"). */
+export const DEFAULT_PULLUP_GPIOS = [0, 12, 13, 14, 15, 18, 19, 21, 22, 25, 26, 27, 34, 35, 36, 37, 38, 39];
+
+/** GPIOs a classic ESP32 does not have: using one is "Invalid pin" on the device. */
+const MISSING_GPIOS = [20, 24, 28, 29, 30, 31];
+
 export function pinName(pin: unknown): string {
   const name = typeof pin === "number" ? `D${pin}` : String(pin);
   const gpio = /^D(\d+)$/.exec(name);
-  if (!gpio || Number(gpio[1]) > 39) throw new Error(`Invalid pin: ${name}`);
+  if (!gpio || Number(gpio[1]) > 39 || MISSING_GPIOS.includes(Number(gpio[1]))) throw new Error(`Invalid pin: ${name}`);
   return name;
 }
 
@@ -105,6 +112,17 @@ export class PinBank {
       this.history.push({ t: this.now(), pin: name, kind: "reset", mode: "reset" });
     }
     this.clearWatch();
+  }
+
+  /** Espruino's init on ESP32: the default-pull pins become inputs with pull-up, so an
+   *  active-high relay there reads HIGH (ON) from reset until the firmware drives it. */
+  powerOn(): void {
+    for (const gpio of DEFAULT_PULLUP_GPIOS) {
+      const name = `D${gpio}`;
+      const s = this.state(name);
+      s.mode = "input_pullup";
+      this.history.push({ t: this.now(), pin: name, kind: "reset", mode: "input_pullup", high: this.level(name) });
+    }
   }
 
   setWatch(

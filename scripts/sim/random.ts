@@ -25,6 +25,19 @@ export class EspruinoRand {
   }
 }
 
-export function peek32(address: number): number {
-  return address === RNG_DATA_REG ? randomInt(0, 2 ** 32) : 0;
+export type Board = "ESP32" | "ESP32C3" | "ESP32S3";
+
+/** Where each chip's hardware RNG register is (ESP-IDF soc/<chip>/include/soc/wdev_reg.h:
+ *  WDEV_RND_REG); peek32 anywhere else reads 0 here. */
+export const RNG_REGISTERS: Record<Board, number> = {
+  ESP32: RNG_DATA_REG,
+  ESP32C3: 0x600260b0,
+  ESP32S3: 0x6003507c,
+};
+
+/** peek32 on `board`: true randomness from its RNG register only. */
+export function peek32For(board: Board): (address: number) => number {
+  return (address) => (address === RNG_REGISTERS[board] ? randomInt(0, 2 ** 32) : 0);
 }
+
+export const peek32 = peek32For("ESP32");

@@ -22,6 +22,8 @@ export interface TlsSimOptions {
   /** Raises an error from the idle loop, uncaught. */
   raise: (error: Error) => void;
   track: (socket: net.Socket) => void;
+  /** Runs before a TLS socket is set up; throws as Espruino does when it has no memory. */
+  beforeConnect?: () => void;
 }
 
 type Handler = (...args: unknown[]) => void;
@@ -99,6 +101,7 @@ export function createTlsModule(sim: TlsSimOptions, secure: boolean) {
       options: { host: string; port: number; ca?: unknown; cert?: unknown; key?: unknown },
       callback?: () => void,
     ) {
+      if (secure) sim.beforeConnect?.();
       const socket = new EspruinoSocket(sim.run);
       if (callback) socket.on("connect", callback);
       if (!sim.networkUp()) {

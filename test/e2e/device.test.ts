@@ -10,13 +10,18 @@ import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
+/** The relay pin of e2eProfile (test/support/profile.ts): D23, no pull at reset. */
+const RELAY = "D23";
 const BROKERS = [
   { name: "Mosquitto", embedded: false, skip: mosquittoMissing() },
   { name: "embedded broker", embedded: true, skip: false },
 ];
 
-const relayDrives = (device: SimulatedDevice, pin = "D26") =>
+const relayDrives = (device: SimulatedDevice, pin = RELAY) =>
   device.pins.history.filter((e: PinEvent) => e.pin === pin && e.kind === "drive");
+/** Every event that left `pin` at the relay's on level (HIGH for active high), pulls included. */
+const onLevelEvents = (device: SimulatedDevice, pin: string, activeHigh: boolean) =>
+  device.pins.history.filter((e: PinEvent) => e.pin === pin && e.high === activeHigh);
 const count = (device: SimulatedDevice, pattern: RegExp) => device.lines.filter((l) => pattern.test(l)).length;
 
 for (const { name, embedded, skip } of BROKERS) {
@@ -62,10 +67,10 @@ for (const { name, embedded, skip } of BROKERS) {
       const seen = await collect(h, `${T}/relay/state`);
       await until("the retained OFF", () => seen.includes(`${T}/relay/state OFF`));
       await h.publishAsync(`${T}/relay/set`, "ON", { qos: 1 });
-      await until("the pin", () => device.pins.level("D26"));
+      await until("the pin", () => device.pins.level(RELAY));
       await until("the ON state", () => seen.includes(`${T}/relay/state ON`));
       await h.publishAsync(`${T}/relay/set`, "off", { qos: 1 });
-      await until("the pin low", () => !device.pins.level("D26"));
+      await until("the pin low", () => !device.pins.level(RELAY));
       await h.publishAsync(`${T}/relay/set`, "OPEN SESAME", { qos: 1 });
       await device.waitFor(/command refused: unknown command 'OPEN SESAME' \(ON or OFF\)/);
       expect(relayDrives(device).map((e) => e.high)).toEqual([false, true, false]);
@@ -85,7 +90,7 @@ for (const { name, embedded, skip } of BROKERS) {
       await device.waitFor(/MQTT connected/);
       let h = await hub();
       await h.publishAsync(`${T}/relay/set`, "ON", { qos: 1 });
-      await until("the pin", () => device.pins.level("D26"));
+      await until("the pin", () => device.pins.level(RELAY));
       clients.splice(0).forEach((c) => c.end(true));
       await broker!.stop();
       await device.waitFor(/MQTT down: /);
@@ -95,7 +100,7 @@ for (const { name, embedded, skip } of BROKERS) {
       const seen = await collect(h, `${T}/relay/state`);
       await until("the retained ON from before the restart", () => seen.includes(`${T}/relay/state ON`));
       await h.publishAsync(`${T}/relay/set`, "OFF", { qos: 1 });
-      await until("the command after the restart", () => !device.pins.level("D26"));
+      await until("the command after the restart", () => !device.pins.level(RELAY));
     });
 
     it("rides out a Wi-Fi outage and recovers on its own", async () => {
@@ -110,7 +115,7 @@ for (const { name, embedded, skip } of BROKERS) {
       await until("MQTT back", () => count(device, /MQTT connected/) === 2, 15000);
       const h = await hub();
       await h.publishAsync(`${T}/relay/set`, "ON", { qos: 1 });
-      await until("the command after the outage", () => device.pins.level("D26"));
+      await until("the command after the outage", () => device.pins.level(RELAY));
     });
 
     it("is refused with a revoked certificate: a clear reason and a growing wait, never a crash loop", async () => {
@@ -135,22 +140,26 @@ for (const { name, embedded, skip } of BROKERS) {
       expect(relayDrives(device).every((e) => e.high === false)).toBe(true);
     });
 
-    it("never drives the relay to its on level while booting or rebooting", async () => {
-      // An active-low board: "on" is the LOW level, so a glitch would be a low drive.
+    it("never puts the relay at its on level while booting or rebooting, Espruino's boot pull-ups included", async () => {
+      // An active-low board on D26: Espruino pulls D26 up at init (HIGH = off here), then the
+      // firmware writes the off level before making it an output.
       const device = await boot(e2eProfile(broker!.port, { pins: { relay: { pin: "D26", activeLow: true } } }));
       await device.waitFor(/MQTT connected/);
       device.reboot();
       await until("the second boot", () => count(device, /MQTT connected/) === 2);
+      expect(onLevelEvents(device, "D26", false)).toEqual([]);
       const relay = device.pins.history.filter((e) => e.pin === "D26");
-      expect(
-        relay
-          .filter((e) => e.kind === "drive" || (e.kind === "mode" && e.mode === "output"))
-          .every((e) => e.high === true),
-      ).toBe(true);
       expect(relay.filter((e) => e.kind === "drive")).toHaveLength(2);
-      // Each boot writes the off level before the pin becomes an output.
-      const firstOfEachBoot = relay.filter((e, i) => i === 0 || relay[i - 1].kind === "reset");
-      expect(firstOfEachBoot.map((e) => `${e.kind} ${e.high}`)).toEqual(["drive true", "drive true"]);
+      // Each boot: pulled up at init, then the off level written before the pin is an output.
+      const firstDrives = relay.filter((e, i) => e.kind === "drive" && relay[i - 1]?.kind === "reset");
+      expect(firstDrives.map((e) => `${e.kind} ${e.high}`)).toEqual(["drive true", "drive true"]);
+    });
+
+    it("shows an active-high relay on D26 pulled ON from reset until the firmware runs (why the host refuses it)", async () => {
+      const device = await boot(e2eProfile(broker!.port, { pins: { relay: { pin: "D26", activeLow: false } } }));
+      await device.waitFor(/relay off \(safe level\)/);
+      const on = onLevelEvents(device, "D26", true);
+      expect(on.map((e) => `${e.kind} ${e.mode}`)).toEqual(["reset input_pullup"]);
     });
   });
 }
