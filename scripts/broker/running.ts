@@ -78,24 +78,26 @@ async function accepted(
 ) {
   const store = new PkiStore(stateDir);
   const dir = store.identityDir(kind, name);
-  try {
-    const client = await mqtt.connectAsync({
-      host: connectHost(run.host),
-      port: run.port,
-      protocol: "mqtts",
-      clientId,
-      ca: readFileSync(store.caCertFile),
-      cert: readFileSync(`${dir}/cert.pem`),
-      key: readFileSync(`${dir}/key.pem`),
-      rejectUnauthorized: false,
-      reconnectPeriod: 0,
-      connectTimeout: 3000,
-    });
-    await client.endAsync();
-    return true;
-  } catch {
-    return false;
-  }
+  const client = mqtt.connect({
+    host: connectHost(run.host),
+    port: run.port,
+    protocol: "mqtts",
+    clientId,
+    ca: readFileSync(store.caCertFile),
+    cert: readFileSync(`${dir}/cert.pem`),
+    key: readFileSync(`${dir}/key.pem`),
+    rejectUnauthorized: false,
+    reconnectPeriod: 0,
+    connectTimeout: 3000,
+  });
+  // connectAsync never settles when the broker just closes the TLS connection: listen for all.
+  const ok = await new Promise<boolean>((resolve) => {
+    client.once("connect", () => resolve(true));
+    client.once("error", () => resolve(false));
+    client.once("close", () => resolve(false));
+  });
+  client.end(true);
+  return ok;
 }
 
 /** After `revoke`: rewrite the policy, reload the running broker, check the certificate is
