@@ -57,6 +57,8 @@ async function main(argv: string[]): Promise<void> {
     store: new PkiStore(state),
     passphrase: passphraseFromEnvironment(),
     askPassphrase,
+    // How long to wait for another CA command (lock.ts DEFAULT_WAIT_MS otherwise).
+    lockWaitMs: Number(process.env.LATCHKEY_PKI_LOCK_WAIT_MS) || undefined,
     log: (line) => console.log(line),
   };
   const days = values.days === undefined ? undefined : Number(values.days);
