@@ -95,6 +95,7 @@ async function initCaLocked(ctx: PkiContext, options: { keyType?: KeyType; days?
 /** Reads the index and the CA key: only under the lock (mutate). */
 async function loadIssuer(ctx: PkiContext): Promise<{ issuer: Issuer; index: PkiIndex }> {
   const index = await ctx.store.readIndex();
+  readCrl(ctx.store); // an unreadable CRL stops the command before anything changes
   const cert = new x509.X509Certificate(await ctx.store.read(ctx.store.caCertFile));
   const key = await importPrivateKey(await ctx.store.read(ctx.store.caKeyFile), index.ca.keyType, ctx.passphrase);
   return { issuer: { cert, key, keyType: index.ca.keyType }, index };
