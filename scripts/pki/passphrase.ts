@@ -29,9 +29,10 @@ export function passphraseFromEnvironment(env: NodeJS.ProcessEnv = process.env):
 export async function promptHidden(question: string): Promise<string | undefined> {
   const input = process.stdin;
   if (!input.isTTY) return undefined;
-  process.stderr.write(question);
+  // Echo off before the question: an answer typed the moment it appears is not shown.
   input.setRawMode(true);
   input.resume();
+  process.stderr.write(question);
   let answer = "";
   try {
     return await new Promise<string>((resolve, reject) => {
