@@ -2,5 +2,5 @@
  *  control character a user typed into a name (a newline in `--devices`) shown escaped. */
 export function oneLine(message: string, parseError: boolean): string {
   const text = parseError ? message.replace(/\s*\n\s*/g, " ") : message;
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return [...text].map((c) => (c < " " || c === "\u007f" ? JSON.stringify(c).slice(1, -1) : c)).join("");
 }
