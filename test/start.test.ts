@@ -21,9 +21,14 @@ interface Started {
   stateDir: string;
 }
 
-async function npmStart(change: (config: Record<string, any>) => void): Promise<Started> {
+interface Config {
+  device: { broker: { host: string; port: number } };
+  build: { sizeBudgetBytes: number };
+}
+
+async function npmStart(change: (config: Config) => void): Promise<Started> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-start-"));
-  const config = JSON.parse(readFileSync(path.join(root, "espruino.config.json"), "utf8"));
+  const config = JSON.parse(readFileSync(path.join(root, "espruino.config.json"), "utf8")) as Config;
   const port = await freePort();
   config.device.broker.port = port;
   change(config);
