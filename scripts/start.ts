@@ -13,6 +13,7 @@ import { deviceTopics } from "../firmware/app/topics.ts";
 import { freePort } from "./broker/mosquitto.ts";
 import { startBroker } from "./broker/start.ts";
 import { ensureDevPki } from "./lib/dev-pki.ts";
+import { askPassphrase } from "./pki/passphrase.ts";
 import { connectAsHub } from "./lib/hub.ts";
 import { deviceStorageFiles } from "./lib/provision.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     );
   }
   profile.broker = { host: LOCAL, port };
-  const starting = startBroker({ stateDir: state, prefix: profile.topicPrefix, host: LOCAL, port });
+  const starting = startBroker({ stateDir: state, prefix: profile.topicPrefix, host: LOCAL, port, askPassphrase });
   // Registered before it resolves: a signal while Mosquitto starts still stops it.
   cleanups.push(async () => (await starting.catch(() => undefined))?.stop());
   const broker = await starting;

@@ -1,12 +1,14 @@
 // The development CA `npm start` needs, made on first use: a CA, the broker's certificate, the
 // device's, and a hub identity to send commands with. Existing material is kept as it is.
 import { initCa, issue, type PkiContext } from "../pki/commands.ts";
+import { askPassphrase, passphraseFromEnvironment } from "../pki/passphrase.ts";
 import { PkiStore, type Kind } from "../pki/store.ts";
 
 export async function ensureDevPki(stateDir: string, deviceId: string, log: (line: string) => void): Promise<void> {
   const ctx: PkiContext = {
     store: new PkiStore(stateDir),
-    passphrase: process.env.LATCHKEY_CA_PASSPHRASE || undefined,
+    passphrase: passphraseFromEnvironment(),
+    askPassphrase,
     log,
   };
   if (!ctx.store.hasCa()) await initCa(ctx);
