@@ -10,6 +10,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { dropFolderPath } from "../scripts/broker/run-as.ts";
 import { freePort, mosquittoPath } from "./support/broker.ts";
+import { recordBadInput } from "./support/bad-input.ts";
 import { root } from "./support/cli.ts";
 import { until } from "./support/wait.ts";
 
@@ -96,6 +97,12 @@ describe("npm start stops what it started", () => {
     expect(started.output()).toMatch(brokerUp);
     expect(started.output()).toMatch(/^start: .* is \d+ bytes, over the size budget of 1000 bytes$/m);
     await expectStopped(started);
+    const message = /^start: .*$/m.exec(started.output())![0];
+    recordBadInput(
+      "npm start (build over its size budget)",
+      { status: code, stderr: message },
+      "broker stopped, port free",
+    );
   }, 60000);
 
   for (const [signal, code, when] of [

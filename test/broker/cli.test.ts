@@ -9,6 +9,7 @@ import { writeBrokerPolicy, type BrokerFiles } from "../../scripts/broker/policy
 import { freePort, mosquittoMissing } from "../support/broker.ts";
 import { pkiCli, runCli } from "../support/cli.ts";
 import { makeTestPki, type TestPki } from "../support/pki.ts";
+import { recordBadInput } from "../support/bad-input.ts";
 
 /** Every file of the state folder (and root's broker folder) with a hash of its content. */
 function snapshot(dirs: string[]): Record<string, string> {
@@ -50,6 +51,7 @@ describe("npm run broker: bad input", () => {
         stderr: `broker: --port must be a whole number from 1 to 65535, not '${shown}'`,
       });
       expect(snapshot([pki.stateDir, files.dir])).toEqual(before);
+      recordBadInput(`npm run broker -- --port=${port}`, result, "yes (state folder and broker folder hashed)");
     });
   }
 
@@ -58,6 +60,7 @@ describe("npm run broker: bad input", () => {
     expect(result.status).toBe(1);
     expect(result.stderr.split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(/^broker: /);
+    recordBadInput("npm run broker -- --port -5", result, "not checked");
   });
 
   for (const embedded of [false, true]) {
@@ -80,6 +83,7 @@ describe("npm run broker: bad input", () => {
           stderr: `broker: port ${port} on 127.0.0.1 is already in use`,
         });
         expect(snapshot([pki.stateDir, files.dir])).toEqual(before);
+        recordBadInput(`npm run broker -- --port <in use>${embedded ? " --embedded" : ""}`, result, "yes (hashed)");
       } finally {
         taken.close();
       }
@@ -104,6 +108,7 @@ describe("--devices for an operator", () => {
         /^pki: (device name '.*' is not a valid MQTT topic level|--devices must be device ids separated by commas, not '.*')/s,
       );
       expect(snapshot([pki.stateDir])).toEqual(before);
+      recordBadInput(`npm run pki -- user mallory --devices ${JSON.stringify(devices)}`, result, "yes (hashed)");
     });
   }
 
