@@ -1,8 +1,9 @@
 // The broker policy, generated from the CA's records and the topic layout
-// (firmware/app/topics.ts): each device reads and writes only its own tree; operators and the
+// (firmware/app/topics.ts): each device writes only its own reports and reads only its own
+// commands; operators and the
 // hub read every device and write only relay commands (operators: only their devices). The
 // same text is Mosquitto's acl_file and what the embedded broker enforces.
-import { commandTopic } from "../../firmware/app/topics.ts";
+import { commandTopic, deviceTopics } from "../../firmware/app/topics.ts";
 import type { PkiIndex } from "../pki/store.ts";
 
 export type Access = "read" | "write" | "readwrite";
@@ -17,7 +18,14 @@ export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
   const rules: AclRule[] = [];
   for (const c of index.certificates) {
     if (c.status !== "active") continue;
-    if (c.kind === "device") rules.push({ user: c.cn, access: "readwrite", topic: `${prefix}/${c.cn}/#` });
+    if (c.kind === "device") {
+      // A device writes only its reports and reads only its commands: it can never write its
+      // own command topic (a retained command there would be obeyed at every reconnect).
+      const topics = deviceTopics(prefix, c.cn);
+      for (const topic of [topics.availability, topics.relayState, topics.telemetry])
+        rules.push({ user: c.cn, access: "write", topic });
+      rules.push({ user: c.cn, access: "read", topic: topics.relaySet });
+    }
     if (c.kind === "hub" || c.kind === "user") {
       rules.push({ user: c.cn, access: "read", topic: `${prefix}/#` });
       for (const device of c.devices ?? ["+"])

@@ -1,6 +1,6 @@
 // The ACL generated from the CA's records, and the matching the embedded broker enforces it with.
 import { describe, expect, it } from "vitest";
-import { aclRules, covers, matches, maySubscribe, parseAcl, renderAcl } from "../../scripts/broker/acl.ts";
+import { aclRules, covers, matches, mayPublish, maySubscribe, parseAcl, renderAcl } from "../../scripts/broker/acl.ts";
 import type { PkiIndex } from "../../scripts/pki/store.ts";
 
 const record = (kind: "device" | "user" | "hub" | "broker", name: string, extra: object = {}) => ({
@@ -35,7 +35,10 @@ describe("ACL", () => {
         "# Anyone not listed here may do nothing.",
         "",
         "user door",
-        "topic readwrite lk/door/#",
+        "topic write lk/door/availability",
+        "topic write lk/door/relay/state",
+        "topic write lk/door/telemetry",
+        "topic read lk/door/relay/set",
         "",
         "user alice",
         "topic read lk/#",
@@ -67,5 +70,10 @@ describe("ACL", () => {
     expect(maySubscribe(rules, "door", "lk/door/relay/set")).toBe(true);
     expect(maySubscribe(rules, "door", "lk/+/relay/set")).toBe(false);
     expect(maySubscribe(rules, "old", "lk/old/relay/set")).toBe(false);
+    // A device writes its reports, never its own commands (a retained one would be obeyed
+    // again at every reconnect), and reads nothing but its commands.
+    expect(mayPublish(rules, "door", "lk/door/relay/state")).toBe(true);
+    expect(mayPublish(rules, "door", "lk/door/relay/set")).toBe(false);
+    expect(maySubscribe(rules, "door", "lk/door/#")).toBe(false);
   });
 });

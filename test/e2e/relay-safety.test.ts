@@ -1,0 +1,148 @@
+// The relay-safety faults, end to end: the built bundle in the simulated ESP32 (timer ids,
+// pulls and TLS as Espruino has them) against the real Mosquitto, or a scripted broker where
+// only a broker that misbehaves on purpose can produce the case (a DUP redelivery). Each test
+// reads the relay pin's history, the thing that would have moved a garage door.
+import type mqtt from "mqtt";
+import mqttPacket from "mqtt-packet";
+import { createServer, type TLSSocket } from "node:tls";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { SimulatedDevice } from "../../scripts/sim/device.ts";
+import { freePort, mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
+import { sendRelayCommand } from "../support/commands.ts";
+import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { relayBehaviour } from "../support/profile.ts";
+import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { until } from "../support/wait.ts";
+
+const RELAY = "D23";
+const drives = (device: SimulatedDevice) =>
+  device.pins.history.filter((e) => e.pin === RELAY && e.kind === "drive").map((e) => ({ t: e.t, high: e.high }));
+const highs = (device: SimulatedDevice) => drives(device).filter((d) => d.high).length;
+const pulse = (pulseMs: number, lockoutMs: number) => relayBehaviour({ mode: "pulse", pulseMs, lockoutMs });
+
+describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
+  let pki: TestPki;
+  let broker: Broker;
+  const devices: SimulatedDevice[] = [];
+  const clients: mqtt.MqttClient[] = [];
+  printLogOnFailure(() => [broker]);
+  afterEach((context) => {
+    if (context.task.result?.state === "fail")
+      devices.forEach((d) => console.error(`--- device log ---\n${d.lines.join("\n")}`));
+    devices.splice(0).forEach((d) => d.powerOff());
+    clients.splice(0).forEach((c) => c.end(true));
+  });
+  beforeAll(async () => {
+    await builtBundle();
+    pki = await makeTestPki();
+    await pki.issue("device", "door-1");
+    await pki.issue("hub", "hub");
+    broker = await startProjectBroker(pki.stateDir, "latchkey", false);
+  });
+  afterAll(async () => broker?.stop());
+
+  const boot = async (relay = pulse(600, 1000)) => {
+    const device = await bootDevice(pki.stateDir, e2eProfile(broker.port, { relay }));
+    devices.push(device);
+    await device.waitFor(/MQTT connected/);
+    return device;
+  };
+  const hub = async () => {
+    const client = await connectTls(broker.port, pki.credentials("hub", "hub"));
+    clients.push(client);
+    return client;
+  };
+
+  it("opens the relay on time when the broker goes away in the middle of a pulse", async () => {
+    const device = await boot(pulse(1500, 0));
+    const h = await hub();
+    await sendRelayCommand(h, "latchkey", "door-1", "ON");
+    await until("the pulse", () => highs(device) === 1);
+    await broker.stop();
+    await device.waitFor(/MQTT down: /);
+    await until("the end of the pulse", () => drives(device).at(-1)?.high === false, 5000);
+    const [on, off] = drives(device).slice(-2);
+    expect(off.t - on.t).toBeGreaterThanOrEqual(1450);
+    expect(off.t - on.t).toBeLessThan(3000);
+    await broker.start();
+  });
+
+  it("never obeys a retained command, neither at connect nor after a reconnect", async () => {
+    const h = await hub();
+    await sendRelayCommand(h, "latchkey", "door-1", "ON", { retain: true });
+    try {
+      const device = await boot(relayBehaviour({ mode: "switch" }));
+      await device.waitFor(/command refused: retained message/);
+      // A Wi-Fi blip: the device reconnects and the broker hands it the retained command again.
+      device.wifiDown();
+      await device.waitFor(/MQTT down: /);
+      device.wifiUp();
+      await until(
+        "the second refusal",
+        () => device.lines.filter((l) => /retained message/.test(l)).length === 2,
+        15000,
+      );
+      expect(highs(device)).toBe(0);
+    } finally {
+      await sendRelayCommand(h, "latchkey", "door-1", "", { retain: true }).catch(() => undefined);
+    }
+  });
+
+  it("ignores ON while a pulse runs and during its lockout, then obeys again", async () => {
+    const device = await boot(pulse(800, 1200));
+    const h = await hub();
+    await sendRelayCommand(h, "latchkey", "door-1", "ON");
+    await until("the first press", () => highs(device) === 1);
+    for (let i = 0; i < 5; i++) await sendRelayCommand(h, "latchkey", "door-1", "ON");
+    await until("the end of the press", () => drives(device).at(-1)?.high === false, 3000);
+    await sendRelayCommand(h, "latchkey", "door-1", "ON");
+    await device.waitFor(/ON ignored: a press is running or in its 1200 ms lockout/);
+    expect(highs(device)).toBe(1);
+    // Held on by a stream of ONs? The press still lasted one pulse.
+    const [on, off] = drives(device).slice(-2);
+    expect(off.t - on.t).toBeLessThan(1600);
+    await until("the lockout to pass", () => Date.now() - device.started > off.t + 1300, 4000);
+    await sendRelayCommand(h, "latchkey", "door-1", "ON");
+    await until("the second press", () => highs(device) === 2);
+  });
+});
+
+describe("relay safety against a broker that redelivers", () => {
+  it("a QoS 1 DUP redelivery of a command already handled on the link is not a second press", async () => {
+    const pki = await makeTestPki();
+    await pki.issue("device", "door-1");
+    const port = await freePort();
+    const creds = pki.credentials("broker", "broker");
+    const sockets: TLSSocket[] = [];
+    const server = createServer({ ...creds, requestCert: true, rejectUnauthorized: true }, (socket) => {
+      sockets.push(socket);
+      const parser = mqttPacket.parser({ protocolVersion: 4 });
+      const send = (packet: object) => socket.write(mqttPacket.generate(packet as mqttPacket.Packet));
+      parser.on("packet", (packet) => {
+        if (packet.cmd === "connect") send({ cmd: "connack", returnCode: 0, sessionPresent: false });
+        if (packet.cmd === "subscribe") {
+          send({ cmd: "suback", messageId: packet.messageId, granted: [1] });
+          const command = { cmd: "publish", topic: "latchkey/door-1/relay/set", payload: "ON", qos: 1, messageId: 7 };
+          send({ ...command, dup: false });
+          setTimeout(() => send({ ...command, dup: true }), 1500);
+        }
+        if (packet.cmd === "pingreq") send({ cmd: "pingresp" });
+      });
+      socket.on("data", (d) => parser.parse(d));
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
+    await builtBundle();
+    const device = await bootDevice(pki.stateDir, e2eProfile(port, { relay: pulse(500, 0) }));
+    try {
+      await until("the first press and its end", () => drives(device).length >= 3, 5000);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(highs(device)).toBe(1);
+      expect(device.lines.filter((l) => /command: relay pulsed/.test(l))).toHaveLength(1);
+    } finally {
+      device.powerOff();
+      sockets.forEach((s) => s.destroy());
+      server.close();
+    }
+  });
+});
