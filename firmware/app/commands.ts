@@ -1,6 +1,6 @@
 // From an MQTT message to a relay action, with the verification step in between: nothing
 // reaches the relay without passing a CommandGate. The device cannot authenticate its broker
-// (Espruino's TLS never checks the server certificate, PLATFORM.md), so the gate is where
+// (Espruino's TLS never checks the server certificate, docs/espruino.md), so the gate is where
 // end-to-end signed commands (HMAC-SHA256 with a per-device key and a counter) will be checked.
 import type { RelayBehaviour } from "./profile";
 import type { Relay } from "./relay";

@@ -14,7 +14,7 @@ import { CA_FILE, CERT_FILE, KEY_FILE, RELAY_STATE_FILE, WIFI_FILE } from "./pro
 import { deviceTopics } from "./topics";
 
 /** The watchdog's timeout: well above the seconds a TLS handshake blocks the event loop on
- *  an ESP32 (PLATFORM: the handshake runs synchronously), kicked every WATCHDOG_KICK_MS. */
+ *  an ESP32 (docs/espruino.md, "TLS": the handshake runs synchronously), kicked every WATCHDOG_KICK_MS. */
 export const WATCHDOG_SECONDS = 30;
 const WATCHDOG_KICK_MS = 5000;
 

@@ -3,7 +3,7 @@
 // (scripts/lib/config.ts). The firmware trusts its shape only after checkProfile()
 // (profile-check.ts), which the host validator runs too.
 
-/** Storage names (at most 28 characters, PLATFORM.md "Boot and storage"). */
+/** Storage names (at most 28 characters, docs/espruino.md, "Boot and Storage"). */
 export const PROFILE_FILE = "lk.profile";
 /** {"ssid": ..., "password": ...}: written at provisioning, never Wifi.save()'s plain .wificfg. */
 export const WIFI_FILE = "lk.wifi";

@@ -36,7 +36,7 @@ interface TimerSlot {
   id?: number;
 }
 
-/** ESP32 RNG_DATA_REG: true randomness while the radio is on (PLATFORM.md, TLS gap 2). */
+/** ESP32 RNG_DATA_REG: true randomness while the radio is on (docs/espruino.md, "Randomness"). */
 const RNG_DATA_REG = 0x3ff75144;
 
 function trueRandom(): number {
