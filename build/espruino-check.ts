@@ -199,7 +199,7 @@ export function checkEspruinoCompatibility(code: string): Finding[] {
             const missing = MISSING_STATICS[node.object.name];
             if (missing?.includes(member)) report(node, `${node.object.name}.${member} (missing in Espruino)`);
           }
-          if (MISSING_METHODS[member] && parent?.type === "CallExpression" && parent.callee === node)
+          if (Object.hasOwn(MISSING_METHODS, member) && parent?.type === "CallExpression" && parent.callee === node)
             report(node.property, `${MISSING_METHODS[member]} (missing in Espruino)`);
         }
         break;

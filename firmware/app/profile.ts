@@ -11,6 +11,8 @@ export const WIFI_FILE = "lk.wifi";
 export const CA_FILE = "lk.ca";
 export const CERT_FILE = "lk.cert";
 export const KEY_FILE = "lk.key";
+/** The command key: 32 raw bytes as a binary string (CONTRACT.md "Signed commands"). */
+export const CMDKEY_FILE = "lk.cmdkey";
 /** "1" while a switch-mode relay with powerOn "restore" is on, else "0". */
 export const RELAY_STATE_FILE = "lk.relay";
 
@@ -59,4 +61,13 @@ export interface DeviceProfile {
   };
   /** Reconnect delays (net/backoff.ts); defaults when absent. */
   backoff?: BackoffSettings;
+  /** Signed commands; defaults (DEFAULT_FRESHNESS_MS) when absent. */
+  commands?: CommandSettings;
 }
+
+export interface CommandSettings {
+  /** A nonce expires this long after the device issued it (device clock). */
+  freshnessMs?: number;
+}
+
+export const DEFAULT_FRESHNESS_MS = 30000;

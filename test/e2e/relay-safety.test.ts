@@ -8,13 +8,15 @@ import { createServer, type TLSSocket } from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { freePort, mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
-import { sendRelayCommand } from "../support/commands.ts";
+import { signCommand, readCommandKey } from "../../scripts/lib/signing.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
+import { signer } from "../support/signed.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const RELAY = "D23";
+const T = "latchkey/door-1";
 const drives = (device: SimulatedDevice) =>
   device.pins.history.filter((e) => e.pin === RELAY && e.kind === "drive").map((e) => ({ t: e.t, high: e.high }));
 const highs = (device: SimulatedDevice) => drives(device).filter((d) => d.high).length;
@@ -50,14 +52,15 @@ describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
   const hub = async () => {
     const client = await connectTls(broker.port, pki.credentials("hub", "hub"));
     clients.push(client);
-    return client;
+    return signer(client, pki.stateDir, "latchkey", "door-1");
   };
 
   it("opens the relay on time when the broker goes away in the middle of a pulse", async () => {
     const device = await boot(pulse(1500, 0));
     const h = await hub();
-    await sendRelayCommand(h, "latchkey", "door-1", "ON");
+    expect(await h.send("ON")).toMatchObject({ accepted: true });
     await until("the pulse", () => highs(device) === 1);
+    clients.splice(0).forEach((c) => c.end(true));
     await broker.stop();
     await device.waitFor(/MQTT down: /);
     await until("the end of the pulse", () => drives(device).at(-1)?.high === false, 5000);
@@ -68,8 +71,12 @@ describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
   });
 
   it("never obeys a retained command, neither at connect nor after a reconnect", async () => {
-    const h = await hub();
-    await sendRelayCommand(h, "latchkey", "door-1", "ON", { retain: true });
+    const client = await connectTls(broker.port, pki.credentials("hub", "hub"));
+    clients.push(client);
+    // Even a correctly signed command is refused when it comes retained: the retain flag is
+    // checked before anything else.
+    const signed = signCommand(readCommandKey(pki.stateDir, "door-1"), `${T}/relay/set`, "0".repeat(16), "ON");
+    await client.publishAsync(`${T}/relay/set`, signed, { qos: 1, retain: true });
     try {
       const device = await boot(relayBehaviour({ mode: "switch" }));
       await device.waitFor(/command refused: retained message/);
@@ -84,25 +91,24 @@ describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
       );
       expect(highs(device)).toBe(0);
     } finally {
-      await sendRelayCommand(h, "latchkey", "door-1", "", { retain: true }).catch(() => undefined);
+      await client.publishAsync(`${T}/relay/set`, "", { qos: 1, retain: true }).catch(() => undefined);
     }
   });
 
   it("ignores ON while a pulse runs and during its lockout, then obeys again", async () => {
-    const device = await boot(pulse(800, 1200));
+    const device = await boot(pulse(1500, 1500));
     const h = await hub();
-    await sendRelayCommand(h, "latchkey", "door-1", "ON");
-    await until("the first press", () => highs(device) === 1);
-    for (let i = 0; i < 5; i++) await sendRelayCommand(h, "latchkey", "door-1", "ON");
+    const ignored = { accepted: false, detail: "ON ignored: a press is running or in its 1500 ms lockout" };
+    expect(await h.send("ON")).toMatchObject({ accepted: true });
+    for (let i = 0; i < 3; i++) expect(await h.send("ON")).toEqual(ignored);
     await until("the end of the press", () => drives(device).at(-1)?.high === false, 3000);
-    await sendRelayCommand(h, "latchkey", "door-1", "ON");
-    await device.waitFor(/ON ignored: a press is running or in its 1200 ms lockout/);
+    expect(await h.send("ON")).toEqual(ignored);
     expect(highs(device)).toBe(1);
     // Held on by a stream of ONs? The press still lasted one pulse.
     const [on, off] = drives(device).slice(-2);
-    expect(off.t - on.t).toBeLessThan(1600);
-    await until("the lockout to pass", () => Date.now() - device.started > off.t + 1300, 4000);
-    await sendRelayCommand(h, "latchkey", "door-1", "ON");
+    expect(off.t - on.t).toBeLessThan(2300);
+    await until("the lockout to pass", () => Date.now() - device.started > off.t + 1600, 4000);
+    expect(await h.send("ON")).toMatchObject({ accepted: true });
     await until("the second press", () => highs(device) === 2);
   });
 });
@@ -113,16 +119,24 @@ describe("relay safety against a broker that redelivers", () => {
     await pki.issue("device", "door-1");
     const port = await freePort();
     const creds = pki.credentials("broker", "broker");
+    const key = readCommandKey(pki.stateDir, "door-1");
     const sockets: TLSSocket[] = [];
+    let sent = false;
     const server = createServer({ ...creds, requestCert: true, rejectUnauthorized: true }, (socket) => {
       sockets.push(socket);
       const parser = mqttPacket.parser({ protocolVersion: 4 });
       const send = (packet: object) => socket.write(mqttPacket.generate(packet as mqttPacket.Packet));
       parser.on("packet", (packet) => {
         if (packet.cmd === "connect") send({ cmd: "connack", returnCode: 0, sessionPresent: false });
-        if (packet.cmd === "subscribe") {
-          send({ cmd: "suback", messageId: packet.messageId, granted: [1] });
-          const command = { cmd: "publish", topic: "latchkey/door-1/relay/set", payload: "ON", qos: 1, messageId: 7 };
+        if (packet.cmd === "subscribe")
+          send({ cmd: "suback", messageId: packet.messageId, granted: packet.subscriptions.map(() => 1) });
+        if (packet.cmd === "publish" && packet.qos === 1) send({ cmd: "puback", messageId: packet.messageId });
+        // The nonce the device issues at CONNACK: sign one genuine command with it, deliver it,
+        // then deliver the very same packet again as a QoS 1 redelivery (DUP, same id).
+        if (packet.cmd === "publish" && packet.topic === `${T}/nonce` && !sent) {
+          sent = true;
+          const payload = signCommand(key, `${T}/relay/set`, packet.payload.toString(), "ON");
+          const command = { cmd: "publish", topic: `${T}/relay/set`, payload, qos: 1, messageId: 7 };
           send({ ...command, dup: false });
           setTimeout(() => send({ ...command, dup: true }), 1500);
         }
@@ -139,6 +153,8 @@ describe("relay safety against a broker that redelivers", () => {
       await new Promise((r) => setTimeout(r, 2500));
       expect(highs(device)).toBe(1);
       expect(device.lines.filter((l) => /command: relay pulsed/.test(l))).toHaveLength(1);
+      // Dropped by the session as a redelivery, not refused later by the nonce check.
+      expect(device.lines.filter((l) => /command refused/.test(l))).toEqual([]);
     } finally {
       device.powerOff();
       sockets.forEach((s) => s.destroy());

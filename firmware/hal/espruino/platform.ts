@@ -47,6 +47,7 @@ function trueRandom(): number {
 
 export function createEspruinoPlatform(): Platform {
   const storage = require("Storage");
+  const crypto = require("crypto");
   const log = (message: string) => console.log("[latchkey] " + message);
   return {
     clock: { now: () => getTime() * 1000 },
@@ -94,5 +95,8 @@ export function createEspruinoPlatform(): Platform {
       kick: () => E.kickWatchdog(),
     },
     random: trueRandom,
+    // SHA256 takes a binary string and returns an ArrayBuffer of 32 bytes; E.toString turns
+    // it back into a binary string (libs/crypto/jswrap_crypto.c, src/jswrap_espruino.c).
+    sha256: (data) => E.toString(crypto.SHA256(data)),
   };
 }

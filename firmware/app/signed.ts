@@ -1,0 +1,56 @@
+// What the device signs (CONTRACT.md "Signed commands"): the result of every message on a
+// command topic, and the retained reports people act on, so a host can tell a genuine "OFF"
+// from one a man in the middle wrote. Details are printable ASCII (auth.ts: the MAC'd text
+// is the same bytes on both sides).
+import { printable, randomHex, REPORT_PREFIX, RESULT_PREFIX } from "./auth";
+
+/** Printable ASCII only, at most `max` characters: text echoed from a message is made safe. */
+export function safeText(text: string, max: number): string {
+  let out = "";
+  for (let i = 0; i < text.length && out.length < max; i++) {
+    const c = text.charAt(i);
+    out += printable(c) ? c : "?";
+  }
+  return out;
+}
+
+/** The signed result of the message received on `commandTopic`. */
+export function resultPayload(
+  mac: (text: string) => string,
+  commandTopic: string,
+  nonce: string,
+  ok: boolean,
+  detail: string,
+): string {
+  const text = safeText(detail, 160);
+  return JSON.stringify({
+    nonce,
+    ok,
+    detail: text,
+    mac: mac(RESULT_PREFIX + commandTopic + "\n" + nonce + "\n" + (ok ? "1" : "0") + "\n" + text),
+  });
+}
+
+/** Signs reports: `boot` is random per boot, `seq` counts this boot's reports. */
+export class Reporter {
+  readonly boot: string;
+  private seq_: number;
+  private readonly mac_: (text: string) => string;
+
+  constructor(mac: (text: string) => string, random: () => number) {
+    this.mac_ = mac;
+    this.boot = randomHex(random, 16);
+    this.seq_ = 0;
+  }
+
+  /** The signed payload of `value` (ASCII; structured values as JSON text) on `topic`. */
+  report(topic: string, value: string): string {
+    const seq = ++this.seq_;
+    return JSON.stringify({
+      v: value,
+      boot: this.boot,
+      seq,
+      mac: this.mac_(REPORT_PREFIX + topic + "\n" + this.boot + "\n" + seq + "\n" + value),
+    });
+  }
+}
