@@ -1,5 +1,5 @@
 // The broker policy, generated from the CA's records and the topic layout
-// (firmware/app/topics.ts, CONTRACT.md "Signed commands"): a device publishes only its own
+// (firmware/app/topics.ts, docs/protocol.md): a device publishes only its own
 // reports, nonce, result and telemetry and reads only its own command topics and nonce/get;
 // operators and the hub read every device and write only command topics and nonce/get
 // (operators: only their devices). The same text is Mosquitto's acl_file and what the

@@ -154,7 +154,7 @@ async function issueInto(
     await ctx.store.write(`${dir}/cert.der`, new Uint8Array(cert.rawData));
     await ctx.store.write(`${dir}/key.der`, privateKeyDer(keyPem), true);
     await ctx.store.write(`${dir}/ca.der`, new Uint8Array(issuer.cert.rawData));
-    // The 32-byte command key (CONTRACT.md "Signed commands"): 0600, never printed.
+    // The 32-byte command key (docs/protocol.md): 0600, never printed.
     const keyFile = ctx.store.commandKeyFile(name);
     if (options.newCommandKey || !existsSync(keyFile)) await ctx.store.write(keyFile, randomBytes(32), true);
   }
