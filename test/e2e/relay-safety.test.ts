@@ -70,6 +70,30 @@ describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
     await broker.start();
   });
 
+  it("switch mode, maxOnMs: the relay turns itself off and says so", async () => {
+    const device = await boot(relayBehaviour({ mode: "switch", maxOnMs: 1500 }));
+    const h = await hub();
+    expect(await h.send("ON")).toMatchObject({ accepted: true });
+    await until("the end of maxOnMs", () => drives(device).at(-1)?.high === false && highs(device) === 1, 5000);
+    const [on, off] = drives(device).slice(-2);
+    expect(off.t - on.t).toBeGreaterThanOrEqual(1450);
+    await device.waitFor(/relay OFF \(on for maxOnMs \(1500 ms\)\)/);
+  });
+
+  it("switch mode, linkLoss off: the relay goes off once the broker has been gone for linkLossMs", async () => {
+    const device = await boot(relayBehaviour({ mode: "switch", linkLoss: "off", linkLossMs: 1500 }));
+    const h = await hub();
+    expect(await h.send("ON")).toMatchObject({ accepted: true });
+    await until("the relay on", () => highs(device) === 1);
+    clients.splice(0).forEach((c) => c.end(true));
+    await broker.stop();
+    const down = Date.now() - device.started;
+    await until("the link-loss off", () => drives(device).at(-1)?.high === false, 8000);
+    expect(drives(device).at(-1)!.t - down).toBeGreaterThanOrEqual(1400);
+    await device.waitFor(/no broker for 1500 ms \(linkLoss off\)/);
+    await broker.start();
+  });
+
   it("never obeys a retained command, neither at connect nor after a reconnect", async () => {
     const client = await connectTls(broker.port, pki.credentials("hub", "hub"));
     clients.push(client);
@@ -110,6 +134,25 @@ describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
     await until("the lockout to pass", () => Date.now() - device.started > off.t + 1600, 4000);
     expect(await h.send("ON")).toMatchObject({ accepted: true });
     await until("the second press", () => highs(device) === 2);
+  });
+});
+
+describe("relay safety with a bad profile", () => {
+  it("refuses a profile without activeLow, naming the field, and leaves every pin untouched", async () => {
+    const pki = await makeTestPki();
+    await pki.issue("device", "door-1");
+    await builtBundle();
+    const profile = e2eProfile(1) as unknown as { pins: { relay: Record<string, unknown> } };
+    delete profile.pins.relay.activeLow;
+    const device = await bootDevice(pki.stateDir, profile as never);
+    try {
+      await device.waitFor(/device profile 'lk.profile' unusable \(field pins.relay missing or invalid\)/);
+      await new Promise((r) => setTimeout(r, 300));
+      // Only Espruino's own power-on pulls: the firmware drove and configured nothing.
+      expect(device.pins.history.filter((e) => e.kind !== "reset")).toEqual([]);
+    } finally {
+      device.powerOff();
+    }
   });
 });
 
