@@ -30,9 +30,7 @@ export function toHex(bytes: string): string {
 
 /** True when `text` is exactly `length` lower-case hex digits. */
 export function isHex(text: unknown, length: number): boolean {
-  if (typeof text !== "string" || text.length !== length) return false;
-  for (let i = 0; i < length; i++) if (HEX.indexOf(text.charAt(i)) < 0) return false;
-  return true;
+  return typeof text === "string" && text.length === length && /^[0-9a-f]+$/.test(text);
 }
 
 /** The MAC function under `key`: text -> 64 lower-case hex digits. The padded key blocks are
@@ -63,14 +61,13 @@ export function randomHex(random: () => number, count: number): string {
   return out;
 }
 
-/** True when every character is printable ASCII (space to '~'). */
+/** True when `text` is one or more printable ASCII characters (space to '~'). */
 export function printable(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 32 || c > 126) return false;
-  }
-  return true;
+  return /^[ -~]+$/.test(text);
 }
+
+/** The refusal of a nonce that was used, replaced, or issued before a reboot. */
+export const NOT_LIVE = "nonce not live (used, replaced or before a reboot)";
 
 /**
  * The one live nonce (docs/protocol.md): a fresh one replaces the old, it is forgotten when a
@@ -100,14 +97,10 @@ export class Nonces {
 
   /** Takes `nonce` if it is the live one and still fresh; returns why not, or undefined. */
   take(nonce: string): string | undefined {
-    if (this.live_ === undefined || nonce !== this.live_)
-      return "nonce is not the live one (used, replaced or from before a reboot): ask nonce/get again";
+    if (this.live_ === undefined || nonce !== this.live_) return NOT_LIVE;
     const age = this.now_() - this.issuedAt_;
     this.live_ = undefined;
-    if (age > this.freshnessMs_)
-      return (
-        "nonce expired: the command came " + Math.round(age) + " ms after its nonce (max " + this.freshnessMs_ + ")"
-      );
+    if (age > this.freshnessMs_) return "nonce expired (" + Math.round(age) + " ms old, max " + this.freshnessMs_ + ")";
     return undefined;
   }
 }

@@ -10,6 +10,8 @@ import type { Relay } from "./relay";
 
 /** The longest command payload read at all; anything longer is refused unparsed. */
 export const MAX_COMMAND_BYTES = 384;
+/** The refusal of anything that is not {"cmd":string,"nonce":16 hex,"mac":64 hex}. */
+export const UNSIGNED = "unsigned (cmd, nonce and mac required)";
 /** The longest command text (`cmd`). */
 export const MAX_CMD_CHARS = 200;
 
@@ -43,24 +45,21 @@ interface SignedCommand {
 export function signedGate(mac: (text: string) => string, nonces: Nonces): CommandGate {
   return {
     verify: (topic, payload) => {
-      let message: SignedCommand;
+      let message: SignedCommand | undefined;
       try {
         message = JSON.parse(payload);
       } catch {
-        return { refused: "unsigned command (not JSON)" };
+        message = undefined;
       }
-      if (!message || typeof message !== "object" || typeof message.cmd !== "string")
-        return { refused: "unsigned command (no cmd, nonce and mac)" };
-      const nonce = isHex(message.nonce, 16) ? (message.nonce as string) : undefined;
-      if (nonce === undefined) return { refused: "unsigned command (no nonce of 16 hex digits)" };
-      if (!isHex(message.mac, 64)) return { refused: "unsigned command (no mac of 64 hex digits)", nonce };
-      const cmd = message.cmd;
-      if (cmd.length > MAX_CMD_CHARS || !printable(cmd)) return { refused: "malformed command text", nonce };
-      if (!sameMac(mac(COMMAND_PREFIX + topic + "\n" + nonce + "\n" + cmd), message.mac as string))
-        return { refused: "bad signature (wrong key, device or topic)", nonce };
+      const nonce = message && isHex(message.nonce, 16) ? (message.nonce as string) : undefined;
+      const cmd = message && message.cmd;
+      if (typeof cmd !== "string" || nonce === undefined || !isHex((message as SignedCommand).mac, 64))
+        return { refused: UNSIGNED, nonce };
+      if (cmd.length > MAX_CMD_CHARS || !printable(cmd)) return { refused: "bad command text", nonce };
+      if (!sameMac(mac(COMMAND_PREFIX + topic + "\n" + nonce + "\n" + cmd), (message as SignedCommand).mac as string))
+        return { refused: "bad signature (key, device or topic)", nonce };
       const stale = nonces.take(nonce);
-      if (stale !== undefined) return { refused: stale, nonce };
-      return { command: cmd, nonce };
+      return stale ? { refused: stale, nonce } : { command: cmd, nonce };
     },
   };
 }

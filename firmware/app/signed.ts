@@ -1,18 +1,9 @@
 // What the device signs (docs/protocol.md): the result of every message on a
 // command topic, and the retained reports people act on, so a host can tell a genuine "OFF"
-// from one a man in the middle wrote. Details are printable ASCII (auth.ts: the MAC'd text
-// is the same bytes on both sides).
-import { printable, randomHex, REPORT_PREFIX, RESULT_PREFIX } from "./auth";
-
-/** Printable ASCII only, at most `max` characters: text echoed from a message is made safe. */
-export function safeText(text: string, max: number): string {
-  let out = "";
-  for (let i = 0; i < text.length && out.length < max; i++) {
-    const c = text.charAt(i);
-    out += printable(c) ? c : "?";
-  }
-  return out;
-}
+// from one a man in the middle wrote. Details and values must be printable ASCII (auth.ts:
+// the MAC'd text is then the same bytes on both sides); a detail that echoes a command
+// echoes only text the gate found printable.
+import { randomHex, REPORT_PREFIX, RESULT_PREFIX } from "./auth";
 
 /** The signed result of the message received on `commandTopic`. */
 export function resultPayload(
@@ -22,12 +13,11 @@ export function resultPayload(
   ok: boolean,
   detail: string,
 ): string {
-  const text = safeText(detail, 160);
   return JSON.stringify({
     nonce,
     ok,
-    detail: text,
-    mac: mac(RESULT_PREFIX + commandTopic + "\n" + nonce + "\n" + (ok ? "1" : "0") + "\n" + text),
+    detail,
+    mac: mac(RESULT_PREFIX + commandTopic + "\n" + nonce + "\n" + (ok ? "1" : "0") + "\n" + detail),
   });
 }
 

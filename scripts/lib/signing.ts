@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { MqttClient } from "mqtt";
-import { COMMAND_PREFIX, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app/auth.ts";
+import { COMMAND_PREFIX, NOT_LIVE, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app/auth.ts";
 import { MAX_CMD_CHARS } from "../../firmware/app/commands.ts";
 import { PkiStore } from "../pki/store.ts";
 
@@ -188,7 +188,7 @@ export function sendSignedCommand(
 ): Promise<{ accepted: boolean; detail: string }> {
   return serialised(client, o.device, async () => {
     const first = await once(client, o);
-    if (first.accepted || !first.detail.startsWith("nonce is not the live one")) return first;
+    if (first.accepted || first.detail !== NOT_LIVE) return first;
     return once(client, o);
   });
 }

@@ -3,8 +3,8 @@
 // agree byte for byte, and every way a command can be wrong is refused with its reason.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hmacSha256, isHex, Nonces, sameMac, toHex } from "../../firmware/app/auth.ts";
-import { signedGate } from "../../firmware/app/commands.ts";
+import { hmacSha256, isHex, Nonces, NOT_LIVE, sameMac, toHex } from "../../firmware/app/auth.ts";
+import { signedGate, UNSIGNED } from "../../firmware/app/commands.ts";
 import { Reporter, resultPayload } from "../../firmware/app/signed.ts";
 import { macHex, signCommand, verifyReport, verifyResult } from "../../scripts/lib/signing.ts";
 import { FakeTime } from "../support/fake-platform.ts";
@@ -50,32 +50,32 @@ describe("the signed-command gate", () => {
     const nonce = t.nonces.issue();
     const payload = signCommand(t.key, TOPIC, nonce, "ON");
     expect(t.gate.verify(TOPIC, payload)).toEqual({ command: "ON", nonce });
-    expect(t.gate.verify(TOPIC, payload).refused).toMatch(/^nonce is not the live one/);
+    expect(t.gate.verify(TOPIC, payload).refused).toBe(NOT_LIVE);
   });
 
   it("refuses unsigned, forged, other-device, other-topic and wrong-key commands, and keeps the nonce", () => {
     const t = setup();
     const nonce = t.nonces.issue();
     const refuse = (payload: string, topic = TOPIC) => t.gate.verify(topic, payload).refused;
-    expect(refuse("ON")).toBe("unsigned command (not JSON)");
-    expect(refuse('"ON"')).toBe("unsigned command (no cmd, nonce and mac)");
-    expect(refuse("null")).toBe("unsigned command (no cmd, nonce and mac)");
-    expect(refuse(JSON.stringify({ cmd: "ON" }))).toBe("unsigned command (no nonce of 16 hex digits)");
-    expect(refuse(JSON.stringify({ cmd: "ON", nonce }))).toBe("unsigned command (no mac of 64 hex digits)");
+    expect(refuse("ON")).toBe(UNSIGNED);
+    expect(refuse('"ON"')).toBe(UNSIGNED);
+    expect(refuse("null")).toBe(UNSIGNED);
+    expect(refuse(JSON.stringify({ cmd: "ON" }))).toBe(UNSIGNED);
+    expect(refuse(JSON.stringify({ cmd: "ON", nonce }))).toBe(UNSIGNED);
+    expect(refuse(JSON.stringify({ cmd: 1, nonce, mac: "0".repeat(64) }))).toBe(UNSIGNED);
+    expect(t.gate.verify(TOPIC, JSON.stringify({ cmd: "ON", nonce }))).toEqual({ refused: UNSIGNED, nonce });
     const good = JSON.parse(signCommand(t.key, TOPIC, nonce, "ON"));
-    expect(refuse(JSON.stringify({ ...good, mac: good.mac.slice(0, 63) }))).toBe(
-      "unsigned command (no mac of 64 hex digits)",
-    );
-    expect(refuse(JSON.stringify({ ...good, cmd: "OFF" }))).toBe("bad signature (wrong key, device or topic)");
-    expect(refuse(JSON.stringify({ ...good, mac: "0".repeat(64) }))).toBe("bad signature (wrong key, device or topic)");
-    expect(refuse(signCommand(randomBytes(32), TOPIC, nonce, "ON"))).toBe("bad signature (wrong key, device or topic)");
+    expect(refuse(JSON.stringify({ ...good, mac: good.mac.slice(0, 63) }))).toBe(UNSIGNED);
+    expect(refuse(JSON.stringify({ ...good, cmd: "OFF" }))).toBe("bad signature (key, device or topic)");
+    expect(refuse(JSON.stringify({ ...good, mac: "0".repeat(64) }))).toBe("bad signature (key, device or topic)");
+    expect(refuse(signCommand(randomBytes(32), TOPIC, nonce, "ON"))).toBe("bad signature (key, device or topic)");
     expect(refuse(signCommand(t.key, "latchkey/door-2/relay/set", nonce, "ON"))).toBe(
-      "bad signature (wrong key, device or topic)",
+      "bad signature (key, device or topic)",
     );
     expect(refuse(signCommand(t.key, "latchkey/door-1/cover/set", nonce, "ON"))).toBe(
-      "bad signature (wrong key, device or topic)",
+      "bad signature (key, device or topic)",
     );
-    expect(refuse(JSON.stringify({ ...good, cmd: "ON\u00e9" }))).toBe("malformed command text");
+    expect(refuse(JSON.stringify({ ...good, cmd: "ON\u00e9" }))).toBe("bad command text");
     // None of that used the nonce up.
     expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, nonce, "ON"))).toEqual({ command: "ON", nonce });
   });
@@ -84,13 +84,13 @@ describe("the signed-command gate", () => {
     const t = setup(30000);
     const old = t.nonces.issue();
     const live = t.nonces.issue();
-    expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, old, "ON")).refused).toMatch(/^nonce is not the live one/);
+    expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, old, "ON")).refused).toBe(NOT_LIVE);
     t.time.advance(30001);
     expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, live, "ON")).refused).toBe(
-      "nonce expired: the command came 30001 ms after its nonce (max 30000)",
+      "nonce expired (30001 ms old, max 30000)",
     );
     // An expired nonce is gone: the same command is then not even "late".
-    expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, live, "ON")).refused).toMatch(/^nonce is not the live one/);
+    expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, live, "ON")).refused).toBe(NOT_LIVE);
     const fresh = t.nonces.issue();
     t.time.advance(30000);
     expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, fresh, "ON"))).toEqual({ command: "ON", nonce: fresh });
@@ -100,7 +100,7 @@ describe("the signed-command gate", () => {
     const t = setup();
     const before = setup();
     const nonce = before.nonces.issue();
-    expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, nonce, "ON")).refused).toMatch(/^nonce is not the live one/);
+    expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, nonce, "ON")).refused).toBe(NOT_LIVE);
   });
 });
 
@@ -121,9 +121,6 @@ describe("signed results and reports", () => {
     });
     expect(verifyResult(t.key, "latchkey/door-2/relay/set", payload).ok).toBe(false);
     expect(verifyResult(t.key, TOPIC, "OFF").ok).toBe(false);
-    // Text echoed from a message is made printable ASCII before it is signed.
-    const echoed = resultPayload(t.mac, TOPIC, "", false, "unknown command 'A\u00ffB\n'");
-    expect(verifyResult(t.key, TOPIC, echoed)).toMatchObject({ ok: true, detail: "unknown command 'A?B?'" });
   });
 
   it("numbers reports per boot and signs the topic", () => {
