@@ -1,6 +1,6 @@
 // What `npm run pki -- <command>` does, as functions tests and `npm start` call directly.
-import { createPrivateKey } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { createPrivateKey, randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { x509 } from "./x509.ts";
 import { TOPIC_LEVEL } from "../lib/config.ts";
 import { readCrl, writeCrl } from "./crl.ts";
@@ -53,6 +53,11 @@ export interface IssueOptions {
   devices?: string[];
   /** Tests: backdate the certificate (to make an expired one). */
   notBefore?: Date;
+}
+
+interface IssueInternal extends IssueOptions {
+  /** A device issued anew gets a new command key; a renewal keeps the one it has. */
+  newCommandKey?: boolean;
 }
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -120,7 +125,7 @@ export async function issue(
   return mutate(ctx, kind, async () => {
     const { issuer, index } = await loadIssuer(ctx);
     checkCnFree(index, name);
-    return issueInto(ctx, issuer, index, kind, name, options);
+    return issueInto(ctx, issuer, index, kind, name, { ...options, newCommandKey: true });
   });
 }
 
@@ -139,7 +144,7 @@ async function issueInto(
   index: PkiIndex,
   kind: Kind,
   name: string,
-  options: IssueOptions,
+  options: IssueInternal,
 ): Promise<CertRecord> {
   const days = options.days ?? DEFAULT_DAYS[kind];
   if (!(Number.isInteger(days) && days > 0))
@@ -177,6 +182,9 @@ async function issueInto(
     await ctx.store.write(`${dir}/cert.der`, new Uint8Array(cert.rawData));
     await ctx.store.write(`${dir}/key.der`, privateKeyDer(keyPem), true);
     await ctx.store.write(`${dir}/ca.der`, new Uint8Array(issuer.cert.rawData));
+    // The 32-byte command key (docs/protocol.md): 0600, never printed.
+    const keyFile = ctx.store.commandKeyFile(name);
+    if (options.newCommandKey || !existsSync(keyFile)) await ctx.store.write(keyFile, randomBytes(32), true);
   }
   if (kind === "user") {
     const password = options.password ?? Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url");

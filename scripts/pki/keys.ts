@@ -1,5 +1,6 @@
 // Key pairs for the CA and the identities it issues: EC P-256 by default, RSA-2048 when asked
-// (Espruino's Linux build and some ESP32 builds negotiate RSA key exchange only, PLATFORM.md).
+// (Espruino's Linux build and some ESP32 builds negotiate RSA key exchange only,
+// docs/espruino.md).
 // Private keys are stored as PKCS#8 PEM; the CA's may be encrypted with a passphrase, as
 // PKCS#8 PBES2 (RFC 8018): PBKDF2-HMAC-SHA256 with KDF_ITERATIONS and AES-256-CBC. OpenSSL's
 // own default is 2048 iterations, so the structure is written here (encrypted-key.ts).
