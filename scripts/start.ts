@@ -13,7 +13,7 @@ import { startBroker } from "./broker/start.ts";
 import { ensureDevPki } from "./lib/dev-pki.ts";
 import { connectAsHub } from "./lib/hub.ts";
 import { deviceStorageFiles } from "./lib/provision.ts";
-import { readCommandKey, sendSignedCommand } from "./lib/signing.ts";
+import { readCommandKey, sendSignedCommand, verifyReport } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
 
@@ -74,9 +74,17 @@ async function main(): Promise<void> {
 
   const client = await connectAsHub(state, broker.host, port, true);
   const topics = deviceTopics(profile.topicPrefix, profile.id);
-  client.on("message", (topic, payload, packet) =>
-    show("mqtt", `${topic} ${payload.toString()}${packet.retain ? " (retained)" : ""}`),
-  );
+  const key = readCommandKey(state, profile.id);
+  // Signed reports are shown by value once verified; one that fails says so.
+  client.on("message", (topic, payload, packet) => {
+    const report = topic === topics.relayState ? verifyReport(key, topic, payload) : undefined;
+    const text = !report
+      ? payload.toString()
+      : report.ok
+        ? `${report.value} (signed, boot ${report.boot} #${report.seq})`
+        : `FORGED: ${report.error}`;
+    show("mqtt", `${topic} ${text}${packet.retain ? " (retained)" : ""}`);
+  });
   await client.subscribeAsync(`${profile.topicPrefix}/#`, { qos: 1 });
 
   let seen = 0;
@@ -94,7 +102,6 @@ async function main(): Promise<void> {
   show("sim", "device booted; type  on  off  or  pulse  then Enter: a signed command, sent as 'hub' over mutual TLS,");
   show("sim", `or from another terminal: npm run command -- ${profile.id} on   ·   Ctrl-C stops everything`);
 
-  const key = readCommandKey(state, profile.id);
   const input = readline.createInterface({ input: process.stdin });
   input.on("line", (line) => {
     const cmd = line.trim().toUpperCase();
