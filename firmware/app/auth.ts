@@ -1,7 +1,7 @@
 // HMAC-SHA256 (RFC 2104) on the device, built from the hal's SHA-256 (Espruino's
 // require("crypto").SHA256 has no HMAC: libs/crypto/jswrap_crypto.c), a constant-time MAC
 // compare, and the device-issued nonces that make a signed command fresh. The protocol is
-// CONTRACT.md "Signed commands"; the host half is scripts/lib/signing.ts.
+// docs/protocol.md; the host half is scripts/lib/signing.ts.
 //
 // Every text that is MAC'd is bytes (Espruino strings are 8-bit); the host encodes the same
 // text as UTF-8, so both sides agree because the firmware only ever MACs printable ASCII.
@@ -14,7 +14,7 @@ export const COMMAND_PREFIX = "latchkey/1 cmd\n";
 export const RESULT_PREFIX = "latchkey/1 result\n";
 export const REPORT_PREFIX = "latchkey/1 report\n";
 
-/** The command key is 32 bytes (CONTRACT.md); anything else is refused at boot. */
+/** The command key is 32 bytes (docs/protocol.md); anything else is refused at boot. */
 export const KEY_BYTES = 32;
 const BLOCK_BYTES = 64;
 const HEX = "0123456789abcdef";
@@ -70,7 +70,7 @@ export function printable(text: string): boolean {
 export const NOT_LIVE = "nonce not live (used, replaced or before a reboot)";
 
 /**
- * The one live nonce (CONTRACT.md): a fresh one replaces the old, it is forgotten when a
+ * The one live nonce (docs/protocol.md): a fresh one replaces the old, it is forgotten when a
  * command carrying it is accepted, and it expires `freshnessMs` after it was issued by the
  * device's own clock. It lives only in RAM, so a reboot forgets it.
  */

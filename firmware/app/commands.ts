@@ -1,7 +1,7 @@
 // From an MQTT message to an action, with the signature check in between: nothing reaches the
 // relay (or any later actuator) without passing the CommandGate. The device cannot
 // authenticate its broker (Espruino's TLS never checks the server certificate,
-// docs/espruino.md), so every command is signed end to end (CONTRACT.md "Signed commands"):
+// docs/espruino.md), so every command is signed end to end (docs/protocol.md):
 // {"cmd","nonce","mac"} with mac = HMAC-SHA256(commandKey, COMMAND_PREFIX + topic + "\n" +
 // nonce + "\n" + cmd), the nonce being the device's live one (auth.ts, Nonces).
 import { COMMAND_PREFIX, isHex, printable, sameMac, type Nonces } from "./auth";

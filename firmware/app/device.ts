@@ -26,7 +26,7 @@ import { Reporter, resultPayload } from "./signed";
 import { deviceTopics } from "./topics";
 
 /** The watchdog's timeout: well above the seconds a TLS handshake blocks the event loop on
- *  an ESP32 (PLATFORM: the handshake runs synchronously), kicked every WATCHDOG_KICK_MS. */
+ *  an ESP32 (docs/espruino.md, "TLS": the handshake runs synchronously), kicked every WATCHDOG_KICK_MS. */
 export const WATCHDOG_SECONDS = 30;
 const WATCHDOG_KICK_MS = 5000;
 

@@ -1,4 +1,4 @@
-// What the device signs (CONTRACT.md "Signed commands"): the result of every message on a
+// What the device signs (docs/protocol.md): the result of every message on a
 // command topic, and the retained reports people act on, so a host can tell a genuine "OFF"
 // from one a man in the middle wrote. Details and values must be printable ASCII (auth.ts:
 // the MAC'd text is then the same bytes on both sides); a detail that echoes a command

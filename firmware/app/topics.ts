@@ -3,7 +3,7 @@
 //   <prefix>/<device>/availability     "online" / "offline" (retained; "offline" is the will)
 //   <prefix>/<device>/relay/state      signed report of "ON" / "OFF" (retained)
 //   <prefix>/<device>/relay/set        signed commands to the relay
-//   <prefix>/<device>/<thing>/set      every command topic ends in /set (CONTRACT.md)
+//   <prefix>/<device>/<thing>/set      every command topic ends in /set (docs/protocol.md)
 //   <prefix>/<device>/maintenance/set  signed MAINTENANCE <seconds> <otp> (or 0: close)
 //   <prefix>/<device>/maintenance/state  signed report of "OPEN <seconds>" / "CLOSED" (retained)
 //   <prefix>/<device>/nonce/get        anything: the device answers with a fresh nonce

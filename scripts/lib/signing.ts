@@ -1,4 +1,4 @@
-// The host half of signed commands (CONTRACT.md "Signed commands"; the device half is
+// The host half of signed commands (docs/protocol.md; the device half is
 // firmware/app/auth.ts, commands.ts and signed.ts): the per-device command key from the CA's
 // state, command signing, verification of the device's signed results and reports, and
 // sendSignedCommand, which a one-shot tool (npm run command) and a long-running service with

@@ -105,6 +105,14 @@ for (const { name, embedded, skip } of BROKERS) {
       expect(seen).toEqual([`${PREFIX}/door-a/relay/state OFF`]);
     });
 
+    it("a device cannot write its own command topic (no retained command it would obey at every reconnect)", async () => {
+      const a = await as("device", "door-a");
+      const atA = await collect(a, `${PREFIX}/door-a/relay/set`);
+      await forbidden("device", "door-a", `${PREFIX}/door-a/relay/set`, "ON");
+      await settle();
+      expect(atA).toEqual([]);
+    });
+
     it("an operator can command only the devices the ACL gives it", async () => {
       const a = await as("device", "door-a");
       const b = await as("device", "door-b");

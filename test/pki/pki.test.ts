@@ -137,6 +137,35 @@ describe("certificate authority", () => {
     expect(crl.entries.map((e) => e.serialNumber)).toContain(before.serialNumber.toLowerCase());
   });
 
+  it("follows the CA's key type unless told otherwise", async () => {
+    const rsa = await makeTestPki("rsa");
+    const result = cli(rsa.stateDir, ["broker", "edge"]);
+    expect(result.status).toBe(0);
+    const edge = new X509Certificate(readFileSync(`${rsa.store.identityDir("broker", "edge")}/cert.pem`));
+    expect(edge.publicKey.asymmetricKeyType).toBe("rsa");
+    expect(cli(rsa.stateDir, ["device", "ec-door", "--ec"]).status).toBe(0);
+    const door = new X509Certificate(readFileSync(`${rsa.store.identityDir("device", "ec-door")}/cert.pem`));
+    expect(door.publicKey.asymmetricKeyType).toBe("ec");
+    expect(cli(rsa.stateDir, ["device", "x", "--ec", "--rsa"])).toMatchObject({
+      status: 1,
+      stderr: "pki: --rsa and --ec contradict each other",
+    });
+  });
+
+  it("renews after a revoke: a new certificate of the same kind, devices and key type", async () => {
+    await pki.issue("user", "dave", { devices: ["garage-door"], password: "pw", keyType: "rsa" });
+    await pki.revoke("dave");
+    const renewed = await renew(pki.ctx, "dave", { password: "pw2" });
+    expect(renewed).toMatchObject({ kind: "user", status: "active", devices: ["garage-door"], keyType: "rsa" });
+    const index = JSON.parse(readFileSync(pki.store.indexFile, "utf8")) as {
+      certificates: { name: string; status: string }[];
+    };
+    expect(index.certificates.filter((c) => c.name === "dave").map((c) => c.status)).toEqual(["revoked", "active"]);
+    const crl = new x509.X509Crl(readFileSync(pki.store.crlFile, "utf8").replace(/X509 CRL/g, "CRL"));
+    expect(crl.entries.map((e) => e.serialNumber)).not.toContain(renewed.serial);
+    await expect(renew(pki.ctx, "nobody")).rejects.toThrow("no certificate named 'nobody'");
+  });
+
   it("lists every certificate with its expiry and warns ahead of time", async () => {
     await pki.issue("device", "short-lived", { days: 10 });
     const lines = await list(pki.ctx);
@@ -167,10 +196,10 @@ describe("certificate authority", () => {
     expect(readFileSync(locked.store.caKeyFile, "utf8")).toContain("BEGIN ENCRYPTED PRIVATE KEY");
     await locked.issue("device", "d1");
     const wrong: PkiContext = { ...locked.ctx, passphrase: "guess" };
-    await expect(issue(wrong, "device", "d2")).rejects.toThrow("wrong CA passphrase (LATCHKEY_CA_PASSPHRASE)");
+    await expect(issue(wrong, "device", "d2")).rejects.toThrow("wrong CA passphrase");
     const none: PkiContext = { ...locked.ctx, passphrase: undefined };
     await expect(issue(none, "device", "d2")).rejects.toThrow(
-      "the CA key is encrypted: set LATCHKEY_CA_PASSPHRASE to its passphrase",
+      "the CA key is encrypted: give its passphrase on a terminal, in LATCHKEY_CA_PASSPHRASE, or in a 0600 file named by LATCHKEY_CA_PASSPHRASE_FILE",
     );
   });
 });
@@ -184,7 +213,7 @@ describe("npm run pki: bad input gives one clear line and exit 1, and never lose
   it("an unknown command", () => {
     expect(cli(pki.stateDir, ["frobnicate"])).toMatchObject({
       status: 1,
-      stderr: "pki: unknown command 'frobnicate' (init, broker, device, user, hub, revoke, list, renew)",
+      stderr: "pki: unknown command 'frobnicate' (init, broker, device, user, hub, revoke, crl, list, renew)",
     });
   });
 
@@ -197,7 +226,7 @@ describe("npm run pki: bad input gives one clear line and exit 1, and never lose
   it("a wrong passphrase", () => {
     expect(cli(pki.stateDir, ["device", "d9"], { LATCHKEY_CA_PASSPHRASE: "nope" })).toMatchObject({
       status: 1,
-      stderr: "pki: wrong CA passphrase (LATCHKEY_CA_PASSPHRASE)",
+      stderr: "pki: wrong CA passphrase",
     });
   });
 
