@@ -11,6 +11,7 @@ import { decodeAny } from "../firmware/mqtt/codec/decode-any.ts";
 import { Decoder } from "../firmware/mqtt/codec/decoder.ts";
 import { encode } from "../firmware/mqtt/codec/encode-any.ts";
 import type { Packet } from "../firmware/mqtt/codec/packets.ts";
+import { espruinoFigures } from "./bench-espruino.ts";
 import { loadConfig } from "./lib/config.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -165,3 +166,4 @@ function memoryFigures(): void {
 codecFigures();
 await sizeFigures();
 memoryFigures();
+await espruinoFigures();
