@@ -69,6 +69,8 @@ export async function runEmbedded(
     },
   );
   server.on("connection", (socket: import("node:net").Socket) => {
+    // As Mosquitto's set_tcp_nodelay (policy.ts): no Nagle delay on small packets.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
