@@ -183,7 +183,7 @@ describe("malformed input gives the exact protocol error", () => {
     ["SUBSCRIBE without flags 0010", bytes(0x80, 6, 0, 1, 0, 1, "a", 0), "SUBSCRIBE: flags 0 [MQTT-2.2.2-2]"],
     ["PUBACK with flags", bytes(0x41, 2, 0, 1), "PUBACK: flags 1 [MQTT-2.2.2-2]"],
     ["PUBLISH with both QoS bits", bytes(0x36, 5, 0, 1, "a", 0, 1), "PUBLISH: QoS 3 [MQTT-3.3.1-4]"],
-    ["PUBLISH QoS 2", bytes(0x34, 5, 0, 1, "a", 0, 1), "PUBLISH: QoS 2, never asked for [MQTT-3.8.4-6]"],
+    ["PUBLISH QoS 2", bytes(0x34, 5, 0, 1, "a", 0, 1), "PUBLISH: QoS 2 [MQTT-3.8.4-6]"],
     ["PUBLISH DUP at QoS 0", bytes(0x38, 3, 0, 1, "a"), "PUBLISH: DUP at QoS 0 [MQTT-3.3.1-2]"],
     ["PUBLISH to a wildcard", bytes(0x30, 5, 0, 3, "a/#"), "PUBLISH: wildcard in 'a/#' [MQTT-3.3.2-2]"],
     ["PUBLISH to an empty topic", bytes(0x30, 2, 0, 0), "PUBLISH: empty topic [MQTT-4.7.3-1]"],

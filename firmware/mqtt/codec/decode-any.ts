@@ -1,10 +1,9 @@
 // Bytes -> Packet for every MQTT 3.1.1 packet a client sends or receives: the broker's
 // (decode.ts) plus CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT. Used by tests and
 // host tools (a fake broker reads what the device wrote); the firmware does not import it.
-import { brokerBody, decodeWith } from "./decode";
+import { decodeFromBroker, headerError } from "./decode";
 import {
   CONNECT,
-  DISCONNECT,
   PINGREQ,
   SUBSCRIBE,
   UNSUBSCRIBE,
@@ -13,7 +12,7 @@ import {
   type Subscription,
   type Will,
 } from "./packets";
-import type { Reader } from "./reader";
+import { packetName, Reader } from "./reader";
 import { topicFilterError, topicNameError } from "./topic";
 
 function connect(r: Reader): Packet {
@@ -67,15 +66,20 @@ function unsubscribe(r: Reader): Packet {
   return { type: UNSUBSCRIBE, id, filters };
 }
 
-function clientBody(type: number, flags: number, r: Reader): Packet | undefined {
-  if (type === CONNECT) return connect(r);
-  if (type === SUBSCRIBE) return subscribe(r);
-  if (type === UNSUBSCRIBE) return unsubscribe(r);
-  if (type === PINGREQ || type === DISCONNECT) return { type };
-  return brokerBody(type, flags, r);
-}
-
 /** Decodes any packet, whoever sent it: the packet is buf[start, end). */
 export function decodeAny(first: number, buf: string, start: number, end: number): Packet | string {
-  return decodeWith(first, buf.substring(start, end), clientBody);
+  const type = first >> 4;
+  const fromClient = type === CONNECT || type === SUBSCRIBE || type === UNSUBSCRIBE || type === PINGREQ || type === 14;
+  if (!fromClient || headerError(type, first & 15) !== undefined) return decodeFromBroker(first, buf, start, end);
+  const r = new Reader(buf.substring(start, end));
+  const packet: Packet =
+    type === CONNECT
+      ? connect(r)
+      : type === SUBSCRIBE
+        ? subscribe(r)
+        : type === UNSUBSCRIBE
+          ? unsubscribe(r)
+          : { type };
+  if (r.err === undefined && r.left() > 0) r.fail(r.left() + " bytes after the last field");
+  return r.err === undefined ? packet : packetName(type) + ": " + r.err;
 }

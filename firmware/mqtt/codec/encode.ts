@@ -7,19 +7,19 @@ import { MAX_REMAINING_LENGTH, str16, u16, utf8Error } from "./bytes";
 import type { ConnectPacket, PublishPacket, Subscription } from "./packets";
 import { topicFilterError, topicNameError } from "./topic";
 
-export function check(problem: string | undefined): void {
-  if (problem !== undefined) throw new Error(problem);
+export function check(problem: string | false | undefined): void {
+  if (problem) throw new Error(problem);
 }
 
 function id16(id: number): string {
-  if (!(id >= 1 && id <= 65535)) throw new Error("packet id " + id + " not 1-65535 [MQTT-2.3.1-1]");
+  check(!(id >= 1 && id <= 65535) && "packet id " + id + " not 1-65535 [MQTT-2.3.1-1]");
   return u16(id);
 }
 
 /** First byte, remaining length (section 2.2.3: 7 bits a byte, low group first), body. */
 function frame(first: number, body: string): string {
   let n = body.length;
-  if (n > MAX_REMAINING_LENGTH) throw new Error("body over 268435455 bytes [MQTT-2.2.3]");
+  check(n > MAX_REMAINING_LENGTH && "body over 268435455 bytes [MQTT-2.2.3]");
   let out = String.fromCharCode(first);
   do {
     out += String.fromCharCode(n > 127 ? (n & 127) | 128 : n);
@@ -29,27 +29,31 @@ function frame(first: number, body: string): string {
 }
 
 export function encodeConnect(p: ConnectPacket): string {
-  if (!(p.keepalive >= 0 && p.keepalive <= 65535)) throw new Error("keepalive not 0-65535 s");
-  check(utf8Error(p.clientId));
+  const will = p.will;
+  const user = p.username;
+  const password = p.password;
+  check(
+    (!(p.keepalive >= 0 && p.keepalive <= 65535) && "keepalive not 0-65535 s") ||
+      utf8Error(p.clientId) ||
+      (will && topicNameError(will.topic)) ||
+      (user !== undefined && utf8Error(user)) ||
+      (password !== undefined && user === undefined && "password, no user [MQTT-3.1.2-22]"),
+  );
   // Connect flags (section 3.1.2.3): bit 7 user name, 6 password, 5 will retain,
   // 4-3 will QoS, 2 will flag, 1 clean session, 0 reserved (zero, [MQTT-3.1.2-3]).
   let flags = p.cleanSession ? 2 : 0;
   let payload = str16(p.clientId);
-  const will = p.will;
   if (will) {
-    check(topicNameError(will.topic));
     flags |= 4 | (will.qos << 3) | (will.retain ? 32 : 0);
     payload += str16(will.topic) + str16(will.payload);
   }
-  if (p.username !== undefined) {
-    check(utf8Error(p.username));
+  if (user !== undefined) {
     flags |= 128;
-    payload += str16(p.username);
+    payload += str16(user);
   }
-  if (p.password !== undefined) {
-    if (p.username === undefined) throw new Error("password, no user [MQTT-3.1.2-22]");
+  if (password !== undefined) {
     flags |= 64;
-    payload += str16(p.password);
+    payload += str16(password);
   }
   // Protocol name "MQTT", level 4 (sections 3.1.2.1, 3.1.2.2).
   return frame(0x10, "\x00\x04MQTT\x04" + String.fromCharCode(flags) + u16(p.keepalive) + payload);
@@ -61,7 +65,7 @@ export function encodeConnack(sessionPresent: boolean, returnCode: number): stri
 
 /** `p.topic` must have passed topicNameError: it is not checked again here. */
 export function encodePublish(p: PublishPacket): string {
-  if (p.qos === 0 && p.dup) throw new Error("DUP at QoS 0 [MQTT-3.3.1-2]");
+  check(p.qos === 0 && p.dup && "DUP at QoS 0 [MQTT-3.3.1-2]");
   // Fixed header flags (section 3.3.1): bit 3 DUP, bits 2-1 QoS, bit 0 RETAIN.
   const first = 0x30 | (p.dup ? 8 : 0) | (p.qos << 1) | (p.retain ? 1 : 0);
   return frame(first, str16(p.topic) + (p.qos > 0 ? id16(p.id as number) : "") + p.payload);
@@ -73,7 +77,7 @@ export function encodeAck(first: number, id: number): string {
 }
 
 function filters(id: number, list: string[], qos: number[] | undefined): string {
-  if (list.length === 0) throw new Error("no filter [MQTT-" + (qos ? "3.8.3-3]" : "3.10.3-2]"));
+  check(!list.length && "no filter [MQTT-" + (qos ? "3.8.3-3]" : "3.10.3-2]"));
   let body = id16(id);
   for (let i = 0; i < list.length; i++) {
     check(topicFilterError(list[i]));
