@@ -79,6 +79,33 @@ function isFunction(node: AnyNode): boolean {
   );
 }
 
+/** Whether `node` holds a return of its own function (inner functions do not count). */
+function returns(node: AnyNode): boolean {
+  let found = false;
+  const visit = (n: AnyNode): void => {
+    if (found || !n || typeof n.type !== "string") return;
+    if (n.type === "ReturnStatement") found = true;
+    else if (!isFunction(n))
+      for (const key of Object.keys(n)) {
+        const child = n[key];
+        if (Array.isArray(child)) child.forEach(visit);
+        else if (child && typeof child === "object" && typeof child.type === "string") visit(child);
+      }
+  };
+  visit(node);
+  return found;
+}
+
+/** `var` statements of a function body that come after a statement that may return. Espruino
+ *  creates a `var` only when its statement runs (src/jsparse.c, jspeStatementVar): one after
+ *  a return never runs, so the name stays unbound and an assignment to it writes whatever
+ *  outer variable has that name. terser emits such temporaries (`return f((e=x).a,e);var e`). */
+function varsAfterReturn(statements: AnyNode[]): AnyNode[] {
+  const first = statements.findIndex(returns);
+  if (first < 0) return [];
+  return statements.slice(first + 1).filter((s) => s.type === "VariableDeclaration" && s.kind === "var");
+}
+
 export function checkEspruinoCompatibility(code: string): Finding[] {
   const findings: Finding[] = [];
   let ast: Node;
@@ -96,6 +123,9 @@ export function checkEspruinoCompatibility(code: string): Finding[] {
 
   fullAncestor(ast, (node: AnyNode, _state: unknown, ancestors: Node[]) => {
     const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
+    if (isFunction(node) && node.body.type === "BlockStatement") {
+      for (const late of varsAfterReturn(node.body.body)) report(late, "var declared after a return (not hoisted)");
+    }
     switch (node.type) {
       case "ObjectPattern":
         report(node, "destructuring (object pattern)");

@@ -58,6 +58,8 @@ const REJECTED: [string, string, number, number][] = [
   ["var r = /a/d;", "regex flag 'd'", 1, 8],
   ["var r = /(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)/;", "regex with more than 9 capture groups", 1, 36],
   ["var r = new RegExp('a?');", "regex quantifier '?'", 1, 8],
+  ["function f(r) { return (e = r).length; var e }", "var declared after a return (not hoisted)", 1, 39],
+  ["function f(r) { if (r) return 1; var e = r; return e }", "var declared after a return (not hoisted)", 1, 33],
 ];
 
 describe("Espruino compatibility check", () => {
@@ -88,6 +90,7 @@ describe("Espruino compatibility check", () => {
       "const classy = /[?{(]/;",
       "const keys = Object.keys(shorthand); const has = [1].includes(1);",
       "var local = { of: undefined }.method; var x = {}; x.ofs = 1;",
+      "function early(r) { var e; if (r) return 1; e = r; return function () { var late = 2; return late; }; }",
     ].join("\n");
     expect(checkEspruinoCompatibility(code)).toEqual([]);
   });
