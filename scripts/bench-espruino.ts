@@ -13,7 +13,7 @@ import { minify } from "terser";
 import { buildFirmware } from "../build/build.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
-const RUNS = 3;
+const RUNS = 5;
 
 interface Figure {
   lib: string;
