@@ -10,6 +10,22 @@ const SHORT = "body too short [MQTT-2.2.3]";
 const ID_0 = "packet id 0 [MQTT-2.3.1-1]";
 const AFTER = " bytes after the last field";
 
+function publishPacket(first: number, buf: string, start: number, end: number): Packet {
+  const qos = (first >> 1) & 1;
+  const n = buf.charCodeAt(start) * 256 + buf.charCodeAt(start + 1);
+  const at = start + 2 + n + qos * 2;
+  const packet: Packet = {
+    type: PUBLISH,
+    topic: buf.substr(start + 2, n),
+    payload: buf.substring(at, end),
+    qos: qos as QoS,
+    retain: (first & 1) === 1,
+    dup: (first & 8) === 8,
+  };
+  if (qos) packet.id = buf.charCodeAt(at - 2) * 256 + buf.charCodeAt(at - 1);
+  return packet;
+}
+
 /** Why the PUBLISH in buf[start, end) is malformed, or the packet if it is well-formed after
  *  all (a topic with non-ASCII bytes): the careful path, out of the way of the fast one. */
 function publishSlowly(first: number, buf: string, start: number, end: number): Packet | string {
@@ -28,22 +44,6 @@ function publishSlowly(first: number, buf: string, start: number, end: number): 
     if (problem === undefined) return publishPacket(first, buf, start, end);
   }
   return "PUBLISH: " + problem;
-}
-
-function publishPacket(first: number, buf: string, start: number, end: number): Packet {
-  const qos = (first >> 1) & 1;
-  const n = buf.charCodeAt(start) * 256 + buf.charCodeAt(start + 1);
-  const at = start + 2 + n + qos * 2;
-  const packet: Packet = {
-    type: PUBLISH,
-    topic: buf.substr(start + 2, n),
-    payload: buf.substring(at, end),
-    qos: qos as QoS,
-    retain: (first & 1) === 1,
-    dup: (first & 8) === 8,
-  };
-  if (qos) packet.id = buf.charCodeAt(at - 2) * 256 + buf.charCodeAt(at - 1);
-  return packet;
 }
 
 /**
