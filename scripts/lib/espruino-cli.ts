@@ -71,7 +71,8 @@ export function runCli(cli: string, args: string[], options: CliOptions): Promis
       const lines = text.split("\n");
       buffer.rest = lines.pop() ?? "";
       for (const raw of lines) {
-        const line = raw.replace(/\r$/, "");
+        // eslint-disable-next-line no-control-regex
+        const line = raw.replace(/\x1b\[[0-9]*[A-Za-z]|\r/g, "");
         const at = line.indexOf(DEVICE_PREFIX);
         if (at >= 0) run.device.push(line.slice(at + DEVICE_PREFIX.length).replace(/^>+/, ""));
         else {
