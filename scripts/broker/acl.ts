@@ -1,8 +1,10 @@
 // The broker policy, generated from the CA's records and the topic layout
-// (firmware/app/topics.ts): each device reads and writes only its own tree; operators and the
-// hub read every device and write only relay commands (operators: only their devices). The
-// same text is Mosquitto's acl_file and what the embedded broker enforces.
-import { commandTopic } from "../../firmware/app/topics.ts";
+// (firmware/app/topics.ts, docs/protocol.md): a device publishes only its own
+// reports, nonce, result and telemetry and reads only its own command topics and nonce/get;
+// operators and the hub read every device and write only command topics and nonce/get
+// (operators: only their devices). The same text is Mosquitto's acl_file and what the
+// embedded broker enforces. The ACL is a second line: commands are signed end to end.
+import { commandTopics } from "../../firmware/app/topics.ts";
 import type { PkiIndex } from "../pki/store.ts";
 
 export type Access = "read" | "write" | "readwrite";
@@ -13,15 +15,26 @@ export interface AclRule {
   topic: string;
 }
 
+/** What a device publishes under its own tree: availability, every `<thing>/state` report,
+ *  its nonce, its results and telemetry (with sub-topics). */
+const DEVICE_WRITES = ["availability", "+/state", "nonce", "result", "telemetry/#"];
+
 export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
   const rules: AclRule[] = [];
   for (const c of index.certificates) {
     if (c.status !== "active") continue;
-    if (c.kind === "device") rules.push({ user: c.cn, access: "readwrite", topic: `${prefix}/${c.cn}/#` });
+    const root = `${prefix}/${c.cn}`;
+    if (c.kind === "device") {
+      for (const topic of DEVICE_WRITES) rules.push({ user: c.cn, access: "write", topic: `${root}/${topic}` });
+      rules.push({ user: c.cn, access: "read", topic: commandTopics(prefix, c.cn) });
+      rules.push({ user: c.cn, access: "read", topic: `${root}/nonce/get` });
+    }
     if (c.kind === "hub" || c.kind === "user") {
       rules.push({ user: c.cn, access: "read", topic: `${prefix}/#` });
-      for (const device of c.devices ?? ["+"])
-        rules.push({ user: c.cn, access: "write", topic: commandTopic(prefix, device) });
+      for (const device of c.devices ?? ["+"]) {
+        rules.push({ user: c.cn, access: "write", topic: commandTopics(prefix, device) });
+        rules.push({ user: c.cn, access: "write", topic: `${prefix}/${device}/nonce/get` });
+      }
     }
   }
   return rules;

@@ -1,5 +1,6 @@
 // What `npm run pki -- <command>` does, as functions tests and `npm start` call directly.
-import { createPrivateKey } from "node:crypto";
+import { createPrivateKey, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { x509 } from "./x509.ts";
 import { TOPIC_LEVEL } from "../lib/config.ts";
 import { checkIp, createCa, createCrl, issueLeaf, type Issuer } from "./issue.ts";
@@ -31,6 +32,11 @@ export interface IssueOptions {
   devices?: string[];
   /** Tests: backdate the certificate (to make an expired one). */
   notBefore?: Date;
+}
+
+interface IssueInternal extends IssueOptions {
+  /** A device issued anew gets a new command key; a renewal keeps the one it has. */
+  newCommandKey?: boolean;
 }
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -102,7 +108,7 @@ export async function issue(
       `certificate CN '${name}' is already in use by the active ${taken.kind} '${taken.name}' (serial ${taken.serial}): renew or revoke it instead`,
     );
   }
-  return issueInto(ctx, issuer, index, kind, name, options);
+  return issueInto(ctx, issuer, index, kind, name, { ...options, newCommandKey: true });
 }
 
 async function issueInto(
@@ -111,7 +117,7 @@ async function issueInto(
   index: PkiIndex,
   kind: Kind,
   name: string,
-  options: IssueOptions,
+  options: IssueInternal,
 ): Promise<CertRecord> {
   const days = options.days ?? DEFAULT_DAYS[kind];
   if (!(Number.isInteger(days) && days > 0))
@@ -148,6 +154,9 @@ async function issueInto(
     await ctx.store.write(`${dir}/cert.der`, new Uint8Array(cert.rawData));
     await ctx.store.write(`${dir}/key.der`, privateKeyDer(keyPem), true);
     await ctx.store.write(`${dir}/ca.der`, new Uint8Array(issuer.cert.rawData));
+    // The 32-byte command key (docs/protocol.md): 0600, never printed.
+    const keyFile = ctx.store.commandKeyFile(name);
+    if (options.newCommandKey || !existsSync(keyFile)) await ctx.store.write(keyFile, randomBytes(32), true);
   }
   if (kind === "user") {
     const password = options.password ?? Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url");

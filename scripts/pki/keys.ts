@@ -1,5 +1,5 @@
 // Key pairs for the CA and the identities it issues: EC P-256 by default, RSA-2048 when asked
-// (Espruino's Linux build and some ESP32 builds negotiate RSA key exchange only, PLATFORM.md).
+// (Espruino's Linux build and some ESP32 builds negotiate RSA key exchange only, docs/espruino.md).
 // Private keys are stored as PKCS#8 PEM; the CA's may be encrypted with a passphrase.
 import { createPrivateKey, webcrypto, type KeyObject } from "node:crypto";
 

@@ -7,9 +7,12 @@ import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initCa, issue, list, renew, type PkiContext } from "../../scripts/pki/commands.ts";
 import { PkiStore } from "../../scripts/pki/store.ts";
+import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
+import { readCommandKey } from "../../scripts/lib/signing.ts";
 import { x509 } from "../../scripts/pki/x509.ts";
 import { startProjectBroker, type Broker } from "../support/broker.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { testProfile } from "../support/profile.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -97,6 +100,29 @@ describe("certificate authority", () => {
     expect(crl.entries.map((e) => e.serialNumber)).toContain(serial);
     await expect(pki.revoke("stolen")).rejects.toThrow("'stolen' has no active certificate (already revoked)");
     await pki.issue("device", "stolen");
+  });
+
+  it("makes a 32-byte command key (0600) per device: kept on renewal, new when the name is issued again", async () => {
+    await pki.issue("device", "keyed");
+    const file = pki.store.commandKeyFile("keyed");
+    const first = readFileSync(file);
+    expect(first.length).toBe(32);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readCommandKey(pki.stateDir, "keyed").equals(first)).toBe(true);
+    await renew(pki.ctx, "keyed");
+    expect(readFileSync(file).equals(first)).toBe(true);
+    await pki.revoke("keyed");
+    await pki.issue("device", "keyed");
+    const second = readFileSync(file);
+    expect(second.length).toBe(32);
+    expect(second.equals(first)).toBe(false);
+    const files = deviceStorageFiles(testProfile({ id: "keyed" }), pki.stateDir, { ssid: "s", password: "p" });
+    expect(Buffer.from(files["lk.cmdkey"], "latin1").equals(second)).toBe(true);
+    expect(() => readCommandKey(pki.stateDir, "nobody")).toThrow(
+      /^no command key for device 'nobody' \(.*command\.key\): npm run pki -- device nobody makes it$/,
+    );
+    // Never on the command line's output, nor in the CA's index.
+    expect(readFileSync(pki.store.indexFile, "utf8")).not.toContain(second.toString("hex"));
   });
 
   it("renews with a new key and serial, and revokes the old certificate", async () => {
