@@ -13,7 +13,8 @@ import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { runScript, writeConfig, type FlashRun } from "../support/flash.ts";
-import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { signer, verifiedReports } from "../support/signed.ts";
 import { e2eProfile, WIFI } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
@@ -85,7 +86,7 @@ describe.skipIf(mosquittoMissing())("flash to the simulated device, then Mosquit
     const run = await flash(`tcp://127.0.0.1:${await device.consolePort()}`);
     const seconds = (Date.now() - started) / 1000;
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/all 6 files read back identical \(length and SHA-256\)/);
+    expect(run.stdout).toMatch(/all 7 files read back identical \(length and SHA-256\)/);
     expect(run.stdout).toMatch(/Storage free before: \d+ bytes/);
     expect(run.stdout).toMatch(/Storage free after: \d+ bytes/);
     expect(run.stderr).toMatch(/\[#{30}\] 100% of \d+ bytes/);
@@ -108,10 +109,12 @@ describe.skipIf(mosquittoMissing())("flash to the simulated device, then Mosquit
     await device.waitFor(/MQTT connected/, 15000);
     const hub = await connectTls(broker!.port, pki.credentials("hub", "hub"));
     clients.push(hub);
-    const seen = await collect(hub, `${T}/relay/state`);
-    await until("the retained OFF", () => seen.includes(`${T}/relay/state OFF`));
-    await hub.publishAsync(`${T}/relay/set`, "ON", { qos: 1 });
+    const sign = signer(hub, pki.stateDir, "latchkey", "door-1");
+    const reports = await verifiedReports(hub, sign.key, `${T}/relay/state`);
+    await until("the signed retained OFF", () => reports.includes("OFF"));
+    expect(await sign.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
     await until("the relay pin", () => device.pins.level("D23"));
+    await until("the signed ON report", () => reports.includes("ON"));
     console.log(`flash over tcp:// with the real CLI: ${seconds.toFixed(1)} s including the build`);
   }, 120000);
 });
