@@ -21,6 +21,7 @@ import {
   RELAY_STATE_FILE,
   WIFI_FILE,
 } from "./profile";
+import { Ota } from "./ota";
 import { Reporter, resultPayload } from "./signed";
 import { deviceTopics } from "./topics";
 
@@ -75,8 +76,15 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const gate = signedGate(mac, nonces);
   const reporter = new Reporter(mac, platform.random);
   // A list, not an object keyed by topic: a rogue broker chooses the topic ("constructor").
+  // The session is made below (its handlers need the routes): set once it exists.
+  const link: { session?: Session } = {};
+  const ota = new Ota(platform, booted.version, (state) => {
+    const s = link.session;
+    if (s && s.connected) s.publish(topics.otaState, reporter.report(topics.otaState, state), 1, false);
+  });
   const routes: CommandRoute[] = [
     { topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) },
+    { topic: topics.otaSet, action: (command) => ota.begin(command) },
   ];
   const sendNonce = (session: Session) => session.publish(topics.nonce, nonces.issue(), 1, false);
   const reportRelay = (session: Session) =>
@@ -129,6 +137,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         session.publish(topics.availability, "online", 1, true);
         reportRelay(session);
         sendNonce(session);
+        ota.connected();
       },
       disconnected: (reason, retryInMs) => {
         watchLink(false);
@@ -138,6 +147,10 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         // A retained nonce/get would hand out a nonce at every reconnect for nobody.
         if (topic === topics.nonceGet) {
           if (!retained) sendNonce(session);
+          return;
+        }
+        if (topic === topics.otaData) {
+          if (!retained) ota.chunk(payload);
           return;
         }
         let route: CommandRoute | undefined;
@@ -152,12 +165,14 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
       },
     },
   );
+  link.session = session;
   relay.onChange((on, why) => {
     log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
     if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
     if (session.connected) reportRelay(session);
   });
   session.subscribe(topics.nonceGet, 1);
+  session.subscribe(topics.otaData, 1);
   for (let i = 0; i < routes.length; i++) session.subscribe(routes[i].topic, 1);
   let started = false;
   const wifi = new WifiLink(platform.wifi, timers, new Backoff(DEFAULT_BACKOFF, platform.random), log, () => {

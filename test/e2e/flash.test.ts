@@ -86,7 +86,7 @@ describe.skipIf(mosquittoMissing())("flash to the simulated device, then Mosquit
     const run = await flash(`tcp://127.0.0.1:${await device.consolePort()}`);
     const seconds = (Date.now() - started) / 1000;
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/all 7 files read back identical \(length and SHA-256\)/);
+    expect(run.stdout).toMatch(/all 8 files read back identical \(length and SHA-256\)/);
     expect(run.stdout).toMatch(/Storage free before: \d+ bytes/);
     expect(run.stdout).toMatch(/Storage free after: \d+ bytes/);
     expect(run.stderr).toMatch(/\[#{30}\] 100% of \d+ bytes/);

@@ -72,6 +72,7 @@ export function createFakePlatform(files: Record<string, string> = {}) {
   const inputs: Record<string, { high: boolean; watchers: ((high: boolean) => void)[] }> = {};
   const log: string[] = [];
   const watchdog = { seconds: 0, kicks: 0 };
+  const reboots: number[] = [];
   const store: Record<string, string> = { ...files };
   const platform: Platform = {
     clock: time.clock,
@@ -101,10 +102,18 @@ export function createFakePlatform(files: Record<string, string> = {}) {
           return undefined;
         }
       },
-      write: (name, data) => {
-        store[name] = data;
+      write: (name, data, offset, size) => {
+        if (offset === undefined) store[name] = data;
+        else {
+          const base = offset === 0 && size !== undefined ? "\xff".repeat(size) : (store[name] ?? "");
+          store[name] = base.slice(0, offset) + data + base.slice(offset + data.length);
+        }
+      },
+      erase: (name) => {
+        delete store[name];
       },
     },
+    reboot: () => void reboots.push(time.clock.now()),
     log: {
       info: (m) => log.push(`info ${m}`),
       warn: (m) => log.push(`warn ${m}`),
@@ -134,5 +143,5 @@ export function createFakePlatform(files: Record<string, string> = {}) {
     state.high = high;
     state.watchers.forEach((w) => w(high));
   };
-  return { platform, time, pinHistory, log, store, driveInput, watchdog };
+  return { platform, time, pinHistory, log, store, driveInput, watchdog, reboots };
 }
