@@ -21,6 +21,7 @@ import {
   RELAY_STATE_FILE,
   WIFI_FILE,
 } from "./profile";
+import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
 import { Ota } from "./ota";
 import { Reporter, resultPayload } from "./signed";
 import { deviceTopics } from "./topics";
@@ -42,6 +43,12 @@ function missingSecrets(platform: Platform, wifi: WifiCredentials | undefined): 
   const key = platform.files.read(CMDKEY_FILE);
   if (!key || key.length !== KEY_BYTES) return "'" + CMDKEY_FILE + "' (the " + KEY_BYTES + "-byte command key)";
   return undefined;
+}
+
+/** A retained report and how to read its current value. */
+interface Report {
+  topic: string;
+  value: () => string;
 }
 
 /** A command topic and what its verified command text does. */
@@ -87,8 +94,10 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     { topic: topics.otaSet, action: (command) => ota.begin(command) },
   ];
   const sendNonce = (session: Session) => session.publish(topics.nonce, nonces.issue(), 1, false);
-  const reportRelay = (session: Session) =>
-    session.publish(topics.relayState, reporter.report(topics.relayState, relay.isOn ? "ON" : "OFF"), 1, true);
+  /** The retained signed reports, published at every CONNACK and whenever they change. */
+  const reports: Report[] = [{ topic: topics.relayState, value: () => (relay.isOn ? "ON" : "OFF") }];
+  const publishReport = (session: Session, report: Report) =>
+    session.publish(report.topic, reporter.report(report.topic, report.value()), 1, true);
   const mqtt = profile.mqtt;
   // Switch mode with linkLoss "off": the relay goes off once the broker has been out of reach
   // for linkLossMs (counted from boot, or from the disconnect that ended the last session;
@@ -135,7 +144,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         watchLink(true);
         log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
         session.publish(topics.availability, "online", 1, true);
-        reportRelay(session);
+        for (let i = 0; i < reports.length; i++) publishReport(session, reports[i]);
         sendNonce(session);
         ota.connected();
       },
@@ -169,8 +178,19 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   relay.onChange((on, why) => {
     log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
     if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
-    if (session.connected) reportRelay(session);
+    if (session.connected) publishReport(session, reports[0]);
   });
+  const maintenance = new Maintenance(
+    platform.consoles,
+    timers,
+    (profile.commands && profile.commands.maintenanceMaxSeconds) || DEFAULT_MAINTENANCE_MAX_SECONDS,
+    (state) => {
+      log.info("maintenance window " + state);
+      if (session.connected) publishReport(session, reports[1]);
+    },
+  );
+  reports.push({ topic: topics.maintenanceState, value: () => maintenance.state });
+  routes.push({ topic: topics.maintenanceSet, action: (command) => maintenance.command(command) });
   session.subscribe(topics.nonceGet, 1);
   session.subscribe(topics.otaData, 1);
   for (let i = 0; i < routes.length; i++) session.subscribe(routes[i].topic, 1);

@@ -19,6 +19,9 @@ export interface ConsoleHost {
   evaluate(code: string): unknown;
   /** Called after each line so the device can run what the line deferred (reset(), load()). */
   afterLine(): void;
+  /** E.lockConsole(): while true, a line is a password attempt and never code. */
+  locked(): boolean;
+  typePassword(line: string): boolean;
 }
 
 /** True when `code` is an incomplete statement (Espruino counts brackets; a parse that ends
@@ -165,6 +168,14 @@ export class TelnetConsole {
     if (code.trim() === "") {
       this.pending = "";
       this.write(this.promptShown ? "\r\n>" : ">");
+      this.promptShown = true;
+      return;
+    }
+    if (this.host.locked()) {
+      // A locked console runs nothing: the line only tries the password (src/jsinteractive.c).
+      this.pending = "";
+      this.host.typePassword(code);
+      this.write("\r\n>");
       this.promptShown = true;
       return;
     }

@@ -73,6 +73,17 @@ describe("console bytes as Espruino 2v29 sends them", () => {
     await raw(port, ['require("TelnetServer").setOptions({mode:"off"})\n']);
     await expect(raw(port, ["1\n"])).rejects.toThrow(/ECONNREFUSED/);
   });
+
+  it("a locked console (E.setPassword + E.lockConsole) runs no line until the password comes", async () => {
+    const d = await device();
+    const port = await d.consolePort();
+    await raw(port, ['E.setPassword("sesame");E.lockConsole()\n']);
+    expect(d.consoleLocked).toBe(true);
+    await raw(port, ['require("Storage").write("lk.x","pwned")\n', "sesame\n"]);
+    expect(d.storage.read("lk.x")).toBeUndefined();
+    expect(d.consoleLocked).toBe(false);
+    expect(await raw(port, ["6*7\n"])).toContain("=42");
+  });
 });
 
 describe("the real Espruino CLI over tcp://", () => {

@@ -73,6 +73,8 @@ export function createFakePlatform(files: Record<string, string> = {}) {
   const log: string[] = [];
   const watchdog = { seconds: 0, kicks: 0 };
   const reboots: number[] = [];
+  /** Every console change, in order: "telnet on", "telnet off", "bluetooth off", "lock <pw>", "unlock". */
+  const consoles: string[] = [];
   const store: Record<string, string> = { ...files };
   const platform: Platform = {
     clock: time.clock,
@@ -135,6 +137,14 @@ export function createFakePlatform(files: Record<string, string> = {}) {
       enable: (seconds) => (watchdog.seconds = seconds),
       kick: () => watchdog.kicks++,
     },
+    consoles: {
+      telnet: (on) => {
+        consoles.push(on ? "telnet on" : "telnet off");
+        return true;
+      },
+      bluetoothOff: () => consoles.push("bluetooth off"),
+      lock: (password) => consoles.push(password ? `lock ${password}` : "unlock"),
+    },
     random: () => 0.5,
     sha256: (data) => createHash("sha256").update(Buffer.from(data, "latin1")).digest().toString("latin1"),
   };
@@ -143,5 +153,5 @@ export function createFakePlatform(files: Record<string, string> = {}) {
     state.high = high;
     state.watchers.forEach((w) => w(high));
   };
-  return { platform, time, pinHistory, log, store, driveInput, watchdog, reboots };
+  return { platform, time, pinHistory, log, store, driveInput, watchdog, consoles, reboots };
 }
