@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildFirmware } from "../build/build.ts";
-import { cliPath, FlashError, markerJson, runCli, shellLine, type CliRun } from "./lib/espruino-cli.ts";
+import { cliPath, FlashError, markerJson, runCli, shellLine, unlockTelnet, type CliRun } from "./lib/espruino-cli.ts";
 import { deviceStorageFiles, type WifiSecrets } from "./lib/provision.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { askWifi } from "./flash/wifi-prompt.ts";
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     board: { type: "string" },
     "dry-run": { type: "boolean", default: false },
     "timeout-ms": { type: "string" },
+    otp: { type: "string" },
   },
 });
 const dryRun = values["dry-run"];
@@ -61,7 +62,9 @@ function noAnswer(run: CliRun, port: string, seconds: number): FlashError {
   const printed = run.device.filter((l) => l.trim() !== "");
   if (printed.length > 0)
     return new FlashError(`${port} is not an Espruino console: it answered ${JSON.stringify(printed[0].slice(0, 60))}`);
-  return new FlashError(`device silent: no answer from ${port} in ${seconds} s (powered? baud rate? telnet on?)`);
+  return new FlashError(
+    `device silent: no answer from ${port} in ${seconds} s (powered? baud rate? telnet on? a maintenance window's console needs --otp)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
+    if (values.otp) step(`    first: the maintenance window's one-time password to ${port} (unlocks the console)`);
     step(`3/5 ask the device for its interpreter, free Storage and files (read-only)`);
     step(`    ${shellLine("espruino", probeArgs)}`);
     step(`4/5 reset() it, write ${Object.keys(files).length} files, read each back (length, SHA-256), reboot`);
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
       writeFileSync(path.join(temp, name), data, { encoding: "latin1", mode: 0o600 });
     writeFileSync(verifyFile, verifyProgram(expected), { mode: 0o600 });
 
+    if (values.otp) await unlockTelnet(port, values.otp);
     const probe = await runCli(cli, probeArgs, { timeoutMs, until: (l) => markerJson(l) !== undefined });
     const found = markerJson<ProbeAnswer>(probe.device);
     if (!found || typeof found.free !== "number") throw noAnswer(probe, port, timeoutMs / 1000);

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { cliPath } from "./lib/espruino-cli.ts";
+import { cliPath, unlockTelnet } from "./lib/espruino-cli.ts";
 import { projectConfig, projectRoot } from "./lib/state.ts";
 
 const { values } = parseArgs({
@@ -14,6 +14,7 @@ const { values } = parseArgs({
     baud: { type: "string", short: "b" },
     board: { type: "string" },
     ide: { type: "string" },
+    otp: { type: "string" },
   },
 });
 
@@ -32,5 +33,7 @@ const board = values.board ?? path.join(projectRoot, "scripts/flash/ESP32.json")
 const args = ["--no-ble", "--board", board, "-p", port, "-b", values.baud ?? String(config.tools.baud)];
 // --ide PORT: the CLI serves a page embedding the Web IDE that talks through this connection.
 if (values.ide) args.push("--ide", values.ide);
+// --otp: the maintenance window's one-time password, typed before the CLI connects.
+if (values.otp) await unlockTelnet(port, values.otp).catch((e: Error) => fail(e.message));
 const child = spawn(process.execPath, [cli, ...args], { stdio: "inherit" });
 child.on("close", (code) => process.exit(code ?? 1));

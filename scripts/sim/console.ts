@@ -78,7 +78,9 @@ export class TelnetConsole {
     this.opening = new Promise<number>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.port_, "127.0.0.1", () => {
-        this.port_ = (server.address() as net.AddressInfo).port;
+        // Closed again before it listened (telnet on at boot, off a moment later): no port.
+        const address = server.address();
+        if (address && typeof address === "object") this.port_ = address.port;
         resolve(this.port_);
       });
     });

@@ -15,7 +15,7 @@ import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } 
 import { runScript, writeConfig, type FlashRun } from "../support/flash.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { signer, verifiedReports } from "../support/signed.ts";
-import { e2eProfile, WIFI } from "../support/sim.ts";
+import { bootDevice, e2eProfile, WIFI } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
@@ -116,6 +116,36 @@ describe.skipIf(mosquittoMissing())("flash to the simulated device, then Mosquit
     await until("the relay pin", () => device.pins.level("D23"));
     await until("the signed ON report", () => reports.includes("ON"));
     console.log(`flash over tcp:// with the real CLI: ${seconds.toFixed(1)} s including the build`);
+  }, 120000);
+});
+
+describe.skipIf(mosquittoMissing())("code pushed over Wi-Fi during a maintenance window", () => {
+  it("a running device: telnet closed; a signed window opens it; flash --otp reflashes; the reboot closes it", async () => {
+    const device = await bootDevice(pki.stateDir, e2eProfile(broker!.port), { console: true });
+    devices.push(device);
+    await device.waitFor(/MQTT connected/, 15000);
+    expect(device.telnetMode).toBe("off");
+    const hub = await connectTls(broker!.port, pki.credentials("hub", "hub"));
+    clients.push(hub);
+    const sign = signer(hub, pki.stateDir, "latchkey", "door-1");
+    expect(await sign.send("MAINTENANCE 120 otp12345", "maintenance")).toMatchObject({ accepted: true });
+    await until("telnet on", () => device.telnetMode === "on" && device.console!.port > 0);
+    const port = `tcp://127.0.0.1:${device.console!.port}`;
+    const locked = await flash(port, undefined, ["--timeout-ms", "4000"]);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toMatch(/^flash: device silent: .*needs --otp\)$/m);
+    expect(device.storage.read("lk.boot")).toBeUndefined();
+    const run = await flash(port, undefined, ["--otp", "otp12345"]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/all 8 files read back identical/);
+    await until("the reboot", () => device.reboots === 1);
+    await device.waitFor(
+      /MQTT connected/,
+      15000,
+      device.lines.lastIndexOf("[latchkey] Latchkey 0.0.0-test booting") + 1,
+    );
+    expect(device.telnetMode).toBe("off");
+    expect(await sign.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
   }, 120000);
 });
 
