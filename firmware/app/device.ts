@@ -22,6 +22,7 @@ import {
   WIFI_FILE,
 } from "./profile";
 import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
+import { Ota } from "./ota";
 import { Reporter, resultPayload } from "./signed";
 import { deviceTopics } from "./topics";
 
@@ -82,8 +83,15 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const gate = signedGate(mac, nonces);
   const reporter = new Reporter(mac, platform.random);
   // A list, not an object keyed by topic: a rogue broker chooses the topic ("constructor").
+  // The session is made below (its handlers need the routes): set once it exists.
+  const link: { session?: Session } = {};
+  const ota = new Ota(platform, booted.version, (state) => {
+    const s = link.session;
+    if (s && s.connected) s.publish(topics.otaState, reporter.report(topics.otaState, state), 1, false);
+  });
   const routes: CommandRoute[] = [
     { topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) },
+    { topic: topics.otaSet, action: (command) => ota.begin(command) },
   ];
   const sendNonce = (session: Session) => session.publish(topics.nonce, nonces.issue(), 1, false);
   /** The retained signed reports, published at every CONNACK and whenever they change. */
@@ -138,6 +146,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         session.publish(topics.availability, "online", 1, true);
         for (let i = 0; i < reports.length; i++) publishReport(session, reports[i]);
         sendNonce(session);
+        ota.connected();
       },
       disconnected: (reason, retryInMs) => {
         watchLink(false);
@@ -147,6 +156,10 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         // A retained nonce/get would hand out a nonce at every reconnect for nobody.
         if (topic === topics.nonceGet) {
           if (!retained) sendNonce(session);
+          return;
+        }
+        if (topic === topics.otaData) {
+          if (!retained) ota.chunk(payload);
           return;
         }
         let route: CommandRoute | undefined;
@@ -161,6 +174,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
       },
     },
   );
+  link.session = session;
   relay.onChange((on, why) => {
     log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
     if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
@@ -178,6 +192,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   reports.push({ topic: topics.maintenanceState, value: () => maintenance.state });
   routes.push({ topic: topics.maintenanceSet, action: (command) => maintenance.command(command) });
   session.subscribe(topics.nonceGet, 1);
+  session.subscribe(topics.otaData, 1);
   for (let i = 0; i < routes.length; i++) session.subscribe(routes[i].topic, 1);
   let started = false;
   const wifi = new WifiLink(platform.wifi, timers, new Backoff(DEFAULT_BACKOFF, platform.random), log, () => {

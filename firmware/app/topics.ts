@@ -10,6 +10,9 @@
 //   <prefix>/<device>/nonce            the live nonce, 16 hex digits (QoS 1, not retained)
 //   <prefix>/<device>/result           signed result of every message on a command topic
 //   <prefix>/<device>/telemetry        sensor readings and health (JSON)
+//   <prefix>/<device>/ota/set          signed OTA manifest (app/ota.ts)
+//   <prefix>/<device>/otadata/set      OTA chunks "<offset> <bytes>", covered by the manifest
+//   <prefix>/<device>/ota/state        signed reports of the update's progress (not retained)
 // A device publishes only its reports, nonce, result and telemetry, and reads only its own
 // command topics and nonce/get; operators and the hub read everything under <prefix>/ and
 // write only command topics and nonce/get.
@@ -25,6 +28,9 @@ export interface DeviceTopics {
   nonce: string;
   result: string;
   telemetry: string;
+  otaSet: string;
+  otaData: string;
+  otaState: string;
 }
 
 export function deviceTopics(prefix: string, device: string): DeviceTopics {
@@ -40,6 +46,9 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
     nonce: root + "/nonce",
     result: root + "/result",
     telemetry: root + "/telemetry",
+    otaSet: root + "/ota/set",
+    otaData: root + "/otadata/set",
+    otaState: root + "/ota/state",
   };
 }
 

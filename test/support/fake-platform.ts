@@ -72,6 +72,7 @@ export function createFakePlatform(files: Record<string, string> = {}) {
   const inputs: Record<string, { high: boolean; watchers: ((high: boolean) => void)[] }> = {};
   const log: string[] = [];
   const watchdog = { seconds: 0, kicks: 0 };
+  const reboots: number[] = [];
   /** Every console change, in order: "telnet on", "telnet off", "bluetooth off", "lock <pw>", "unlock". */
   const consoles: string[] = [];
   const store: Record<string, string> = { ...files };
@@ -103,10 +104,18 @@ export function createFakePlatform(files: Record<string, string> = {}) {
           return undefined;
         }
       },
-      write: (name, data) => {
-        store[name] = data;
+      write: (name, data, offset, size) => {
+        if (offset === undefined) store[name] = data;
+        else {
+          const base = offset === 0 && size !== undefined ? "\xff".repeat(size) : (store[name] ?? "");
+          store[name] = base.slice(0, offset) + data + base.slice(offset + data.length);
+        }
+      },
+      erase: (name) => {
+        delete store[name];
       },
     },
+    reboot: () => void reboots.push(time.clock.now()),
     log: {
       info: (m) => log.push(`info ${m}`),
       warn: (m) => log.push(`warn ${m}`),
@@ -144,5 +153,5 @@ export function createFakePlatform(files: Record<string, string> = {}) {
     state.high = high;
     state.watchers.forEach((w) => w(high));
   };
-  return { platform, time, pinHistory, log, store, driveInput, watchdog, consoles };
+  return { platform, time, pinHistory, log, store, driveInput, watchdog, consoles, reboots };
 }
