@@ -49,6 +49,18 @@ export function applyCommand(
   return { done: "relay ON" };
 }
 
+/** Retained and oversized messages refused, then the gate: the verified command text or why not.
+ *  Every command topic (relays, cover) goes through here before its handler. */
+export function verifyCommand(gate: CommandGate, topic: string, payload: string, retained: boolean): Verdict {
+  // A retained command would be obeyed again at every reconnect (one press per Wi-Fi blip).
+  if (retained) return { refused: "retained message: a stored command is never obeyed" };
+  if (payload.length > MAX_COMMAND_BYTES)
+    return { refused: "command of " + payload.length + " bytes (max " + MAX_COMMAND_BYTES + ")" };
+  const verdict = gate.verify(topic, payload);
+  if (verdict.command === undefined) return { refused: verdict.refused || "not verified" };
+  return verdict;
+}
+
 /** The whole path: retained and oversized messages refused, the gate, then the relay. */
 export function handleCommand(
   gate: CommandGate,
@@ -58,11 +70,7 @@ export function handleCommand(
   payload: string,
   retained: boolean,
 ) {
-  // A retained command would be obeyed again at every reconnect (one press per Wi-Fi blip).
-  if (retained) return { refused: "retained message: a stored command is never obeyed" };
-  if (payload.length > MAX_COMMAND_BYTES)
-    return { refused: "command of " + payload.length + " bytes (max " + MAX_COMMAND_BYTES + ")" };
-  const verdict = gate.verify(topic, payload);
-  if (verdict.command === undefined) return { refused: verdict.refused || "not verified" };
+  const verdict = verifyCommand(gate, topic, payload, retained);
+  if (verdict.command === undefined) return { refused: verdict.refused };
   return applyCommand(relay, behaviour, verdict.command);
 }

@@ -9,8 +9,11 @@ import { Backoff, DEFAULT_BACKOFF } from "../net/backoff";
 import { tlsConnector } from "../net/tls-transport";
 import { WifiLink, type WifiCredentials } from "../net/wifi-link";
 import type { Booted } from "./boot";
-import { handleCommand, TRUST_BROKER, type CommandGate } from "./commands";
+import { applyCommand, TRUST_BROKER, verifyCommand, type CommandGate } from "./commands";
+import type { Outcome } from "./cover";
+import { startFeatures } from "./features";
 import { CA_FILE, CERT_FILE, KEY_FILE, RELAY_STATE_FILE, WIFI_FILE } from "./profile";
+import { Reports } from "./reports";
 import { deviceTopics } from "./topics";
 
 /** The watchdog's timeout: well above the seconds a TLS handshake blocks the event loop on
@@ -36,6 +39,12 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
   const profile = booted.profile;
   const behaviour = profile.relay;
   const relay = booted.relay;
+  const topics = deviceTopics(profile.topicPrefix, profile.id);
+  // Inputs, local actions, further relays, cover and sensors run with or without a network.
+  const reports = new Reports(timers);
+  const features = startFeatures(platform, booted, topics.root, reports);
+  const commands = features.commands;
+  commands[topics.relaySet] = (command) => applyCommand(relay, behaviour, command);
   const credentials = platform.files.readJSON(WIFI_FILE) as WifiCredentials | undefined;
   const missing = missingSecrets(platform, credentials);
   if (missing !== undefined) {
@@ -50,7 +59,6 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
   };
   kick();
   if (gate === TRUST_BROKER) log.warn("commands are not signed yet: this device trusts its broker");
-  const topics = deviceTopics(profile.topicPrefix, profile.id);
   const mqtt = profile.mqtt;
   // Switch mode with linkLoss "off": the relay goes off once the broker has been out of reach
   // for linkLossMs (counted from boot, or from the disconnect that ended the last session;
@@ -97,15 +105,19 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
         watchLink(true);
         log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
         session.publish(topics.availability, "online", 1, true);
-        session.publish(topics.relayState, relay.isOn ? "ON" : "OFF", 1, true);
+        reports.resend();
+        features.link(true, "");
       },
       disconnected: (reason, retryInMs) => {
         watchLink(false);
+        features.link(false, reason);
         log.warn("MQTT down: " + reason + (retryInMs >= 0 ? "; retry in " + (retryInMs / 1000).toFixed(1) + " s" : ""));
       },
       message: (topic, payload, retained) => {
-        if (topic !== topics.relaySet) return;
-        const result = handleCommand(gate, relay, behaviour, topic, payload, retained);
+        const apply = commands[topic];
+        if (!apply) return;
+        const verdict = verifyCommand(gate, topic, payload, retained);
+        const result: Outcome = verdict.command === undefined ? verdict : apply(verdict.command);
         if (result.refused !== undefined) log.warn("command refused: " + result.refused);
         else log.info("command: " + result.done);
       },
@@ -114,9 +126,15 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
   relay.onChange((on, why) => {
     log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
     if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
-    if (session.connected) session.publish(topics.relayState, on ? "ON" : "OFF", 1, true);
+    reports.report(topics.relayState, on ? "ON" : "OFF");
   });
-  session.subscribe(topics.relaySet, 1);
+  reports.report(topics.relayState, relay.isOn ? "ON" : "OFF");
+  // The one path of every report people act on (i9 signs them here).
+  reports.attach((topic, value) => (session.connected ? session.publish(topic, value, 1, true) : "offline"));
+  const telemetry = features.telemetry;
+  if (telemetry)
+    telemetry.attach((json) => session.connected && session.publish(topics.telemetry, json, 0, false) === undefined);
+  for (const topic in commands) session.subscribe(topic, 1);
   let started = false;
   const wifi = new WifiLink(platform.wifi, timers, new Backoff(DEFAULT_BACKOFF, platform.random), log, () => {
     if (started) session.retryNow();

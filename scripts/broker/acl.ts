@@ -1,8 +1,8 @@
 // The broker policy, generated from the CA's records and the topic layout
 // (firmware/app/topics.ts): each device reads and writes only its own tree; operators and the
-// hub read every device and write only relay commands (operators: only their devices). The
+// hub read every device and write only commands (relays, cover) (operators: only their devices). The
 // same text is Mosquitto's acl_file and what the embedded broker enforces.
-import { commandTopic } from "../../firmware/app/topics.ts";
+import { commandTopics } from "../../firmware/app/topics.ts";
 import type { PkiIndex } from "../pki/store.ts";
 
 export type Access = "read" | "write" | "readwrite";
@@ -21,7 +21,7 @@ export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
     if (c.kind === "hub" || c.kind === "user") {
       rules.push({ user: c.cn, access: "read", topic: `${prefix}/#` });
       for (const device of c.devices ?? ["+"])
-        rules.push({ user: c.cn, access: "write", topic: commandTopic(prefix, device) });
+        for (const topic of commandTopics(prefix, device)) rules.push({ user: c.cn, access: "write", topic });
     }
   }
   return rules;

@@ -1,9 +1,9 @@
 // The Platform on Espruino. With the TLS transport next to it, the only code that touches
 // Espruino's globals and built-in modules (enforced by eslint.config.js).
 import type { Platform } from "../platform";
-import type { InputPin, OutputPin } from "../pins";
+import type { InputPin, OneWireBus, OutputPin } from "../pins";
 import { createEspruinoNetwork } from "./network";
-import { createEspruinoWifi } from "./wifi";
+import { createEspruinoWifi, wifiRssi } from "./wifi";
 
 function toPin(name: string): Pin {
   // new Pin("D26") returns undefined for a name the board does not have (src/jswrap_pin.c).
@@ -31,6 +31,21 @@ function inputPin(name: string, pull: "up" | "down" | "none"): InputPin {
       return () => clearWatch(id);
     },
   };
+}
+
+function oneWire(name: string): OneWireBus {
+  const bus = new OneWire(toPin(name));
+  return {
+    reset: () => bus.reset(),
+    skip: () => bus.skip(),
+    write: (data, power) => bus.write(data, power),
+    read: (count) => bus.read(count),
+  };
+}
+
+/** Free native heap: ESP32 builds have the ESP32 class (targets/esp32/jswrap_esp32.c). */
+function nativeHeap(): number {
+  return typeof ESP32 === "undefined" ? -1 : ESP32.getState().freeHeap;
 }
 
 interface TimerSlot {
@@ -73,7 +88,15 @@ export function createEspruinoPlatform(): Platform {
         }
       },
     },
-    pins: { output: outputPin, input: inputPin },
+    pins: {
+      output: outputPin,
+      input: inputPin,
+      analog: (name) => {
+        const pin = toPin(name);
+        return () => analogRead(pin);
+      },
+      oneWire,
+    },
     files: {
       read: (name) => storage.read(name),
       readJSON: (name) => storage.readJSON(name, true),
@@ -95,5 +118,13 @@ export function createEspruinoPlatform(): Platform {
       kick: () => E.kickWatchdog(),
     },
     random: trueRandom,
+    health: {
+      memory: () => {
+        const m = process.memory();
+        return { free: m.free, total: m.total };
+      },
+      heap: nativeHeap,
+      rssi: wifiRssi,
+    },
   };
 }
