@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import type net from "node:net";
 import vm from "node:vm";
 import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
-import { PinBank } from "./pins.ts";
+import { SimOneWireBus } from "./onewire.ts";
+import { pinName, PinBank } from "./pins.ts";
 import { EspruinoRand, peek32For, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
 import { createTlsModule } from "./tls.ts";
@@ -58,6 +59,16 @@ export class SimulatedDevice {
   /** Espruino's telnet console: forced on at every boot (libs/network/telnet/jswrap_telnet.c). */
   telnetMode = "on";
   reboots = 0;
+  /** analogRead levels (0..1) a test sets per pin, e.g. analog.D34 = 0.5. */
+  readonly analog: Record<string, number> = {};
+  /** The OneWire bus of each pin (add SimDs18b20 sensors to its devices). */
+  readonly oneWire: Record<string, SimOneWireBus> = {};
+  /** Signal strength while the station is joined. */
+  rssi = -52;
+  /** What process.memory() reports (the simulator cannot count Espruino's variables). */
+  memory = { free: 12000, usage: 4383, total: 16383, history: 0, gc: 0, gctime: 0, blocksize: 14 };
+  /** ESP32.getState().freeHeap. */
+  freeHeap = 94000;
   watchdogResets = 0;
   /** Every E.srand(seed) call, and where the device's first TLS connects came. */
   readonly srandCalls: { t: number; seed: number }[] = [];
@@ -159,7 +170,8 @@ export class SimulatedDevice {
       disconnect: () => {
         this.joined = false;
       },
-      getStatus: () => ({ station: this.joined ? "connected" : "off", rssi: -52 }),
+      // rssi is set only while the station is connected (libs/network/esp32/jswrap_esp32_network.c).
+      getStatus: () => (this.joined ? { station: "connected", rssi: this.rssi } : { station: "off" }),
       getIP: () => ({
         ip: this.joined ? "192.168.4.2" : "0.0.0.0",
         netmask: "255.255.255.0",
@@ -222,6 +234,8 @@ export class SimulatedDevice {
 
   private context(): vm.Context {
     const pins = this.pins;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- OneWire is called with new
+    const self = this;
     const rand = this.rand;
     const E = {
       srand: (seed: number) => {
@@ -257,6 +271,16 @@ export class SimulatedDevice {
       },
       digitalWrite: (pin: unknown, value: unknown) => pins.digitalWrite(pin, value),
       digitalRead: (pin: unknown) => pins.digitalRead(pin),
+      // ESP32: readADC / 4096 on ADC1 (GPIO 32-39), NaN elsewhere (targets/esp32/jshardware.c,
+      // jshPinAnalog; boards/ESP32.py lists ADC1 only).
+      analogRead: (pin: unknown) => {
+        const name = pinName(pin);
+        if (Number(name.slice(1)) < 32) return NaN;
+        return Math.min(4095, Math.max(0, Math.round((this.analog[name] ?? 0) * 4096))) / 4096;
+      },
+      OneWire: function OneWire(pin: unknown) {
+        return (self.oneWire[pinName(pin)] ??= new SimOneWireBus());
+      },
       pinMode: (pin: unknown, mode: never) => pins.pinMode(pin, mode),
       setWatch: (fn: never, pin: unknown, opts: never) => pins.setWatch(fn, pin, opts),
       clearWatch: (id?: number) => pins.clearWatch(id),
@@ -271,12 +295,16 @@ export class SimulatedDevice {
       E,
       process: {
         env: { VERSION: "2v29", BOARD: this.options.board ?? "ESP32" },
-        memory: () => ({ free: 12000, usage: 4383, total: 16383, history: 0, blocksize: 14 }),
+        memory: () => ({ ...this.memory }),
         on: (event: string, handler: Listener) => {
           if (event === "uncaughtException") this.uncaught.push(handler);
         },
       },
       require: (name: string) => this.modules(name),
+    };
+    // The ESP32 class of every ESP32 build (targets/esp32/jswrap_esp32.c, "ifdef": "ESP32").
+    sandbox.ESP32 = {
+      getState: () => ({ sdkVersion: "v4.4.8", freeHeap: this.freeHeap, BLE: true, Wifi: true, minHeap: 61000 }),
     };
     const context = vm.createContext(sandbox, { name: "espruino" });
     vm.runInContext(REMOVE_MISSING, context);

@@ -23,11 +23,15 @@ function outputPin(name: string, initialHigh: boolean): OutputPin {
 
 function inputPin(name: string, pull: "up" | "down" | "none"): InputPin {
   const pin = toPin(name);
-  pinMode(pin, pull === "up" ? "input_pullup" : pull === "down" ? "input_pulldown" : "input");
+  const mode = pull === "up" ? "input_pullup" : pull === "down" ? "input_pulldown" : "input";
+  pinMode(pin, mode);
   return {
     read: () => digitalRead(pin) === 1,
     watch: (callback, debounceMs) => {
       const id = setWatch((event) => callback(event.state), pin, { repeat: true, edge: "both", debounce: debounceMs });
+      // setWatch on ESP32 turns the pull-up on (targets/esp32/jshardware.c, jshPinWatch):
+      // the wiring's own pull goes back on after it; the interrupt stays armed.
+      pinMode(pin, mode);
       return () => clearWatch(id);
     },
   };
