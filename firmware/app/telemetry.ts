@@ -8,8 +8,9 @@ import type { Clock, TimerHandle, Timers } from "../hal/time";
 import type { Ds18b20 } from "./ds18b20";
 import type { TelemetryBehaviour } from "./profile";
 
-function rounded(value: number): number {
-  return Math.round(value * 1000) / 1000;
+/** A reading in JSON: three decimals, null before the first one. */
+function reading(value: number): string {
+  return isNaN(value) ? "null" : "" + Math.round(value * 1000) / 1000;
 }
 
 export class Telemetry {
@@ -89,9 +90,9 @@ export class Telemetry {
     if (heap >= 0) text += ',"heap":' + heap;
     if (rssi !== undefined) text += ',"rssi":' + rssi;
     text += ',"reconnects":' + (this.ups_ > 0 ? this.ups_ - 1 : 0) + ',"drop":' + JSON.stringify(this.drop_);
-    if (this.analog_) text += ',"analog":' + (isNaN(this.value_) ? "null" : rounded(this.value_));
+    if (this.analog_) text += ',"analog":' + reading(this.value_);
     if (this.sensor_)
-      text += this.tempError_ ? ',"tempError":' + JSON.stringify(this.tempError_) : ',"temp":' + rounded(this.temp_);
+      text += this.tempError_ ? ',"tempError":' + JSON.stringify(this.tempError_) : ',"temp":' + reading(this.temp_);
     return text + "}";
   }
 
