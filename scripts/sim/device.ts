@@ -47,6 +47,7 @@ export class SimulatedDevice {
   readonly lines: string[] = [];
   readonly started = Date.now();
   private generation = 0;
+  private deviceJson: (text: string) => unknown = JSON.parse;
   private timers = new Map<number, NodeJS.Timeout>();
   private watchdog: { timeoutMs: number; auto: boolean; lastKick: number; check: NodeJS.Timeout } | undefined;
   private lastTlsClose = -Infinity;
@@ -208,8 +209,14 @@ export class SimulatedDevice {
       },
     };
     switch (name) {
-      case "Storage":
-        return this.storage;
+      case "Storage": {
+        // Values read back are made by the device's JSON.parse, in the device's realm.
+        const storage = this.storage;
+        const parse = this.deviceJson;
+        return Object.assign(Object.create(storage), {
+          readJSON: (n: string, noThrow?: boolean) => storage.readJSON(n, noThrow, parse),
+        });
+      }
       case "Wifi":
         return this.wifiModule();
       case "tls":
@@ -308,7 +315,13 @@ export class SimulatedDevice {
     };
     const context = vm.createContext(sandbox, { name: "espruino" });
     vm.runInContext(REMOVE_MISSING, context);
+    this.deviceJson = vm.runInContext("(function (t) { return JSON.parse(t); })", context);
     return context;
+  }
+
+  /** Timers and watches the device holds now (each is a few Espruino variables). */
+  get live(): { timers: number; watches: number } {
+    return { timers: this.timers.size, watches: this.pins.watchCount };
   }
 
   /** Power on: runs the boot files from Storage in Espruino's order. */

@@ -159,6 +159,10 @@ export class PinBank {
     return watch.id;
   }
 
+  get watchCount(): number {
+    return this.watches.length;
+  }
+
   clearWatch(id?: number): void {
     const gone = id === undefined ? this.watches : this.watches.filter((w) => w.id === id);
     gone.forEach((w) => clearTimeout(w.timer));

@@ -117,3 +117,13 @@ describe("setWatch on ESP32", () => {
     expect(bank.level("D35")).toBe(false);
   });
 });
+
+describe("Storage.readJSON in the device", () => {
+  it("gives arrays and objects of the device's own realm (instanceof Array holds, as on Espruino)", async () => {
+    const device = await run(
+      'var v = require("Storage").readJSON("lk.list", true); console.log(v.list instanceof Array, Array.isArray(v.list), v instanceof Object);',
+      (d) => d.storage.write("lk.list", '{"list":[1,2]}'),
+    );
+    expect(device.lines).toEqual(["true true true"]);
+  });
+});
