@@ -1,7 +1,7 @@
 // `npm start`: Latchkey without hardware. Creates the development CA and certificates if
 // absent, starts the broker (Mosquitto if installed, else the embedded one), builds the
-// bundle, provisions and boots the simulated ESP32, and shows what happens. Type on/off to
-// command the relay; Ctrl-C stops everything.
+// bundle, provisions and boots the simulated ESP32, and shows what happens. Type on/off/pulse
+// to send a signed command to the relay (scripts/lib/signing.ts); Ctrl-C stops everything.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -13,6 +13,7 @@ import { startBroker } from "./broker/start.ts";
 import { ensureDevPki } from "./lib/dev-pki.ts";
 import { connectAsHub } from "./lib/hub.ts";
 import { deviceStorageFiles } from "./lib/provision.ts";
+import { readCommandKey, sendSignedCommand } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
 
@@ -90,15 +91,25 @@ async function main(): Promise<void> {
   }, 25);
 
   device.boot();
-  show("sim", "device booted; type  on  or  off  then Enter to command the relay (sent as 'hub' over mutual TLS),");
-  show("sim", `or from another terminal: npm run command -- on   ·   Ctrl-C stops everything`);
+  show("sim", "device booted; type  on  off  or  pulse  then Enter: a signed command, sent as 'hub' over mutual TLS,");
+  show("sim", `or from another terminal: npm run command -- ${profile.id} on   ·   Ctrl-C stops everything`);
 
+  const key = readCommandKey(state, profile.id);
   const input = readline.createInterface({ input: process.stdin });
   input.on("line", (line) => {
-    const word = line.trim().toUpperCase();
-    if (word === "") return;
-    show("you", `${topics.relaySet} ${word}`);
-    void client.publishAsync(topics.relaySet, word, { qos: 1 });
+    const cmd = line.trim().toUpperCase();
+    if (cmd === "") return;
+    show("you", `${topics.relaySet} ${cmd} (signed)`);
+    sendSignedCommand(client, {
+      prefix: profile.topicPrefix,
+      device: profile.id,
+      key,
+      topic: topics.relaySet,
+      cmd,
+    }).then(
+      (result) => show("result", `${cmd} ${result.accepted ? "done" : "REFUSED"}: ${result.detail}`),
+      (error: unknown) => show("result", (error as Error).message),
+    );
   });
 
   let stopping = false;

@@ -55,6 +55,10 @@ describe("device profile: inputs, cover, telemetry, relays, interlock", () => {
       { relays: { pump: { mode: "switch" } }, pins: { ...PINS, pump: { pin: "D34" } } },
       /device.pins.pump.pin D34 .*input-only/,
     ],
+    [
+      { pins: { ...PINS, cover: { pin: "D33" } }, inputs: { cover: {} } },
+      /device.inputs.cover: "cover" is a topic the device already uses/,
+    ],
     [{ interlock: [{ relays: ["relay"] }] }, /device.interlock\[0\].relays must list at least two relays/],
     [{ interlock: [{ relays: ["relay", "fan"] }] }, /"fan" is not a relay \(relays: relay\)/],
     [

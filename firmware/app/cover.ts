@@ -4,15 +4,11 @@
 // stops it on most openers, and the next press then reverses it: the model assumes exactly
 // that. A movement that does not reach its end switch within travelMs is a fault.
 import type { TimerHandle, Timers } from "../hal/time";
+import type { Outcome } from "./commands";
 import type { CoverBehaviour, RelayBehaviour } from "./profile";
 import type { Relay } from "./relay";
 
 export type CoverState = "open" | "opening" | "closed" | "closing" | "stopped" | "unknown";
-
-export interface Outcome {
-  done?: string;
-  refused?: string;
-}
 
 export class Cover {
   private readonly relay_: Relay;

@@ -1,5 +1,6 @@
-// The device's loop after boot: join Wi-Fi, hold an mTLS MQTT session, obey relay commands
-// that pass the gate, and report availability (online, and offline as the last will) and the
+// The device's loop after boot: join Wi-Fi, hold an mTLS MQTT session, obey signed commands
+// that pass the gate (answering each message on a command topic with a signed result), hand
+// out nonces, and report availability (online, and offline as the last will) and the signed
 // relay state, both retained. Every failure ends in a log line and a retry, never a crash;
 // a watchdog resets the chip if the event loop ever stops turning.
 import type { Platform } from "../hal/platform";
@@ -9,15 +10,24 @@ import { Backoff, DEFAULT_BACKOFF } from "../net/backoff";
 import { tlsConnector } from "../net/tls-transport";
 import { WifiLink, type WifiCredentials } from "../net/wifi-link";
 import type { Booted } from "./boot";
-import { applyCommand, TRUST_BROKER, verifyCommand, type CommandGate } from "./commands";
-import type { Outcome } from "./cover";
+import { hmacSha256, KEY_BYTES, Nonces } from "./auth";
+import { applyCommand, handleCommand, signedGate, type Outcome } from "./commands";
+import {
+  CA_FILE,
+  CERT_FILE,
+  CMDKEY_FILE,
+  DEFAULT_FRESHNESS_MS,
+  KEY_FILE,
+  RELAY_STATE_FILE,
+  WIFI_FILE,
+} from "./profile";
 import { startFeatures } from "./features";
-import { CA_FILE, CERT_FILE, KEY_FILE, RELAY_STATE_FILE, WIFI_FILE } from "./profile";
 import { Reports } from "./reports";
+import { Reporter, resultPayload } from "./signed";
 import { deviceTopics } from "./topics";
 
 /** The watchdog's timeout: well above the seconds a TLS handshake blocks the event loop on
- *  an ESP32 (PLATFORM: the handshake runs synchronously), kicked every WATCHDOG_KICK_MS. */
+ *  an ESP32 (docs/espruino.md, "TLS": the handshake runs synchronously), kicked every WATCHDOG_KICK_MS. */
 export const WATCHDOG_SECONDS = 30;
 const WATCHDOG_KICK_MS = 5000;
 
@@ -30,10 +40,18 @@ function missingSecrets(platform: Platform, wifi: WifiCredentials | undefined): 
   if (!wifi || typeof wifi.ssid !== "string") return "'" + WIFI_FILE + "' (Wi-Fi credentials)";
   const names = [CA_FILE, CERT_FILE, KEY_FILE];
   for (let i = 0; i < names.length; i++) if (!platform.files.read(names[i])) return "'" + names[i] + "' (TLS material)";
+  const key = platform.files.read(CMDKEY_FILE);
+  if (!key || key.length !== KEY_BYTES) return "'" + CMDKEY_FILE + "' (the " + KEY_BYTES + "-byte command key)";
   return undefined;
 }
 
-export function runDevice(platform: Platform, booted: Booted, gate: CommandGate): Session | undefined {
+/** A command topic and what its verified command text does. */
+interface CommandRoute {
+  topic: string;
+  action: (command: string) => Outcome;
+}
+
+export function runDevice(platform: Platform, booted: Booted): Session | undefined {
   const log = platform.log;
   const timers = platform.timers;
   const profile = booted.profile;
@@ -43,8 +61,6 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
   // Inputs, local actions, further relays, cover and sensors run with or without a network.
   const reports = new Reports(timers);
   const features = startFeatures(platform, booted, topics.root, reports);
-  const commands = features.commands;
-  commands[topics.relaySet] = (command) => applyCommand(relay, behaviour, command);
   const credentials = platform.files.readJSON(WIFI_FILE) as WifiCredentials | undefined;
   const missing = missingSecrets(platform, credentials);
   if (missing !== undefined) {
@@ -58,7 +74,16 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
     timers.set(kick, WATCHDOG_KICK_MS);
   };
   kick();
-  if (gate === TRUST_BROKER) log.warn("commands are not signed yet: this device trusts its broker");
+  const mac = hmacSha256(platform.sha256, platform.files.read(CMDKEY_FILE) as string);
+  const freshnessMs = (profile.commands && profile.commands.freshnessMs) || DEFAULT_FRESHNESS_MS;
+  const nonces = new Nonces(() => platform.clock.now(), platform.random, freshnessMs);
+  const gate = signedGate(mac, nonces);
+  const reporter = new Reporter(mac, platform.random);
+  // A list, not an object keyed by topic: a rogue broker chooses the topic ("constructor").
+  const routes: CommandRoute[] = features.routes;
+  routes.push({ topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) });
+  const sendNonce = (session: Session) => session.publish(topics.nonce, nonces.issue(), 1, false);
+  const reportRelay = () => reports.report(topics.relayState, relay.isOn ? "ON" : "OFF");
   const mqtt = profile.mqtt;
   // Switch mode with linkLoss "off": the relay goes off once the broker has been out of reach
   // for linkLossMs (counted from boot, or from the disconnect that ended the last session;
@@ -106,6 +131,7 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
         log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
         session.publish(topics.availability, "online", 1, true);
         reports.resend();
+        sendNonce(session);
         features.link(true, "");
       },
       disconnected: (reason, retryInMs) => {
@@ -114,27 +140,38 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
         log.warn("MQTT down: " + reason + (retryInMs >= 0 ? "; retry in " + (retryInMs / 1000).toFixed(1) + " s" : ""));
       },
       message: (topic, payload, retained) => {
-        const apply = commands[topic];
-        if (!apply) return;
-        const verdict = verifyCommand(gate, topic, payload, retained);
-        const result: Outcome = verdict.command === undefined ? verdict : apply(verdict.command);
-        if (result.refused !== undefined) log.warn("command refused: " + result.refused);
-        else log.info("command: " + result.done);
+        // A retained nonce/get would hand out a nonce at every reconnect for nobody.
+        if (topic === topics.nonceGet) {
+          if (!retained) sendNonce(session);
+          return;
+        }
+        let route: CommandRoute | undefined;
+        for (let i = 0; i < routes.length; i++) if (routes[i].topic === topic) route = routes[i];
+        if (!route) return;
+        const result = handleCommand(gate, topic, payload, retained, route.action);
+        const ok = result.refused === undefined;
+        const detail = (ok ? result.done : result.refused) || "";
+        if (ok) log.info("command: " + detail);
+        else log.warn("command refused: " + detail);
+        session.publish(topics.result, resultPayload(mac, topic, result.nonce || "", ok, detail), 1, false);
       },
     },
   );
   relay.onChange((on, why) => {
     log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
     if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
-    reports.report(topics.relayState, on ? "ON" : "OFF");
+    reportRelay();
   });
-  reports.report(topics.relayState, relay.isOn ? "ON" : "OFF");
-  // The one path of every report people act on (i9 signs them here).
-  reports.attach((topic, value) => (session.connected ? session.publish(topic, value, 1, true) : "offline"));
+  reportRelay();
+  // The one path of every report people act on (relay, inputs, cover): signed, retained.
+  reports.attach((topic, value) =>
+    session.connected ? session.publish(topic, reporter.report(topic, value), 1, true) : "offline",
+  );
   const telemetry = features.telemetry;
   if (telemetry)
     telemetry.attach((json) => session.connected && session.publish(topics.telemetry, json, 0, false) === undefined);
-  for (const topic in commands) session.subscribe(topic, 1);
+  session.subscribe(topics.nonceGet, 1);
+  for (let i = 0; i < routes.length; i++) session.subscribe(routes[i].topic, 1);
   let started = false;
   const wifi = new WifiLink(platform.wifi, timers, new Backoff(DEFAULT_BACKOFF, platform.random), log, () => {
     if (started) session.retryNow();

@@ -6,8 +6,8 @@
 import type { Platform } from "../hal/platform";
 import type { TimerHandle } from "../hal/time";
 import type { Booted } from "./boot";
-import { applyCommand } from "./commands";
-import { Cover, type Outcome } from "./cover";
+import { applyCommand, type Outcome } from "./commands";
+import { Cover } from "./cover";
 import { Ds18b20 } from "./ds18b20";
 import { Input } from "./inputs";
 import { Interlock } from "./interlock";
@@ -15,11 +15,17 @@ import type { InputBehaviour, InterlockGroup, RelayBehaviour } from "./profile";
 import { Relay } from "./relay";
 import type { Reports } from "./reports";
 import { Telemetry } from "./telemetry";
-import { relayTopic } from "./topics";
+import { thingTopic } from "./topics";
+
+/** A command topic and the handler of its verified command text. */
+export interface Route {
+  topic: string;
+  action: (command: string) => Outcome;
+}
 
 export interface Features {
-  /** Command topic -> the handler of its verified command text. */
-  commands: { [topic: string]: (command: string) => Outcome };
+  /** A list, not an object keyed by topic: the broker chooses the topic ("constructor"). */
+  routes: Route[];
   relays: { [name: string]: Relay };
   inputs: { [name: string]: Input };
   cover: Cover | undefined;
@@ -37,12 +43,12 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
   const pins = profile.pins;
   const relays: { [name: string]: Relay } = { relay: booted.relay };
   const behaviours: { [name: string]: RelayBehaviour } = { relay: profile.relay };
-  const commands: Features["commands"] = {};
+  const routes: Route[] = [];
   const inputs: { [name: string]: Input } = {};
   const lossTimers: { [name: string]: TimerHandle } = {};
   const extra = profile.relays || {};
   const features: Features = {
-    commands,
+    routes,
     relays,
     inputs,
     cover: undefined,
@@ -52,7 +58,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
 
   const addRelay = (name: string, behaviour: RelayBehaviour) => {
     const relay = new Relay(platform.pins, pins[name], timers, behaviour.mode === "switch" ? behaviour.maxOnMs : 0);
-    const state = relayTopic(root, name, "state");
+    const state = thingTopic(root, name, "state");
     relays[name] = relay;
     behaviours[name] = behaviour;
     relay.onChange((on, why) => {
@@ -60,7 +66,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
       reports.report(state, onOff(on));
     });
     reports.report(state, "OFF");
-    commands[relayTopic(root, name, "set")] = (command) => applyCommand(relay, behaviour, command);
+    routes.push({ topic: thingTopic(root, name, "set"), action: (command) => applyCommand(relay, behaviour, command) });
   };
   for (const name in extra) addRelay(name, extra[name]);
 
@@ -81,7 +87,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
   const inputSpecs = profile.inputs || {};
   const changed = (input: Input) => {
     const spec = inputSpecs[input.name];
-    reports.report(root + "/input/" + input.name, onOff(input.active));
+    reports.report(thingTopic(root, input.name, "state"), onOff(input.active));
     if (input.active && spec.action) act(input.name, spec);
     if (features.cover) features.cover.sensed();
     if (features.telemetry) features.telemetry.significant();
@@ -89,7 +95,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
   const addInput = (name: string) => {
     const input = new Input(platform.pins, name, pins[name], inputSpecs[name], changed);
     inputs[name] = input;
-    reports.report(root + "/input/" + name, onOff(input.active));
+    reports.report(thingTopic(root, name, "state"), onOff(input.active));
   };
   for (const name in inputSpecs) addInput(name);
 
@@ -107,11 +113,11 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
       (state, fault) => {
         log.info("cover " + state + (fault ? " (" + fault + ")" : ""));
         reports.report(root + "/cover/state", state);
-        reports.report(root + "/cover/fault", fault || "none");
+        reports.report(root + "/fault/state", fault || "none");
       },
     );
     features.cover = cover;
-    commands[root + "/cover/set"] = (command) => cover.command(command);
+    routes.push({ topic: root + "/cover/set", action: (command) => cover.command(command) });
   }
 
   const sensors = profile.telemetry;

@@ -1,20 +1,28 @@
 // The topic layout, written down once (ARCHITECTURE.md "Topics") and used by the firmware and
 // by the host tooling that writes the broker's ACL (scripts/broker/acl.ts):
-//   <prefix>/<device>/availability   "online" / "offline" (retained; "offline" is the will)
-//   <prefix>/<device>/relay/state    "ON" / "OFF" (retained)
-//   <prefix>/<device>/relay/set      commands to the relay (the only topic the device obeys)
-//   <prefix>/<device>/telemetry      sensor readings and health (JSON)
-//   <prefix>/<device>/relay/<name>/set, /state   the profile's further relays
-//   <prefix>/<device>/input/<name>   "ON" / "OFF" (retained): an input is active or not
-//   <prefix>/<device>/cover/set      OPEN / CLOSE / STOP; cover/state and cover/fault (retained)
-// A device may publish and subscribe only under <prefix>/<device>/; operators and the hub
-// read everything under <prefix>/ and write only relay/set.
+//   <prefix>/<device>/availability     "online" / "offline" (retained; "offline" is the will)
+//   <prefix>/<device>/relay/state      signed report of "ON" / "OFF" (retained)
+//   <prefix>/<device>/relay/set        signed commands to the relay
+//   <prefix>/<device>/<thing>/set      every command topic ends in /set (docs/protocol.md)
+//   <prefix>/<device>/nonce/get        anything: the device answers with a fresh nonce
+//   <prefix>/<device>/nonce            the live nonce, 16 hex digits (QoS 1, not retained)
+//   <prefix>/<device>/result           signed result of every message on a command topic
+//   <prefix>/<device>/telemetry        sensor readings and health (JSON)
+//   <prefix>/<device>/<name>/set       the profile's further relays (relays.<name>)
+//   <prefix>/<device>/<name>/state     their states, and each input's ("ON" / "OFF")
+//   <prefix>/<device>/cover/set        OPEN / CLOSE / STOP; cover/state, fault/state (the cover's)
+// A device publishes only its reports, nonce, result and telemetry, and reads only its own
+// command topics and nonce/get; operators and the hub read everything under <prefix>/ and
+// write only command topics and nonce/get.
 
 export interface DeviceTopics {
   root: string;
   availability: string;
   relayState: string;
   relaySet: string;
+  nonceGet: string;
+  nonce: string;
+  result: string;
   telemetry: string;
 }
 
@@ -25,22 +33,24 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
     availability: root + "/availability",
     relayState: root + "/relay/state",
     relaySet: root + "/relay/set",
+    nonceGet: root + "/nonce/get",
+    nonce: root + "/nonce",
+    result: root + "/result",
     telemetry: root + "/telemetry",
   };
 }
 
-/** The command topic of `device`, or of every device when `device` is "+". */
-export function commandTopic(prefix: string, device: string): string {
-  return prefix + "/" + device + "/relay/set";
+/** Every command topic of `device` (or of every device when `device` is "+"), as an ACL
+ *  pattern: one level then "set". */
+export function commandTopics(prefix: string, device: string): string {
+  return prefix + "/" + device + "/+/set";
 }
 
-/** Every command topic of `device` (or of every device for "+"): what the hub may write. */
-export function commandTopics(prefix: string, device: string): string[] {
-  const root = prefix + "/" + device;
-  return [commandTopic(prefix, device), root + "/relay/+/set", root + "/cover/set"];
+/** `leaf` ("set" or "state") of the relay, input or cover `name`: one level, as the ACL
+ *  allows (commandTopics, and a device's `+/state`). */
+export function thingTopic(root: string, name: string, leaf: string): string {
+  return root + "/" + name + "/" + leaf;
 }
 
-/** `leaf` ("set" or "state") of relay `name`; the profile's first relay keeps relay/set. */
-export function relayTopic(root: string, name: string, leaf: string): string {
-  return root + "/relay/" + (name === "relay" ? "" : name + "/") + leaf;
-}
+/** Names the topic layout keeps for itself: no relay or input may be called so. */
+export const RESERVED_NAMES = " availability cover fault nonce result telemetry ";

@@ -47,4 +47,6 @@ export interface Platform {
   health: Health;
   /** Uniform in [0, 1) from a true random source (the ESP32's RNG register), for jitter. */
   random(): number;
+  /** SHA-256 of a binary string, as a 32-character binary string (Espruino's crypto.SHA256). */
+  sha256(data: string): string;
 }

@@ -8,6 +8,7 @@ import type {
   InterlockGroup,
   TelemetryBehaviour,
 } from "../../firmware/app/profile.ts";
+import { RESERVED_NAMES } from "../../firmware/app/topics.ts";
 import { ConfigError, integer, object, oneOf, relayBehaviour, string } from "./config.ts";
 import { INPUT_ONLY_GPIOS } from "./esp32-pins.ts";
 
@@ -146,6 +147,13 @@ function interlock(value: unknown, relays: string[]): InterlockGroup[] {
   });
 }
 
+function ownName(name: string, where: string): void {
+  if (RESERVED_NAMES.includes(` ${name} `))
+    throw new ConfigError(
+      `${where}: "${name}" is a topic the device already uses (${RESERVED_NAMES.trim().split(" ").join(", ")}): rename the pin`,
+    );
+}
+
 /** Validates device.relays, inputs, cover, telemetry and interlock into `profile`. */
 export function validateFeatures(device: Json, profile: DeviceProfile): void {
   const relays = ["relay"];
@@ -154,6 +162,7 @@ export function validateFeatures(device: Json, profile: DeviceProfile): void {
     for (const [name, value] of Object.entries(object(device.relays, "device.relays"))) {
       if (name === "relay") throw new ConfigError('device.relays cannot redefine "relay" (that is device.relay)');
       if (!profile.pins[name]) throw new ConfigError(`device.relays.${name} needs a pin: add device.pins.${name}`);
+      ownName(name, `device.relays.${name}`);
       profile.relays[name] = relayBehaviour(value, `device.relays.${name}`);
       relays.push(name);
     }
@@ -162,6 +171,7 @@ export function validateFeatures(device: Json, profile: DeviceProfile): void {
     profile.inputs = {};
     for (const [name, value] of Object.entries(object(device.inputs, "device.inputs"))) {
       if (relays.includes(name)) throw new ConfigError(`device.inputs.${name}: "${name}" is a relay pin`);
+      ownName(name, `device.inputs.${name}`);
       profile.inputs[name] = input(profile, name, value, relays);
     }
   }

@@ -21,7 +21,7 @@ const REMOVE_MISSING = [
   "delete globalThis.globalThis;",
 ].join("");
 
-/** Espruino's boot order (PLATFORM.md): .boot0-.boot3 always, then .bootcde. */
+/** Espruino's boot order (docs/espruino.md): .boot0-.boot3 always, then .bootcde. */
 const BOOT_FILES = [".boot0", ".boot1", ".boot2", ".boot3", ".bootcde"];
 
 export interface SimOptions {

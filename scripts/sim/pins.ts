@@ -35,7 +35,7 @@ interface PinState {
 }
 
 /** GPIOs that Espruino on ESP32 makes inputs with pull-up at init and at every reset()
- *  (targets/esp32/jshardware.c, jshPinDefaultPullup; docs/espruino.md "Pins at boot"). */
+ *  (targets/esp32/jshardware.c, jshPinDefaultPullup; docs/espruino.md, "Pins"). */
 export const DEFAULT_PULLUP_GPIOS = [0, 12, 13, 14, 15, 18, 19, 21, 22, 25, 26, 27, 34, 35, 36, 37, 38, 39];
 
 const NO_PULL_GPIOS = ["D34", "D35", "D36", "D37", "D38", "D39"];
@@ -143,7 +143,7 @@ export class PinBank {
             : options.edge;
     const name = pinName(pin);
     // On ESP32 setWatch makes the pin an input with pull-up WHATEVER pinMode said before
-    // (targets/esp32/jshardware.c, jshPinWatch: gpio_set_pull_mode(GPIO_PULLUP_ONLY)).
+    // (targets/esp32/jshardware.c, jshPinWatch: gpio_set_pull_mode(GPIO_PULLUP_ONLY); docs/espruino.md).
     if (this.state(name).mode !== "input_pullup") this.pinMode(name, "input_pullup");
     const watch: Watch = {
       id: this.nextWatch++,

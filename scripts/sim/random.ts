@@ -1,6 +1,6 @@
 // Espruino's random numbers: a multiply-with-carry generator with fixed seeds (src/jsutils.c
 // rand()/srand()), which on ESP32 also feeds TLS and E.hwRand(): the same sequence after every
-// boot unless E.srand() is called (PLATFORM.md, TLS gap 2). peek32 of the ESP32's RNG register
+// boot unless E.srand() is called (docs/espruino.md, "Randomness"). peek32 of the ESP32's RNG register
 // is the true randomness, modelled with Node's CSPRNG.
 import { randomInt } from "node:crypto";
 

@@ -10,18 +10,25 @@ import type { PinEvent } from "../../scripts/sim/pins.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
+import { signer } from "../support/signed.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { verifyReport } from "../../scripts/lib/signing.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const drives = (device: SimulatedDevice, pin: string) =>
   device.pins.history.filter((e: PinEvent) => e.pin === pin && e.kind === "drive");
-const last = (seen: string[], topic: string) =>
-  seen
-    .filter((l) => l.startsWith(`${T}/${topic} `))
-    .at(-1)
-    ?.slice(T.length + topic.length + 2);
+/** The last verified value of the signed report on `<T>/<topic>` ("FORGED" if one fails). */
+function reports(client: mqtt.MqttClient, key: Buffer): Promise<(topic: string) => string | undefined> {
+  const latest: Record<string, string> = {};
+  client.on("message", (topic, payload) => {
+    if (!topic.endsWith("/state")) return;
+    const report = verifyReport(key, topic, payload);
+    latest[topic.slice(T.length + 1)] = report.ok ? report.value : `FORGED: ${report.error}`;
+  });
+  return client.subscribeAsync(`${T}/+/state`, { qos: 1 }).then(() => (topic: string) => latest[topic]);
+}
 
 describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
   let pki: TestPki;
@@ -57,7 +64,8 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
 
   it("garage: a full cycle on reed switches, a travel timeout, and both switches active", async () => {
     const h = await hub();
-    const seen = await collect(h, `${T}/#`);
+    const s = signer(h, pki.stateDir, "latchkey", "door-1");
+    const last = await reports(h, s.key);
     const device = await boot({
       pins: {
         relay: { pin: "D23", activeLow: false },
@@ -72,37 +80,38 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
     device.pins.drive("D27", false);
     device.pins.drive("D26", true);
     await device.waitFor(/MQTT connected/);
-    await until("closed at boot", () => last(seen, "cover/state") === "closed");
+    await until("closed at boot", () => last("cover/state") === "closed");
     const presses = () => drives(device, "D23").filter((e) => e.high).length;
 
-    await h.publishAsync(`${T}/cover/set`, "OPEN", { qos: 1 });
+    expect(await s.send("OPEN", "cover")).toEqual({ accepted: true, detail: "closed -> opening" });
     await until("the press", () => presses() === 1);
-    await until("opening", () => last(seen, "cover/state") === "opening");
+    await until("opening", () => last("cover/state") === "opening");
     device.pins.drive("D27", true);
     await sleep(500);
     device.pins.drive("D26", false);
-    await until("open", () => last(seen, "cover/state") === "open");
-    expect(last(seen, "input/open")).toBe("ON");
-    await h.publishAsync(`${T}/cover/set`, "OPEN", { qos: 1 });
-    await device.waitFor(/command: already open/);
+    await until("open", () => last("cover/state") === "open");
+    expect(last("open/state")).toBe("ON");
+    expect(await s.send("OPEN", "cover")).toEqual({ accepted: true, detail: "already open" });
     expect(presses()).toBe(1);
 
     // CLOSE, the door leaves the open switch and never reaches the closed one.
-    await h.publishAsync(`${T}/cover/set`, "CLOSE", { qos: 1 });
-    await until("closing", () => last(seen, "cover/state") === "closing");
+    await s.send("CLOSE", "cover");
+    await until("closing", () => last("cover/state") === "closing");
     device.pins.drive("D26", true);
-    await until("the travel timeout", () => last(seen, "cover/state") === "stopped", 10000);
-    expect(last(seen, "cover/fault")).toBe("travel timeout: the closed switch was not reached in 2500 ms");
+    await until("the travel timeout", () => last("cover/state") === "stopped", 10000);
+    expect(last("fault/state")).toBe("travel timeout: the closed switch was not reached in 2500 ms");
     device.pins.drive("D27", false);
-    await until("closed at last", () => last(seen, "cover/state") === "closed");
-    expect(last(seen, "cover/fault")).toBe("none");
+    await until("closed at last", () => last("cover/state") === "closed");
+    expect(last("fault/state")).toBe("none");
 
     // Both reeds active: a contradiction, reported, and no press on a guess.
     device.pins.drive("D26", false);
-    await until("unknown", () => last(seen, "cover/state") === "unknown");
-    expect(last(seen, "cover/fault")).toBe("both end switches active: check the reed switches");
-    await h.publishAsync(`${T}/cover/set`, "OPEN", { qos: 1 });
-    await device.waitFor(/command refused: state unknown \(both end switches active/);
+    await until("unknown", () => last("cover/state") === "unknown");
+    expect(last("fault/state")).toBe("both end switches active: check the reed switches");
+    expect(await s.send("OPEN", "cover")).toEqual({
+      accepted: false,
+      detail: "state unknown (both end switches active: check the reed switches): nothing pressed",
+    });
     expect(presses()).toBe(2);
     expect(device.pins.level("D23")).toBe(false);
   });
@@ -132,8 +141,8 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
     await broker.start();
     await until("the reconnect", () => device.lines.filter((l) => /MQTT connected/.test(l)).length === 2, 20000);
     const h = await hub();
-    const seen = await collect(h, `${T}/relay/state`);
-    await until("the retained ON", () => seen.includes(`${T}/relay/state ON`));
+    const last = await reports(h, signer(h, pki.stateDir, "latchkey", "door-1").key);
+    await until("the retained ON", () => last("relay/state") === "ON" && last("button/state") === "OFF");
   });
 
   it("interlock: a burst of commands on two relays never has both on, nor a gap under the dead time", async () => {
@@ -145,8 +154,11 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
     });
     await device.waitFor(/MQTT connected/);
     const h = await hub();
+    const s = signer(h, pki.stateDir, "latchkey", "door-1");
+    // Signed commands go one at a time (one live nonce), a few milliseconds apart: far
+    // quicker than the dead time; a pause now and then lets a switch-on through.
     for (let i = 0; i < 60; i++) {
-      await h.publishAsync(i % 2 ? `${T}/relay/pump/set` : `${T}/relay/set`, "ON", { qos: 1 });
+      await s.send("ON", i % 2 ? "pump" : "relay");
       if (i % 10 === 9) await sleep(400);
     }
     await until("all commands", () => device.lines.filter((l) => /command: relay ON/.test(l)).length === 60, 20000);

@@ -26,12 +26,14 @@ function device(overrides: Partial<DeviceProfile>, levels: Record<string, boolea
     return undefined;
   });
   const features = startFeatures(fake.platform, { profile, relay }, ROOT, reports);
+  const command = (topic: string, text: string) =>
+    features.routes.find((r) => r.topic === `${ROOT}/${topic}`)!.action(text);
   const goOnline = () => {
     online = true;
     reports.resend();
     features.link(true, "");
   };
-  return { ...fake, features, relay, reports, published, goOnline };
+  return { ...fake, features, relay, reports, published, goOnline, command };
 }
 
 describe("inputs", () => {
@@ -42,11 +44,11 @@ describe("inputs", () => {
     );
     expect(d.inputs.D27.pull).toBe("up");
     d.goOnline();
-    expect(d.published).toEqual(["input/door OFF"]);
+    expect(d.published).toEqual(["door/state OFF"]);
     d.driveInput("D27", false);
     d.driveInput("D27", false);
     d.driveInput("D27", true);
-    expect(d.published).toEqual(["input/door OFF", "input/door ON", "input/door OFF"]);
+    expect(d.published).toEqual(["door/state OFF", "door/state ON", "door/state OFF"]);
   });
 
   it("a button toggles its relay with no network at all, and the state goes out once online", () => {
@@ -64,7 +66,7 @@ describe("inputs", () => {
     expect(d.log).toContain("info input button: relay ON");
     expect(d.published).toEqual([]);
     d.goOnline();
-    expect(d.published).toEqual(["input/button ON"]);
+    expect(d.published).toEqual(["button/state ON"]);
   });
 
   it("a pulse action presses a pulse-mode relay once per push, inside its lockout rules", () => {
@@ -88,12 +90,11 @@ describe("further relays", () => {
       relays: { pump: relayBehaviour({ mode: "switch", maxOnMs: 5000 }) },
     });
     d.goOnline();
-    const pump = d.features.commands[`${ROOT}/relay/pump/set`];
-    expect(pump("ON")).toEqual({ done: "relay ON" });
+    expect(d.command("pump/set", "ON")).toEqual({ done: "relay ON" });
     expect(d.features.relays.pump.isOn).toBe(true);
     expect(d.relay.isOn).toBe(false);
     d.time.advance(5000);
-    expect(d.published).toEqual(["relay/pump/state OFF", "relay/pump/state ON", "relay/pump/state OFF"]);
+    expect(d.published).toEqual(["pump/state OFF", "pump/state ON", "pump/state OFF"]);
   });
 
   it("a switch relay with linkLoss off goes off after linkLossMs without the broker", () => {
@@ -102,7 +103,7 @@ describe("further relays", () => {
       relays: { pump: relayBehaviour({ mode: "switch", linkLoss: "off", linkLossMs: 10000 }) },
     });
     d.goOnline();
-    d.features.commands[`${ROOT}/relay/pump/set`]("ON");
+    d.command("pump/set", "ON");
     d.features.link(false, "keepalive timeout");
     d.time.advance(9999);
     expect(d.features.relays.pump.isOn).toBe(true);
@@ -126,16 +127,16 @@ describe("cover wiring", () => {
       { D27: false, D26: true },
     );
     d.goOnline();
-    expect(d.published.filter((l) => l.startsWith("cover"))).toEqual(["cover/state closed", "cover/fault none"]);
-    expect(d.features.commands[`${ROOT}/cover/set`]("OPEN")).toEqual({ done: "closed -> opening" });
+    expect(d.published.filter((l) => /^(cover|fault)/.test(l))).toEqual(["cover/state closed", "fault/state none"]);
+    expect(d.command("cover/set", "OPEN")).toEqual({ done: "closed -> opening" });
     d.driveInput("D27", true);
     d.driveInput("D26", false);
     expect(d.features.cover!.state).toBe("open");
     d.driveInput("D27", false);
     expect(d.published.slice(-3)).toEqual([
-      "input/closed ON",
+      "closed/state ON",
       "cover/state unknown",
-      "cover/fault both end switches active: check the reed switches",
+      "fault/state both end switches active: check the reed switches",
     ]);
   });
 });

@@ -1,5 +1,6 @@
 // A scriptable Platform for unit tests: fake time you advance by hand, pins that record every
 // level they were driven to, an in-memory file store and a captured log.
+import { createHash } from "node:crypto";
 import type { Platform } from "../../firmware/hal/platform.ts";
 import type { InputPin, OutputPin } from "../../firmware/hal/pins.ts";
 import type { TimerHandle } from "../../firmware/hal/time.ts";
@@ -139,6 +140,7 @@ export function createFakePlatform(files: Record<string, string> = {}) {
       heap: () => health.heap,
       rssi: () => health.rssi,
     },
+    sha256: (data) => createHash("sha256").update(Buffer.from(data, "latin1")).digest().toString("latin1"),
   };
   const driveInput = (pin: string, high: boolean) => {
     const state = (inputs[pin] ??= { high: true, watchers: [] });

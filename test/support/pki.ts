@@ -32,7 +32,9 @@ export async function makeTestPki(keyType: KeyType = "ec", passphrase?: string):
     issue: async (kind, name, options) => {
       await issue(ctx, kind, name, { keyType, ...options });
     },
-    revoke: (name) => revoke(ctx, name),
+    revoke: async (name) => {
+      await revoke(ctx, name);
+    },
     credentials: (kind, name) => {
       const dir = store.identityDir(kind, name);
       return {
@@ -65,7 +67,11 @@ export function connectTls(
       client.end(true);
       reject(new Error(why));
     };
-    client.once("connect", () => resolve(client));
+    client.once("connect", () => {
+      // No Nagle wait: a signed command is four small messages in turn.
+      (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      resolve(client);
+    });
     client.once("error", (e) => fail(e.message));
     client.once("close", () => fail("connection closed before CONNACK"));
   });

@@ -1,5 +1,5 @@
 // hal/network.ts on Espruino: require("tls").connect with handlers registered through .on()
-// only (a connect callback as well would corrupt the listener list, PLATFORM.md), and the
+// only (a connect callback as well would corrupt the listener list, docs/espruino.md), and the
 // one process-wide 'uncaughtException' hook that the TLS transport claims handshake errors
 // from. Everything else that was not caught is logged, never silently lost.
 import type { Network } from "../network";

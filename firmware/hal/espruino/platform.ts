@@ -6,10 +6,9 @@ import { createEspruinoNetwork } from "./network";
 import { createEspruinoWifi, wifiRssi } from "./wifi";
 
 function toPin(name: string): Pin {
-  // new Pin("D26") returns undefined for a name the board does not have (src/jswrap_pin.c).
-  const pin = new Pin(name);
-  if (!pin) throw new Error("no such pin " + name);
-  return pin;
+  // new Pin("D99") returns a Pin even for a pin the board lacks (src/jswrap_pin.c, 2v29;
+  // docs/espruino.md): the profile check (app/profile-check.ts) refuses such names first.
+  return new Pin(name);
 }
 
 function outputPin(name: string, initialHigh: boolean): OutputPin {
@@ -56,7 +55,7 @@ interface TimerSlot {
   id?: number;
 }
 
-/** ESP32 RNG_DATA_REG: true randomness while the radio is on (PLATFORM.md, TLS gap 2). */
+/** ESP32 RNG_DATA_REG: true randomness while the radio is on (docs/espruino.md, "Randomness"). */
 const RNG_DATA_REG = 0x3ff75144;
 
 function trueRandom(): number {
@@ -67,6 +66,7 @@ function trueRandom(): number {
 
 export function createEspruinoPlatform(): Platform {
   const storage = require("Storage");
+  const crypto = require("crypto");
   const log = (message: string) => console.log("[latchkey] " + message);
   return {
     clock: { now: () => getTime() * 1000 },
@@ -130,5 +130,8 @@ export function createEspruinoPlatform(): Platform {
       heap: nativeHeap,
       rssi: wifiRssi,
     },
+    // SHA256 takes a binary string and returns an ArrayBuffer of 32 bytes; E.toString turns
+    // it back into a binary string (libs/crypto/jswrap_crypto.c, src/jswrap_espruino.c).
+    sha256: (data) => E.toString(crypto.SHA256(data)),
   };
 }

@@ -165,7 +165,7 @@ interface TlsConnectOptions {
   host: string;
   port: number;
   /** DER as a binary string, PEM with a trailing "\0" (ESP-IDF only), or a function returning
-   *  it. A string of 100 characters or fewer is a FAT file path. Never verified: see PLATFORM. */
+   *  it. A string of 100 characters or fewer is a FAT file path. Never verified: see docs/espruino.md, "TLS". */
   ca?: string | (() => string);
   cert?: string | (() => string);
   key?: string | (() => string);
