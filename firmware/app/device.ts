@@ -23,6 +23,7 @@ import {
 } from "./profile";
 import { startFeatures } from "./features";
 import { Reports } from "./reports";
+import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
 import { Reporter, resultPayload } from "./signed";
 import { deviceTopics } from "./topics";
 
@@ -163,7 +164,19 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     reportRelay();
   });
   reportRelay();
-  // The one path of every report people act on (relay, inputs, cover): signed, retained.
+  const maintenance = new Maintenance(
+    platform.consoles,
+    timers,
+    (profile.commands && profile.commands.maintenanceMaxSeconds) || DEFAULT_MAINTENANCE_MAX_SECONDS,
+    (state) => {
+      log.info("maintenance window " + state);
+      reports.report(topics.maintenanceState, state);
+    },
+  );
+  reports.report(topics.maintenanceState, maintenance.state);
+  routes.push({ topic: topics.maintenanceSet, action: (command) => maintenance.command(command) });
+  // The one path of every report people act on (relay, maintenance, inputs, cover): signed,
+  // retained, the latest value of each sent again at every CONNACK.
   reports.attach((topic, value) =>
     session.connected ? session.publish(topic, reporter.report(topic, value), 1, true) : "offline",
   );

@@ -115,6 +115,8 @@ export interface DeviceProfile {
 export interface CommandSettings {
   /** A nonce expires this long after the device issued it (device clock). */
   freshnessMs?: number;
+  /** The longest maintenance window a command may open (default 600 s). */
+  maintenanceMaxSeconds?: number;
 }
 
 export const DEFAULT_FRESHNESS_MS = 30000;

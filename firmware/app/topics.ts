@@ -4,6 +4,8 @@
 //   <prefix>/<device>/relay/state      signed report of "ON" / "OFF" (retained)
 //   <prefix>/<device>/relay/set        signed commands to the relay
 //   <prefix>/<device>/<thing>/set      every command topic ends in /set (docs/protocol.md)
+//   <prefix>/<device>/maintenance/set  signed MAINTENANCE <seconds> <otp> (or 0: close)
+//   <prefix>/<device>/maintenance/state  signed report of "OPEN <seconds>" / "CLOSED" (retained)
 //   <prefix>/<device>/nonce/get        anything: the device answers with a fresh nonce
 //   <prefix>/<device>/nonce            the live nonce, 16 hex digits (QoS 1, not retained)
 //   <prefix>/<device>/result           signed result of every message on a command topic
@@ -20,6 +22,8 @@ export interface DeviceTopics {
   availability: string;
   relayState: string;
   relaySet: string;
+  maintenanceSet: string;
+  maintenanceState: string;
   nonceGet: string;
   nonce: string;
   result: string;
@@ -33,6 +37,8 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
     availability: root + "/availability",
     relayState: root + "/relay/state",
     relaySet: root + "/relay/set",
+    maintenanceSet: root + "/maintenance/set",
+    maintenanceState: root + "/maintenance/state",
     nonceGet: root + "/nonce/get",
     nonce: root + "/nonce",
     result: root + "/result",

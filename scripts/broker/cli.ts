@@ -3,6 +3,7 @@
 // it. Bad input is one line and exit 1, checked before any file is written.
 import { parseArgs } from "node:util";
 import { ConfigError } from "../lib/config.ts";
+import { oneLine } from "../lib/one-line.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
 import { PassphraseError } from "../pki/keys.ts";
 import { askPassphrase } from "../pki/passphrase.ts";
@@ -59,6 +60,6 @@ main().catch((error: unknown) => {
     error instanceof BrokerError;
   const parse = (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
   if (!known && !parse) throw error;
-  console.error(`broker: ${(error as Error).message}`);
+  console.error(`broker: ${oneLine((error as Error).message, parse === true)}`);
   process.exit(1);
 });

@@ -42,9 +42,13 @@ export function brokerUser(): BrokerUser {
 }
 
 /** The folder root's Mosquitto reads from: 0700, owned by the broker user, never a symlink. */
-export async function dropFolder(stateDir: string, user: BrokerUser): Promise<string> {
+export function dropFolderPath(stateDir: string): string {
   const hash = createHash("sha256").update(path.resolve(stateDir)).digest("hex").slice(0, 12);
-  const dir = path.join(os.tmpdir(), `latchkey-broker-${hash}`);
+  return path.join(os.tmpdir(), `latchkey-broker-${hash}`);
+}
+
+export async function dropFolder(stateDir: string, user: BrokerUser): Promise<string> {
+  const dir = dropFolderPath(stateDir);
   await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "EEXIST") throw error;
   });

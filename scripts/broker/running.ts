@@ -108,6 +108,12 @@ export async function applyRevocation(
   log: (line: string) => void,
   passphrase?: string,
 ): Promise<boolean> {
+  if (record.kind === "broker") {
+    log(
+      `the broker's own certificate was revoked: issue a new one (npm run pki -- renew ${record.name}) and restart the broker`,
+    );
+    return false;
+  }
   const run = findRunning(stateDir);
   if (!run) {
     log(NOT_RUNNING);

@@ -111,6 +111,13 @@ function commandSettings(value: unknown): CommandSettings | undefined {
   const settings: CommandSettings = {};
   if (c.freshnessMs !== undefined)
     settings.freshnessMs = integer(c.freshnessMs, "device.commands.freshnessMs", 1000, 600000);
+  if (c.maintenanceMaxSeconds !== undefined)
+    settings.maintenanceMaxSeconds = integer(
+      c.maintenanceMaxSeconds,
+      "device.commands.maintenanceMaxSeconds",
+      60,
+      86400,
+    );
   return settings;
 }
 

@@ -3,12 +3,14 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { initCa, issue, type PkiContext } from "../pki/commands.ts";
+import { askPassphrase, passphraseFromEnvironment } from "../pki/passphrase.ts";
 import { PkiStore, type Kind } from "../pki/store.ts";
 
 export async function ensureDevPki(stateDir: string, deviceId: string, log: (line: string) => void): Promise<void> {
   const ctx: PkiContext = {
     store: new PkiStore(stateDir),
-    passphrase: process.env.LATCHKEY_CA_PASSPHRASE || undefined,
+    passphrase: passphraseFromEnvironment(),
+    askPassphrase,
     log,
   };
   if (!ctx.store.hasCa()) await initCa(ctx);

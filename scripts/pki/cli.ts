@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { BrokerError } from "../broker/errors.ts";
 import { applyRevocation } from "../broker/running.ts";
 import { ConfigError } from "../lib/config.ts";
+import { oneLine } from "../lib/one-line.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
 import { initCa, issue, list, refreshCrl, renew, revoke, type IssueOptions, type PkiContext } from "./commands.ts";
 import { PassphraseError, type KeyType } from "./keys.ts";
@@ -119,6 +120,6 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     error instanceof BrokerError;
   const parse = (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
   if (!known && !parse) throw error;
-  console.error(`pki: ${(error as Error).message}`);
+  console.error(`pki: ${oneLine((error as Error).message, parse === true)}`);
   process.exit(1);
 });

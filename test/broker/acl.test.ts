@@ -94,3 +94,27 @@ describe("ACL", () => {
     expect(mayPublish(rules, "alice", "lk/other/nonce/get")).toBe(false);
   });
 });
+
+describe("ACL input checks", () => {
+  it("renderAcl refuses any rule that is not made of topic levels", () => {
+    const ok = { user: "alice", access: "write" as const, topic: "lk/door/relay/set" };
+    expect(() => renderAcl([ok])).not.toThrow();
+    const bad: [Partial<typeof ok>, string][] = [
+      [{ user: "al ice" }, 'ACL refused: user "al ice" is not a valid topic level'],
+      [
+        { user: "alice\ntopic readwrite #" },
+        'ACL refused: user "alice\\ntopic readwrite #" is not a valid topic level',
+      ],
+      [{ user: "+" }, 'ACL refused: user "+" is not a valid topic level'],
+      [{ topic: "lk/door relay/set" }, 'ACL refused: topic "lk/door relay/set" has an invalid level "door relay"'],
+      [
+        { topic: "lk/door\nuser x/set" },
+        'ACL refused: topic "lk/door\\nuser x/set" has an invalid level "door\\nuser x"',
+      ],
+      [{ topic: "lk/#/relay/set" }, 'ACL refused: topic "lk/#/relay/set" has an invalid level "#"'],
+      [{ topic: "lk//relay/set" }, 'ACL refused: topic "lk//relay/set" has an invalid level ""'],
+      [{ topic: "lk/do+or/relay/set" }, 'ACL refused: topic "lk/do+or/relay/set" has an invalid level "do+or"'],
+    ];
+    for (const [change, message] of bad) expect(() => renderAcl([{ ...ok, ...change }])).toThrow(message);
+  });
+});

@@ -10,6 +10,7 @@ import { importPrivateKey } from "../../scripts/pki/keys.ts";
 import { x509 } from "../../scripts/pki/x509.ts";
 import { pkiCli } from "../support/cli.ts";
 import { makeTestPki, type TestPki } from "../support/pki.ts";
+import { recordBadInput } from "../support/bad-input.ts";
 
 const DAY = 86400000;
 const LISTENER = { host: "127.0.0.1", port: 18831 };
@@ -89,5 +90,6 @@ describe("CRL renewal", () => {
     );
     expect(readFileSync(pki.store.crlFile, "utf8")).toContain("garbage");
     expect(readFileSync(pki.store.indexFile, "utf8")).toBe(index);
+    recordBadInput("npm run pki -- revoke d1 (crl.pem unreadable)", revoke, "yes (crl.pem, index.json)");
   });
 });

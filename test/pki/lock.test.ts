@@ -11,6 +11,7 @@ import { STALE_MS } from "../../scripts/pki/lock.ts";
 import type { PkiIndex } from "../../scripts/pki/store.ts";
 import { pkiCli } from "../support/cli.ts";
 import { makeTestPki } from "../support/pki.ts";
+import { recordBadInput } from "../support/bad-input.ts";
 
 const readIndex = (file: string) => JSON.parse(readFileSync(file, "utf8")) as PkiIndex;
 
@@ -86,6 +87,7 @@ describe("CA lock", () => {
       expect(result.status).toBe(1);
       expect(result.stderr).toMatch(new RegExp(`^pki: another CA command holds the lock .*: pid ${holder.pid} on `));
       expect(readFileSync(pki.store.indexFile, "utf8")).toBe(before);
+      recordBadInput("npm run pki -- device d1 (lock held by a live process)", result, "yes (index.json)");
     } finally {
       holder.kill();
     }

@@ -11,6 +11,7 @@ import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { readCommandKey } from "../../scripts/lib/signing.ts";
 import { x509 } from "../../scripts/pki/x509.ts";
 import { startProjectBroker, type Broker } from "../support/broker.ts";
+import { recordBadInput } from "../support/bad-input.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { testProfile } from "../support/profile.ts";
 
@@ -209,6 +210,38 @@ describe("npm run pki: bad input gives one clear line and exit 1, and never lose
   beforeAll(async () => {
     pki = await makeTestPki("ec", "s3cret");
   });
+
+  it("bad names, numbers and flags: one line, exit 1, index and CRL unchanged", () => {
+    const cases: [string[], string][] = [
+      [["device", "d9", "--days", "abc"], "pki: --days must be a positive whole number, not 'abc'"],
+      [["device", "d9", "--days", "0"], "pki: --days must be a positive whole number, not '0'"],
+      [["device", "d9", "--days=-5"], "pki: --days must be a positive whole number, not '-5'"],
+      [
+        ["device", "door/1"],
+        "pki: device name 'door/1' is not a valid MQTT topic level (letters, digits, - and _, at most 64, starting with a letter or digit)",
+      ],
+      [
+        ["device", "+"],
+        "pki: device name '+' is not a valid MQTT topic level (letters, digits, - and _, at most 64, starting with a letter or digit)",
+      ],
+      [["device", "d9", "--rsa", "--ec"], "pki: --rsa and --ec contradict each other"],
+      [["revoke", "nobody"], "pki: no certificate named 'nobody'"],
+      [["renew", "nobody"], "pki: no certificate named 'nobody'"],
+      [["device"], "pki: device needs a device id"],
+      [["device", "a", "b"], "pki: unexpected argument 'b'"],
+      [
+        ["device", "d9", "--colour"],
+        "pki: Unknown option '--colour'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--colour\"",
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const before = [hash(pki.store.indexFile), hash(pki.store.crlFile)];
+      const result = cli(pki.stateDir, args, { LATCHKEY_CA_PASSPHRASE: "s3cret" });
+      expect(result, args.join(" ")).toMatchObject({ status: 1, stderr: message });
+      expect([hash(pki.store.indexFile), hash(pki.store.crlFile)]).toEqual(before);
+      recordBadInput(`npm run pki -- ${args.join(" ")}`, result, "yes (index.json, crl.pem)");
+    }
+  }, 60000);
 
   it("an unknown command", () => {
     expect(cli(pki.stateDir, ["frobnicate"])).toMatchObject({

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { KDF_ITERATIONS } from "../../scripts/pki/encrypted-key.ts";
 import { pkiCli, root } from "../support/cli.ts";
 import { makeTestPki } from "../support/pki.ts";
+import { recordBadInput } from "../support/bad-input.ts";
 
 /** Runs the pki CLI on a real pseudo-terminal (util-linux `script`), typing `typed`. */
 function onTerminal(
@@ -80,6 +81,11 @@ describe("CA passphrase", () => {
     expect(init.status).toBe(1);
     expect(init.output).toContain("pki: the two passphrases differ: nothing was created");
     expect(existsSync(path.join(stateDir, "pki", "ca.key.pem"))).toBe(false);
+    recordBadInput(
+      "npm run pki -- init (two different passphrases typed)",
+      { status: init.status, stderr: "pki: the two passphrases differ: nothing was created" },
+      "yes (no CA key created)",
+    );
   });
 
   it("a passphrase file must be 0600; then it unlocks the key", async () => {
@@ -94,6 +100,7 @@ describe("CA passphrase", () => {
       stderr: `pki: LATCHKEY_CA_PASSPHRASE_FILE ${file} is readable by others (mode 644): chmod 600 it`,
     });
     expect(readFileSync(pki.store.indexFile, "utf8")).toBe(before);
+    recordBadInput("LATCHKEY_CA_PASSPHRASE_FILE=<0644 file> npm run pki -- device d1", open, "yes (index.json)");
     chmodSync(file, 0o600);
     const ok = await pkiCli(pki.stateDir, ["device", "d1"], { LATCHKEY_CA_PASSPHRASE_FILE: file });
     expect(ok.status).toBe(0);

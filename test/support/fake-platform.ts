@@ -77,6 +77,8 @@ export function createFakePlatform(files: Record<string, string> = {}) {
   const health = { free: 12000, total: 16383, heap: 90000, rssi: -52 as number | undefined };
   const log: string[] = [];
   const watchdog = { seconds: 0, kicks: 0 };
+  /** Every console change, in order: "telnet on", "telnet off", "bluetooth off", "lock <pw>", "unlock". */
+  const consoles: string[] = [];
   const store: Record<string, string> = { ...files };
   const platform: Platform = {
     clock: time.clock,
@@ -134,6 +136,14 @@ export function createFakePlatform(files: Record<string, string> = {}) {
       enable: (seconds) => (watchdog.seconds = seconds),
       kick: () => watchdog.kicks++,
     },
+    consoles: {
+      telnet: (on) => {
+        consoles.push(on ? "telnet on" : "telnet off");
+        return true;
+      },
+      bluetoothOff: () => consoles.push("bluetooth off"),
+      lock: (password) => consoles.push(password ? `lock ${password}` : "unlock"),
+    },
     random: () => 0.5,
     health: {
       memory: () => ({ free: health.free, total: health.total }),
@@ -148,5 +158,5 @@ export function createFakePlatform(files: Record<string, string> = {}) {
     state.watchers.forEach((w) => w(high));
   };
   const bus = (pin: string) => (buses[pin] ??= new SimOneWireBus());
-  return { platform, time, pinHistory, log, store, driveInput, watchdog, inputs, analog, bus, health };
+  return { platform, time, pinHistory, log, store, driveInput, watchdog, consoles, inputs, analog, bus, health };
 }

@@ -1,8 +1,9 @@
 // The Platform on Espruino. With the TLS transport next to it, the only code that touches
 // Espruino's globals and built-in modules (enforced by eslint.config.js).
-import type { Platform } from "../platform";
+import type { Consoles, Platform } from "../platform";
 import type { InputPin, OneWireBus, OutputPin } from "../pins";
 import { createEspruinoNetwork } from "./network";
+import { createRandom, rngRegister } from "./random";
 import { createEspruinoWifi, wifiRssi } from "./wifi";
 
 function toPin(name: string): Pin {
@@ -55,19 +56,38 @@ interface TimerSlot {
   id?: number;
 }
 
-/** ESP32 RNG_DATA_REG: true randomness while the radio is on (docs/espruino.md, "Randomness"). */
-const RNG_DATA_REG = 0x3ff75144;
-
-function trueRandom(): number {
-  // Only the classic ESP32 has the register there; elsewhere (Linux build) fall back.
-  if (process.env.BOARD !== "ESP32") return Math.random();
-  return (peek32(RNG_DATA_REG) >>> 0) / 4294967296;
+/** Espruino's consoles (docs/espruino.md "Consoles"): telnet is forced on at every boot
+ *  (libs/network/telnet/jswrap_telnet.c), boards built without TELNET have no module. */
+function consoles(): Consoles {
+  let telnet: TelnetServerModule | undefined;
+  try {
+    telnet = require("TelnetServer");
+  } catch {
+    telnet = undefined;
+  }
+  return {
+    telnet: (on) => {
+      if (telnet) telnet.setOptions({ mode: on ? "on" : "off" });
+      return !!telnet;
+    },
+    bluetoothOff: () => {
+      if (typeof NRF !== "undefined" && NRF) NRF.setServices(undefined, { uart: false });
+    },
+    // E.setPassword() with no argument removes it (src/jswrap_espruino.c).
+    lock: (password) => {
+      E.setPassword(password);
+      if (password) E.lockConsole();
+    },
+  };
 }
 
 export function createEspruinoPlatform(): Platform {
   const storage = require("Storage");
   const crypto = require("crypto");
   const log = (message: string) => console.log("[latchkey] " + message);
+  const register = rngRegister(process.env.BOARD);
+  const random = createRandom(register);
+  if (!register) log("WARN no hardware RNG known on " + process.env.BOARD + ": seeds are timing jitter only");
   return {
     clock: { now: () => getTime() * 1000 },
     timers: {
@@ -113,7 +133,7 @@ export function createEspruinoPlatform(): Platform {
       warn: (message) => log("WARN " + message),
       error: (message) => log("ERROR " + message),
     },
-    network: createEspruinoNetwork((message) => log("ERROR " + message)),
+    network: createEspruinoNetwork((message) => log("ERROR " + message), random.reseed),
     wifi: createEspruinoWifi(),
     // Manual mode (isAuto false): reset unless E.kickWatchdog() comes in time. On ESP32 the
     // timeout is rounded to whole seconds (targets/esp32/jshardware.c, jshEnableWatchDog).
@@ -121,7 +141,8 @@ export function createEspruinoPlatform(): Platform {
       enable: (seconds) => E.enableWatchdog(seconds, false),
       kick: () => E.kickWatchdog(),
     },
-    random: trueRandom,
+    consoles: consoles(),
+    random: random.random,
     health: {
       memory: () => {
         const m = process.memory();
