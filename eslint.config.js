@@ -82,6 +82,7 @@ const ESPRUINO_GLOBALS = [
   "clearInterval",
   "console",
   "ESP32",
+  "NRF",
   "NodeMCU",
   "save",
   "load",

@@ -17,7 +17,7 @@ import { ensureDevPki } from "./lib/dev-pki.ts";
 import { askPassphrase } from "./pki/passphrase.ts";
 import { connectAsHub } from "./lib/hub.ts";
 import { deviceStorageFiles } from "./lib/provision.ts";
-import { readCommandKey, sendSignedCommand } from "./lib/signing.ts";
+import { readCommandKey, sendSignedCommand, verifyReport } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
 
@@ -114,9 +114,17 @@ async function main(): Promise<void> {
   const client = await connectAsHub(state, broker.host, port, true);
   cleanups.push(() => client.end(true));
   const topics = deviceTopics(profile.topicPrefix, profile.id);
-  client.on("message", (topic, payload, packet) =>
-    show("mqtt", `${topic} ${payload.toString()}${packet.retain ? " (retained)" : ""}`),
-  );
+  const key = readCommandKey(state, profile.id);
+  // Signed reports are shown by value once verified; one that fails says so.
+  client.on("message", (topic, payload, packet) => {
+    const report = topic === topics.relayState ? verifyReport(key, topic, payload) : undefined;
+    const text = !report
+      ? payload.toString()
+      : report.ok
+        ? `${report.value} (signed, boot ${report.boot} #${report.seq})`
+        : `FORGED: ${report.error}`;
+    show("mqtt", `${topic} ${text}${packet.retain ? " (retained)" : ""}`);
+  });
   await client.subscribeAsync(`${profile.topicPrefix}/#`, { qos: 1 });
 
   let seen = 0;
@@ -136,7 +144,6 @@ async function main(): Promise<void> {
   show("sim", "device booted; type  on  off  or  pulse  then Enter: a signed command, sent as 'hub' over mutual TLS,");
   show("sim", `or from another terminal: npm run command -- ${profile.id} on   ·   Ctrl-C stops everything`);
 
-  const key = readCommandKey(state, profile.id);
   const input = readline.createInterface({ input: process.stdin });
   cleanups.push(() => input.close());
   input.on("line", (line) => {

@@ -4,10 +4,18 @@
 //   <prefix>/<device>/relay/state      signed report of "ON" / "OFF" (retained)
 //   <prefix>/<device>/relay/set        signed commands to the relay
 //   <prefix>/<device>/<thing>/set      every command topic ends in /set (docs/protocol.md)
+//   <prefix>/<device>/maintenance/set  signed MAINTENANCE <seconds> <otp> (or 0: close)
+//   <prefix>/<device>/maintenance/state  signed report of "OPEN <seconds>" / "CLOSED" (retained)
 //   <prefix>/<device>/nonce/get        anything: the device answers with a fresh nonce
 //   <prefix>/<device>/nonce            the live nonce, 16 hex digits (QoS 1, not retained)
 //   <prefix>/<device>/result           signed result of every message on a command topic
 //   <prefix>/<device>/telemetry        sensor readings and health (JSON)
+//   <prefix>/<device>/ota/set          signed OTA manifest (app/ota.ts)
+//   <prefix>/<device>/otadata/set      OTA chunks "<offset> <bytes>", covered by the manifest
+//   <prefix>/<device>/ota/state        signed reports of the update's progress (not retained)
+//   <prefix>/<device>/<name>/set       the profile's further relays (relays.<name>)
+//   <prefix>/<device>/<name>/state     their states, and each input's ("ON" / "OFF")
+//   <prefix>/<device>/cover/set        OPEN / CLOSE / STOP; cover/state, fault/state (the cover's)
 // A device publishes only its reports, nonce, result and telemetry, and reads only its own
 // command topics and nonce/get; operators and the hub read everything under <prefix>/ and
 // write only command topics and nonce/get.
@@ -17,10 +25,15 @@ export interface DeviceTopics {
   availability: string;
   relayState: string;
   relaySet: string;
+  maintenanceSet: string;
+  maintenanceState: string;
   nonceGet: string;
   nonce: string;
   result: string;
   telemetry: string;
+  otaSet: string;
+  otaData: string;
+  otaState: string;
 }
 
 export function deviceTopics(prefix: string, device: string): DeviceTopics {
@@ -30,10 +43,15 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
     availability: root + "/availability",
     relayState: root + "/relay/state",
     relaySet: root + "/relay/set",
+    maintenanceSet: root + "/maintenance/set",
+    maintenanceState: root + "/maintenance/state",
     nonceGet: root + "/nonce/get",
     nonce: root + "/nonce",
     result: root + "/result",
     telemetry: root + "/telemetry",
+    otaSet: root + "/ota/set",
+    otaData: root + "/otadata/set",
+    otaState: root + "/ota/state",
   };
 }
 
@@ -42,3 +60,12 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
 export function commandTopics(prefix: string, device: string): string {
   return prefix + "/" + device + "/+/set";
 }
+
+/** `leaf` ("set" or "state") of the relay, input or cover `name`: one level, as the ACL
+ *  allows (commandTopics, and a device's `+/state`). */
+export function thingTopic(root: string, name: string, leaf: string): string {
+  return root + "/" + name + "/" + leaf;
+}
+
+/** Names the topic layout keeps for itself: no relay or input may be called so. */
+export const RESERVED_NAMES = " availability cover fault nonce result telemetry ";

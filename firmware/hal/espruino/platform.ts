@@ -1,9 +1,10 @@
 // The Platform on Espruino. With the TLS transport next to it, the only code that touches
 // Espruino's globals and built-in modules (enforced by eslint.config.js).
-import type { Platform } from "../platform";
-import type { InputPin, OutputPin } from "../pins";
+import type { Consoles, Platform } from "../platform";
+import type { InputPin, OneWireBus, OutputPin } from "../pins";
 import { createEspruinoNetwork } from "./network";
-import { createEspruinoWifi } from "./wifi";
+import { createRandom, rngRegister } from "./random";
+import { createEspruinoWifi, wifiRssi } from "./wifi";
 
 function toPin(name: string): Pin {
   // new Pin("D99") returns a Pin even for a pin the board lacks (src/jswrap_pin.c, 2v29;
@@ -22,33 +23,71 @@ function outputPin(name: string, initialHigh: boolean): OutputPin {
 
 function inputPin(name: string, pull: "up" | "down" | "none"): InputPin {
   const pin = toPin(name);
-  pinMode(pin, pull === "up" ? "input_pullup" : pull === "down" ? "input_pulldown" : "input");
+  const mode = pull === "up" ? "input_pullup" : pull === "down" ? "input_pulldown" : "input";
+  pinMode(pin, mode);
   return {
     read: () => digitalRead(pin) === 1,
     watch: (callback, debounceMs) => {
       const id = setWatch((event) => callback(event.state), pin, { repeat: true, edge: "both", debounce: debounceMs });
+      // setWatch on ESP32 turns the pull-up on (targets/esp32/jshardware.c, jshPinWatch):
+      // the wiring's own pull goes back on after it; the interrupt stays armed.
+      pinMode(pin, mode);
       return () => clearWatch(id);
     },
   };
+}
+
+function oneWire(name: string): OneWireBus {
+  const bus = new OneWire(toPin(name));
+  return {
+    reset: () => bus.reset(),
+    skip: () => bus.skip(),
+    write: (data, power) => bus.write(data, power),
+    read: (count) => bus.read(count),
+  };
+}
+
+/** Free native heap: ESP32 builds have the ESP32 class (targets/esp32/jswrap_esp32.c). */
+function nativeHeap(): number {
+  return typeof ESP32 === "undefined" ? -1 : ESP32.getState().freeHeap;
 }
 
 interface TimerSlot {
   id?: number;
 }
 
-/** ESP32 RNG_DATA_REG: true randomness while the radio is on (docs/espruino.md, "Randomness"). */
-const RNG_DATA_REG = 0x3ff75144;
-
-function trueRandom(): number {
-  // Only the classic ESP32 has the register there; elsewhere (Linux build) fall back.
-  if (process.env.BOARD !== "ESP32") return Math.random();
-  return (peek32(RNG_DATA_REG) >>> 0) / 4294967296;
+/** Espruino's consoles (docs/espruino.md "Consoles"): telnet is forced on at every boot
+ *  (libs/network/telnet/jswrap_telnet.c), boards built without TELNET have no module. */
+function consoles(): Consoles {
+  let telnet: TelnetServerModule | undefined;
+  try {
+    telnet = require("TelnetServer");
+  } catch {
+    telnet = undefined;
+  }
+  return {
+    telnet: (on) => {
+      if (telnet) telnet.setOptions({ mode: on ? "on" : "off" });
+      return !!telnet;
+    },
+    bluetoothOff: () => {
+      if (typeof NRF !== "undefined" && NRF) NRF.setServices(undefined, { uart: false });
+    },
+    // E.setPassword() with no argument removes it (src/jswrap_espruino.c).
+    lock: (password) => {
+      E.setPassword(password);
+      if (password) E.lockConsole();
+    },
+  };
 }
 
 export function createEspruinoPlatform(): Platform {
   const storage = require("Storage");
   const crypto = require("crypto");
   const log = (message: string) => console.log("[latchkey] " + message);
+  const register = rngRegister(process.env.BOARD);
+  const random = createRandom(register);
+  if (!register) log("WARN no hardware RNG known on " + process.env.BOARD + ": seeds are timing jitter only");
   return {
     clock: { now: () => getTime() * 1000 },
     timers: {
@@ -73,20 +112,30 @@ export function createEspruinoPlatform(): Platform {
         }
       },
     },
-    pins: { output: outputPin, input: inputPin },
+    pins: {
+      output: outputPin,
+      input: inputPin,
+      analog: (name) => {
+        const pin = toPin(name);
+        return () => analogRead(pin);
+      },
+      oneWire,
+    },
     files: {
       read: (name) => storage.read(name),
       readJSON: (name) => storage.readJSON(name, true),
-      write: (name, data) => {
-        storage.write(name, data);
+      write: (name, data, offset, size) => {
+        storage.write(name, data, offset, size);
       },
+      erase: (name) => storage.erase(name),
     },
+    reboot: () => E.reboot(),
     log: {
       info: log,
       warn: (message) => log("WARN " + message),
       error: (message) => log("ERROR " + message),
     },
-    network: createEspruinoNetwork((message) => log("ERROR " + message)),
+    network: createEspruinoNetwork((message) => log("ERROR " + message), random.reseed),
     wifi: createEspruinoWifi(),
     // Manual mode (isAuto false): reset unless E.kickWatchdog() comes in time. On ESP32 the
     // timeout is rounded to whole seconds (targets/esp32/jshardware.c, jshEnableWatchDog).
@@ -94,7 +143,16 @@ export function createEspruinoPlatform(): Platform {
       enable: (seconds) => E.enableWatchdog(seconds, false),
       kick: () => E.kickWatchdog(),
     },
-    random: trueRandom,
+    consoles: consoles(),
+    random: random.random,
+    health: {
+      memory: () => {
+        const m = process.memory();
+        return { free: m.free, total: m.total };
+      },
+      heap: nativeHeap,
+      rssi: wifiRssi,
+    },
     // SHA256 takes a binary string and returns an ArrayBuffer of 32 bytes; E.toString turns
     // it back into a binary string (libs/crypto/jswrap_crypto.c, src/jswrap_espruino.c).
     sha256: (data) => E.toString(crypto.SHA256(data)),
