@@ -7,6 +7,7 @@ import { hmacSha256, isHex, Nonces, NOT_LIVE, sameMac, toHex } from "../../firmw
 import { signedGate, UNSIGNED } from "../../firmware/app/commands.ts";
 import { Reporter, resultPayload } from "../../firmware/app/signed.ts";
 import { macHex, signCommand, verifyReport, verifyResult } from "../../scripts/lib/signing.ts";
+import { fuzzPayloads } from "../support/command-fuzz.ts";
 import { FakeTime } from "../support/fake-platform.ts";
 
 const sha256 = (data: string) => createHash("sha256").update(Buffer.from(data, "latin1")).digest().toString("latin1");
@@ -138,5 +139,21 @@ describe("signed results and reports", () => {
       error: "bad signature: not written by this device (or for another topic)",
     });
     expect(verifyReport(t.key, topic, "OFF").ok).toBe(false);
+  });
+});
+
+describe("fuzzed command payloads at the gate", () => {
+  it("are all refused, never throw, and never use up the live nonce", () => {
+    const t = setup();
+    const nonce = t.nonces.issue();
+    const genuine = signCommand(t.key, TOPIC, nonce, "ON");
+    // A MAC that is one altered digit from the genuine one is as wrong as any other.
+    const payloads = fuzzPayloads(9, 3000, nonce, signCommand(t.key, TOPIC, nonce, "OFF"));
+    for (const payload of payloads) {
+      const verdict = t.gate.verify(TOPIC, payload);
+      expect(verdict.command, payload).toBeUndefined();
+      expect(typeof verdict.refused).toBe("string");
+    }
+    expect(t.gate.verify(TOPIC, genuine)).toEqual({ command: "ON", nonce });
   });
 });
