@@ -67,15 +67,11 @@ describe("the signed-command gate", () => {
     expect(t.gate.verify(TOPIC, JSON.stringify({ cmd: "ON", nonce }))).toEqual({ refused: UNSIGNED, nonce });
     const good = JSON.parse(signCommand(t.key, TOPIC, nonce, "ON"));
     expect(refuse(JSON.stringify({ ...good, mac: good.mac.slice(0, 63) }))).toBe(UNSIGNED);
-    expect(refuse(JSON.stringify({ ...good, cmd: "OFF" }))).toBe("bad signature (key, device or topic)");
-    expect(refuse(JSON.stringify({ ...good, mac: "0".repeat(64) }))).toBe("bad signature (key, device or topic)");
-    expect(refuse(signCommand(randomBytes(32), TOPIC, nonce, "ON"))).toBe("bad signature (key, device or topic)");
-    expect(refuse(signCommand(t.key, "latchkey/door-2/relay/set", nonce, "ON"))).toBe(
-      "bad signature (key, device or topic)",
-    );
-    expect(refuse(signCommand(t.key, "latchkey/door-1/cover/set", nonce, "ON"))).toBe(
-      "bad signature (key, device or topic)",
-    );
+    expect(refuse(JSON.stringify({ ...good, cmd: "OFF" }))).toBe("bad signature");
+    expect(refuse(JSON.stringify({ ...good, mac: "0".repeat(64) }))).toBe("bad signature");
+    expect(refuse(signCommand(randomBytes(32), TOPIC, nonce, "ON"))).toBe("bad signature");
+    expect(refuse(signCommand(t.key, "latchkey/door-2/relay/set", nonce, "ON"))).toBe("bad signature");
+    expect(refuse(signCommand(t.key, "latchkey/door-1/cover/set", nonce, "ON"))).toBe("bad signature");
     expect(refuse(JSON.stringify({ ...good, cmd: "ON\u00e9" }))).toBe("bad command text");
     // None of that used the nonce up.
     expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, nonce, "ON"))).toEqual({ command: "ON", nonce });
@@ -87,9 +83,7 @@ describe("the signed-command gate", () => {
     const live = t.nonces.issue();
     expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, old, "ON")).refused).toBe(NOT_LIVE);
     t.time.advance(30001);
-    expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, live, "ON")).refused).toBe(
-      "nonce expired (30001 ms old, max 30000)",
-    );
+    expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, live, "ON")).refused).toBe("nonce expired (30001 ms)");
     // An expired nonce is gone: the same command is then not even "late".
     expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, live, "ON")).refused).toBe(NOT_LIVE);
     const fresh = t.nonces.issue();
