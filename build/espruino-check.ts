@@ -1,5 +1,5 @@
 // The Espruino compatibility check: parses the bundle with acorn and reports every construct
-// that Espruino 2v29 cannot parse or run (../shared/PLATFORM.md, "Language"). esbuild at
+// that Espruino 2v29 cannot parse or run (docs/espruino.md, "Language"). esbuild at
 // es2015 leaves destructuring, defaults, rest/spread and generators untouched, so this is the
 // last line of defence between the TypeScript and a device that throws a SyntaxError at boot.
 import { parse, type Node } from "acorn";
@@ -79,33 +79,6 @@ function isFunction(node: AnyNode): boolean {
   );
 }
 
-/** Whether `node` holds a return of its own function (inner functions do not count). */
-function returns(node: AnyNode): boolean {
-  let found = false;
-  const visit = (n: AnyNode): void => {
-    if (found || !n || typeof n.type !== "string") return;
-    if (n.type === "ReturnStatement") found = true;
-    else if (!isFunction(n))
-      for (const key of Object.keys(n)) {
-        const child = n[key];
-        if (Array.isArray(child)) child.forEach(visit);
-        else if (child && typeof child === "object" && typeof child.type === "string") visit(child);
-      }
-  };
-  visit(node);
-  return found;
-}
-
-/** `var` statements of a function body that come after a statement that may return. Espruino
- *  creates a `var` only when its statement runs (src/jsparse.c, jspeStatementVar): one after
- *  a return never runs, so the name stays unbound and an assignment to it writes whatever
- *  outer variable has that name. terser emits such temporaries (`return f((e=x).a,e);var e`). */
-function varsAfterReturn(statements: AnyNode[]): AnyNode[] {
-  const first = statements.findIndex(returns);
-  if (first < 0) return [];
-  return statements.slice(first + 1).filter((s) => s.type === "VariableDeclaration" && s.kind === "var");
-}
-
 export function checkEspruinoCompatibility(code: string): Finding[] {
   const findings: Finding[] = [];
   let ast: Node;
@@ -121,11 +94,29 @@ export function checkEspruinoCompatibility(code: string): Finding[] {
     findings.push({ construct, line: start.line, column: start.column + offset });
   };
 
+  // Espruino runs `var` where it stands instead of hoisting it (src/jsparse.c, jspeStatementVar):
+  // a name used in its function before its `var` reaches the outer variable, or a new global.
+  // terser can emit that shape when it inlines a function that has parameters.
+  const firstUse = new Map<Node, Map<string, number>>();
+  const vars: { scope: Node; name: string; node: AnyNode }[] = [];
+  const scopeOf = (ancestors: Node[]): Node => {
+    for (let i = ancestors.length - 2; i >= 0; i--) if (isFunction(ancestors[i] as AnyNode)) return ancestors[i];
+    return ancestors[0];
+  };
+
   fullAncestor(ast, (node: AnyNode, _state: unknown, ancestors: Node[]) => {
     const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
-    if (isFunction(node) && node.body.type === "BlockStatement") {
-      for (const late of varsAfterReturn(node.body.body)) report(late, "var declared after a return (not hoisted)");
+    if (
+      node.type === "Identifier" &&
+      !isNonReference(node, parent) &&
+      !(parent?.type === "VariableDeclarator" && parent.id === node)
+    ) {
+      const uses = firstUse.get(scopeOf(ancestors)) ?? new Map<string, number>();
+      firstUse.set(scopeOf(ancestors), uses);
+      if (!uses.has(node.name)) uses.set(node.name, node.start);
     }
+    if (node.type === "VariableDeclarator" && node.id.type === "Identifier" && parent?.kind === "var")
+      vars.push({ scope: scopeOf(ancestors.slice(0, -1)), name: node.id.name, node });
     switch (node.type) {
       case "ObjectPattern":
         report(node, "destructuring (object pattern)");
@@ -229,7 +220,7 @@ export function checkEspruinoCompatibility(code: string): Finding[] {
             const missing = MISSING_STATICS[node.object.name];
             if (missing?.includes(member)) report(node, `${node.object.name}.${member} (missing in Espruino)`);
           }
-          if (MISSING_METHODS[member] && parent?.type === "CallExpression" && parent.callee === node)
+          if (Object.hasOwn(MISSING_METHODS, member) && parent?.type === "CallExpression" && parent.callee === node)
             report(node.property, `${MISSING_METHODS[member]} (missing in Espruino)`);
         }
         break;
@@ -241,6 +232,10 @@ export function checkEspruinoCompatibility(code: string): Finding[] {
         break;
     }
   });
+  for (const v of vars) {
+    const used = firstUse.get(v.scope)?.get(v.name);
+    if (used !== undefined && used < v.node.start) report(v.node, `var '${v.name}' used before its declaration`);
+  }
   findings.sort((a, b) => a.line - b.line || a.column - b.column);
   return findings;
 }

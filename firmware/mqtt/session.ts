@@ -1,6 +1,6 @@
 // The MQTT 3.1.1 client session: one link at a time, reconnecting forever through the
 // Backoff until stop(). Up means CONNACK 0 arrived, never merely "socket connected" (the TLS
-// socket's 'connect' proves nothing on Espruino, PLATFORM.md). Everything the session owns is
+// socket's 'connect' proves nothing on Espruino, docs/espruino.md). Everything the session owns is
 // bounded: the decoder by maxPacketBytes, outgoing QoS 1 by maxInflight. Written as one
 // closure rather than a class: its state is local variables, which the minifier renames,
 // where every `this.` stays in the bundle (and in RAM on Espruino, which keeps code as text).
@@ -247,7 +247,7 @@ function createSession(
         if (current === generation) onClose();
       },
     });
-    // CONNECT goes out at once: Espruino queues it until the TLS handshake ends (PLATFORM.md).
+    // CONNECT goes out at once: Espruino queues it until the TLS handshake ends (docs/espruino.md).
     send(
       encodeConnect({
         type: CONNECT,

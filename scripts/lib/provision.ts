@@ -6,12 +6,15 @@ import path from "node:path";
 import {
   CA_FILE,
   CERT_FILE,
+  CMDKEY_FILE,
   KEY_FILE,
   PROFILE_FILE,
   WIFI_FILE,
   type DeviceProfile,
 } from "../../firmware/app/profile.ts";
+import { BOOT_STUB, BOOT_STUB_FILE } from "../../firmware/app/boot-stub.ts";
 import { PkiError, PkiStore } from "../pki/store.ts";
+import { readCommandKey } from "./signing.ts";
 
 export interface WifiSecrets {
   ssid: string;
@@ -42,8 +45,14 @@ export function deviceStorageFiles(
     [CA_FILE]: der("ca.der"),
     [CERT_FILE]: der("cert.der"),
     [KEY_FILE]: der("key.der"),
+    [CMDKEY_FILE]: readCommandKey(stateDir, profile.id).toString("latin1"),
   };
-  if (bundle !== undefined) files[".bootcde"] = bundle;
+  // The OTA boot stub (firmware/app/boot-stub.ts): restores the previous bundle when an
+  // update does not confirm. Written with the bundle, so every flashed device has it.
+  if (bundle !== undefined) {
+    files[BOOT_STUB_FILE] = BOOT_STUB;
+    files[".bootcde"] = bundle;
+  }
   return files;
 }
 

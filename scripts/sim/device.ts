@@ -6,8 +6,9 @@ import { createHash } from "node:crypto";
 import type net from "node:net";
 import vm from "node:vm";
 import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
+import { consoleForm, TelnetConsole } from "./console.ts";
 import { PinBank } from "./pins.ts";
-import { EspruinoRand, peek32For, type Board } from "./random.ts";
+import { BOARD_CONSOLES, EspruinoRand, peek32For, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
 import { createTlsModule } from "./tls.ts";
 
@@ -20,7 +21,7 @@ const REMOVE_MISSING = [
   "delete globalThis.globalThis;",
 ].join("");
 
-/** Espruino's boot order (PLATFORM.md): .boot0-.boot3 always, then .bootcde. */
+/** Espruino's boot order (docs/espruino.md): .boot0-.boot3 always, then .bootcde. */
 const BOOT_FILES = [".boot0", ".boot1", ".boot2", ".boot3", ".bootcde"];
 
 export interface SimOptions {
@@ -36,9 +37,29 @@ export interface SimOptions {
   tlsMemoryWindowMs?: number;
   /** Every line the device prints. */
   output?: (line: string) => void;
+  /** Serve the telnet console on a loopback port while telnet mode is on (console.ts). */
+  console?: boolean;
 }
 
+/** Espruino prints this at power-on and at reset() (src/jsinteractive.c, jsiDumpVersion). */
+const BANNER = [
+  " ____                 _ ",
+  "|  __|___ ___ ___ _ _|_|___ ___ ",
+  "|  __|_ -| . |  _| | | |   | . |",
+  "|____|___|  _|_| |___|_|_|_|___|",
+  "         |_| espruino.com",
+  " 2v29 (c) 2026 G.Williams (simulated ESP32)",
+  "",
+];
+
 type Listener = (...args: unknown[]) => void;
+
+/** How Espruino's "%t" names a value's type in an error (src/jsutils.c). */
+function espruinoType(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  const name = typeof value;
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
 
 export class SimulatedDevice {
   readonly storage: FolderStorage;
@@ -55,8 +76,25 @@ export class SimulatedDevice {
   private networkUp = true;
   private joined = false;
   private rand = new EspruinoRand();
-  /** Espruino's telnet console: forced on at every boot (libs/network/telnet/jswrap_telnet.c). */
-  telnetMode = "on";
+  private telnetMode_ = "on";
+  private ctx: vm.Context | undefined;
+  /** reset() and load() take effect after the console line that called them. */
+  private deferred: "reset" | "load" | undefined;
+  readonly console: TelnetConsole | undefined;
+  /** Every telnet mode change (see the telnetMode accessor). */
+  readonly telnetHistory: { t: number; mode: string }[] = [];
+  /** E.setPassword / E.lockConsole (src/jswrap_espruino.c, src/jsinteractive.c): the password
+   *  lives in RAM (gone at reboot unless saved); a locked console takes a line of at most 20
+   *  characters and unlocks only when it equals the password. */
+  consolePassword: string | undefined;
+  consoleLocked = false;
+  /** The Bluetooth console (Nordic UART service), on at boot on boards with BLUETOOTH. */
+  bluetoothUart = false;
+  /** Every value the RNG register gave out. */
+  readonly rngReads: { t: number; value: number }[] = [];
+  /** In order: "rng <value>" (a read of the RNG register), "srand <seed>", "Math.random",
+   *  "tls.connect", "telnet on|off", "wifi.connect". */
+  readonly trace: string[] = [];
   reboots = 0;
   watchdogResets = 0;
   /** Every E.srand(seed) call, and where the device's first TLS connects came. */
@@ -65,15 +103,68 @@ export class SimulatedDevice {
 
   constructor(private readonly options: SimOptions) {
     this.storage = new FolderStorage(options.storageDir);
+    if (options.console)
+      this.console = new TelnetConsole({
+        evaluate: (code) => vm.runInContext(code, this.ctx ?? this.context(), { filename: "console" }),
+        afterLine: () => this.runDeferred(),
+        locked: () => this.consoleLocked,
+        typePassword: (line) => this.typePassword(line),
+      });
     this.pins = new PinBank(
       () => Date.now() - this.started,
       (fn) => this.guard(fn),
     );
   }
 
+  /** Espruino's telnet console: forced on at every boot and reset() (libs/network/telnet/
+   *  jswrap_telnet.c, jswrap_telnet_init), on boards built with TELNET;
+   *  `require("TelnetServer").setOptions({mode:"off"})` closes it (SimOptions.console). */
+  get telnetMode(): string {
+    return this.telnetMode_;
+  }
+
+  set telnetMode(mode: string) {
+    this.telnetMode_ = mode;
+    if (!this.console) return;
+    if (mode === "on") this.console.open().catch((e: Error) => this.print(`telnet: ${e.message}`));
+    else this.console.close();
+  }
+
+  /** Resolves with the console's port once it listens (SimOptions.console). */
+  async consolePort(): Promise<number> {
+    if (!this.console) throw new Error("this simulated device has no console (SimOptions.console)");
+    return this.console.open();
+  }
+
   private print(line: string): void {
     this.lines.push(line);
     this.options.output?.(line);
+    this.console?.print(line);
+  }
+
+  private runDeferred(): void {
+    const action = this.deferred;
+    this.deferred = undefined;
+    if (action === undefined) return;
+    this.teardown();
+    if (action === "load") this.boot();
+    else this.softReset();
+  }
+
+  /** reset(): JS state cleared, pins back to their init pulls (targets/esp32/jshardware.c),
+   *  .boot0-.boot3 run but NOT .bootcde (checked on 2v29: after reset() the bundle does not
+   *  run; load() runs it), telnet forced on. */
+  private softReset(): void {
+    if (BOARD_CONSOLES[this.board].telnet) this.setTelnet("on");
+    this.pins.powerOn();
+    for (const text of BANNER) this.print(text);
+    const context = this.context();
+    for (const name of BOOT_FILES.slice(0, 4)) this.runFile(name, context);
+  }
+
+  private runFile(name: string, context: vm.Context): void {
+    const code = this.storage.read(name);
+    if (code !== undefined) this.guard(() => vm.runInContext(code, context, { filename: name }));
   }
 
   /** Runs device code the way Espruino's idle loop does: an exception goes to the
@@ -142,6 +233,7 @@ export class SimulatedDevice {
       (this.wifiListeners[event] ?? []).forEach((h) => this.guard(() => h(details)));
     return {
       connect: (ssid: string, opts: { password?: string }, callback?: (error: string | null) => void) => {
+        this.trace.push("wifi.connect");
         const generation = this.generation;
         const ok =
           this.networkUp && ssid === this.options.wifi.ssid && (opts?.password ?? "") === this.options.wifi.password;
@@ -190,6 +282,7 @@ export class SimulatedDevice {
       },
       beforeConnect: () => {
         this.tlsConnects.push(Date.now() - this.started);
+        this.trace.push("tls.connect");
         const window = this.options.tlsMemoryWindowMs ?? 1000;
         if (Date.now() - this.lastTlsClose < window)
           throw Object.assign(new Error("mbedtls_ssl_setup: Not enough memory"), { name: "InternalError" });
@@ -214,10 +307,36 @@ export class SimulatedDevice {
             ).buffer,
         };
       case "TelnetServer":
-        return { setOptions: (o: { mode: string }) => (this.telnetMode = o.mode) };
+        if (!BOARD_CONSOLES[this.board].telnet) throw new Error(`Module "${name}" not found`);
+        return {
+          // libs/network/telnet/jswrap_telnet.c, jswrap_telnet_setOptions.
+          setOptions: (o: { mode?: unknown }) => {
+            if (typeof o !== "object" || o === null) throw new Error(`Expecting Object, got ${espruinoType(o)}`);
+            if (typeof o.mode !== "string") return;
+            if (o.mode !== "on" && o.mode !== "off") throw new Error("Unknown mode value");
+            this.setTelnet(o.mode);
+          },
+        };
       default:
         throw new Error(`Module "${name}" not found`);
     }
+  }
+
+  private get board(): Board {
+    return this.options.board ?? "ESP32";
+  }
+
+  private setTelnet(mode: string): void {
+    this.telnetMode = mode;
+    this.telnetHistory.push({ t: Date.now() - this.started, mode });
+    this.trace.push(`telnet ${mode}`);
+  }
+
+  /** Someone types `line` and Enter at the locked prompt: true when it unlocked. */
+  typePassword(line: string): boolean {
+    if (!this.consoleLocked) return true;
+    if (this.consolePassword !== undefined && line.slice(0, 20) === this.consolePassword) this.consoleLocked = false;
+    return !this.consoleLocked;
   }
 
   private context(): vm.Context {
@@ -226,6 +345,7 @@ export class SimulatedDevice {
     const E = {
       srand: (seed: number) => {
         this.srandCalls.push({ t: Date.now() - this.started, seed });
+        this.trace.push(`srand ${seed}`);
         rand.srand(seed);
       },
       hwRand: () => rand.next() | 0,
@@ -240,15 +360,23 @@ export class SimulatedDevice {
         if (this.watchdog) this.watchdog.lastKick = Date.now();
       },
       reboot: () => setImmediate(() => this.reboot()),
-      setPassword: () => undefined,
-      lockConsole: () => undefined,
+      setPassword: (password?: unknown) => {
+        this.consolePassword = password === undefined ? undefined : String(password);
+      },
+      lockConsole: () => {
+        if (this.consolePassword !== undefined) this.consoleLocked = true;
+      },
       on: () => undefined,
     };
+    const show = (...values: unknown[]) =>
+      this.print(values.map((v) => (typeof v === "string" ? v : consoleForm(v))).join(" "));
     const sandbox: Record<string, unknown> = {
-      console: {
-        log: (...values: unknown[]) =>
-          this.print(values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(" ")),
-      },
+      console: { log: show },
+      // The console's own globals (src/jswrap_interactive.c): print, reset, load, echo.
+      print: show,
+      reset: () => void (this.deferred = "reset"),
+      load: () => void (this.deferred = "load"),
+      echo: () => undefined,
       // new Pin("D99") returns a Pin object on Espruino 2v29 even for a pin the board lacks;
       // the error ("Invalid pin") comes later, from digitalWrite or pinMode.
       Pin: function Pin(name: unknown) {
@@ -260,7 +388,10 @@ export class SimulatedDevice {
       pinMode: (pin: unknown, mode: never) => pins.pinMode(pin, mode),
       setWatch: (fn: never, pin: unknown, opts: never) => pins.setWatch(fn, pin, opts),
       clearWatch: (id?: number) => pins.clearWatch(id),
-      peek32: peek32For(this.options.board ?? "ESP32"),
+      peek32: peek32For(this.board, (value) => {
+        this.rngReads.push({ t: Date.now() - this.started, value });
+        this.trace.push(`rng ${value}`);
+      }),
       getTime: () => (Date.now() - this.started) / 1000,
       setTimeout: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, false),
       setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),
@@ -270,7 +401,7 @@ export class SimulatedDevice {
       atob: (s: string) => Buffer.from(s, "base64").toString("latin1"),
       E,
       process: {
-        env: { VERSION: "2v29", BOARD: this.options.board ?? "ESP32" },
+        env: { VERSION: "2v29", BOARD: this.board },
         memory: () => ({ free: 12000, usage: 4383, total: 16383, history: 0, blocksize: 14 }),
         on: (event: string, handler: Listener) => {
           if (event === "uncaughtException") this.uncaught.push(handler);
@@ -278,20 +409,39 @@ export class SimulatedDevice {
       },
       require: (name: string) => this.modules(name),
     };
+    // libs/bluetooth/jswrap_bluetooth.c, jswrap_ble_setServices: `uart: false` removes the
+    // Bluetooth console (the stack restarts by itself).
+    if (BOARD_CONSOLES[this.board].bluetooth)
+      sandbox.NRF = {
+        setServices: (_data: unknown, options?: { uart?: unknown }) => {
+          if (options && options.uart === false) this.bluetoothUart = false;
+          else if (options && options.uart === true) this.bluetoothUart = true;
+        },
+      };
     const context = vm.createContext(sandbox, { name: "espruino" });
     vm.runInContext(REMOVE_MISSING, context);
+    this.ctx = context;
+    // Math.random is the same fixed-seed generator (src/jswrap_math.c: rand()/(RAND_MAX+1)).
+    (vm.runInContext("Math", context) as Math).random = () => {
+      this.trace.push("Math.random");
+      return rand.next() / 0x80000000;
+    };
     return context;
   }
 
   /** Power on: runs the boot files from Storage in Espruino's order. */
   boot(): void {
-    this.telnetMode = "on";
+    // Power-on state: telnet forced on, the password gone with RAM, Bluetooth console on.
+    if (BOARD_CONSOLES[this.board].telnet) this.setTelnet("on");
+    else this.telnetMode = "absent";
+    this.consolePassword = undefined;
+    this.consoleLocked = false;
+    this.bluetoothUart = BOARD_CONSOLES[this.board].bluetooth;
+    // The generator starts from its fixed seeds at every boot (src/jsutils.c).
+    this.rand = new EspruinoRand();
     this.pins.powerOn();
     const context = this.context();
-    for (const name of BOOT_FILES) {
-      const code = this.storage.read(name);
-      if (code !== undefined) this.guard(() => vm.runInContext(code, context, { filename: name }));
-    }
+    for (const name of BOOT_FILES) this.runFile(name, context);
   }
 
   /** E.enableWatchdog(timeout, isAuto): the chip resets unless kicked within the timeout. In
@@ -331,9 +481,11 @@ export class SimulatedDevice {
     this.pins.reset();
   }
 
-  /** E.reboot(): everything stops, pins float, then the boot files run again. */
+  /** E.reboot(): everything stops, pins float, the console's client is dropped (the chip
+   *  resets), then the boot files run again. */
   reboot(): void {
     this.teardown();
+    this.console?.close();
     this.reboots++;
     this.boot();
   }
@@ -341,6 +493,7 @@ export class SimulatedDevice {
   /** Power cut: no DISCONNECT is sent, so the broker publishes the last will. */
   powerOff(): void {
     this.teardown();
+    this.console?.close();
   }
 
   /** The access point goes away: the radio drops, open sockets die, joining fails. */
