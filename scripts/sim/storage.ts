@@ -63,11 +63,13 @@ export class FolderStorage {
     return offset === undefined ? text : text.substr(offset, length);
   }
 
-  readJSON(name: string, noThrow?: boolean): unknown {
+  /** `parse` is the device's own JSON.parse, so arrays and objects belong to its realm
+   *  (`instanceof Array` holds on the device, as on Espruino). */
+  readJSON(name: string, noThrow?: boolean, parse: (text: string) => unknown = JSON.parse): unknown {
     const text = this.read(name);
     if (text === undefined) return undefined;
     try {
-      return JSON.parse(text);
+      return parse(text);
     } catch (error) {
       if (noThrow) return undefined;
       throw error;
