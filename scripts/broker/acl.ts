@@ -4,6 +4,7 @@
 // same text is Mosquitto's acl_file and what the embedded broker enforces.
 import { commandTopic } from "../../firmware/app/topics.ts";
 import type { PkiIndex } from "../pki/store.ts";
+import { homeAssistantRules } from "./acl-home-assistant.ts";
 
 export type Access = "read" | "write" | "readwrite";
 
@@ -23,6 +24,7 @@ export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
       for (const device of c.devices ?? ["+"])
         rules.push({ user: c.cn, access: "write", topic: commandTopic(prefix, device) });
     }
+    rules.push(...homeAssistantRules(c, prefix));
   }
   return rules;
 }

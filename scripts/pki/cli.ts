@@ -11,7 +11,8 @@ const USAGE = `usage: npm run pki -- <command> [options]
   broker [NAME] [--dns H]... [--ip A]...   broker (server) certificate; localhost and loopback always included
   device ID [--rsa] [--days N]             device (client) certificate, CN = device id, DER for the device
   user NAME [--password P] [--devices a,b] operator certificate and PKCS#12 bundle
-  hub [NAME]                               service identity (default name: hub)
+  hub [NAME] [--dns H]... [--ip A]...      the hub: broker client and HTTPS server (default name: hub)
+  ha [NAME]                                Home Assistant's identity (default name: ha)
   revoke NAME                              revoke, and update the CRL
   list                                     every certificate and its expiry, with warnings
   renew NAME [--days N]                    a new certificate and key; the old one is revoked`;
@@ -71,6 +72,9 @@ async function main(argv: string[]): Promise<void> {
     case "hub":
       await issue(ctx, "hub", name ?? "hub", options);
       return;
+    case "ha":
+      await issue(ctx, "ha", name ?? "ha", options);
+      return;
     case "revoke":
       return revoke(ctx, needName("the name of a certificate"));
     case "renew":
@@ -80,7 +84,7 @@ async function main(argv: string[]): Promise<void> {
       (await list(ctx)).forEach((line) => console.log(line));
       return;
     default:
-      throw new PkiError(`unknown command '${command}' (init, broker, device, user, hub, revoke, list, renew)`);
+      throw new PkiError(`unknown command '${command}' (init, broker, device, user, hub, ha, revoke, list, renew)`);
   }
 }
 
