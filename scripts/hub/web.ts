@@ -1,8 +1,11 @@
 // The operators' HTTPS server. TLS does the first half of access control: a client certificate
-// is required and must chain to the project's CA and not be on its CRL (Node's `crl` option);
+// is requested and must chain to the project's CA and not be on its CRL (Node's `crl` option);
 // the CRL file is watched and, when the CA rewrites it, the new one is loaded and every open
 // connection is dropped, so a revoked operator's kept-alive connection or live stream ends too.
 // access.ts does the second half (an active operator, and which devices).
+// A connection whose certificate fails is not served: its first request gets a 403 that says
+// why (OpenSSL's reason, e.g. CERT_REVOKED) and the connection is closed. (With Node's
+// rejectUnauthorized the socket is cut with no reason anyone can read, on either side.)
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import https from "node:https";
 import type { Socket } from "node:net";
@@ -45,7 +48,7 @@ export async function startWeb(options: WebOptions): Promise<WebServer> {
   const server = https.createServer({
     ...tlsOptions(),
     requestCert: true,
-    rejectUnauthorized: true,
+    rejectUnauthorized: false,
     minVersion: "TLSv1.2",
   });
   const sockets = new Set<Socket>();
@@ -55,12 +58,29 @@ export async function startWeb(options: WebOptions): Promise<WebServer> {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  server.on("tlsClientError", (error) => {
-    refusals.push(error.message);
+  const refuse = (why: string) => {
+    refusals.push(why);
     if (refusals.length > 50) refusals.shift();
+  };
+  const certificateProblem = (socket: TLSSocket): string | undefined => {
+    if (socket.authorized) return undefined;
+    if (!socket.getPeerCertificate()?.subject) return "no client certificate";
+    return `client certificate refused: ${String(socket.authorizationError)}`;
+  };
+  server.on("tlsClientError", (error) => refuse(error.message));
+  server.on("secureConnection", (socket: TLSSocket) => {
+    const problem = certificateProblem(socket);
+    if (problem) refuse(problem);
   });
   server.on("request", (request, response) => {
-    const peer = (request.socket as TLSSocket).getPeerCertificate();
+    const socket = request.socket as TLSSocket;
+    const problem = certificateProblem(socket);
+    if (problem) {
+      response.writeHead(403, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+      response.end(`refused: ${problem}; a certificate from the Latchkey CA is required\n`, () => socket.destroy());
+      return;
+    }
+    const peer = socket.getPeerCertificate();
     void operators
       .identify(peer)
       .then((who) => {
