@@ -6,7 +6,7 @@ import esx from "eslint-plugin-es-x";
 import globals from "globals";
 import latchkey from "./build/eslint-plugin-latchkey.js";
 
-/** Syntax and built-ins Espruino 2v29 lacks (../shared/PLATFORM.md, "Language"). */
+/** Syntax and built-ins Espruino 2v29 lacks (docs/espruino.md, "Language"). */
 const ESPRUINO_SUBSET = Object.fromEntries(
   [
     "no-destructuring",
@@ -82,6 +82,7 @@ const ESPRUINO_GLOBALS = [
   "clearInterval",
   "console",
   "ESP32",
+  "NRF",
   "NodeMCU",
   "save",
   "load",

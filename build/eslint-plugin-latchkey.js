@@ -115,7 +115,7 @@ const maxClassDepth = {
 const LOOPS = new Set(["ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"]);
 
 /** ESLint's no-loop-func trusts `let` to make a binding per iteration; Espruino does not
- *  (PLATFORM.md): every closure made in `for (let i ...)` sees the last i. So any closure in a
+ *  (docs/espruino.md): every closure made in `for (let i ...)` sees the last i. So any closure in a
  *  loop that captures a variable declared in that loop is an error. */
 const noLoopClosure = {
   meta: {

@@ -1,4 +1,4 @@
-// The built-ins Espruino 2v29 lacks (../shared/PLATFORM.md, "Language"), written once: the
+// The built-ins Espruino 2v29 lacks (docs/espruino.md, "Language"), written once: the
 // bundle check rejects references to them and the simulator removes them from its context.
 
 /** Globals Espruino does not define. */

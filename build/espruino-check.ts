@@ -1,5 +1,5 @@
 // The Espruino compatibility check: parses the bundle with acorn and reports every construct
-// that Espruino 2v29 cannot parse or run (../shared/PLATFORM.md, "Language"). esbuild at
+// that Espruino 2v29 cannot parse or run (docs/espruino.md, "Language"). esbuild at
 // es2015 leaves destructuring, defaults, rest/spread and generators untouched, so this is the
 // last line of defence between the TypeScript and a device that throws a SyntaxError at boot.
 import { parse, type Node } from "acorn";
@@ -199,7 +199,7 @@ export function checkEspruinoCompatibility(code: string): Finding[] {
             const missing = MISSING_STATICS[node.object.name];
             if (missing?.includes(member)) report(node, `${node.object.name}.${member} (missing in Espruino)`);
           }
-          if (MISSING_METHODS[member] && parent?.type === "CallExpression" && parent.callee === node)
+          if (Object.hasOwn(MISSING_METHODS, member) && parent?.type === "CallExpression" && parent.callee === node)
             report(node.property, `${MISSING_METHODS[member]} (missing in Espruino)`);
         }
         break;

@@ -2,10 +2,9 @@
 // hands them to the app (boot, then the device loop). The build wraps this bundle in a
 // function, so nothing here becomes a global.
 import { boot } from "./app/boot";
-import { TRUST_BROKER } from "./app/commands";
 import { runDevice } from "./app/device";
 import { createEspruinoPlatform } from "./hal/espruino/platform";
 
 const platform = createEspruinoPlatform();
 const booted = boot(platform, __LATCHKEY_VERSION__);
-if (booted) runDevice(platform, booted, TRUST_BROKER);
+if (booted) runDevice(platform, booted);

@@ -1,25 +1,54 @@
-// `npm run command -- on|off [device-id]`: sends one relay command as the hub identity, to the
-// broker `npm start` (or `npm run broker`) is running.
+// `npm run command -- <device> on|off|pulse`: one signed relay command as the hub identity, to
+// the broker `npm start` (or `npm run broker`) is running; prints the device's verified result
+// and exits non-zero when it refused, did not answer, or the command could not be sent.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { deviceTopics } from "../firmware/app/topics.ts";
-import { projectConfig, stateDir } from "./lib/state.ts";
+import { PkiStore } from "./pki/store.ts";
 import { connectAsHub } from "./lib/hub.ts";
+import { readCommandKey, sendSignedCommand } from "./lib/signing.ts";
+import { projectConfig, stateDir } from "./lib/state.ts";
+
+const WORDS: Record<string, string> = { on: "ON", off: "OFF", pulse: "PULSE" };
+const USAGE = "usage: npm run command -- <device> on|off|pulse";
+
+class CommandError extends Error {}
 
 async function main(): Promise<void> {
-  const [word, id] = process.argv.slice(2);
-  if (!word) throw new Error("usage: npm run command -- on|off [device-id]");
+  const [device, word, ...rest] = process.argv.slice(2);
+  if (!device || !word || rest.length > 0) throw new CommandError(USAGE);
+  const cmd = WORDS[word.toLowerCase()];
+  if (!cmd) throw new CommandError(`unknown command '${word}': on, off or pulse (${USAGE})`);
   const config = projectConfig();
   const state = stateDir(config);
+  const index = await new PkiStore(state).readIndex();
+  if (!index.certificates.some((c) => c.kind === "device" && c.cn === device && c.status === "active"))
+    throw new CommandError(`no active device certificate for '${device}' in the CA (npm run pki -- list)`);
+  const key = readCommandKey(state, device);
   const listening = path.join(state, "broker", "listening.json");
-  const { host, port } = existsSync(listening)
+  const recorded = existsSync(listening);
+  const { host, port } = recorded
     ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
     : config.device.broker;
-  const client = await connectAsHub(state, host, port, false);
-  const topic = deviceTopics(config.device.topicPrefix, id ?? config.device.id).relaySet;
-  await client.publishAsync(topic, word.toUpperCase(), { qos: 1 });
-  console.log(`sent ${word.toUpperCase()} to ${topic}`);
-  await client.endAsync();
+  let client;
+  try {
+    client = await connectAsHub(state, host, port, false);
+  } catch (error) {
+    if ((error as Error).message.startsWith("no hub certificate")) throw error;
+    throw new CommandError(
+      recorded
+        ? `the broker recorded in ${listening} (${host}:${port}) is not answering (${(error as Error).message}): the file is stale; start it with npm start or npm run broker`
+        : `no broker at ${host}:${port} (${(error as Error).message}): start it with npm start or npm run broker`,
+    );
+  }
+  const topic = deviceTopics(config.device.topicPrefix, device).relaySet;
+  try {
+    const result = await sendSignedCommand(client, { prefix: config.device.topicPrefix, device, key, topic, cmd });
+    console.log(`${device}: ${cmd} ${result.accepted ? "done" : "REFUSED"}: ${result.detail}`);
+    if (!result.accepted) process.exitCode = 1;
+  } finally {
+    await client.endAsync();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,10 @@
 // `npm start`: Latchkey without hardware. Creates the development CA and certificates if
 // absent, starts the broker (Mosquitto if installed, else the embedded one), builds the
-// bundle, provisions and boots the simulated ESP32, and shows what happens. Type on/off to
-// command the relay; Ctrl-C stops everything.
+// bundle, provisions and boots the simulated ESP32, and shows what happens. Type on/off/pulse
+// to send a signed command to the relay (scripts/lib/signing.ts); Ctrl-C stops everything.
+// Whatever ends it (Ctrl-C, SIGTERM, the terminal closing with SIGHUP, an error at any step)
+// stops what it started, the broker first of all. The broker serves 127.0.0.1 whatever host
+// the profile names: the simulated device runs here.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -11,13 +14,36 @@ import { deviceTopics } from "../firmware/app/topics.ts";
 import { freePort } from "./broker/mosquitto.ts";
 import { startBroker } from "./broker/start.ts";
 import { ensureDevPki } from "./lib/dev-pki.ts";
+import { askPassphrase } from "./pki/passphrase.ts";
 import { connectAsHub } from "./lib/hub.ts";
 import { deviceStorageFiles } from "./lib/provision.ts";
+import { readCommandKey, sendSignedCommand, verifyReport } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
 
 const SIM_WIFI = { ssid: "latchkey-sim", password: "simulated-only" };
+const LOCAL = "127.0.0.1";
 const show = (tag: string, text: string) => console.log(`${tag.padEnd(7)}│ ${text}`);
+
+/** What to undo, newest first, on every way out. */
+const cleanups: (() => unknown)[] = [];
+let stopping = false;
+async function shutdown(code: number, message?: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const undo of cleanups.reverse()) {
+    try {
+      await undo();
+    } catch {
+      // Keep undoing the rest: the broker must stop even if something before it failed.
+    }
+  }
+  if (message) console.error(message);
+  else show("sim", "stopped");
+  process.exit(code);
+}
+const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+for (const [signal, code] of Object.entries(EXIT_CODES)) process.on(signal, () => void shutdown(code!));
 
 async function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -33,15 +59,26 @@ async function main(): Promise<void> {
   const profile = { ...config.device };
   await ensureDevPki(state, profile.id, (line) => show("pki", line));
 
-  let port = profile.broker.port;
-  if (!(await portFree(profile.broker.host, port))) {
+  const wanted = profile.broker;
+  let port = wanted.port;
+  if (!(await portFree(LOCAL, port))) {
     port = await freePort();
-    show("broker", `port ${profile.broker.port} is busy: using ${port}`);
+    show("broker", `port ${wanted.port} on ${LOCAL} is in use by another program: using ${port}`);
   }
-  profile.broker = { ...profile.broker, port };
-  const broker = await startBroker({ stateDir: state, prefix: profile.topicPrefix, host: profile.broker.host, port });
+  if (!["127.0.0.1", "localhost", "::1"].includes(wanted.host)) {
+    show(
+      "broker",
+      `the profile's broker is ${wanted.host}:${wanted.port}; npm start serves its own broker on ${LOCAL}:${port} and points the simulated device there`,
+    );
+  }
+  profile.broker = { host: LOCAL, port };
+  const starting = startBroker({ stateDir: state, prefix: profile.topicPrefix, host: LOCAL, port, askPassphrase });
+  // Registered before it resolves: a signal while Mosquitto starts still stops it.
+  cleanups.push(async () => (await starting.catch(() => undefined))?.stop());
+  const broker = await starting;
   mkdirSync(path.join(state, "broker"), { recursive: true });
   writeFileSync(path.join(state, "broker", "listening.json"), JSON.stringify({ host: broker.host, port }));
+  cleanups.push(() => rmSync(path.join(state, "broker", "listening.json"), { force: true }));
   show(
     "broker",
     `${broker.kind === "mosquitto" ? "Mosquitto" : "embedded broker (aedes)"} on ${broker.host}:${port}: mutual TLS, ACL from the CA`,
@@ -49,6 +86,8 @@ async function main(): Promise<void> {
 
   const built = await buildFirmware({
     root: projectRoot,
+    // LATCHKEY_DIST: where the bundle goes (default dist/latchkey.js).
+    outFile: process.env.LATCHKEY_DIST,
     version: JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")).version,
     sizeBudgetBytes: config.build.sizeBudgetBytes,
   });
@@ -59,6 +98,7 @@ async function main(): Promise<void> {
 
   const storageDir = path.join(state, "sim", profile.id);
   rmSync(storageDir, { recursive: true, force: true });
+  if (stopping) return;
   const device = new SimulatedDevice({
     storageDir,
     wifi: SIM_WIFI,
@@ -72,10 +112,19 @@ async function main(): Promise<void> {
   show("sim", `provisioned ${device.storage.list().join(", ")} into ${path.relative(projectRoot, storageDir)}/`);
 
   const client = await connectAsHub(state, broker.host, port, true);
+  cleanups.push(() => client.end(true));
   const topics = deviceTopics(profile.topicPrefix, profile.id);
-  client.on("message", (topic, payload, packet) =>
-    show("mqtt", `${topic} ${payload.toString()}${packet.retain ? " (retained)" : ""}`),
-  );
+  const key = readCommandKey(state, profile.id);
+  // Signed reports are shown by value once verified; one that fails says so.
+  client.on("message", (topic, payload, packet) => {
+    const report = topic === topics.relayState ? verifyReport(key, topic, payload) : undefined;
+    const text = !report
+      ? payload.toString()
+      : report.ok
+        ? `${report.value} (signed, boot ${report.boot} #${report.seq})`
+        : `FORGED: ${report.error}`;
+    show("mqtt", `${topic} ${text}${packet.retain ? " (retained)" : ""}`);
+  });
   await client.subscribeAsync(`${profile.topicPrefix}/#`, { qos: 1 });
 
   let seen = 0;
@@ -88,36 +137,32 @@ async function main(): Promise<void> {
     }
     seen = device.pins.history.length;
   }, 25);
+  cleanups.push(() => clearInterval(pins));
 
   device.boot();
-  show("sim", "device booted; type  on  or  off  then Enter to command the relay (sent as 'hub' over mutual TLS),");
-  show("sim", `or from another terminal: npm run command -- on   ·   Ctrl-C stops everything`);
+  cleanups.push(() => device.powerOff());
+  show("sim", "device booted; type  on  off  or  pulse  then Enter: a signed command, sent as 'hub' over mutual TLS,");
+  show("sim", `or from another terminal: npm run command -- ${profile.id} on   ·   Ctrl-C stops everything`);
 
   const input = readline.createInterface({ input: process.stdin });
+  cleanups.push(() => input.close());
   input.on("line", (line) => {
-    const word = line.trim().toUpperCase();
-    if (word === "") return;
-    show("you", `${topics.relaySet} ${word}`);
-    void client.publishAsync(topics.relaySet, word, { qos: 1 });
+    const cmd = line.trim().toUpperCase();
+    if (cmd === "") return;
+    show("you", `${topics.relaySet} ${cmd} (signed)`);
+    sendSignedCommand(client, {
+      prefix: profile.topicPrefix,
+      device: profile.id,
+      key,
+      topic: topics.relaySet,
+      cmd,
+    }).then(
+      (result) => show("result", `${cmd} ${result.accepted ? "done" : "REFUSED"}: ${result.detail}`),
+      (error: unknown) => show("result", (error as Error).message),
+    );
   });
-
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(pins);
-    input.close();
-    device.powerOff();
-    client.end(true);
-    await broker.stop();
-    show("sim", "stopped");
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop());
-  process.on("SIGTERM", () => void stop());
 }
 
-main().catch((error: unknown) => {
-  console.error(`start: ${(error as Error).message}`);
-  process.exit(1);
-});
+process.on("uncaughtException", (error) => void shutdown(1, `start: ${error.message}`));
+process.on("unhandledRejection", (error) => void shutdown(1, `start: ${(error as Error)?.message ?? error}`));
+main().catch((error: unknown) => void shutdown(1, `start: ${(error as Error).message}`));

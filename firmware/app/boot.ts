@@ -1,5 +1,6 @@
-// Boot: the first thing the device does after power-on or reboot. The relay goes to its
-// safe level before any network work, and a missing or broken profile leaves the device
+// Boot: the first thing the device does after power-on or reboot. The network consoles close
+// (Espruino turns telnet on at every boot: an unauthenticated JavaScript prompt on port 23)
+// before anything else, the relay goes to its safe level before any network work, and a missing or broken profile leaves the device
 // idle, every pin untouched, saying which field is wrong: never half-configured.
 import type { Platform } from "../hal/platform";
 import { RELAY_STATE_FILE, PROFILE_FILE, type DeviceProfile } from "./profile";
@@ -13,7 +14,9 @@ export interface Booted {
 
 export function boot(platform: Platform, version: string): Booted | undefined {
   const log = platform.log;
-  log.info("Latchkey " + version + " booting");
+  const telnet = platform.consoles.telnet(false);
+  platform.consoles.bluetoothOff();
+  log.info("Latchkey " + version + " booting; " + (telnet ? "telnet off" : "no telnet"));
   const stored = platform.files.readJSON(PROFILE_FILE);
   const problem = checkProfile(stored);
   if (problem !== undefined) {

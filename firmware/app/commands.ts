@@ -1,68 +1,106 @@
-// From an MQTT message to a relay action, with the verification step in between: nothing
-// reaches the relay without passing a CommandGate. The device cannot authenticate its broker
-// (Espruino's TLS never checks the server certificate, PLATFORM.md), so the gate is where
-// end-to-end signed commands (HMAC-SHA256 with a per-device key and a counter) will be checked.
+// From an MQTT message to an action, with the signature check in between: nothing reaches the
+// relay (or any later actuator) without passing the CommandGate. The device cannot
+// authenticate its broker (Espruino's TLS never checks the server certificate,
+// docs/espruino.md), so every command is signed end to end (docs/protocol.md):
+// {"cmd","nonce","mac"} with mac = HMAC-SHA256(commandKey, COMMAND_PREFIX + topic + "\n" +
+// nonce + "\n" + cmd), the nonce being the device's live one (auth.ts, Nonces).
+import { COMMAND_PREFIX, isHex, printable, sameMac, type Nonces } from "./auth";
 import type { RelayBehaviour } from "./profile";
 import type { Relay } from "./relay";
 
-/** The longest command payload read at all; anything longer is refused unread. */
-export const MAX_COMMAND_BYTES = 256;
+/** The longest command payload read at all; anything longer is refused unparsed. */
+export const MAX_COMMAND_BYTES = 384;
+/** The refusal of anything that is not {"cmd":string,"nonce":16 hex,"mac":64 hex}. */
+export const UNSIGNED = "unsigned (cmd, nonce and mac required)";
+/** The longest command text (`cmd`). */
+export const MAX_CMD_CHARS = 200;
 
 export interface Verdict {
   /** The verified command text, when accepted. */
   command?: string;
   /** Why the message was refused, when not. */
   refused?: string;
+  /** The command's nonce when it had a well-formed one (the result carries it back). */
+  nonce?: string;
 }
 
 export interface CommandGate {
   verify(topic: string, payload: string): Verdict;
 }
 
-/** The gate until signed commands exist: it takes the broker's word, and says so at boot. */
-export const TRUST_BROKER: CommandGate = {
-  verify: (_topic, payload) => ({ command: payload }),
-};
+/** What an action did, or why it did nothing. */
+export interface Outcome {
+  done?: string;
+  refused?: string;
+}
+
+interface SignedCommand {
+  cmd?: unknown;
+  nonce?: unknown;
+  mac?: unknown;
+}
+
+/** The gate: a well-formed, correctly signed command for this topic carrying the live nonce,
+ *  still fresh. The MAC is checked before the nonce, so a forged command never uses it up. */
+export function signedGate(mac: (text: string) => string, nonces: Nonces): CommandGate {
+  return {
+    verify: (topic, payload) => {
+      let message: SignedCommand | undefined;
+      try {
+        message = JSON.parse(payload);
+      } catch {
+        message = undefined;
+      }
+      const nonce = message && isHex(message.nonce, 16) ? (message.nonce as string) : undefined;
+      const cmd = message && message.cmd;
+      if (typeof cmd !== "string" || nonce === undefined || !isHex((message as SignedCommand).mac, 64))
+        return { refused: UNSIGNED, nonce };
+      if (cmd.length > MAX_CMD_CHARS || !printable(cmd)) return { refused: "bad command text", nonce };
+      if (!sameMac(mac(COMMAND_PREFIX + topic + "\n" + nonce + "\n" + cmd), (message as SignedCommand).mac as string))
+        return { refused: "bad signature (key, device or topic)", nonce };
+      const stale = nonces.take(nonce);
+      return stale ? { refused: stale, nonce } : { command: cmd, nonce };
+    },
+  };
+}
 
 /**
- * Applies a verified command: "ON" / "OFF" (any case, surrounding spaces ignored). In pulse
- * mode ON is one press of pulseMs, ignored while a press runs and for lockoutMs after it.
- * OFF is always obeyed. Returns what was done, or why nothing was.
+ * The relay's commands: "ON", "OFF", "PULSE". In pulse mode ON is one press of pulseMs;
+ * PULSE is one press in either mode; a press is ignored while one runs and for lockoutMs
+ * after it. OFF is always obeyed. Returns what was done, or why nothing was.
  */
-export function applyCommand(
-  relay: Relay,
-  behaviour: RelayBehaviour,
-  command: string,
-): { done?: string; refused?: string } {
-  const word = command.trim().toUpperCase();
+export function applyCommand(relay: Relay, behaviour: RelayBehaviour, command: string): Outcome {
+  const word = command.toUpperCase();
   if (word === "OFF") {
     relay.off();
     return { done: "relay OFF" };
   }
-  if (word !== "ON") return { refused: "unknown command '" + command.substr(0, 32) + "' (ON or OFF)" };
-  if (behaviour.mode === "pulse") {
+  if (word !== "ON" && word !== "PULSE")
+    return { refused: "unknown command '" + command.substr(0, 32) + "' (ON, OFF or PULSE)" };
+  if (behaviour.mode === "pulse" || word === "PULSE") {
     if (!relay.pulse(behaviour.pulseMs, behaviour.lockoutMs))
-      return { refused: "ON ignored: a press is running or in its " + behaviour.lockoutMs + " ms lockout" };
+      return { refused: word + " ignored: a press is running or in its " + behaviour.lockoutMs + " ms lockout" };
     return { done: "relay pulsed for " + behaviour.pulseMs + " ms" };
   }
   relay.set(true);
   return { done: "relay ON" };
 }
 
-/** The whole path: retained and oversized messages refused, the gate, then the relay. */
+/** The whole path: retained and oversized messages refused, the gate, then `action` with the
+ *  verified command text. The nonce (if any) goes back in the signed result. */
 export function handleCommand(
   gate: CommandGate,
-  relay: Relay,
-  behaviour: RelayBehaviour,
   topic: string,
   payload: string,
   retained: boolean,
-) {
+  action: (command: string) => Outcome,
+): Outcome & { nonce?: string } {
   // A retained command would be obeyed again at every reconnect (one press per Wi-Fi blip).
   if (retained) return { refused: "retained message: a stored command is never obeyed" };
   if (payload.length > MAX_COMMAND_BYTES)
     return { refused: "command of " + payload.length + " bytes (max " + MAX_COMMAND_BYTES + ")" };
   const verdict = gate.verify(topic, payload);
-  if (verdict.command === undefined) return { refused: verdict.refused || "not verified" };
-  return applyCommand(relay, behaviour, verdict.command);
+  if (verdict.command === undefined) return { refused: verdict.refused || "not verified", nonce: verdict.nonce };
+  const outcome = action(verdict.command);
+  return { done: outcome.done, refused: outcome.refused, nonce: verdict.nonce };
 }

@@ -1,5 +1,6 @@
-// The device's loop after boot: join Wi-Fi, hold an mTLS MQTT session, obey relay commands
-// that pass the gate, and report availability (online, and offline as the last will) and the
+// The device's loop after boot: join Wi-Fi, hold an mTLS MQTT session, obey signed commands
+// that pass the gate (answering each message on a command topic with a signed result), hand
+// out nonces, and report availability (online, and offline as the last will) and the signed
 // relay state, both retained. Every failure ends in a log line and a retry, never a crash;
 // a watchdog resets the chip if the event loop ever stops turning.
 import type { Platform } from "../hal/platform";
@@ -9,12 +10,23 @@ import { Backoff, DEFAULT_BACKOFF } from "../net/backoff";
 import { tlsConnector } from "../net/tls-transport";
 import { WifiLink, type WifiCredentials } from "../net/wifi-link";
 import type { Booted } from "./boot";
-import { handleCommand, TRUST_BROKER, type CommandGate } from "./commands";
-import { CA_FILE, CERT_FILE, KEY_FILE, RELAY_STATE_FILE, WIFI_FILE } from "./profile";
+import { hmacSha256, KEY_BYTES, Nonces } from "./auth";
+import { applyCommand, handleCommand, signedGate, type Outcome } from "./commands";
+import {
+  CA_FILE,
+  CERT_FILE,
+  CMDKEY_FILE,
+  DEFAULT_FRESHNESS_MS,
+  KEY_FILE,
+  RELAY_STATE_FILE,
+  WIFI_FILE,
+} from "./profile";
+import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
+import { Reporter, resultPayload } from "./signed";
 import { deviceTopics } from "./topics";
 
 /** The watchdog's timeout: well above the seconds a TLS handshake blocks the event loop on
- *  an ESP32 (PLATFORM: the handshake runs synchronously), kicked every WATCHDOG_KICK_MS. */
+ *  an ESP32 (docs/espruino.md, "TLS": the handshake runs synchronously), kicked every WATCHDOG_KICK_MS. */
 export const WATCHDOG_SECONDS = 30;
 const WATCHDOG_KICK_MS = 5000;
 
@@ -27,10 +39,24 @@ function missingSecrets(platform: Platform, wifi: WifiCredentials | undefined): 
   if (!wifi || typeof wifi.ssid !== "string") return "'" + WIFI_FILE + "' (Wi-Fi credentials)";
   const names = [CA_FILE, CERT_FILE, KEY_FILE];
   for (let i = 0; i < names.length; i++) if (!platform.files.read(names[i])) return "'" + names[i] + "' (TLS material)";
+  const key = platform.files.read(CMDKEY_FILE);
+  if (!key || key.length !== KEY_BYTES) return "'" + CMDKEY_FILE + "' (the " + KEY_BYTES + "-byte command key)";
   return undefined;
 }
 
-export function runDevice(platform: Platform, booted: Booted, gate: CommandGate): Session | undefined {
+/** A retained report and how to read its current value. */
+interface Report {
+  topic: string;
+  value: () => string;
+}
+
+/** A command topic and what its verified command text does. */
+interface CommandRoute {
+  topic: string;
+  action: (command: string) => Outcome;
+}
+
+export function runDevice(platform: Platform, booted: Booted): Session | undefined {
   const log = platform.log;
   const timers = platform.timers;
   const profile = booted.profile;
@@ -49,8 +75,21 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
     timers.set(kick, WATCHDOG_KICK_MS);
   };
   kick();
-  if (gate === TRUST_BROKER) log.warn("commands are not signed yet: this device trusts its broker");
   const topics = deviceTopics(profile.topicPrefix, profile.id);
+  const mac = hmacSha256(platform.sha256, platform.files.read(CMDKEY_FILE) as string);
+  const freshnessMs = (profile.commands && profile.commands.freshnessMs) || DEFAULT_FRESHNESS_MS;
+  const nonces = new Nonces(() => platform.clock.now(), platform.random, freshnessMs);
+  const gate = signedGate(mac, nonces);
+  const reporter = new Reporter(mac, platform.random);
+  // A list, not an object keyed by topic: a rogue broker chooses the topic ("constructor").
+  const routes: CommandRoute[] = [
+    { topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) },
+  ];
+  const sendNonce = (session: Session) => session.publish(topics.nonce, nonces.issue(), 1, false);
+  /** The retained signed reports, published at every CONNACK and whenever they change. */
+  const reports: Report[] = [{ topic: topics.relayState, value: () => (relay.isOn ? "ON" : "OFF") }];
+  const publishReport = (session: Session, report: Report) =>
+    session.publish(report.topic, reporter.report(report.topic, report.value()), 1, true);
   const mqtt = profile.mqtt;
   // Switch mode with linkLoss "off": the relay goes off once the broker has been out of reach
   // for linkLossMs (counted from boot, or from the disconnect that ended the last session;
@@ -97,26 +136,49 @@ export function runDevice(platform: Platform, booted: Booted, gate: CommandGate)
         watchLink(true);
         log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
         session.publish(topics.availability, "online", 1, true);
-        session.publish(topics.relayState, relay.isOn ? "ON" : "OFF", 1, true);
+        for (let i = 0; i < reports.length; i++) publishReport(session, reports[i]);
+        sendNonce(session);
       },
       disconnected: (reason, retryInMs) => {
         watchLink(false);
         log.warn("MQTT down: " + reason + (retryInMs >= 0 ? "; retry in " + (retryInMs / 1000).toFixed(1) + " s" : ""));
       },
       message: (topic, payload, retained) => {
-        if (topic !== topics.relaySet) return;
-        const result = handleCommand(gate, relay, behaviour, topic, payload, retained);
-        if (result.refused !== undefined) log.warn("command refused: " + result.refused);
-        else log.info("command: " + result.done);
+        // A retained nonce/get would hand out a nonce at every reconnect for nobody.
+        if (topic === topics.nonceGet) {
+          if (!retained) sendNonce(session);
+          return;
+        }
+        let route: CommandRoute | undefined;
+        for (let i = 0; i < routes.length; i++) if (routes[i].topic === topic) route = routes[i];
+        if (!route) return;
+        const result = handleCommand(gate, topic, payload, retained, route.action);
+        const ok = result.refused === undefined;
+        const detail = (ok ? result.done : result.refused) || "";
+        if (ok) log.info("command: " + detail);
+        else log.warn("command refused: " + detail);
+        session.publish(topics.result, resultPayload(mac, topic, result.nonce || "", ok, detail), 1, false);
       },
     },
   );
   relay.onChange((on, why) => {
     log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
     if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
-    if (session.connected) session.publish(topics.relayState, on ? "ON" : "OFF", 1, true);
+    if (session.connected) publishReport(session, reports[0]);
   });
-  session.subscribe(topics.relaySet, 1);
+  const maintenance = new Maintenance(
+    platform.consoles,
+    timers,
+    (profile.commands && profile.commands.maintenanceMaxSeconds) || DEFAULT_MAINTENANCE_MAX_SECONDS,
+    (state) => {
+      log.info("maintenance window " + state);
+      if (session.connected) publishReport(session, reports[1]);
+    },
+  );
+  reports.push({ topic: topics.maintenanceState, value: () => maintenance.state });
+  routes.push({ topic: topics.maintenanceSet, action: (command) => maintenance.command(command) });
+  session.subscribe(topics.nonceGet, 1);
+  for (let i = 0; i < routes.length; i++) session.subscribe(routes[i].topic, 1);
   let started = false;
   const wifi = new WifiLink(platform.wifi, timers, new Backoff(DEFAULT_BACKOFF, platform.random), log, () => {
     if (started) session.retryNow();

@@ -3,7 +3,7 @@
 // (scripts/lib/config.ts). The firmware trusts its shape only after checkProfile()
 // (profile-check.ts), which the host validator runs too.
 
-/** Storage names (at most 28 characters, PLATFORM.md "Boot and storage"). */
+/** Storage names (at most 28 characters, docs/espruino.md, "Boot and Storage"). */
 export const PROFILE_FILE = "lk.profile";
 /** {"ssid": ..., "password": ...}: written at provisioning, never Wifi.save()'s plain .wificfg. */
 export const WIFI_FILE = "lk.wifi";
@@ -11,6 +11,8 @@ export const WIFI_FILE = "lk.wifi";
 export const CA_FILE = "lk.ca";
 export const CERT_FILE = "lk.cert";
 export const KEY_FILE = "lk.key";
+/** The command key: 32 raw bytes as a binary string (docs/protocol.md). */
+export const CMDKEY_FILE = "lk.cmdkey";
 /** "1" while a switch-mode relay with powerOn "restore" is on, else "0". */
 export const RELAY_STATE_FILE = "lk.relay";
 
@@ -59,4 +61,15 @@ export interface DeviceProfile {
   };
   /** Reconnect delays (net/backoff.ts); defaults when absent. */
   backoff?: BackoffSettings;
+  /** Signed commands; defaults (DEFAULT_FRESHNESS_MS) when absent. */
+  commands?: CommandSettings;
 }
+
+export interface CommandSettings {
+  /** A nonce expires this long after the device issued it (device clock). */
+  freshnessMs?: number;
+  /** The longest maintenance window a command may open (default 600 s). */
+  maintenanceMaxSeconds?: number;
+}
+
+export const DEFAULT_FRESHNESS_MS = 30000;

@@ -1,17 +1,29 @@
 // The topic layout, written down once (ARCHITECTURE.md "Topics") and used by the firmware and
 // by the host tooling that writes the broker's ACL (scripts/broker/acl.ts):
-//   <prefix>/<device>/availability   "online" / "offline" (retained; "offline" is the will)
-//   <prefix>/<device>/relay/state    "ON" / "OFF" (retained)
-//   <prefix>/<device>/relay/set      commands to the relay (the only topic the device obeys)
-//   <prefix>/<device>/telemetry      sensor readings and health (JSON)
-// A device may publish and subscribe only under <prefix>/<device>/; operators and the hub
-// read everything under <prefix>/ and write only relay/set.
+//   <prefix>/<device>/availability     "online" / "offline" (retained; "offline" is the will)
+//   <prefix>/<device>/relay/state      signed report of "ON" / "OFF" (retained)
+//   <prefix>/<device>/relay/set        signed commands to the relay
+//   <prefix>/<device>/<thing>/set      every command topic ends in /set (docs/protocol.md)
+//   <prefix>/<device>/maintenance/set  signed MAINTENANCE <seconds> <otp> (or 0: close)
+//   <prefix>/<device>/maintenance/state  signed report of "OPEN <seconds>" / "CLOSED" (retained)
+//   <prefix>/<device>/nonce/get        anything: the device answers with a fresh nonce
+//   <prefix>/<device>/nonce            the live nonce, 16 hex digits (QoS 1, not retained)
+//   <prefix>/<device>/result           signed result of every message on a command topic
+//   <prefix>/<device>/telemetry        sensor readings and health (JSON)
+// A device publishes only its reports, nonce, result and telemetry, and reads only its own
+// command topics and nonce/get; operators and the hub read everything under <prefix>/ and
+// write only command topics and nonce/get.
 
 export interface DeviceTopics {
   root: string;
   availability: string;
   relayState: string;
   relaySet: string;
+  maintenanceSet: string;
+  maintenanceState: string;
+  nonceGet: string;
+  nonce: string;
+  result: string;
   telemetry: string;
 }
 
@@ -22,11 +34,17 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
     availability: root + "/availability",
     relayState: root + "/relay/state",
     relaySet: root + "/relay/set",
+    maintenanceSet: root + "/maintenance/set",
+    maintenanceState: root + "/maintenance/state",
+    nonceGet: root + "/nonce/get",
+    nonce: root + "/nonce",
+    result: root + "/result",
     telemetry: root + "/telemetry",
   };
 }
 
-/** The command topic of `device`, or of every device when `device` is "+". */
-export function commandTopic(prefix: string, device: string): string {
-  return prefix + "/" + device + "/relay/set";
+/** Every command topic of `device` (or of every device when `device` is "+"), as an ACL
+ *  pattern: one level then "set". */
+export function commandTopics(prefix: string, device: string): string {
+  return prefix + "/" + device + "/+/set";
 }

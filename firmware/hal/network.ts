@@ -1,5 +1,5 @@
 // The network as the device offers it: a TLS socket that behaves the way Espruino's does
-// (../shared/PLATFORM.md, TLS), and the errors its interpreter raises from the idle loop.
+// (docs/espruino.md, TLS), and the errors its interpreter raises from the idle loop.
 // net/tls-transport.ts turns this into the Transport contract.
 
 export interface TlsSocketOptions {

@@ -19,6 +19,16 @@ export interface FileStore {
   write(name: string, data: string): void;
 }
 
+/** The consoles someone on the network could reach (telnet, Bluetooth). */
+export interface Consoles {
+  /** Turns the telnet console on or off; false when the board has none. */
+  telnet(on: boolean): boolean;
+  /** Removes the Bluetooth console, where the board has one. */
+  bluetoothOff(): void;
+  /** Locks every console behind `password` (asked for at the prompt), or removes it. */
+  lock(password: string | undefined): void;
+}
+
 /** Espruino's watchdog in manual mode: the chip resets unless kick() comes within the timeout. */
 export interface Watchdog {
   enable(seconds: number): void;
@@ -34,6 +44,9 @@ export interface Platform {
   network: Network;
   wifi: WifiRadio;
   watchdog: Watchdog;
+  consoles: Consoles;
   /** Uniform in [0, 1) from a true random source (the ESP32's RNG register), for jitter. */
   random(): number;
+  /** SHA-256 of a binary string, as a 32-character binary string (Espruino's crypto.SHA256). */
+  sha256(data: string): string;
 }

@@ -1,6 +1,6 @@
 // The MQTT 3.1.1 client session: one link at a time, reconnecting forever through the
 // Backoff until stop(). Up means CONNACK 0 arrived, never merely "socket connected" (the TLS
-// socket's 'connect' proves nothing on Espruino, PLATFORM.md). Everything the session owns is
+// socket's 'connect' proves nothing on Espruino, docs/espruino.md). Everything the session owns is
 // bounded: the decoder by maxPacketBytes, outgoing QoS 1 by maxInflight.
 import type { Clock, Timers, TimerHandle } from "../hal/time";
 import type { Backoff } from "../net/backoff";
@@ -238,7 +238,7 @@ export class Session {
       },
     };
     this.link_ = this.connector_(handlers);
-    // CONNECT goes out at once: Espruino queues it until the TLS handshake ends (PLATFORM.md).
+    // CONNECT goes out at once: Espruino queues it until the TLS handshake ends (docs/espruino.md).
     this.send_(
       encodeConnect({
         type: CONNECT,

@@ -13,7 +13,7 @@ export interface BackoffOptions {
   refusedCapMs: number;
 }
 
-/** Espruino cannot tell a refused handshake from a transient one (PLATFORM.md, TLS), so the
+/** Espruino cannot tell a refused handshake from a transient one (docs/espruino.md, TLS), so the
  *  first refusal waits 30-60 s, growing to at most an hour while refusals go on. */
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 60000, refusedMs: 60000, refusedCapMs: 3600000 };
 

@@ -1,5 +1,5 @@
 // The Transport over Espruino's TLS socket, with each of its measured behaviours turned into
-// one clear reason (../shared/PLATFORM.md, TLS):
+// one clear reason (docs/espruino.md, TLS):
 // - 'connect' fires before the handshake and proves nothing: it is not listened to; the
 //   session is up only at CONNACK and always runs a CONNACK timeout.
 // - CONNECT is written straight after connectTls(); the socket queues it until the handshake.

@@ -6,7 +6,10 @@ import { Backoff, DEFAULT_BACKOFF } from "../../firmware/net/backoff";
 import { tlsConnector } from "../../firmware/net/tls-transport";
 import { BENCH_OPTIONS, benchEvents, benchTimers } from "./session-options";
 
-const network = createEspruinoNetwork((m) => console.log(m));
+const network = createEspruinoNetwork(
+  (m) => console.log(m),
+  () => undefined,
+);
 const connector = tlsConnector(network, benchTimers, {
   host: "b",
   port: 8883,

@@ -1,14 +1,38 @@
 // The embedded broker for machines without Mosquitto: aedes behind Node's TLS server with the
 // same rules: a client certificate from our CA is required (and checked against the CRL), its
-// CN is the identity, and the same ACL text decides every publish and subscribe.
+// CN is the identity, and the same ACL text decides every publish and subscribe. TLS is
+// pinned as Mosquitto's is (tls.ts). reload() re-reads the ACL and the CRL and closes every
+// open connection whose certificate the CRL now lists.
 import { readFileSync } from "node:fs";
 import tls from "node:tls";
 import { Aedes, type Client } from "aedes";
+import { x509 } from "../pki/x509.ts";
 import { mayPublish, maySubscribe, parseAcl } from "./acl.ts";
 import type { BrokerFiles, Listener } from "./policy.ts";
+import { TLS12_CIPHERS, TLS13_CIPHERSUITES } from "./tls.ts";
 
 export interface EmbeddedBroker {
   close(): Promise<void>;
+  /** Re-reads the ACL and CRL; resolves to the CNs of the connections it closed. */
+  reload(): Promise<string[]>;
+}
+
+/** Serial numbers the CRL lists, lower-case hex without leading zeros. */
+function revokedSerials(pem: Buffer): Set<string> {
+  const crl = new x509.X509Crl(pem.toString("utf8").replace(/-----(BEGIN|END) X509 CRL-----/g, "-----$1 CRL-----"));
+  return new Set(crl.entries.map((e) => e.serialNumber.toLowerCase().replace(/^0+/, "")));
+}
+
+function tlsOptions(files: BrokerFiles): tls.SecureContextOptions {
+  return {
+    ca: readFileSync(files.ca),
+    cert: readFileSync(files.cert),
+    key: readFileSync(files.key),
+    crl: readFileSync(files.crl),
+    minVersion: "TLSv1.2",
+    ciphers: `${TLS13_CIPHERSUITES}:${TLS12_CIPHERS}`,
+    honorCipherOrder: true,
+  };
 }
 
 export async function runEmbedded(
@@ -16,7 +40,8 @@ export async function runEmbedded(
   listener: Listener,
   log: (line: string) => void,
 ): Promise<EmbeddedBroker> {
-  const rules = parseAcl(files.aclText);
+  let rules = parseAcl(files.aclText);
+  const secured = new Set<tls.TLSSocket>();
   const identities = new WeakMap<Client, string>();
   const sockets = new Set<import("node:net").Socket>();
   const aedes = await Aedes.createBroker({
@@ -52,22 +77,15 @@ export async function runEmbedded(
   });
   aedes.on("client", (client) => log(`client ${client.id} connected as ${identities.get(client)}`));
   aedes.on("clientDisconnect", (client) => log(`client ${client.id} disconnected`));
-  const server = tls.createServer(
-    {
-      ca: readFileSync(files.ca),
-      cert: readFileSync(files.cert),
-      key: readFileSync(files.key),
-      crl: readFileSync(files.crl),
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: "TLSv1.2",
-    },
-    (socket) => {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      aedes.handle(socket);
-    },
-  );
+  const server = tls.createServer({ ...tlsOptions(files), requestCert: true, rejectUnauthorized: true }, (socket) => {
+    sockets.add(socket);
+    secured.add(socket);
+    socket.on("close", () => {
+      sockets.delete(socket);
+      secured.delete(socket);
+    });
+    aedes.handle(socket);
+  });
   server.on("connection", (socket: import("node:net").Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
@@ -78,6 +96,22 @@ export async function runEmbedded(
     server.listen(listener.port, listener.host, () => resolve());
   });
   return {
+    reload: async () => {
+      rules = parseAcl(readFileSync(files.acl, "utf8"));
+      const options = tlsOptions(files);
+      server.setSecureContext({ ...options });
+      const revoked = revokedSerials(options.crl as Buffer);
+      const closed: string[] = [];
+      for (const socket of secured) {
+        const peer = socket.getPeerCertificate();
+        if (peer?.serialNumber && revoked.has(peer.serialNumber.toLowerCase().replace(/^0+/, ""))) {
+          closed.push(String(peer.subject?.CN));
+          socket.destroy();
+        }
+      }
+      log(`policy reloaded${closed.length ? `; closed the revoked ${closed.join(", ")}` : ""}`);
+      return closed;
+    },
     close: async () => {
       // Like a broker process ending: every connection goes, without a goodbye.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

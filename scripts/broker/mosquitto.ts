@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
-import os from "node:os";
+import { BrokerError } from "./errors.ts";
+import { brokerUser } from "./run-as.ts";
 
 const MOSQUITTO_PATHS = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"];
 
@@ -46,12 +47,12 @@ export async function waitForPort(
   }
 }
 
-/** The settings every Latchkey Mosquitto shares, before its listener block. */
-export function commonConfig(): string[] {
-  // Started as root, Mosquitto drops to the `mosquitto` user and then cannot read keys kept
-  // 0600 by the user who made them: it runs as whoever started it.
+/** The settings every Latchkey Mosquitto shares, before its listener block. `user` is the
+ *  account Mosquitto drops to when started as root (run-as.ts); never root itself. */
+export function commonConfig(user = brokerUser().name): string[] {
+  if (user === "root") throw new BrokerError("Mosquitto must not run as root");
   return [
-    `user ${os.userInfo().username}`,
+    `user ${user}`,
     "per_listener_settings false",
     "persistence false",
     "log_dest stderr",
@@ -64,6 +65,7 @@ export function commonConfig(): string[] {
 }
 
 export interface MosquittoProcess {
+  pid: number;
   log(): string;
   running(): boolean;
   stop(): Promise<void>;
@@ -88,13 +90,21 @@ export async function runMosquitto(
   proc.stdout!.on("data", take);
   proc.stderr!.on("data", take);
   proc.on("exit", (code, signal) => (exited = `mosquitto exited (${code ?? signal}):\n${log}`));
+  // Ready when Mosquitto says it is running (it opened every listener) AND the port answers:
+  // something else already on the port answers too, and then Mosquitto exits instead.
+  const ready = () => /mosquitto version \S+ running/.test(log);
   try {
     await waitForPort(host, port, 10000, () => exited);
+    const deadline = Date.now() + 10000;
+    while (!ready() && exited === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (!ready()) throw new Error(exited ?? `mosquitto did not report running after 10 s:\n${log}`);
   } catch (error) {
     proc.kill("SIGKILL");
+    if (/Address already in use/.test(log)) throw new BrokerError(`port ${port} on ${host} is already in use`);
     throw error;
   }
   return {
+    pid: proc.pid!,
     log: () => log,
     running: () => exited === undefined,
     signal: (s) => {

@@ -1,11 +1,20 @@
 // Writes the broker's policy from the CA's records: a Mosquitto configuration (TLS listener
-// only, TLS 1.2 or newer, a client certificate required and its CN used as the user name, no
-// anonymous access, the CRL) and the ACL. Rewritten at every start, so it follows the CA.
-import { existsSync } from "node:fs";
+// only, TLS 1.2 or newer with forward-secret ECDHE suites, a client certificate required and
+// its CN used as the user name, no anonymous access, the CRL, never root) and the ACL.
+// Rewritten at every start, so it follows the CA; the CRL is renewed at the same time.
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { TOPIC_LEVEL } from "../lib/config.ts";
+import { caKeyEncrypted, refreshCrl, WARN_DAYS, type PkiContext } from "../pki/commands.ts";
+import { readCrl } from "../pki/crl.ts";
+import { PASSPHRASE_HINT } from "../pki/keys.ts";
+import { passphraseFromEnvironment } from "../pki/passphrase.ts";
 import { PkiError, PkiStore, type PkiIndex } from "../pki/store.ts";
 import { aclRules, renderAcl } from "./acl.ts";
 import { commonConfig } from "./mosquitto.ts";
+import { brokerUser, dropFolder, writeFor } from "./run-as.ts";
+import { TLS12_CIPHERS, TLS13_CIPHERSUITES } from "./tls.ts";
 
 export interface BrokerFiles {
   dir: string;
@@ -23,37 +32,90 @@ export interface Listener {
   port: number;
 }
 
+export interface PolicyOptions {
+  brokerName?: string;
+  /** The CA passphrase, for renewing the CRL when the CA key is encrypted. */
+  passphrase?: string;
+  askPassphrase?: () => Promise<string | undefined>;
+  log?: (line: string) => void;
+}
+
+/** Every name that reaches the ACL must be one topic level: no wildcard, separator or space. */
+export function checkIndexNames(index: PkiIndex): void {
+  for (const c of index.certificates) {
+    if (c.status !== "active") continue;
+    for (const name of [c.cn, ...(c.devices ?? [])]) {
+      if (!TOPIC_LEVEL.test(name)) {
+        throw new PkiError(
+          `index.json: ${c.kind} '${c.name}' names ${JSON.stringify(name)}, which is not a valid MQTT topic level: the broker policy is not written`,
+        );
+      }
+    }
+  }
+}
+
+/** Renews the CRL; with an encrypted CA key and no passphrase, only a CRL near expiry is an error. */
+async function renewCrl(store: PkiStore, options: PolicyOptions): Promise<void> {
+  const log = options.log ?? (() => undefined);
+  const ctx: PkiContext = {
+    store,
+    passphrase: options.passphrase ?? passphraseFromEnvironment(),
+    askPassphrase: options.askPassphrase,
+    log,
+  };
+  if (ctx.passphrase === undefined && caKeyEncrypted(store)) ctx.passphrase = await ctx.askPassphrase?.();
+  if (ctx.passphrase === undefined && caKeyEncrypted(store)) {
+    const next = readCrl(store).nextUpdate;
+    const left = next ? (next.getTime() - Date.now()) / 86400000 : -1;
+    if (left < WARN_DAYS) {
+      throw new PkiError(
+        `the CRL ${next ? `expires on ${next.toISOString().slice(0, 10)}` : "is missing"} and the CA key is encrypted: give its passphrase ${PASSPHRASE_HINT}, or run npm run pki -- crl`,
+      );
+    }
+    log(
+      `CRL not renewed (the CA key is encrypted and no passphrase was given); it is valid until ${next!.toISOString().slice(0, 10)}`,
+    );
+    return;
+  }
+  await refreshCrl(ctx);
+}
+
 export async function writeBrokerPolicy(
   stateDir: string,
   prefix: string,
   listener: Listener,
-  brokerName = "broker",
+  options: PolicyOptions = {},
 ): Promise<BrokerFiles> {
+  const brokerName = options.brokerName ?? "broker";
   const store = new PkiStore(stateDir);
   const index: PkiIndex = await store.readIndex();
   const identity = store.identityDir("broker", brokerName);
-  const cert = path.join(identity, "cert.pem");
-  const key = path.join(identity, "key.pem");
   if (
     !index.certificates.some((c) => c.kind === "broker" && c.name === brokerName && c.status === "active") ||
-    !existsSync(cert)
+    !existsSync(path.join(identity, "cert.pem"))
   ) {
     throw new PkiError(`no broker certificate '${brokerName}': run npm run pki -- broker`);
   }
-  const dir = path.join(stateDir, "broker");
+  checkIndexNames(index);
+  const aclText = renderAcl(aclRules(index, prefix));
+  const user = brokerUser();
+  await renewCrl(store, options);
+  const dir = user.drops ? await dropFolder(stateDir, user) : path.join(stateDir, "broker");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const source = { ca: store.caCertFile, cert: path.join(identity, "cert.pem"), key: path.join(identity, "key.pem") };
   const files: BrokerFiles = {
     dir,
     conf: path.join(dir, "mosquitto.conf"),
     acl: path.join(dir, "acl"),
-    aclText: renderAcl(aclRules(index, prefix)),
-    ca: store.caCertFile,
-    cert,
-    key,
-    crl: store.crlFile,
+    aclText,
+    ca: user.drops ? path.join(dir, "ca.pem") : source.ca,
+    cert: user.drops ? path.join(dir, "cert.pem") : source.cert,
+    key: user.drops ? path.join(dir, "key.pem") : source.key,
+    crl: user.drops ? path.join(dir, "crl.pem") : store.crlFile,
   };
   const conf = [
     "# Generated by `npm run broker` from the CA in " + store.dir + ": do not edit, it is rewritten.",
-    ...commonConfig(),
+    ...commonConfig(user.name),
     "allow_anonymous false",
     `listener ${listener.port} ${listener.host}`,
     "protocol mqtt",
@@ -63,10 +125,19 @@ export async function writeBrokerPolicy(
     `crlfile ${files.crl}`,
     "require_certificate true",
     "use_identity_as_username true",
+    // The minimum version (Mosquitto 2); TLS 1.2 gets ECDHE AEAD suites only, TLS 1.3 its named three.
     "tls_version tlsv1.2",
+    `ciphers ${TLS12_CIPHERS}`,
+    `ciphers_tls1.3 ${TLS13_CIPHERSUITES}`,
     `acl_file ${files.acl}`,
   ];
-  await store.write(files.acl, files.aclText);
-  await store.write(files.conf, conf.join("\n") + "\n");
+  if (user.drops) {
+    await writeFor(user, files.ca, readFileSync(source.ca), false);
+    await writeFor(user, files.cert, readFileSync(source.cert), false);
+    await writeFor(user, files.key, readFileSync(source.key), true);
+    await writeFor(user, files.crl, readFileSync(store.crlFile), false);
+  }
+  await writeFor(user, files.acl, aclText, false);
+  await writeFor(user, files.conf, conf.join("\n") + "\n", false);
   return files;
 }

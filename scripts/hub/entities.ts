@@ -105,6 +105,14 @@ export function deviceEntities(profile: DeviceProfile): Entity[] {
       deviceClass: "switch",
     });
   }
+  entities.push({
+    id: "maintenance",
+    name: "Maintenance window",
+    component: "sensor",
+    topic: `${root}/maintenance/state`,
+    signed: true,
+    diagnostic: true,
+  });
   if (p.cover) {
     entities.push({
       id: "cover",

@@ -2,7 +2,7 @@
 // broker's ACL (scripts/broker/acl.ts) can say who writes what:
 //   <prefix>-ha/<device>/<entity>/set     Home Assistant's commands (only the `ha` identity writes)
 //   <prefix>-ha/<device>/<entity>/state   verified values, mirrored by the hub (retained)
-//   <prefix>-ha/_hub/availability         the hub's own online/offline (its will)
+//   <prefix>-ha/availability              the hub's own online/offline (its will)
 //   homeassistant/<component>/<node>/<entity>/config   discovery, written by the hub (retained)
 //   homeassistant/status                  Home Assistant's birth and will
 // Home Assistant cannot check a device's signature, so it never writes a device topic: the hub
@@ -23,7 +23,7 @@ export function haStateTopic(prefix: string, device: string, entity: string): st
 }
 
 export function hubAvailabilityTopic(prefix: string): string {
-  return `${haRoot(prefix)}/_hub/availability`;
+  return `${haRoot(prefix)}/availability`;
 }
 
 /** HA's node id for a device: its discovery topics are homeassistant/+/<node>/+/config. */

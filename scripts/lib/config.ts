@@ -2,7 +2,13 @@
 // so the device only ever receives an already-valid profile (ESPHome's way).
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { BackoffSettings, DeviceProfile, PinSpec, RelayBehaviour } from "../../firmware/app/profile.ts";
+import type {
+  BackoffSettings,
+  CommandSettings,
+  DeviceProfile,
+  PinSpec,
+  RelayBehaviour,
+} from "../../firmware/app/profile.ts";
 import { checkProfile } from "../../firmware/app/profile-check.ts";
 import { pinProblem, relayPinProblem } from "./esp32-pins.ts";
 
@@ -97,6 +103,22 @@ function backoffSettings(value: unknown): BackoffSettings | undefined {
   };
 }
 
+function commandSettings(value: unknown): CommandSettings | undefined {
+  if (value === undefined) return undefined;
+  const c = object(value, "device.commands");
+  const settings: CommandSettings = {};
+  if (c.freshnessMs !== undefined)
+    settings.freshnessMs = integer(c.freshnessMs, "device.commands.freshnessMs", 1000, 600000);
+  if (c.maintenanceMaxSeconds !== undefined)
+    settings.maintenanceMaxSeconds = integer(
+      c.maintenanceMaxSeconds,
+      "device.commands.maintenanceMaxSeconds",
+      60,
+      86400,
+    );
+  return settings;
+}
+
 export function validateConfig(raw: unknown): ProjectConfig {
   const root = object(raw, "the config");
   const device = object(root.device, "device");
@@ -135,6 +157,8 @@ export function validateConfig(raw: unknown): ProjectConfig {
   };
   const backoff = backoffSettings(device.backoff);
   if (backoff) profile.backoff = backoff;
+  const commands = commandSettings(device.commands);
+  if (commands) profile.commands = commands;
   // The device runs this same check at boot: what passes here must pass there.
   const refused = checkProfile(profile);
   if (refused) throw new ConfigError(`the device's own profile check refuses it: ${refused}`);

@@ -6,12 +6,14 @@ import path from "node:path";
 import {
   CA_FILE,
   CERT_FILE,
+  CMDKEY_FILE,
   KEY_FILE,
   PROFILE_FILE,
   WIFI_FILE,
   type DeviceProfile,
 } from "../../firmware/app/profile.ts";
 import { PkiError, PkiStore } from "../pki/store.ts";
+import { readCommandKey } from "./signing.ts";
 
 export interface WifiSecrets {
   ssid: string;
@@ -42,6 +44,7 @@ export function deviceStorageFiles(
     [CA_FILE]: der("ca.der"),
     [CERT_FILE]: der("cert.der"),
     [KEY_FILE]: der("key.der"),
+    [CMDKEY_FILE]: readCommandKey(stateDir, profile.id).toString("latin1"),
   };
   if (bundle !== undefined) files[".bootcde"] = bundle;
   return files;

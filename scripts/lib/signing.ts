@@ -1,138 +1,194 @@
-// Signed commands and signed device reports on the host (the contract between branches,
-// "Signed commands"): HMAC-SHA256 with the device's command key over a domain-separated text,
-// the device's single-use nonce for freshness. A minimal version for the hub's branch; the
-// signed-commands branch owns this file and replaces it.
+// The host half of signed commands (docs/protocol.md; the device half is
+// firmware/app/auth.ts, commands.ts and signed.ts): the per-device command key from the CA's
+// state, command signing, verification of the device's signed results and reports, and
+// sendSignedCommand, which a one-shot tool (npm run command) and a long-running service with
+// one MQTT client for many devices (the hub) both use.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import type { MqttClient } from "mqtt";
+import { COMMAND_PREFIX, NOT_LIVE, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app/auth.ts";
+import { MAX_CMD_CHARS } from "../../firmware/app/commands.ts";
+import { PkiStore } from "../pki/store.ts";
+
+export class SigningError extends Error {}
 
 const HEX16 = /^[0-9a-f]{16}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
+const PRINTABLE = /^[\x20-\x7e]+$/;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10000;
 
-/** Where the command key of `device` is kept: beside its certificate, mode 0600. */
-export function commandKeyFile(stateDir: string, device: string): string {
-  return path.join(stateDir, "pki", "device", device, "cmdkey.bin");
-}
-
+/** The device's 32-byte command key, kept 0600 in the CA's state (`npm run pki -- device`). */
 export function readCommandKey(stateDir: string, device: string): Buffer {
-  const file = commandKeyFile(stateDir, device);
+  const file = new PkiStore(stateDir).commandKeyFile(device);
   let key: Buffer;
   try {
     key = readFileSync(file);
   } catch {
-    throw new Error(`no command key for device '${device}' (${file}): issue its certificate with npm run pki`);
+    throw new SigningError(`no command key for device '${device}' (${file}): npm run pki -- device ${device} makes it`);
   }
-  if (key.length !== 32) throw new Error(`command key ${file} is ${key.length} bytes, not 32`);
+  if (key.length !== 32) throw new SigningError(`command key ${file} is ${key.length} bytes, not 32: corrupt`);
   return key;
 }
 
+/** hex(HMAC-SHA256(key, text)), the text as UTF-8 (the device MACs printable ASCII only). */
 export function macHex(key: Buffer, text: string): string {
   return createHmac("sha256", key).update(text, "utf8").digest("hex");
 }
 
-function sameMac(a: string, b: string): boolean {
-  return HEX64.test(a) && timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"));
+function sameHex(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a, "latin1"), Buffer.from(b, "latin1"));
 }
 
+/** The signed command payload for `cmd` on `topic` with the device's live `nonce`. */
 export function signCommand(key: Buffer, topic: string, nonce: string, cmd: string): string {
-  const mac = macHex(key, "latchkey/1 cmd\n" + topic + "\n" + nonce + "\n" + cmd);
+  if (!HEX16.test(nonce)) throw new SigningError(`nonce '${nonce}' is not 16 lower-case hex digits`);
+  if (!PRINTABLE.test(cmd) || cmd.length > MAX_CMD_CHARS)
+    throw new SigningError(`command text must be 1 to ${MAX_CMD_CHARS} printable ASCII characters`);
+  const mac = macHex(key, COMMAND_PREFIX + topic + "\n" + nonce + "\n" + cmd);
   return JSON.stringify({ cmd, nonce, mac });
 }
 
-function parse(payload: string | Buffer): Record<string, unknown> | undefined {
+function parseObject(payload: string | Buffer): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(payload.toString());
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** A device's signed report on `topic`: its value, boot id and sequence number, or why not. */
 export function verifyReport(
   key: Buffer,
   topic: string,
   payload: string | Buffer,
 ): { ok: true; value: string; boot: string; seq: number } | { ok: false; error: string } {
-  const r = parse(payload);
-  if (!r) return { ok: false, error: "not a signed report (not JSON)" };
-  const { v, boot, seq, mac } = r;
+  const m = parseObject(payload);
+  if (!m) return { ok: false, error: "not a signed report (not a JSON object)" };
+  const { v, boot, seq, mac } = m;
   if (typeof v !== "string" || typeof boot !== "string" || !HEX16.test(boot))
-    return { ok: false, error: "not a signed report (v, boot)" };
-  if (typeof seq !== "number" || !Number.isInteger(seq) || seq < 0)
-    return { ok: false, error: "not a signed report (seq)" };
-  if (typeof mac !== "string") return { ok: false, error: "not a signed report (no mac)" };
-  const expected = macHex(key, "latchkey/1 report\n" + topic + "\n" + boot + "\n" + seq + "\n" + v);
-  if (!sameMac(mac, expected)) return { ok: false, error: "bad mac" };
+    return { ok: false, error: "not a signed report (v and boot required)" };
+  if (typeof seq !== "number" || !Number.isInteger(seq) || seq < 1)
+    return { ok: false, error: "not a signed report (seq must be a positive integer)" };
+  if (typeof mac !== "string" || !HEX64.test(mac)) return { ok: false, error: "not a signed report (no mac)" };
+  if (!sameHex(macHex(key, REPORT_PREFIX + topic + "\n" + boot + "\n" + seq + "\n" + v), mac))
+    return { ok: false, error: "bad signature: not written by this device (or for another topic)" };
   return { ok: true, value: v, boot, seq };
 }
 
+/** A device's signed result of a command on `commandTopic`, or why it is not genuine. */
 export function verifyResult(
   key: Buffer,
   commandTopic: string,
   payload: string | Buffer,
 ): { ok: true; nonce: string; accepted: boolean; detail: string } | { ok: false; error: string } {
-  const r = parse(payload);
-  if (!r) return { ok: false, error: "not a signed result (not JSON)" };
-  const { nonce, ok, detail, mac } = r;
-  if (typeof nonce !== "string" || typeof ok !== "boolean" || typeof detail !== "string" || typeof mac !== "string")
-    return { ok: false, error: "not a signed result (nonce, ok, detail, mac)" };
-  const expected = macHex(
-    key,
-    "latchkey/1 result\n" + commandTopic + "\n" + nonce + "\n" + (ok ? "1" : "0") + "\n" + detail,
-  );
-  if (!sameMac(mac, expected)) return { ok: false, error: "bad mac" };
+  const m = parseObject(payload);
+  if (!m) return { ok: false, error: "not a signed result (not a JSON object)" };
+  const { nonce, ok, detail, mac } = m;
+  if (typeof nonce !== "string" || typeof ok !== "boolean" || typeof detail !== "string")
+    return { ok: false, error: "not a signed result (nonce, ok and detail required)" };
+  if (typeof mac !== "string" || !HEX64.test(mac)) return { ok: false, error: "not a signed result (no mac)" };
+  const text = RESULT_PREFIX + commandTopic + "\n" + nonce + "\n" + (ok ? "1" : "0") + "\n" + detail;
+  if (!sameHex(macHex(key, text), mac)) return { ok: false, error: "bad signature: not written by this device" };
   return { ok: true, nonce, accepted: ok, detail };
 }
 
-/** Asks the device for a nonce, sends `cmd` signed with it, and waits for its verified result. */
-export async function sendSignedCommand(
-  client: MqttClient,
-  o: { prefix: string; device: string; key: Buffer; topic: string; cmd: string; timeoutMs?: number },
-): Promise<{ accepted: boolean; detail: string }> {
+export interface SignedCommandOptions {
+  prefix: string;
+  device: string;
+  key: Buffer;
+  /** The full command topic, e.g. `<prefix>/<device>/relay/set`. */
+  topic: string;
+  cmd: string;
+  /** For the nonce and then the result (default DEFAULT_COMMAND_TIMEOUT_MS each). */
+  timeoutMs?: number;
+}
+
+/** One command in flight per device and client: a second would replace the first's nonce. */
+const queues = new WeakMap<MqttClient, Map<string, Promise<unknown>>>();
+
+function serialised<T>(client: MqttClient, device: string, run: () => Promise<T>): Promise<T> {
+  let perClient = queues.get(client);
+  if (!perClient) queues.set(client, (perClient = new Map()));
+  const queue = perClient;
+  const previous = queue.get(device) ?? Promise.resolve();
+  const next = previous.then(run, run);
+  const tail = next.catch(() => undefined);
+  queue.set(device, tail);
+  void tail.then(() => {
+    if (queue.get(device) === tail) queue.delete(device);
+  });
+  return next;
+}
+
+function once(client: MqttClient, o: SignedCommandOptions): Promise<{ accepted: boolean; detail: string }> {
   const root = `${o.prefix}/${o.device}`;
   const nonceTopic = `${root}/nonce`;
   const resultTopic = `${root}/result`;
-  const timeoutMs = o.timeoutMs ?? 5000;
-  let nonce: string | undefined;
-  let onMessage: ((topic: string, payload: Buffer) => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await new Promise((resolve, reject) => {
+  const timeoutMs = o.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    let nonce: string | undefined;
+    let forged = 0;
+    let timer: NodeJS.Timeout;
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      client.removeListener("message", onMessage);
+      settle();
+    };
+    const fail = (message: string) => finish(() => reject(new SigningError(message)));
+    const arm = (what: string) => {
+      clearTimeout(timer);
       timer = setTimeout(
         () =>
-          reject(
-            new Error(
-              nonce === undefined
-                ? `no nonce from ${o.device} within ${timeoutMs} ms (offline, or not a signed-command device?)`
-                : `no result from ${o.device} within ${timeoutMs} ms`,
-            ),
+          fail(
+            `no ${what} from device '${o.device}' within ${timeoutMs} ms${forged ? ` (${forged} forged results ignored)` : ""}: is it online?`,
           ),
         timeoutMs,
       );
-      onMessage = (topic, payload) => {
-        if (topic === nonceTopic && nonce === undefined) {
-          const text = payload.toString();
-          if (!HEX16.test(text)) return;
-          nonce = text;
-          client.publish(o.topic, signCommand(o.key, o.topic, nonce, o.cmd), { qos: 1 }, (error) => {
-            if (error) reject(error);
-          });
-        } else if (topic === resultTopic && nonce !== undefined) {
-          const result = verifyResult(o.key, o.topic, payload);
-          if (result.ok && result.nonce === nonce) resolve({ accepted: result.accepted, detail: result.detail });
-        }
-      };
-      client.on("message", onMessage);
-      client
-        .subscribeAsync([nonceTopic, resultTopic], { qos: 1 })
-        .then(() => client.publishAsync(`${root}/nonce/get`, "", { qos: 1 }))
-        .catch(reject);
+    };
+    const onMessage = (topic: string, payload: Buffer) => {
+      if (topic === nonceTopic && nonce === undefined) {
+        const text = payload.toString("latin1");
+        if (!HEX16.test(text)) return;
+        nonce = text;
+        arm("result");
+        client.publish(o.topic, signCommand(o.key, o.topic, nonce, o.cmd), { qos: 1 }, (error) => {
+          if (error) fail(`publishing to ${o.topic} failed: ${error.message}`);
+        });
+      } else if (topic === resultTopic && nonce !== undefined) {
+        const result = verifyResult(o.key, o.topic, payload);
+        if (!result.ok) forged++;
+        else if (result.nonce === nonce) finish(() => resolve({ accepted: result.accepted, detail: result.detail }));
+      }
+    };
+    signCommand(o.key, o.topic, "0000000000000000", o.cmd);
+    arm("nonce");
+    client.on("message", onMessage);
+    // The subscriptions stay: a long-running client reuses them, and removing one could take
+    // away a subscription the caller made to the same filter.
+    client.subscribe([nonceTopic, resultTopic], { qos: 1 }, (error, granted) => {
+      if (error) return fail(`subscribing to ${nonceTopic} failed: ${error.message}`);
+      if (granted?.some((g) => g.qos === 128))
+        return fail(`the broker refused a subscription to ${root}/nonce or result`);
+      client.publish(`${root}/nonce/get`, "", { qos: 1 }, (e) => {
+        if (e) fail(`publishing to ${root}/nonce/get failed: ${e.message}`);
+      });
     });
-  } finally {
-    clearTimeout(timer);
-    if (onMessage) client.removeListener("message", onMessage);
-  }
+  });
+}
+
+/**
+ * Asks the device for a nonce, signs `cmd` with it, publishes it at QoS 1 and resolves with
+ * the device's verified result for that nonce; rejects (SigningError) on a timeout. Another
+ * client asking for a nonce in between replaces ours: that refusal is retried once.
+ */
+export function sendSignedCommand(
+  client: MqttClient,
+  o: SignedCommandOptions,
+): Promise<{ accepted: boolean; detail: string }> {
+  return serialised(client, o.device, async () => {
+    const first = await once(client, o);
+    if (first.accepted || first.detail !== NOT_LIVE) return first;
+    return once(client, o);
+  });
 }

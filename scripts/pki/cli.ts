@@ -1,21 +1,29 @@
 // `npm run pki -- <command>`: the project's certificate authority. One line per error, exit 1.
+// Every command that changes the state folder holds the CA lock (lock.ts).
 import { parseArgs } from "node:util";
+import { BrokerError } from "../broker/errors.ts";
+import { applyRevocation } from "../broker/running.ts";
 import { ConfigError } from "../lib/config.ts";
+import { oneLine } from "../lib/one-line.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
-import { initCa, issue, list, renew, revoke, type IssueOptions, type PkiContext } from "./commands.ts";
-import { PassphraseError } from "./keys.ts";
+import { initCa, issue, list, refreshCrl, renew, revoke, type IssueOptions, type PkiContext } from "./commands.ts";
+import { PassphraseError, type KeyType } from "./keys.ts";
+import { askPassphrase, newPassphrase, passphraseFromEnvironment } from "./passphrase.ts";
 import { PkiError, PkiStore } from "./store.ts";
 
 const USAGE = `usage: npm run pki -- <command> [options]
-  init [--rsa] [--days N] [--cn NAME]      create the CA (LATCHKEY_CA_PASSPHRASE encrypts its key)
+  init [--rsa] [--days N] [--cn NAME]      create the CA (a passphrase, if given, encrypts its key)
   broker [NAME] [--dns H]... [--ip A]...   broker (server) certificate; localhost and loopback always included
-  device ID [--rsa] [--days N]             device (client) certificate, CN = device id, DER for the device
-  user NAME [--password P] [--devices a,b] operator certificate and PKCS#12 bundle
+  device ID [--rsa|--ec] [--days N]        device (client) certificate, CN = device id, DER for the device
+  user NAME [--password P] [--devices a,b] operator certificate and PKCS#12 bundle (password file 0600)
   hub [NAME] [--dns H]... [--ip A]...      the hub: broker client and HTTPS server (default name: hub)
   ha [NAME]                                Home Assistant's identity (default name: ha)
-  revoke NAME                              revoke, and update the CRL
-  list                                     every certificate and its expiry, with warnings
-  renew NAME [--days N]                    a new certificate and key; the old one is revoked`;
+  revoke NAME                              revoke, update the CRL, reload the running broker
+  crl                                      renew the CRL (it is valid 365 days)
+  list                                     every certificate, the CA and the CRL, with warnings
+  renew NAME [--days N]                    a new certificate and key; the old one is revoked
+Keys follow the CA's type (EC P-256 or RSA-2048) unless --rsa or --ec is given.
+The CA passphrase: on a terminal, LATCHKEY_CA_PASSPHRASE, or LATCHKEY_CA_PASSPHRASE_FILE (0600).`;
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -23,6 +31,7 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       rsa: { type: "boolean" },
+      ec: { type: "boolean" },
       days: { type: "string" },
       cn: { type: "string" },
       dns: { type: "string", multiple: true },
@@ -38,20 +47,31 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (extra.length > 0) throw new PkiError(`unexpected argument '${extra[0]}'`);
+  if (values.rsa && values.ec) throw new PkiError("--rsa and --ec contradict each other");
+  if (values.days !== undefined && !/^[1-9][0-9]{0,5}$/.test(values.days))
+    throw new PkiError(`--days must be a positive whole number, not '${values.days}'`);
+  const devices = values.devices?.split(",");
+  if (devices && (devices.length === 0 || devices.some((d) => d === "")))
+    throw new PkiError(`--devices must be device ids separated by commas, not '${values.devices}'`);
   const config = projectConfig();
+  const state = stateDir(config);
   const ctx: PkiContext = {
-    store: new PkiStore(stateDir(config)),
-    passphrase: process.env.LATCHKEY_CA_PASSPHRASE || undefined,
+    store: new PkiStore(state),
+    passphrase: passphraseFromEnvironment(),
+    askPassphrase,
+    // How long to wait for another CA command (lock.ts DEFAULT_WAIT_MS otherwise).
+    lockWaitMs: Number(process.env.LATCHKEY_PKI_LOCK_WAIT_MS) || undefined,
     log: (line) => console.log(line),
   };
   const days = values.days === undefined ? undefined : Number(values.days);
+  const keyType: KeyType | undefined = values.rsa ? "rsa" : values.ec ? "ec" : undefined;
   const options: IssueOptions = {
-    keyType: values.rsa ? "rsa" : undefined,
+    keyType,
     days,
     dns: values.dns,
     ips: values.ip,
     password: values.password,
-    devices: values.devices?.split(",").filter(Boolean),
+    devices,
   };
   const needName = (what: string) => {
     if (!name) throw new PkiError(`${command} needs ${what}`);
@@ -59,7 +79,9 @@ async function main(argv: string[]): Promise<void> {
   };
   switch (command) {
     case "init":
-      return initCa(ctx, { keyType: options.keyType, days, cn: values.cn });
+      if (ctx.store.hasCa()) throw new PkiError(`a CA already exists in ${ctx.store.dir}; refusing to overwrite it`);
+      ctx.passphrase = await newPassphrase();
+      return initCa(ctx, { keyType, days, cn: values.cn });
     case "broker":
       await issue(ctx, "broker", name ?? "broker", options);
       return;
@@ -75,8 +97,14 @@ async function main(argv: string[]): Promise<void> {
     case "ha":
       await issue(ctx, "ha", name ?? "ha", options);
       return;
-    case "revoke":
-      return revoke(ctx, needName("the name of a certificate"));
+    case "revoke": {
+      const record = await revoke(ctx, needName("the name of a certificate"));
+      await applyRevocation(state, record, ctx.log, ctx.passphrase);
+      return;
+    }
+    case "crl":
+      await refreshCrl(ctx);
+      return;
     case "renew":
       await renew(ctx, needName("the name of a certificate"), { days });
       return;
@@ -84,14 +112,20 @@ async function main(argv: string[]): Promise<void> {
       (await list(ctx)).forEach((line) => console.log(line));
       return;
     default:
-      throw new PkiError(`unknown command '${command}' (init, broker, device, user, hub, ha, revoke, list, renew)`);
+      throw new PkiError(
+        `unknown command '${command}' (init, broker, device, user, hub, ha, revoke, crl, list, renew)`,
+      );
   }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const known = error instanceof PkiError || error instanceof PassphraseError || error instanceof ConfigError;
+  const known =
+    error instanceof PkiError ||
+    error instanceof PassphraseError ||
+    error instanceof ConfigError ||
+    error instanceof BrokerError;
   const parse = (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
   if (!known && !parse) throw error;
-  console.error(`pki: ${(error as Error).message}`);
+  console.error(`pki: ${oneLine((error as Error).message, parse === true)}`);
   process.exit(1);
 });

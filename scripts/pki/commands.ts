@@ -1,9 +1,12 @@
 // What `npm run pki -- <command>` does, as functions tests and `npm start` call directly.
-import { createPrivateKey } from "node:crypto";
+import { createPrivateKey, randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { x509 } from "./x509.ts";
 import { TOPIC_LEVEL } from "../lib/config.ts";
-import { checkIp, createCa, createCrl, issueLeaf, type Issuer } from "./issue.ts";
+import { readCrl, writeCrl } from "./crl.ts";
+import { checkIp, createCa, issueLeaf, type Issuer } from "./issue.ts";
 import { importPrivateKey, privateKeyDer, privateKeyPem, type KeyType } from "./keys.ts";
+import { withLock } from "./lock.ts";
 import { makePkcs12 } from "./pkcs12.ts";
 import { PkiError, type CertRecord, type Kind, type PkiIndex, type PkiStore } from "./store.ts";
 
@@ -16,15 +19,34 @@ export const DEFAULT_DAYS: Record<Kind | "ca", number> = {
   hub: 825,
   ha: 825,
 };
-const CRL_DAYS = 365;
-/** `list` warns this long before an expiry. */
+/** `list` warns this long before an expiry (certificates, the CA, the CRL's next update). */
 export const WARN_DAYS = 30;
 
 export interface PkiContext {
   store: PkiStore;
-  /** The CA key's passphrase, if it has one (LATCHKEY_CA_PASSPHRASE). */
+  /** The CA key's passphrase, if it has one. */
   passphrase?: string;
+  /** Asked once, before the lock is taken, when the CA key is encrypted and `passphrase` unset. */
+  askPassphrase?: () => Promise<string | undefined>;
+  /** How long to wait for another command's lock (lock.ts DEFAULT_WAIT_MS). */
+  lockWaitMs?: number;
   log: (line: string) => void;
+}
+
+/** Runs a command that changes the state folder: passphrase first, then under the CA lock. */
+async function mutate<T>(ctx: PkiContext, command: string, fn: () => Promise<T>): Promise<T> {
+  if (ctx.passphrase === undefined && ctx.askPassphrase && caKeyEncrypted(ctx.store)) {
+    ctx.passphrase = await ctx.askPassphrase();
+  }
+  return withLock(ctx.store.dir, command, fn, { waitMs: ctx.lockWaitMs, log: ctx.log });
+}
+
+export function caKeyEncrypted(store: PkiStore): boolean {
+  try {
+    return readFileSync(store.caKeyFile, "utf8").includes("ENCRYPTED PRIVATE KEY");
+  } catch {
+    return false;
+  }
 }
 
 export interface IssueOptions {
@@ -32,12 +54,17 @@ export interface IssueOptions {
   days?: number;
   dns?: string[];
   ips?: string[];
-  /** Operators: the PKCS#12 password (a random one is made and printed otherwise). */
+  /** Operators: the PKCS#12 password (otherwise a random one, written to a 0600 file). */
   password?: string;
   /** Operators: the devices they may command (default: all). */
   devices?: string[];
   /** Tests: backdate the certificate (to make an expired one). */
   notBefore?: Date;
+}
+
+interface IssueInternal extends IssueOptions {
+  /** A device issued anew gets a new command key; a renewal keeps the one it has. */
+  newCommandKey?: boolean;
 }
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -46,6 +73,10 @@ export async function initCa(
   ctx: PkiContext,
   options: { keyType?: KeyType; days?: number; cn?: string } = {},
 ): Promise<void> {
+  return mutate(ctx, "init", () => initCaLocked(ctx, options));
+}
+
+async function initCaLocked(ctx: PkiContext, options: { keyType?: KeyType; days?: number; cn?: string }) {
   const { store } = ctx;
   if (store.hasCa()) throw new PkiError(`a CA already exists in ${store.dir}; refusing to overwrite it`);
   const keyType = options.keyType ?? "ec";
@@ -67,24 +98,19 @@ export async function initCa(
     certificates: [],
   };
   await store.writeIndex(index);
-  await writeCrl(ctx, { cert, key: keys.privateKey, keyType }, index);
+  await writeCrl(store, { cert, key: keys.privateKey, keyType }, index);
   ctx.log(
     `CA '${cn}' created in ${store.dir} (${keyType === "rsa" ? "RSA-2048" : "EC P-256"}, valid until ${day(index.ca.notAfter)}${index.ca.encrypted ? ", key encrypted" : ""})`,
   );
 }
 
+/** Reads the index and the CA key: only under the lock (mutate). */
 async function loadIssuer(ctx: PkiContext): Promise<{ issuer: Issuer; index: PkiIndex }> {
   const index = await ctx.store.readIndex();
+  readCrl(ctx.store); // an unreadable CRL stops the command before anything changes
   const cert = new x509.X509Certificate(await ctx.store.read(ctx.store.caCertFile));
   const key = await importPrivateKey(await ctx.store.read(ctx.store.caKeyFile), index.ca.keyType, ctx.passphrase);
   return { issuer: { cert, key, keyType: index.ca.keyType }, index };
-}
-
-async function writeCrl(ctx: PkiContext, issuer: Issuer, index: PkiIndex): Promise<void> {
-  const revoked = index.certificates
-    .filter((c) => c.status !== "active")
-    .map((c) => ({ serial: c.serial, at: c.revokedAt ?? new Date().toISOString() }));
-  await ctx.store.write(ctx.store.crlFile, await createCrl(issuer, revoked, CRL_DAYS));
 }
 
 function checkName(kind: Kind, name: string): void {
@@ -102,14 +128,21 @@ export async function issue(
   options: IssueOptions = {},
 ): Promise<CertRecord> {
   checkName(kind, name);
-  const { issuer, index } = await loadIssuer(ctx);
+  for (const device of options.devices ?? []) checkName("device", device);
+  return mutate(ctx, kind, async () => {
+    const { issuer, index } = await loadIssuer(ctx);
+    checkCnFree(index, name);
+    return issueInto(ctx, issuer, index, kind, name, { ...options, newCommandKey: true });
+  });
+}
+
+function checkCnFree(index: PkiIndex, name: string): void {
   const taken = index.certificates.find((c) => c.status === "active" && c.cn === name);
   if (taken) {
     throw new PkiError(
       `certificate CN '${name}' is already in use by the active ${taken.kind} '${taken.name}' (serial ${taken.serial}): renew or revoke it instead`,
     );
   }
-  return issueInto(ctx, issuer, index, kind, name, options);
 }
 
 async function issueInto(
@@ -118,7 +151,7 @@ async function issueInto(
   index: PkiIndex,
   kind: Kind,
   name: string,
-  options: IssueOptions,
+  options: IssueInternal,
 ): Promise<CertRecord> {
   const days = options.days ?? DEFAULT_DAYS[kind];
   if (!(Number.isInteger(days) && days > 0))
@@ -136,7 +169,8 @@ async function issueInto(
   const ips = server ? ["127.0.0.1", "::1", ...(options.ips ?? [])] : [];
   const bad = ips.find((ip) => !checkIp(ip));
   if (bad) throw new PkiError(`'${bad}' is not an IP address`);
-  const keyType = options.keyType ?? "ec";
+  // The CA's own key type unless told otherwise: an RSA CA serves builds that speak RSA only.
+  const keyType = options.keyType ?? index.ca.keyType;
   const { cert, keys } = await issueLeaf(issuer, {
     kind,
     cn: name,
@@ -157,13 +191,20 @@ async function issueInto(
     await ctx.store.write(`${dir}/cert.der`, new Uint8Array(cert.rawData));
     await ctx.store.write(`${dir}/key.der`, privateKeyDer(keyPem), true);
     await ctx.store.write(`${dir}/ca.der`, new Uint8Array(issuer.cert.rawData));
+    // The 32-byte command key (docs/protocol.md): 0600, never printed.
+    const keyFile = ctx.store.commandKeyFile(name);
+    if (options.newCommandKey || !existsSync(keyFile)) await ctx.store.write(keyFile, randomBytes(32), true);
   }
   if (kind === "user") {
     const password = options.password ?? Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url");
     const pkcs8 = createPrivateKey(keyPem).export({ type: "pkcs8", format: "der" });
     const p12 = await makePkcs12(cert.rawData, new Uint8Array(pkcs8).buffer, issuer.cert.rawData, name, password);
     await ctx.store.write(`${dir}/${name}.p12`, p12, true);
-    if (options.password === undefined) ctx.log(`PKCS#12 password for ${name}.p12: ${password}`);
+    if (options.password === undefined) {
+      // Never on the screen (scrollback, screen sharing, CI logs): a 0600 file next to it.
+      await ctx.store.write(`${dir}/${name}.p12.password`, password + "\n", true);
+      ctx.log(`PKCS#12 password for ${name}.p12 written to ${dir}/${name}.p12.password (mode 0600)`);
+    }
   }
   const record: CertRecord = {
     name,
@@ -193,30 +234,57 @@ function findActive(index: PkiIndex, name: string): CertRecord {
   return record;
 }
 
-export async function revoke(ctx: PkiContext, name: string): Promise<void> {
-  const { issuer, index } = await loadIssuer(ctx);
-  const record = findActive(index, name);
-  record.status = "revoked";
-  record.revokedAt = new Date().toISOString();
-  await writeCrl(ctx, issuer, index);
-  await ctx.store.writeIndex(index);
-  ctx.log(`${record.kind} '${name}' revoked (serial ${record.serial}); CRL updated: restart the broker to apply it`);
+/** Index first, then the CRL: a crash between them leaves the revocation recorded, and the
+ *  next CRL (which keeps every serial the old one listed) carries it. */
+export async function revoke(ctx: PkiContext, name: string): Promise<CertRecord> {
+  return mutate(ctx, "revoke", async () => {
+    const { issuer, index } = await loadIssuer(ctx);
+    const record = findActive(index, name);
+    record.status = "revoked";
+    record.revokedAt = new Date().toISOString();
+    await ctx.store.writeIndex(index);
+    await writeCrl(ctx.store, issuer, index);
+    ctx.log(`${record.kind} '${name}' revoked (serial ${record.serial}); CRL updated`);
+    return record;
+  });
 }
 
+/** A new key and certificate for `name`; the active one is superseded. After a revoke, the
+ *  last certificate of that name gives the kind, key type and devices. */
 export async function renew(ctx: PkiContext, name: string, options: IssueOptions = {}): Promise<CertRecord> {
-  const { issuer, index } = await loadIssuer(ctx);
-  const old = findActive(index, name);
-  const renewed = await issueInto(ctx, issuer, index, old.kind, name, {
-    keyType: old.keyType,
-    devices: old.devices,
-    ...options,
+  return mutate(ctx, "renew", async () => {
+    const { issuer, index } = await loadIssuer(ctx);
+    const old =
+      index.certificates.find((c) => c.status === "active" && c.name === name) ??
+      index.certificates.filter((c) => c.name === name).at(-1);
+    if (!old) throw new PkiError(`no certificate named '${name}'`);
+    if (old.status !== "active") checkCnFree(index, old.cn);
+    const renewed = await issueInto(ctx, issuer, index, old.kind, name, {
+      keyType: old.keyType,
+      devices: old.devices,
+      ...options,
+    });
+    if (old.status === "active") {
+      old.status = "superseded";
+      old.revokedAt = new Date().toISOString();
+    }
+    await ctx.store.writeIndex(index);
+    await writeCrl(ctx.store, issuer, index);
+    if (old.kind === "device") ctx.log(`provision device '${name}' again to install its new certificate`);
+    return renewed;
   });
-  old.status = "superseded";
-  old.revokedAt = new Date().toISOString();
-  await writeCrl(ctx, issuer, index);
-  await ctx.store.writeIndex(index);
-  if (old.kind === "device") ctx.log(`provision device '${name}' again to install its new certificate`);
-  return renewed;
+}
+
+/** `npm run pki -- crl`: a fresh CRL (CRL_DAYS), keeping every serial listed. */
+export async function refreshCrl(ctx: PkiContext): Promise<Date> {
+  return mutate(ctx, "crl", async () => {
+    const { issuer, index } = await loadIssuer(ctx);
+    const next = await writeCrl(ctx.store, issuer, index);
+    ctx.log(
+      `CRL renewed: ${readCrl(ctx.store).serials.length} revoked serials, next update ${day(next.toISOString())}`,
+    );
+    return next;
+  });
 }
 
 /** Every certificate with its expiry; warnings for what expires within WARN_DAYS. */
@@ -228,6 +296,16 @@ export async function list(ctx: PkiContext, now = new Date()): Promise<string[]>
   ];
   const warnings: string[] = [];
   if (left(index.ca.notAfter) < WARN_DAYS) warnings.push(`WARNING: the CA expires in ${left(index.ca.notAfter)} days`);
+  const crlNext = readCrl(ctx.store).nextUpdate;
+  if (crlNext) {
+    const crlLeft = left(crlNext.toISOString());
+    lines.push(`CRL      next update ${day(crlNext.toISOString())} (${crlLeft} days)`);
+    if (crlLeft < WARN_DAYS) {
+      warnings.push(
+        `WARNING: the CRL ${crlLeft < 0 ? "has expired: the broker refuses every client" : `expires in ${crlLeft} days`}: npm run pki -- crl (or start the broker, which renews it)`,
+      );
+    }
+  }
   for (const c of index.certificates) {
     const days = left(c.notAfter);
     const status = c.status === "active" ? (days < 0 ? "EXPIRED" : "active") : c.status;

@@ -63,6 +63,10 @@ export class PkiStore {
   identityDir(kind: Kind, name: string): string {
     return path.join(this.dir, kind, name);
   }
+  /** A device's 32-byte command key (raw bytes, mode 0600). */
+  commandKeyFile(device: string): string {
+    return path.join(this.identityDir("device", device), "command.key");
+  }
 
   hasCa(): boolean {
     return existsSync(this.caKeyFile) || existsSync(this.caCertFile) || existsSync(this.indexFile);

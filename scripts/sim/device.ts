@@ -7,7 +7,7 @@ import type net from "node:net";
 import vm from "node:vm";
 import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
 import { PinBank } from "./pins.ts";
-import { EspruinoRand, peek32For, type Board } from "./random.ts";
+import { BOARD_CONSOLES, EspruinoRand, peek32For, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
 import { createTlsModule } from "./tls.ts";
 
@@ -20,7 +20,7 @@ const REMOVE_MISSING = [
   "delete globalThis.globalThis;",
 ].join("");
 
-/** Espruino's boot order (PLATFORM.md): .boot0-.boot3 always, then .bootcde. */
+/** Espruino's boot order (docs/espruino.md): .boot0-.boot3 always, then .bootcde. */
 const BOOT_FILES = [".boot0", ".boot1", ".boot2", ".boot3", ".bootcde"];
 
 export interface SimOptions {
@@ -40,6 +40,13 @@ export interface SimOptions {
 
 type Listener = (...args: unknown[]) => void;
 
+/** How Espruino's "%t" names a value's type in an error (src/jsutils.c). */
+function espruinoType(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  const name = typeof value;
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
 export class SimulatedDevice {
   readonly storage: FolderStorage;
   readonly pins: PinBank;
@@ -55,8 +62,22 @@ export class SimulatedDevice {
   private networkUp = true;
   private joined = false;
   private rand = new EspruinoRand();
-  /** Espruino's telnet console: forced on at every boot (libs/network/telnet/jswrap_telnet.c). */
+  /** Espruino's telnet console: forced on at every boot (libs/network/telnet/jswrap_telnet.c
+   *  jswrap_telnet_init), on boards built with TELNET; every change is in telnetHistory. */
   telnetMode = "on";
+  readonly telnetHistory: { t: number; mode: string }[] = [];
+  /** E.setPassword / E.lockConsole (src/jswrap_espruino.c, src/jsinteractive.c): the password
+   *  lives in RAM (gone at reboot unless saved); a locked console takes a line of at most 20
+   *  characters and unlocks only when it equals the password. */
+  consolePassword: string | undefined;
+  consoleLocked = false;
+  /** The Bluetooth console (Nordic UART service), on at boot on boards with BLUETOOTH. */
+  bluetoothUart = false;
+  /** Every value the RNG register gave out. */
+  readonly rngReads: { t: number; value: number }[] = [];
+  /** In order: "rng <value>" (a read of the RNG register), "srand <seed>", "Math.random",
+   *  "tls.connect", "telnet on|off", "wifi.connect". */
+  readonly trace: string[] = [];
   reboots = 0;
   watchdogResets = 0;
   /** Every E.srand(seed) call, and where the device's first TLS connects came. */
@@ -142,6 +163,7 @@ export class SimulatedDevice {
       (this.wifiListeners[event] ?? []).forEach((h) => this.guard(() => h(details)));
     return {
       connect: (ssid: string, opts: { password?: string }, callback?: (error: string | null) => void) => {
+        this.trace.push("wifi.connect");
         const generation = this.generation;
         const ok =
           this.networkUp && ssid === this.options.wifi.ssid && (opts?.password ?? "") === this.options.wifi.password;
@@ -190,6 +212,7 @@ export class SimulatedDevice {
       },
       beforeConnect: () => {
         this.tlsConnects.push(Date.now() - this.started);
+        this.trace.push("tls.connect");
         const window = this.options.tlsMemoryWindowMs ?? 1000;
         if (Date.now() - this.lastTlsClose < window)
           throw Object.assign(new Error("mbedtls_ssl_setup: Not enough memory"), { name: "InternalError" });
@@ -214,10 +237,36 @@ export class SimulatedDevice {
             ).buffer,
         };
       case "TelnetServer":
-        return { setOptions: (o: { mode: string }) => (this.telnetMode = o.mode) };
+        if (!BOARD_CONSOLES[this.board].telnet) throw new Error(`Module "${name}" not found`);
+        return {
+          // libs/network/telnet/jswrap_telnet.c, jswrap_telnet_setOptions.
+          setOptions: (o: { mode?: unknown }) => {
+            if (typeof o !== "object" || o === null) throw new Error(`Expecting Object, got ${espruinoType(o)}`);
+            if (typeof o.mode !== "string") return;
+            if (o.mode !== "on" && o.mode !== "off") throw new Error("Unknown mode value");
+            this.setTelnet(o.mode);
+          },
+        };
       default:
         throw new Error(`Module "${name}" not found`);
     }
+  }
+
+  private get board(): Board {
+    return this.options.board ?? "ESP32";
+  }
+
+  private setTelnet(mode: string): void {
+    this.telnetMode = mode;
+    this.telnetHistory.push({ t: Date.now() - this.started, mode });
+    this.trace.push(`telnet ${mode}`);
+  }
+
+  /** Someone types `line` and Enter at the locked prompt: true when it unlocked. */
+  typePassword(line: string): boolean {
+    if (!this.consoleLocked) return true;
+    if (this.consolePassword !== undefined && line.slice(0, 20) === this.consolePassword) this.consoleLocked = false;
+    return !this.consoleLocked;
   }
 
   private context(): vm.Context {
@@ -226,6 +275,7 @@ export class SimulatedDevice {
     const E = {
       srand: (seed: number) => {
         this.srandCalls.push({ t: Date.now() - this.started, seed });
+        this.trace.push(`srand ${seed}`);
         rand.srand(seed);
       },
       hwRand: () => rand.next() | 0,
@@ -240,8 +290,12 @@ export class SimulatedDevice {
         if (this.watchdog) this.watchdog.lastKick = Date.now();
       },
       reboot: () => setImmediate(() => this.reboot()),
-      setPassword: () => undefined,
-      lockConsole: () => undefined,
+      setPassword: (password?: unknown) => {
+        this.consolePassword = password === undefined ? undefined : String(password);
+      },
+      lockConsole: () => {
+        if (this.consolePassword !== undefined) this.consoleLocked = true;
+      },
       on: () => undefined,
     };
     const sandbox: Record<string, unknown> = {
@@ -260,7 +314,10 @@ export class SimulatedDevice {
       pinMode: (pin: unknown, mode: never) => pins.pinMode(pin, mode),
       setWatch: (fn: never, pin: unknown, opts: never) => pins.setWatch(fn, pin, opts),
       clearWatch: (id?: number) => pins.clearWatch(id),
-      peek32: peek32For(this.options.board ?? "ESP32"),
+      peek32: peek32For(this.board, (value) => {
+        this.rngReads.push({ t: Date.now() - this.started, value });
+        this.trace.push(`rng ${value}`);
+      }),
       getTime: () => (Date.now() - this.started) / 1000,
       setTimeout: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, false),
       setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),
@@ -270,7 +327,7 @@ export class SimulatedDevice {
       atob: (s: string) => Buffer.from(s, "base64").toString("latin1"),
       E,
       process: {
-        env: { VERSION: "2v29", BOARD: this.options.board ?? "ESP32" },
+        env: { VERSION: "2v29", BOARD: this.board },
         memory: () => ({ free: 12000, usage: 4383, total: 16383, history: 0, blocksize: 14 }),
         on: (event: string, handler: Listener) => {
           if (event === "uncaughtException") this.uncaught.push(handler);
@@ -278,14 +335,35 @@ export class SimulatedDevice {
       },
       require: (name: string) => this.modules(name),
     };
+    // libs/bluetooth/jswrap_bluetooth.c, jswrap_ble_setServices: `uart: false` removes the
+    // Bluetooth console (the stack restarts by itself).
+    if (BOARD_CONSOLES[this.board].bluetooth)
+      sandbox.NRF = {
+        setServices: (_data: unknown, options?: { uart?: unknown }) => {
+          if (options && options.uart === false) this.bluetoothUart = false;
+          else if (options && options.uart === true) this.bluetoothUart = true;
+        },
+      };
     const context = vm.createContext(sandbox, { name: "espruino" });
     vm.runInContext(REMOVE_MISSING, context);
+    // Math.random is the same fixed-seed generator (src/jswrap_math.c: rand()/(RAND_MAX+1)).
+    (vm.runInContext("Math", context) as Math).random = () => {
+      this.trace.push("Math.random");
+      return rand.next() / 0x80000000;
+    };
     return context;
   }
 
   /** Power on: runs the boot files from Storage in Espruino's order. */
   boot(): void {
-    this.telnetMode = "on";
+    // Power-on state: telnet forced on, the password gone with RAM, Bluetooth console on.
+    if (BOARD_CONSOLES[this.board].telnet) this.setTelnet("on");
+    else this.telnetMode = "absent";
+    this.consolePassword = undefined;
+    this.consoleLocked = false;
+    this.bluetoothUart = BOARD_CONSOLES[this.board].bluetooth;
+    // The generator starts from its fixed seeds at every boot (src/jsutils.c).
+    this.rand = new EspruinoRand();
     this.pins.powerOn();
     const context = this.context();
     for (const name of BOOT_FILES) {

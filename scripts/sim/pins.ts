@@ -35,7 +35,7 @@ interface PinState {
 }
 
 /** GPIOs that Espruino on ESP32 makes inputs with pull-up at init and at every reset()
- *  (targets/esp32/jshardware.c, jshPinDefaultPullup; docs/espruino.md "Pins at boot"). */
+ *  (targets/esp32/jshardware.c, jshPinDefaultPullup; docs/espruino.md, "Pins"). */
 export const DEFAULT_PULLUP_GPIOS = [0, 12, 13, 14, 15, 18, 19, 21, 22, 25, 26, 27, 34, 35, 36, 37, 38, 39];
 
 /** GPIOs a classic ESP32 does not have: using one is "Invalid pin" on the device. */
@@ -139,7 +139,7 @@ export class PinBank {
             ? "both"
             : options.edge;
     const name = pinName(pin);
-    // On ESP32 setWatch makes the pin an input with pull-up (PLATFORM.md, hardware APIs).
+    // On ESP32 setWatch makes the pin an input with pull-up (docs/espruino.md, "Pins").
     if (this.state(name).mode === "reset") this.state(name).mode = "input_pullup";
     const watch: Watch = {
       id: this.nextWatch++,

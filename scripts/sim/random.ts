@@ -1,6 +1,6 @@
 // Espruino's random numbers: a multiply-with-carry generator with fixed seeds (src/jsutils.c
 // rand()/srand()), which on ESP32 also feeds TLS and E.hwRand(): the same sequence after every
-// boot unless E.srand() is called (PLATFORM.md, TLS gap 2). peek32 of the ESP32's RNG register
+// boot unless E.srand() is called (docs/espruino.md, "Randomness"). peek32 of the ESP32's RNG register
 // is the true randomness, modelled with Node's CSPRNG.
 import { randomInt } from "node:crypto";
 
@@ -25,19 +25,39 @@ export class EspruinoRand {
   }
 }
 
-export type Board = "ESP32" | "ESP32C3" | "ESP32S3";
+/** process.env.BOARD on Espruino's ESP32 builds: the board file's name (boards/*.py).
+ *  "LINUX" stands for a build with no known RNG register. */
+export type Board = "ESP32" | "ESP32_IDF4" | "ESP32C3_IDF4" | "ESP32S3_IDF4" | "LINUX";
 
-/** Where each chip's hardware RNG register is (ESP-IDF soc/<chip>/include/soc/wdev_reg.h:
- *  WDEV_RND_REG); peek32 anywhere else reads 0 here. */
-export const RNG_REGISTERS: Record<Board, number> = {
+/** Where each chip's hardware RNG register is (ESP-IDF components/soc/<chip>/include/soc/
+ *  wdev_reg.h, WDEV_RND_REG: ESP32 0x3FF75144 on the data bus, also 0x60035144 on AHB;
+ *  ESP32-C3 RNG_DATA_REG = SYSCON base 0x60026000 + 0xB0; ESP32-S3 0x6003507C); peek32
+ *  anywhere else reads 0 here. */
+export const RNG_REGISTERS: Record<Board, number | undefined> = {
   ESP32: RNG_DATA_REG,
-  ESP32C3: 0x600260b0,
-  ESP32S3: 0x6003507c,
+  ESP32_IDF4: RNG_DATA_REG,
+  ESP32C3_IDF4: 0x600260b0,
+  ESP32S3_IDF4: 0x6003507c,
+  LINUX: undefined,
 };
 
-/** peek32 on `board`: true randomness from its RNG register only. */
-export function peek32For(board: Board): (address: number) => number {
-  return (address) => (address === RNG_REGISTERS[board] ? randomInt(0, 2 ** 32) : 0);
+/** Which boards are built with TELNET and BLUETOOTH (boards/<name>.py, "libraries"). */
+export const BOARD_CONSOLES: Record<Board, { telnet: boolean; bluetooth: boolean }> = {
+  ESP32: { telnet: true, bluetooth: true },
+  ESP32_IDF4: { telnet: false, bluetooth: true },
+  ESP32C3_IDF4: { telnet: false, bluetooth: true },
+  ESP32S3_IDF4: { telnet: true, bluetooth: true },
+  LINUX: { telnet: true, bluetooth: false },
+};
+
+/** peek32 on `board`: true randomness from its RNG register only; `seen` hears each read. */
+export function peek32For(board: Board, seen?: (value: number) => void): (address: number) => number {
+  return (address) => {
+    if (address !== RNG_REGISTERS[board]) return 0;
+    const value = randomInt(0, 2 ** 32);
+    seen?.(value);
+    return value;
+  };
 }
 
 export const peek32 = peek32For("ESP32");

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-/** ESP32 Storage since 2v26 (PLATFORM.md, "Boot and storage"). */
+/** ESP32 Storage since 2v26 (docs/espruino.md, "Boot and Storage"). */
 export const STORAGE_BYTES = 896 * 1024;
 const MAX_NAME = 28;
 

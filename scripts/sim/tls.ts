@@ -1,5 +1,5 @@
 // require("tls") and require("net") as Espruino behaves, on Node sockets. What is modelled, as
-// measured on Espruino's interpreter (../shared/PLATFORM.md, TLS):
+// measured on Espruino's interpreter (docs/espruino.md, TLS):
 // - options ca/cert/key: DER binary strings or functions returning them; a string of 100
 //   characters or fewer is a file path (there is no file system here: it fails); PEM is refused.
 // - 'connect' fires when TCP connects, BEFORE the handshake; writes queue until it is done.

@@ -1,6 +1,6 @@
 // The ACL generated from the CA's records, and the matching the embedded broker enforces it with.
 import { describe, expect, it } from "vitest";
-import { aclRules, covers, matches, maySubscribe, parseAcl, renderAcl } from "../../scripts/broker/acl.ts";
+import { aclRules, covers, matches, mayPublish, maySubscribe, parseAcl, renderAcl } from "../../scripts/broker/acl.ts";
 import type { PkiIndex } from "../../scripts/pki/store.ts";
 
 const record = (kind: "device" | "user" | "hub" | "broker", name: string, extra: object = {}) => ({
@@ -35,15 +35,23 @@ describe("ACL", () => {
         "# Anyone not listed here may do nothing.",
         "",
         "user door",
-        "topic readwrite lk/door/#",
+        "topic write lk/door/availability",
+        "topic write lk/door/+/state",
+        "topic write lk/door/nonce",
+        "topic write lk/door/result",
+        "topic write lk/door/telemetry/#",
+        "topic read lk/door/+/set",
+        "topic read lk/door/nonce/get",
         "",
         "user alice",
         "topic read lk/#",
-        "topic write lk/door/relay/set",
+        "topic write lk/door/+/set",
+        "topic write lk/door/nonce/get",
         "",
         "user hub",
         "topic read lk/#",
-        "topic write lk/+/relay/set",
+        "topic write lk/+/+/set",
+        "topic write lk/+/nonce/get",
         "",
       ].join("\n"),
     );
@@ -65,7 +73,48 @@ describe("ACL", () => {
     expect(covers("lk/door/relay/set", "lk/+/relay/set")).toBe(false);
     const rules = aclRules(INDEX, "lk");
     expect(maySubscribe(rules, "door", "lk/door/relay/set")).toBe(true);
+    expect(maySubscribe(rules, "door", "lk/door/nonce/get")).toBe(true);
     expect(maySubscribe(rules, "door", "lk/+/relay/set")).toBe(false);
     expect(maySubscribe(rules, "old", "lk/old/relay/set")).toBe(false);
+  });
+
+  it("lets a device write only its reports, nonce, result and telemetry, and read only its commands", () => {
+    const rules = aclRules(INDEX, "lk");
+    for (const topic of ["availability", "relay/state", "cover/state", "nonce", "result", "telemetry", "telemetry/t"])
+      expect(mayPublish(rules, "door", `lk/door/${topic}`)).toBe(true);
+    for (const topic of ["lk/door/relay/set", "lk/door/nonce/get", "lk/other/relay/state", "lk/door/x/y/state"])
+      expect(mayPublish(rules, "door", topic)).toBe(false);
+    for (const filter of ["lk/door/relay/state", "lk/door/result", "lk/door/nonce", "lk/door/#"])
+      expect(maySubscribe(rules, "door", filter)).toBe(false);
+    expect(mayPublish(rules, "hub", "lk/door/maintenance/set")).toBe(true);
+    expect(mayPublish(rules, "hub", "lk/door/nonce/get")).toBe(true);
+    expect(mayPublish(rules, "hub", "lk/door/relay/state")).toBe(false);
+    expect(mayPublish(rules, "hub", "lk/door/nonce")).toBe(false);
+    expect(mayPublish(rules, "alice", "lk/door/nonce/get")).toBe(true);
+    expect(mayPublish(rules, "alice", "lk/other/nonce/get")).toBe(false);
+  });
+});
+
+describe("ACL input checks", () => {
+  it("renderAcl refuses any rule that is not made of topic levels", () => {
+    const ok = { user: "alice", access: "write" as const, topic: "lk/door/relay/set" };
+    expect(() => renderAcl([ok])).not.toThrow();
+    const bad: [Partial<typeof ok>, string][] = [
+      [{ user: "al ice" }, 'ACL refused: user "al ice" is not a valid topic level'],
+      [
+        { user: "alice\ntopic readwrite #" },
+        'ACL refused: user "alice\\ntopic readwrite #" is not a valid topic level',
+      ],
+      [{ user: "+" }, 'ACL refused: user "+" is not a valid topic level'],
+      [{ topic: "lk/door relay/set" }, 'ACL refused: topic "lk/door relay/set" has an invalid level "door relay"'],
+      [
+        { topic: "lk/door\nuser x/set" },
+        'ACL refused: topic "lk/door\\nuser x/set" has an invalid level "door\\nuser x"',
+      ],
+      [{ topic: "lk/#/relay/set" }, 'ACL refused: topic "lk/#/relay/set" has an invalid level "#"'],
+      [{ topic: "lk//relay/set" }, 'ACL refused: topic "lk//relay/set" has an invalid level ""'],
+      [{ topic: "lk/do+or/relay/set" }, 'ACL refused: topic "lk/do+or/relay/set" has an invalid level "do+or"'],
+    ];
+    for (const [change, message] of bad) expect(() => renderAcl([{ ...ok, ...change }])).toThrow(message);
   });
 });

@@ -6,6 +6,7 @@ import type { PinEvent } from "../../scripts/sim/pins.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { signer, verifiedReports, verifiedResults } from "../support/signed.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
@@ -54,25 +55,35 @@ for (const { name, embedded, skip } of BROKERS) {
       clients.push(client);
       return client;
     };
+    /** The hub's signed commands to door-1. */
+    const door1 = (client: mqtt.MqttClient) => signer(client, pki.stateDir, "latchkey", "door-1");
     const boot = async (profile = e2eProfile(broker!.port)) => {
       const device = await bootDevice(pki.stateDir, profile);
       devices.push(device);
       return device;
     };
 
-    it("switches the relay pin when commanded, and reports the state", async () => {
+    it("switches the relay pin on signed commands, and reports the state signed", async () => {
       const device = await boot();
       await device.waitFor(/MQTT connected/);
       const h = await hub();
-      const seen = await collect(h, `${T}/relay/state`);
-      await until("the retained OFF", () => seen.includes(`${T}/relay/state OFF`));
+      const cmd = door1(h);
+      const seen = await verifiedReports(h, cmd.key, `${T}/relay/state`);
+      const results = await verifiedResults(h, cmd.key, `${T}/relay/set`);
+      await until("the retained OFF", () => seen.includes("OFF"));
+      expect(await cmd.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
+      expect(device.pins.level(RELAY)).toBe(true);
+      await until("the ON state", () => seen.includes("ON"));
+      expect(await cmd.send("OFF")).toEqual({ accepted: true, detail: "relay OFF" });
+      expect(device.pins.level(RELAY)).toBe(false);
+      expect(await cmd.send("OPEN SESAME")).toEqual({
+        accepted: false,
+        detail: "unknown command 'OPEN SESAME' (ON, OFF or PULSE)",
+      });
+      // The old unsigned command is refused, and the refusal is reported, signed.
       await h.publishAsync(`${T}/relay/set`, "ON", { qos: 1 });
-      await until("the pin", () => device.pins.level(RELAY));
-      await until("the ON state", () => seen.includes(`${T}/relay/state ON`));
-      await h.publishAsync(`${T}/relay/set`, "off", { qos: 1 });
-      await until("the pin low", () => !device.pins.level(RELAY));
-      await h.publishAsync(`${T}/relay/set`, "OPEN SESAME", { qos: 1 });
-      await device.waitFor(/command refused: unknown command 'OPEN SESAME' \(ON or OFF\)/);
+      await until("the refusal", () => results.includes("refused unsigned (cmd, nonce and mac required)"));
+      expect(seen.filter((v) => v.startsWith("FORGED"))).toEqual([]);
       expect(relayDrives(device).map((e) => e.high)).toEqual([false, true, false]);
     });
 
@@ -89,18 +100,18 @@ for (const { name, embedded, skip } of BROKERS) {
       const device = await boot();
       await device.waitFor(/MQTT connected/);
       let h = await hub();
-      await h.publishAsync(`${T}/relay/set`, "ON", { qos: 1 });
-      await until("the pin", () => device.pins.level(RELAY));
+      expect(await door1(h).send("ON")).toMatchObject({ accepted: true });
+      expect(device.pins.level(RELAY)).toBe(true);
       clients.splice(0).forEach((c) => c.end(true));
       await broker!.stop();
       await device.waitFor(/MQTT down: /);
       await broker!.start();
       await until("the reconnect", () => count(device, /MQTT connected/) === 2, 15000);
       h = await hub();
-      const seen = await collect(h, `${T}/relay/state`);
-      await until("the retained ON from before the restart", () => seen.includes(`${T}/relay/state ON`));
-      await h.publishAsync(`${T}/relay/set`, "OFF", { qos: 1 });
-      await until("the command after the restart", () => !device.pins.level(RELAY));
+      const seen = await verifiedReports(h, door1(h).key, `${T}/relay/state`);
+      await until("the retained ON from before the restart", () => seen.includes("ON"));
+      expect(await door1(h).send("OFF")).toMatchObject({ accepted: true });
+      expect(device.pins.level(RELAY)).toBe(false);
     });
 
     it("rides out a Wi-Fi outage and recovers on its own", async () => {
@@ -114,8 +125,8 @@ for (const { name, embedded, skip } of BROKERS) {
       await until("Wi-Fi back", () => count(device, /Wi-Fi joined/) === 2, 15000);
       await until("MQTT back", () => count(device, /MQTT connected/) === 2, 15000);
       const h = await hub();
-      await h.publishAsync(`${T}/relay/set`, "ON", { qos: 1 });
-      await until("the command after the outage", () => device.pins.level(RELAY));
+      expect(await door1(h).send("ON")).toMatchObject({ accepted: true });
+      expect(device.pins.level(RELAY)).toBe(true);
     });
 
     it("is refused with a revoked certificate: a clear reason and a growing wait, never a crash loop", async () => {

@@ -9,8 +9,15 @@ describe("boot", () => {
     const { platform, pinHistory, log } = createFakePlatform({ [PROFILE_FILE]: JSON.stringify(testProfile()) });
     const booted = boot(platform, "1.2.3");
     expect(booted?.relay.isOn).toBe(false);
-    expect(log[0]).toBe("info Latchkey 1.2.3 booting");
+    expect(log[0]).toBe("info Latchkey 1.2.3 booting; telnet off");
     expect(pinHistory).toEqual([{ pin: "D23", high: false, kind: "initial" }]);
+  });
+
+  it("closes the telnet and Bluetooth consoles first, even without a usable profile", () => {
+    const { platform, consoles, log } = createFakePlatform();
+    expect(boot(platform, "1")).toBeUndefined();
+    expect(consoles).toEqual(["telnet off", "bluetooth off"]);
+    expect(log[0]).toBe("info Latchkey 1 booting; telnet off");
   });
 
   it("stays idle and says why when no profile was provisioned", () => {

@@ -1,5 +1,5 @@
 // The TLS transport against a scripted Espruino socket that replays the event sequences
-// measured on Espruino's interpreter (../shared/PLATFORM.md, TLS).
+// measured on Espruino's interpreter (docs/espruino.md, TLS).
 import { describe, expect, it } from "vitest";
 import type { Network, SocketHandlers } from "../../firmware/hal/network.ts";
 import { tlsConnector } from "../../firmware/net/tls-transport.ts";

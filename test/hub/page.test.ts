@@ -10,7 +10,6 @@ import { startHub, type Hub } from "../../scripts/hub/hub.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { chromiumMissing, openBrowser, type Browser } from "../support/chromium.ts";
-import { ensureCommandKey } from "../support/command-key.ts";
 import { makeTestPki, type TestPki } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
@@ -53,10 +52,7 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the hub's page in Chro
   beforeAll(async () => {
     await builtBundle();
     pki = await makeTestPki();
-    for (const id of ["door-1", "pump-1"]) {
-      await pki.issue("device", id);
-      ensureCommandKey(pki.stateDir, id);
-    }
+    for (const id of ["door-1", "pump-1"]) await pki.issue("device", id);
     await pki.issue("hub", "hub");
     await pki.issue("user", "alice", { password: PASSWORD });
     await pki.issue("user", "bob", { password: PASSWORD, devices: ["pump-1"] });

@@ -7,9 +7,13 @@ import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initCa, issue, list, renew, type PkiContext } from "../../scripts/pki/commands.ts";
 import { PkiStore } from "../../scripts/pki/store.ts";
+import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
+import { readCommandKey } from "../../scripts/lib/signing.ts";
 import { x509 } from "../../scripts/pki/x509.ts";
 import { startProjectBroker, type Broker } from "../support/broker.ts";
+import { recordBadInput } from "../support/bad-input.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { testProfile } from "../support/profile.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -99,6 +103,29 @@ describe("certificate authority", () => {
     await pki.issue("device", "stolen");
   });
 
+  it("makes a 32-byte command key (0600) per device: kept on renewal, new when the name is issued again", async () => {
+    await pki.issue("device", "keyed");
+    const file = pki.store.commandKeyFile("keyed");
+    const first = readFileSync(file);
+    expect(first.length).toBe(32);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readCommandKey(pki.stateDir, "keyed").equals(first)).toBe(true);
+    await renew(pki.ctx, "keyed");
+    expect(readFileSync(file).equals(first)).toBe(true);
+    await pki.revoke("keyed");
+    await pki.issue("device", "keyed");
+    const second = readFileSync(file);
+    expect(second.length).toBe(32);
+    expect(second.equals(first)).toBe(false);
+    const files = deviceStorageFiles(testProfile({ id: "keyed" }), pki.stateDir, { ssid: "s", password: "p" });
+    expect(Buffer.from(files["lk.cmdkey"], "latin1").equals(second)).toBe(true);
+    expect(() => readCommandKey(pki.stateDir, "nobody")).toThrow(
+      /^no command key for device 'nobody' \(.*command\.key\): npm run pki -- device nobody makes it$/,
+    );
+    // Never on the command line's output, nor in the CA's index.
+    expect(readFileSync(pki.store.indexFile, "utf8")).not.toContain(second.toString("hex"));
+  });
+
   it("renews with a new key and serial, and revokes the old certificate", async () => {
     await pki.issue("hub", "hub-r");
     const dir = pki.store.identityDir("hub", "hub-r");
@@ -109,6 +136,35 @@ describe("certificate authority", () => {
     expect(after.publicKey.equals(before.publicKey)).toBe(false);
     const crl = new x509.X509Crl(readFileSync(pki.store.crlFile, "utf8").replace(/X509 CRL/g, "CRL"));
     expect(crl.entries.map((e) => e.serialNumber)).toContain(before.serialNumber.toLowerCase());
+  });
+
+  it("follows the CA's key type unless told otherwise", async () => {
+    const rsa = await makeTestPki("rsa");
+    const result = cli(rsa.stateDir, ["broker", "edge"]);
+    expect(result.status).toBe(0);
+    const edge = new X509Certificate(readFileSync(`${rsa.store.identityDir("broker", "edge")}/cert.pem`));
+    expect(edge.publicKey.asymmetricKeyType).toBe("rsa");
+    expect(cli(rsa.stateDir, ["device", "ec-door", "--ec"]).status).toBe(0);
+    const door = new X509Certificate(readFileSync(`${rsa.store.identityDir("device", "ec-door")}/cert.pem`));
+    expect(door.publicKey.asymmetricKeyType).toBe("ec");
+    expect(cli(rsa.stateDir, ["device", "x", "--ec", "--rsa"])).toMatchObject({
+      status: 1,
+      stderr: "pki: --rsa and --ec contradict each other",
+    });
+  });
+
+  it("renews after a revoke: a new certificate of the same kind, devices and key type", async () => {
+    await pki.issue("user", "dave", { devices: ["garage-door"], password: "pw", keyType: "rsa" });
+    await pki.revoke("dave");
+    const renewed = await renew(pki.ctx, "dave", { password: "pw2" });
+    expect(renewed).toMatchObject({ kind: "user", status: "active", devices: ["garage-door"], keyType: "rsa" });
+    const index = JSON.parse(readFileSync(pki.store.indexFile, "utf8")) as {
+      certificates: { name: string; status: string }[];
+    };
+    expect(index.certificates.filter((c) => c.name === "dave").map((c) => c.status)).toEqual(["revoked", "active"]);
+    const crl = new x509.X509Crl(readFileSync(pki.store.crlFile, "utf8").replace(/X509 CRL/g, "CRL"));
+    expect(crl.entries.map((e) => e.serialNumber)).not.toContain(renewed.serial);
+    await expect(renew(pki.ctx, "nobody")).rejects.toThrow("no certificate named 'nobody'");
   });
 
   it("lists every certificate with its expiry and warns ahead of time", async () => {
@@ -141,10 +197,10 @@ describe("certificate authority", () => {
     expect(readFileSync(locked.store.caKeyFile, "utf8")).toContain("BEGIN ENCRYPTED PRIVATE KEY");
     await locked.issue("device", "d1");
     const wrong: PkiContext = { ...locked.ctx, passphrase: "guess" };
-    await expect(issue(wrong, "device", "d2")).rejects.toThrow("wrong CA passphrase (LATCHKEY_CA_PASSPHRASE)");
+    await expect(issue(wrong, "device", "d2")).rejects.toThrow("wrong CA passphrase");
     const none: PkiContext = { ...locked.ctx, passphrase: undefined };
     await expect(issue(none, "device", "d2")).rejects.toThrow(
-      "the CA key is encrypted: set LATCHKEY_CA_PASSPHRASE to its passphrase",
+      "the CA key is encrypted: give its passphrase on a terminal, in LATCHKEY_CA_PASSPHRASE, or in a 0600 file named by LATCHKEY_CA_PASSPHRASE_FILE",
     );
   });
 });
@@ -155,10 +211,42 @@ describe("npm run pki: bad input gives one clear line and exit 1, and never lose
     pki = await makeTestPki("ec", "s3cret");
   });
 
+  it("bad names, numbers and flags: one line, exit 1, index and CRL unchanged", () => {
+    const cases: [string[], string][] = [
+      [["device", "d9", "--days", "abc"], "pki: --days must be a positive whole number, not 'abc'"],
+      [["device", "d9", "--days", "0"], "pki: --days must be a positive whole number, not '0'"],
+      [["device", "d9", "--days=-5"], "pki: --days must be a positive whole number, not '-5'"],
+      [
+        ["device", "door/1"],
+        "pki: device name 'door/1' is not a valid MQTT topic level (letters, digits, - and _, at most 64, starting with a letter or digit)",
+      ],
+      [
+        ["device", "+"],
+        "pki: device name '+' is not a valid MQTT topic level (letters, digits, - and _, at most 64, starting with a letter or digit)",
+      ],
+      [["device", "d9", "--rsa", "--ec"], "pki: --rsa and --ec contradict each other"],
+      [["revoke", "nobody"], "pki: no certificate named 'nobody'"],
+      [["renew", "nobody"], "pki: no certificate named 'nobody'"],
+      [["device"], "pki: device needs a device id"],
+      [["device", "a", "b"], "pki: unexpected argument 'b'"],
+      [
+        ["device", "d9", "--colour"],
+        "pki: Unknown option '--colour'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--colour\"",
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const before = [hash(pki.store.indexFile), hash(pki.store.crlFile)];
+      const result = cli(pki.stateDir, args, { LATCHKEY_CA_PASSPHRASE: "s3cret" });
+      expect(result, args.join(" ")).toMatchObject({ status: 1, stderr: message });
+      expect([hash(pki.store.indexFile), hash(pki.store.crlFile)]).toEqual(before);
+      recordBadInput(`npm run pki -- ${args.join(" ")}`, result, "yes (index.json, crl.pem)");
+    }
+  }, 60000);
+
   it("an unknown command", () => {
     expect(cli(pki.stateDir, ["frobnicate"])).toMatchObject({
       status: 1,
-      stderr: "pki: unknown command 'frobnicate' (init, broker, device, user, hub, revoke, list, renew)",
+      stderr: "pki: unknown command 'frobnicate' (init, broker, device, user, hub, revoke, crl, list, renew)",
     });
   });
 
@@ -171,7 +259,7 @@ describe("npm run pki: bad input gives one clear line and exit 1, and never lose
   it("a wrong passphrase", () => {
     expect(cli(pki.stateDir, ["device", "d9"], { LATCHKEY_CA_PASSPHRASE: "nope" })).toMatchObject({
       status: 1,
-      stderr: "pki: wrong CA passphrase (LATCHKEY_CA_PASSPHRASE)",
+      stderr: "pki: wrong CA passphrase",
     });
   });
 

@@ -4,7 +4,6 @@
 import { describe, expect, it } from "vitest";
 import { boot } from "../../firmware/app/boot.ts";
 import { runDevice, WATCHDOG_SECONDS } from "../../firmware/app/device.ts";
-import { TRUST_BROKER } from "../../firmware/app/commands.ts";
 import { PROFILE_FILE, RELAY_STATE_FILE, type RelayBehaviour } from "../../firmware/app/profile.ts";
 import { Backoff, DEFAULT_BACKOFF } from "../../firmware/net/backoff.ts";
 import { JOIN_TIMEOUT_MS, WifiLink } from "../../firmware/net/wifi-link.ts";
@@ -18,10 +17,11 @@ function provisioned(relay: Partial<RelayBehaviour>, extra: Record<string, strin
     "lk.ca": "ca",
     "lk.cert": "cert",
     "lk.key": "key",
+    "lk.cmdkey": "k".repeat(32),
     ...extra,
   });
   const booted = boot(fake.platform, "1")!;
-  runDevice(fake.platform, booted, TRUST_BROKER);
+  runDevice(fake.platform, booted);
   return { ...fake, relay: booted.relay };
 }
 

@@ -1,5 +1,6 @@
 // A scriptable Platform for unit tests: fake time you advance by hand, pins that record every
 // level they were driven to, an in-memory file store and a captured log.
+import { createHash } from "node:crypto";
 import type { Platform } from "../../firmware/hal/platform.ts";
 import type { InputPin, OutputPin } from "../../firmware/hal/pins.ts";
 import type { TimerHandle } from "../../firmware/hal/time.ts";
@@ -71,6 +72,8 @@ export function createFakePlatform(files: Record<string, string> = {}) {
   const inputs: Record<string, { high: boolean; watchers: ((high: boolean) => void)[] }> = {};
   const log: string[] = [];
   const watchdog = { seconds: 0, kicks: 0 };
+  /** Every console change, in order: "telnet on", "telnet off", "bluetooth off", "lock <pw>", "unlock". */
+  const consoles: string[] = [];
   const store: Record<string, string> = { ...files };
   const platform: Platform = {
     clock: time.clock,
@@ -125,12 +128,21 @@ export function createFakePlatform(files: Record<string, string> = {}) {
       enable: (seconds) => (watchdog.seconds = seconds),
       kick: () => watchdog.kicks++,
     },
+    consoles: {
+      telnet: (on) => {
+        consoles.push(on ? "telnet on" : "telnet off");
+        return true;
+      },
+      bluetoothOff: () => consoles.push("bluetooth off"),
+      lock: (password) => consoles.push(password ? `lock ${password}` : "unlock"),
+    },
     random: () => 0.5,
+    sha256: (data) => createHash("sha256").update(Buffer.from(data, "latin1")).digest().toString("latin1"),
   };
   const driveInput = (pin: string, high: boolean) => {
     const state = (inputs[pin] ??= { high: true, watchers: [] });
     state.high = high;
     state.watchers.forEach((w) => w(high));
   };
-  return { platform, time, pinHistory, log, store, driveInput, watchdog };
+  return { platform, time, pinHistory, log, store, driveInput, watchdog, consoles };
 }

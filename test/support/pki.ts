@@ -32,7 +32,9 @@ export async function makeTestPki(keyType: KeyType = "ec", passphrase?: string):
     issue: async (kind, name, options) => {
       await issue(ctx, kind, name, { keyType, ...options });
     },
-    revoke: (name) => revoke(ctx, name),
+    revoke: async (name) => {
+      await revoke(ctx, name);
+    },
     credentials: (kind, name) => {
       const dir = store.identityDir(kind, name);
       return {

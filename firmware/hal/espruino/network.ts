@@ -1,10 +1,12 @@
 // hal/network.ts on Espruino: require("tls").connect with handlers registered through .on()
-// only (a connect callback as well would corrupt the listener list, PLATFORM.md), and the
+// only (a connect callback as well would corrupt the listener list, docs/espruino.md), and the
 // one process-wide 'uncaughtException' hook that the TLS transport claims handshake errors
 // from. Everything else that was not caught is logged, never silently lost.
 import type { Network } from "../network";
 
-export function createEspruinoNetwork(log: (message: string) => void): Network {
+/** `reseed` runs before every tls.connect: mbedTLS draws its randomness from Espruino's
+ *  generator (hal/espruino/random.ts). */
+export function createEspruinoNetwork(log: (message: string) => void, reseed: () => void): Network {
   const claimants: ((message: string) => boolean)[] = [];
   process.on("uncaughtException", (error) => {
     const message = "" + error;
@@ -15,6 +17,7 @@ export function createEspruinoNetwork(log: (message: string) => void): Network {
     connectTls: (options, handlers) => {
       // ca/cert/key as functions: Espruino calls them for the DER when it sets up mbedTLS,
       // so the bytes are read from Storage only for the handshake.
+      reseed();
       const socket = require("tls").connect({
         host: options.host,
         port: options.port,

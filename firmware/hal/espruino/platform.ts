@@ -1,15 +1,15 @@
 // The Platform on Espruino. With the TLS transport next to it, the only code that touches
 // Espruino's globals and built-in modules (enforced by eslint.config.js).
-import type { Platform } from "../platform";
+import type { Consoles, Platform } from "../platform";
 import type { InputPin, OutputPin } from "../pins";
 import { createEspruinoNetwork } from "./network";
+import { createRandom, rngRegister } from "./random";
 import { createEspruinoWifi } from "./wifi";
 
 function toPin(name: string): Pin {
-  // new Pin("D26") returns undefined for a name the board does not have (src/jswrap_pin.c).
-  const pin = new Pin(name);
-  if (!pin) throw new Error("no such pin " + name);
-  return pin;
+  // new Pin("D99") returns a Pin even for a pin the board lacks (src/jswrap_pin.c, 2v29;
+  // docs/espruino.md): the profile check (app/profile-check.ts) refuses such names first.
+  return new Pin(name);
 }
 
 function outputPin(name: string, initialHigh: boolean): OutputPin {
@@ -37,18 +37,38 @@ interface TimerSlot {
   id?: number;
 }
 
-/** ESP32 RNG_DATA_REG: true randomness while the radio is on (PLATFORM.md, TLS gap 2). */
-const RNG_DATA_REG = 0x3ff75144;
-
-function trueRandom(): number {
-  // Only the classic ESP32 has the register there; elsewhere (Linux build) fall back.
-  if (process.env.BOARD !== "ESP32") return Math.random();
-  return (peek32(RNG_DATA_REG) >>> 0) / 4294967296;
+/** Espruino's consoles (docs/espruino.md "Consoles"): telnet is forced on at every boot
+ *  (libs/network/telnet/jswrap_telnet.c), boards built without TELNET have no module. */
+function consoles(): Consoles {
+  let telnet: TelnetServerModule | undefined;
+  try {
+    telnet = require("TelnetServer");
+  } catch {
+    telnet = undefined;
+  }
+  return {
+    telnet: (on) => {
+      if (telnet) telnet.setOptions({ mode: on ? "on" : "off" });
+      return !!telnet;
+    },
+    bluetoothOff: () => {
+      if (typeof NRF !== "undefined" && NRF) NRF.setServices(undefined, { uart: false });
+    },
+    // E.setPassword() with no argument removes it (src/jswrap_espruino.c).
+    lock: (password) => {
+      E.setPassword(password);
+      if (password) E.lockConsole();
+    },
+  };
 }
 
 export function createEspruinoPlatform(): Platform {
   const storage = require("Storage");
+  const crypto = require("crypto");
   const log = (message: string) => console.log("[latchkey] " + message);
+  const register = rngRegister(process.env.BOARD);
+  const random = createRandom(register);
+  if (!register) log("WARN no hardware RNG known on " + process.env.BOARD + ": seeds are timing jitter only");
   return {
     clock: { now: () => getTime() * 1000 },
     timers: {
@@ -86,7 +106,7 @@ export function createEspruinoPlatform(): Platform {
       warn: (message) => log("WARN " + message),
       error: (message) => log("ERROR " + message),
     },
-    network: createEspruinoNetwork((message) => log("ERROR " + message)),
+    network: createEspruinoNetwork((message) => log("ERROR " + message), random.reseed),
     wifi: createEspruinoWifi(),
     // Manual mode (isAuto false): reset unless E.kickWatchdog() comes in time. On ESP32 the
     // timeout is rounded to whole seconds (targets/esp32/jshardware.c, jshEnableWatchDog).
@@ -94,6 +114,10 @@ export function createEspruinoPlatform(): Platform {
       enable: (seconds) => E.enableWatchdog(seconds, false),
       kick: () => E.kickWatchdog(),
     },
-    random: trueRandom,
+    consoles: consoles(),
+    random: random.random,
+    // SHA256 takes a binary string and returns an ArrayBuffer of 32 bytes; E.toString turns
+    // it back into a binary string (libs/crypto/jswrap_crypto.c, src/jswrap_espruino.c).
+    sha256: (data) => E.toString(crypto.SHA256(data)),
   };
 }

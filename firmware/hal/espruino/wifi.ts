@@ -1,5 +1,5 @@
 // hal/wifi.ts on Espruino: require("Wifi"). Never Wifi.save(): it writes the password in plain
-// text to `.wificfg` (PLATFORM.md); the credentials live in our own Storage file instead.
+// text to `.wificfg` (docs/espruino.md); the credentials live in our own Storage file instead.
 // Builds without the module (Espruino's Linux build, wired boards) have their network up
 // already: joining then always succeeds.
 import type { WifiRadio } from "../wifi";

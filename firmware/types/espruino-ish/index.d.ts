@@ -101,7 +101,8 @@ interface EspruinoEnvironment {
   enableWatchdog(timeoutSeconds: number, isAuto?: boolean): void;
   kickWatchdog(): void;
   reboot(): void;
-  setPassword(password: string): void;
+  /** No argument removes the password. At most 20 characters can be typed at the prompt. */
+  setPassword(password?: string): void;
   lockConsole(): void;
   on(event: "init" | "kill", callback: () => void): void;
 }
@@ -165,7 +166,7 @@ interface TlsConnectOptions {
   host: string;
   port: number;
   /** DER as a binary string, PEM with a trailing "\0" (ESP-IDF only), or a function returning
-   *  it. A string of 100 characters or fewer is a FAT file path. Never verified: see PLATFORM. */
+   *  it. A string of 100 characters or fewer is a FAT file path. Never verified: see docs/espruino.md, "TLS". */
   ca?: string | (() => string);
   cert?: string | (() => string);
   key?: string | (() => string);
@@ -183,9 +184,13 @@ interface CryptoModule {
   SHA256(message: string | ArrayBuffer | ArrayBufferView): ArrayBuffer;
 }
 interface TelnetServerModule {
-  /** Telnet on port 23 is forced ON at every boot and reset() on ESP32. */
+  /** Telnet on port 23 is forced ON at every boot and reset() on ESP32; boards built
+   *  without TELNET (ESP32_IDF4, ESP32C3_IDF4) have no such module: require throws. */
   setOptions(options: { mode: "on" | "off" }): void;
 }
+/** Boards built with BLUETOOTH only. `uart: false` removes the Bluetooth console (the Nordic
+ *  UART service) and restarts the stack (libs/bluetooth/jswrap_bluetooth.c). */
+declare const NRF: { setServices(data: undefined, options: { uart: boolean }): void } | undefined;
 interface OneWireDevice {
   search(): string[];
 }

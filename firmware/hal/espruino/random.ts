@@ -1,0 +1,35 @@
+// Randomness on Espruino. Its Math.random() and E.hwRand() are one multiply-with-carry
+// generator with fixed seeds (src/jsutils.c rand/srand; targets/esp32/jshardware.c
+// jshGetRandomNumber), which on ESP32 also feeds mbedTLS: the same sequence after every boot.
+// The chip's RNG register (ESP-IDF components/soc/<chip>/include/soc/wdev_reg.h, WDEV_RND_REG;
+// true random while the radio is on) is read with peek32 (src/jswrap_io.c), and E.srand
+// (src/jswrap_espruino.c) takes only 32 bits of it: see docs/espruino.md.
+
+/** The RNG register of the board Espruino was built for (process.env.BOARD is the board file's
+ *  name: boards/ESP32.py, ESP32_IDF4.py, ESP32C3_IDF4.py, ESP32S3_IDF4.py), or 0. */
+export function rngRegister(board: string): number {
+  if (board.indexOf("ESP32C3") === 0) return 0x600260b0;
+  if (board.indexOf("ESP32S3") === 0) return 0x6003507c;
+  // The classic ESP32's register on its data bus (the same one is at 0x60035144 on AHB).
+  return board === "ESP32" || board.indexOf("ESP32_") === 0 ? 0x3ff75144 : 0;
+}
+
+/** Timing jitter in the low 16 bits: the microsecond clock across calls, folded. */
+function jitter(): number {
+  let x = 0;
+  for (let i = 0; i < 4; i++) x = (x * 33 + getTime() * 1e6) & 65535;
+  return x;
+}
+
+/** The random source of a board: random() in [0, 1), and reseed() for Espruino's generator
+ *  (the hardware value with timing jitter XORed into its low 16 bits). Without a known register both fall back to the
+ *  generator seeded from jitter alone, never to its fixed seed. */
+export function createRandom(register: number) {
+  const hardware = () => (register ? peek32(register) >>> 0 : 0);
+  const reseed = () => E.srand(hardware() ^ jitter());
+  reseed();
+  return {
+    reseed,
+    random: () => (register ? hardware() / 4294967296 : Math.random()),
+  };
+}

@@ -1,0 +1,66 @@
+// Seeding Espruino's generator (which mbedTLS draws from) before every tls.connect, on each
+// board's RNG register, in the built bundle on the simulated ESP32 (scripts/sim/random.ts
+// models the register per board and the fixed-seed generator; test/sim/consoles.test.ts
+// checks that model). Nothing listens on the port: every attempt fails and retries.
+import { describe, expect, it } from "vitest";
+import type { SimulatedDevice } from "../../scripts/sim/device.ts";
+import type { Board } from "../../scripts/sim/random.ts";
+import { freePort } from "../support/broker.ts";
+import { makeTestPki } from "../support/pki.ts";
+import { bootDevice, e2eProfile } from "../support/sim.ts";
+import { until } from "../support/wait.ts";
+
+async function attempts(board: Board, count: number): Promise<SimulatedDevice> {
+  const pki = await makeTestPki();
+  await pki.issue("device", "door-1");
+  const device = await bootDevice(pki.stateDir, e2eProfile(await freePort()), { board, tlsMemoryWindowMs: 0 });
+  await until(`${count} TLS attempts`, () => device.tlsConnects.length >= count, 20000);
+  device.powerOff();
+  return device;
+}
+
+/** For each tls.connect: the seed given to E.srand since the previous one, and the last RNG
+ *  register value read before that seed. */
+function seedsBeforeConnects(trace: string[]) {
+  const seeds: { seed: number; rng?: number }[] = [];
+  let seed: number | undefined;
+  let rng: number | undefined;
+  let rngAtSeed: number | undefined;
+  for (const entry of trace) {
+    const [what, value] = entry.split(" ");
+    if (what === "rng") rng = Number(value);
+    if (what === "srand") [seed, rngAtSeed] = [Number(value), rng];
+    if (what === "tls.connect") {
+      if (seed === undefined) throw new Error(`tls.connect without E.srand before it: ${trace.join(", ")}`);
+      seeds.push({ seed, rng: rngAtSeed });
+      seed = undefined;
+    }
+  }
+  return seeds;
+}
+
+describe("E.srand before every tls.connect", () => {
+  for (const board of ["ESP32", "ESP32_IDF4", "ESP32C3_IDF4", "ESP32S3_IDF4"] as const) {
+    it(`on ${board}: from its RNG register, timing jitter only in the low 16 bits`, async () => {
+      const device = await attempts(board, 3);
+      const seeds = seedsBeforeConnects(device.trace);
+      expect(seeds.length).toBeGreaterThanOrEqual(3);
+      for (const { seed, rng } of seeds) {
+        expect(rng).toBeDefined();
+        expect(((seed ^ rng!) >>> 16) & 0xffff).toBe(0);
+      }
+      expect(new Set(seeds.map((s) => s.seed)).size).toBe(seeds.length);
+      expect(device.lines.filter((l) => /no hardware RNG/.test(l))).toEqual([]);
+    }, 30000);
+  }
+
+  it("where no RNG register is known: says so, and seeds from jitter before any random number is drawn", async () => {
+    const device = await attempts("LINUX", 2);
+    expect(device.lines).toContain("[latchkey] WARN no hardware RNG known on LINUX: seeds are timing jitter only");
+    expect(seedsBeforeConnects(device.trace).length).toBeGreaterThanOrEqual(2);
+    const firstSeed = device.trace.findIndex((e) => e.startsWith("srand"));
+    const firstDraw = device.trace.indexOf("Math.random");
+    expect(firstSeed).toBeGreaterThanOrEqual(0);
+    expect(firstDraw).toBeGreaterThan(firstSeed);
+  }, 30000);
+});
