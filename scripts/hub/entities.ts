@@ -132,7 +132,8 @@ export function deviceEntities(profile: DeviceProfile): Entity[] {
       diagnostic: true,
     });
   }
-  const endSwitches = p.cover ? [p.cover.closed, p.cover.open] : [];
+  // Inputs get no device class: "ON" is "contact made", which for a door's closed-end switch
+  // means closed, the opposite of what Home Assistant's "opening" class would show.
   for (const name of Object.keys(p.inputs ?? {})) {
     entities.push({
       id: `input_${name}`,
@@ -140,7 +141,6 @@ export function deviceEntities(profile: DeviceProfile): Entity[] {
       component: "binary_sensor",
       topic: `${root}/input/${name}`,
       signed: true,
-      deviceClass: endSwitches.includes(name) ? "opening" : undefined,
     });
   }
   if (p.telemetry) {
