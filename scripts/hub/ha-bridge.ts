@@ -31,6 +31,8 @@ export class HomeAssistantBridge {
   private rediscover: NodeJS.Timeout | undefined;
   /** How many times discovery went out (tests and the log). */
   rounds = 0;
+  /** Retained commands seen and not obeyed. */
+  ignoredRetained = 0;
 
   constructor(
     private readonly client: () => MqttClient,
@@ -90,7 +92,10 @@ export class HomeAssistantBridge {
     }
     const parts = topic.split("/");
     if (parts.length !== 4 || parts[3] !== "set" || !this.prefixes().some((p) => haRoot(p) === parts[0])) return false;
-    if (retained) return true;
+    if (retained) {
+      this.ignoredRetained++;
+      return true;
+    }
     const [, device, entity] = parts as [string, string, string, string];
     void this.commander.command({
       who: this.options.identity,
