@@ -14,6 +14,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   writeSync,
@@ -58,6 +59,23 @@ export class AuditLog {
     this.keep = options.keep ?? 5;
     this.fd = openSync(this.file, "a", 0o600);
     this.size = fstatSync(this.fd).size;
+    // A torn last line (power lost mid-write) is ended, so the next record starts clean.
+    if (this.size > 0 && !this.endsWithNewline()) {
+      writeSync(this.fd, "\n");
+      fsyncSync(this.fd);
+      this.size += 1;
+    }
+  }
+
+  private endsWithNewline(): boolean {
+    const last = Buffer.alloc(1);
+    const fd = openSync(this.file, "r");
+    try {
+      readSync(fd, last, 0, 1, this.size - 1);
+    } finally {
+      closeSync(fd);
+    }
+    return last[0] === 0x0a;
   }
 
   append(record: Omit<AuditRecord, "at">): AuditRecord {
