@@ -104,7 +104,7 @@ export async function buildFirmware(options: BuildOptions): Promise<BuildResult>
 
   const minified = await minify(code, {
     ecma: 2015,
-    compress: { ecma: 2015, passes: 2, unsafe_arrows: false, hoist_funs: false },
+    compress: { ecma: 2015, passes: 2, unsafe_arrows: false, hoist_funs: false, reduce_funcs: false },
     // Property names ending in "_" are private by convention (lint enforces it for private
     // members in firmware/) and get mangled too: long member names are bundle bytes and RAM.
     mangle: { reserved: ["of"], properties: { regex: /_$/, reserved: ["of"] } },

@@ -1,7 +1,9 @@
 // `npm run bench`: measured figures, never asserted in tests (DEVELOPERS.md).
 // 1. Codec throughput in Node, ours and the mqtt-packet package on the same packets, in one
 //    run, reported as a ratio. 2. Minified bytes the MQTT layer adds to the bundle.
-// 3. The memory bounds the configuration implies.
+// 3. The memory bounds the configuration implies. 4. The codec on Espruino's own interpreter
+//    beside Espruino's MQTT module (bench-espruino.ts, when ESPRUINO is set). 5. The state
+//    echo through Mosquitto with and without set_tcp_nodelay (bench/echo.ts).
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +13,8 @@ import { decodeAny } from "../firmware/mqtt/codec/decode-any.ts";
 import { Decoder } from "../firmware/mqtt/codec/decoder.ts";
 import { encode } from "../firmware/mqtt/codec/encode-any.ts";
 import type { Packet } from "../firmware/mqtt/codec/packets.ts";
+import { espruinoFigures } from "./bench-espruino.ts";
+import { echoFigures } from "./bench/echo.ts";
 import { loadConfig } from "./lib/config.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -165,3 +169,5 @@ function memoryFigures(): void {
 codecFigures();
 await sizeFigures();
 memoryFigures();
+await espruinoFigures();
+await echoFigures();

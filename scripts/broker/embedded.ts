@@ -87,6 +87,8 @@ export async function runEmbedded(
     aedes.handle(socket);
   });
   server.on("connection", (socket: import("node:net").Socket) => {
+    // As Mosquitto's set_tcp_nodelay (policy.ts): no Nagle delay on small packets.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });

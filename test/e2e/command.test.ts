@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { freePort, mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { makeTestPki, type TestPki } from "../support/pki.ts";
+import { relayBehaviour } from "../support/profile.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -47,7 +48,12 @@ describe("npm run command", () => {
     configFile = path.join(pki.stateDir, "espruino.config.json");
     writeFileSync(configFile, JSON.stringify(config));
     listening(broker.port);
-    device = await bootDevice(pki.stateDir, e2eProfile(broker.port));
+    // A long lockout: the second `npm run command` (a new process) must land inside it even on
+    // a loaded machine.
+    device = await bootDevice(
+      pki.stateDir,
+      e2eProfile(broker.port, { relay: relayBehaviour({ mode: "switch", pulseMs: 500, lockoutMs: 60000 }) }),
+    );
     await device.waitFor(/MQTT connected/);
   });
   afterAll(async () => {
@@ -70,7 +76,7 @@ describe("npm run command", () => {
     });
     expect(await run("door-1", "pulse")).toMatchObject({
       code: 1,
-      stdout: "door-1: PULSE REFUSED: PULSE ignored: a press is running or in its 2000 ms lockout\n",
+      stdout: "door-1: PULSE REFUSED: PULSE ignored: a press is running or in its 60000 ms lockout\n",
     });
   });
 

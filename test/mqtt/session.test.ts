@@ -157,7 +157,7 @@ describe("Session", () => {
     t.accept();
     t.link().send(bytes(0x30, 5, 0, 3, "a/#"));
     t.time.advance(0);
-    expect(t.events[1]).toBe("disconnected: protocol error: PUBLISH: wildcard in topic name 'a/#' [MQTT-3.3.2-2]");
+    expect(t.events[1]).toBe("disconnected: protocol error: PUBLISH: wildcard in 'a/#' [MQTT-3.3.2-2]");
   });
 
   it("re-sends unacknowledged QoS 1 messages with DUP after a reconnect, same id", () => {
@@ -370,9 +370,7 @@ describe("Session", () => {
 
   it("refuses to publish to a wildcard or subscribe to a malformed filter", () => {
     const t = setup();
-    expect(t.session.publish("lk/+/state", "1", 1, false)).toBe("wildcard in topic name 'lk/+/state' [MQTT-3.3.2-2]");
-    expect(t.session.subscribe("lk/#/x", 1)).toBe(
-      "'#' must be a whole level and the last one in 'lk/#/x' [MQTT-4.7.1-2]",
-    );
+    expect(t.session.publish("lk/+/state", "1", 1, false)).toBe("wildcard in 'lk/+/state' [MQTT-3.3.2-2]");
+    expect(t.session.subscribe("lk/#/x", 1)).toBe("'#' not alone or not last in 'lk/#/x' [MQTT-4.7.1-2]");
   });
 });

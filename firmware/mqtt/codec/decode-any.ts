@@ -1,10 +1,9 @@
 // Bytes -> Packet for every MQTT 3.1.1 packet a client sends or receives: the broker's
 // (decode.ts) plus CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT. Used by tests and
 // host tools (a fake broker reads what the device wrote); the firmware does not import it.
-import { brokerBody, decodeWith } from "./decode";
+import { decodeFromBroker, headerError } from "./decode";
 import {
   CONNECT,
-  DISCONNECT,
   PINGREQ,
   SUBSCRIBE,
   UNSUBSCRIBE,
@@ -13,14 +12,14 @@ import {
   type Subscription,
   type Will,
 } from "./packets";
-import type { Reader } from "./reader";
+import { packetName, Reader } from "./reader";
 import { topicFilterError, topicNameError } from "./topic";
 
 function connect(r: Reader): Packet {
-  if (r.bytes(true) !== "MQTT") r.fail("protocol name is not 'MQTT' [MQTT-3.1.2-1]");
-  if (r.u8() !== 4) r.fail("protocol level is not 4 [MQTT-3.1.2-2]");
+  if (r.bytes(true) !== "MQTT") r.fail("protocol not MQTT [MQTT-3.1.2-1]");
+  if (r.u8() !== 4) r.fail("level not 4 [MQTT-3.1.2-2]");
   const flags = r.u8();
-  if (flags & 1) r.fail("reserved connect flag set [MQTT-3.1.2-3]");
+  if (flags & 1) r.fail("reserved flag [MQTT-3.1.2-3]");
   const keepalive = r.u16();
   const clientId = r.bytes(true);
   const willQos = (flags >> 3) & 3;
@@ -30,8 +29,8 @@ function connect(r: Reader): Packet {
     const topic = r.bytes(true);
     r.fail(topicNameError(topic));
     will = { topic, payload: r.bytes(false), qos: willQos as QoS, retain: (flags & 32) !== 0 };
-  } else if (flags & 56) r.fail("will QoS or retain without the will flag [MQTT-3.1.2-13]");
-  if (flags & 64 && !(flags & 128)) r.fail("password without user name [MQTT-3.1.2-22]");
+  } else if (flags & 56) r.fail("will QoS or retain, no will [MQTT-3.1.2-13]");
+  if (flags & 64 && !(flags & 128)) r.fail("password, no user [MQTT-3.1.2-22]");
   const username = flags & 128 ? r.bytes(true) : undefined;
   const password = flags & 64 ? r.bytes(false) : undefined;
   const packet: Packet = { type: CONNECT, clientId, cleanSession: (flags & 2) !== 0, keepalive };
@@ -48,10 +47,10 @@ function subscribe(r: Reader): Packet {
     const filter = r.bytes(true);
     r.fail(topicFilterError(filter));
     const qos = r.u8();
-    if (qos > 2) r.fail("requested QoS byte " + qos + " [MQTT-3.8.3-4]");
+    if (qos > 2) r.fail("QoS " + qos + " [MQTT-3.8.3-4]");
     subscriptions.push({ filter, qos });
   }
-  if (subscriptions.length === 0) r.fail("no topic filter [MQTT-3.8.3-3]");
+  if (subscriptions.length === 0) r.fail("no filter [MQTT-3.8.3-3]");
   return { type: SUBSCRIBE, id, subscriptions };
 }
 
@@ -63,19 +62,24 @@ function unsubscribe(r: Reader): Packet {
     r.fail(topicFilterError(filter));
     filters.push(filter);
   }
-  if (filters.length === 0) r.fail("no topic filter [MQTT-3.10.3-2]");
+  if (filters.length === 0) r.fail("no filter [MQTT-3.10.3-2]");
   return { type: UNSUBSCRIBE, id, filters };
 }
 
-function clientBody(type: number, flags: number, r: Reader): Packet | undefined {
-  if (type === CONNECT) return connect(r);
-  if (type === SUBSCRIBE) return subscribe(r);
-  if (type === UNSUBSCRIBE) return unsubscribe(r);
-  if (type === PINGREQ || type === DISCONNECT) return { type };
-  return brokerBody(type, flags, r);
-}
-
-/** Decodes any packet, whoever sent it. */
-export function decodeAny(first: number, body: string): Packet | string {
-  return decodeWith(first, body, clientBody);
+/** Decodes any packet, whoever sent it: the packet is buf[start, end). */
+export function decodeAny(first: number, buf: string, start: number, end: number): Packet | string {
+  const type = first >> 4;
+  const fromClient = type === CONNECT || type === SUBSCRIBE || type === UNSUBSCRIBE || type === PINGREQ || type === 14;
+  if (!fromClient || headerError(type, first & 15) !== undefined) return decodeFromBroker(first, buf, start, end);
+  const r = new Reader(buf.substring(start, end));
+  const packet: Packet =
+    type === CONNECT
+      ? connect(r)
+      : type === SUBSCRIBE
+        ? subscribe(r)
+        : type === UNSUBSCRIBE
+          ? unsubscribe(r)
+          : { type };
+  if (r.err === undefined && r.left() > 0) r.fail(r.left() + " bytes after the last field");
+  return r.err === undefined ? packet : packetName(type) + ": " + r.err;
 }

@@ -2,83 +2,94 @@
 // UNSUBACK, PINGRESP): all the device needs, so the bundle carries nothing else.
 // decode-any.ts adds the packets a client sends, for tests and host tools. Malformed input is
 // returned as a message naming the packet and the spec clause broken; nothing here throws.
-import { CONNACK, PINGRESP, PUBACK, PUBLISH, SUBACK, UNSUBACK, type Packet, type QoS } from "./packets";
-import { packetName, Reader } from "./reader";
-import { topicNameError } from "./topic";
+import { CONNACK, PINGRESP, PUBLISH, SUBACK, type Packet, type QoS } from "./packets";
+import { packetName } from "./reader";
+import { SUSPECT, topicNameError } from "./topic";
 
-/** Decodes a body for one packet type, or returns undefined for a type it does not know. */
-export type BodyDecoder = (type: number, flags: number, r: Reader) => Packet | undefined;
+const SHORT = "body too short [MQTT-2.2.3]";
+const ID_0 = "packet id 0 [MQTT-2.3.1-1]";
+const AFTER = " bytes after the last field";
 
-function publish(r: Reader, flags: number): Packet {
-  const qos = (flags >> 1) & 3;
-  if (qos === 3) r.fail("both QoS bits set [MQTT-3.3.1-4]");
-  if (qos === 2) r.fail("QoS 2, above the QoS 1 this client ever grants or asks for [MQTT-3.8.4-6]");
-  if (qos === 0 && flags & 8) r.fail("DUP set on a QoS 0 message [MQTT-3.3.1-2]");
-  const topic = r.bytes(true);
-  if (r.err === undefined) r.fail(topicNameError(topic));
-  const packet: Packet = {
-    type: PUBLISH,
-    topic,
-    payload: "",
-    qos: qos as QoS,
-    retain: (flags & 1) !== 0,
-    dup: (flags & 8) !== 0,
-  };
-  if (qos > 0) packet.id = r.id();
-  packet.payload = r.rest();
-  return packet;
-}
-
-function suback(r: Reader): Packet {
-  const id = r.id();
-  const granted: number[] = [];
-  while (r.left() > 0) {
-    const code = r.u8();
-    if (code > 2 && code !== 0x80) r.fail("return code " + code + " [MQTT-3.9.3-2]");
-    granted.push(code);
+/**
+ * The PUBLISH whose first byte is `first` and whose body is buf[start, end), or why not.
+ * Read in place, in a few native string calls: nearly every packet a device receives takes
+ * this path, and Espruino lexes every token of a function again on every call
+ * (src/jsparse.c), so it is kept short. An ASCII topic is checked by one regex pass (topic.ts).
+ */
+export function decodePublish(first: number, buf: string, start: number, end: number): Packet | string {
+  const qos = (first >> 1) & 3;
+  const n = buf.charCodeAt(start) * 256 + buf.charCodeAt(start + 1);
+  const at = start + 2 + n + qos * 2;
+  let problem: string | undefined;
+  if (qos > 1) problem = qos > 2 ? "QoS 3 [MQTT-3.3.1-4]" : "QoS 2 [MQTT-3.8.4-6]";
+  else if (!qos && first & 8) problem = "DUP at QoS 0 [MQTT-3.3.1-2]";
+  else if (end - start < 2) problem = SHORT;
+  else if (at - qos * 2 > end) problem = "string of " + n + " past the body [MQTT-1.5.3]";
+  else {
+    const topic = buf.substr(start + 2, n);
+    problem = n && !SUSPECT.test(topic) ? undefined : topicNameError(topic);
+    const id = qos ? buf.charCodeAt(at - 2) * 256 + buf.charCodeAt(at - 1) : 1;
+    if (problem === undefined && at > end) problem = SHORT;
+    if (problem === undefined && !id) problem = ID_0;
+    if (problem === undefined) {
+      const packet: Packet = {
+        type: PUBLISH,
+        topic,
+        payload: buf.substring(at, end),
+        qos: qos as QoS,
+        retain: (first & 1) === 1,
+        dup: (first & 8) === 8,
+      };
+      if (qos) packet.id = id;
+      return packet;
+    }
   }
-  if (granted.length === 0) r.fail("no return code [MQTT-3.9.3-1]");
-  return { type: SUBACK, id, granted };
+  return "PUBLISH: " + problem;
 }
 
-function connack(r: Reader): Packet {
-  const ack = r.u8();
-  const returnCode = r.u8();
-  if (ack & 254) r.fail("reserved acknowledge flags set (section 3.2.2.1)");
-  if (returnCode > 5) r.fail("return code " + returnCode + " is reserved (section 3.2.2.3)");
-  if (ack & 1 && returnCode !== 0) r.fail("session present with a refusal [MQTT-3.2.2-4]");
-  return { type: CONNACK, sessionPresent: (ack & 1) !== 0, returnCode };
+/** The body `b` of a CONNACK, PUBACK, UNSUBACK, SUBACK or PINGRESP, or why not (a string),
+ *  or undefined for a type a broker does not send. The first problem found is named. */
+function brokerPacket(type: number, b: string): Packet | string | undefined {
+  const n = b.length;
+  if (type === PINGRESP) return n ? n + AFTER : { type: PINGRESP };
+  if (type !== CONNACK && type !== 4 && type !== 11 && type !== SUBACK) return undefined;
+  if (n < 2) return SHORT;
+  const high = b.charCodeAt(0);
+  const low = b.charCodeAt(1);
+  let packet: Packet;
+  if (type === CONNACK) {
+    if (high & 254) return "reserved flags (section 3.2.2.1)";
+    if (low > 5) return "code " + low + " reserved (section 3.2.2.3)";
+    if (high && low) return "session present, refused [MQTT-3.2.2-4]";
+    packet = { type, sessionPresent: high === 1, returnCode: low };
+  } else if (!(high || low)) return ID_0;
+  else if (type !== SUBACK) packet = { type: type as 4 | 11, id: high * 256 + low };
+  else {
+    const granted: number[] = [];
+    for (let i = 2; i < n; i++) {
+      const code = b.charCodeAt(i);
+      if (code > 2 && code !== 0x80) return "code " + code + " [MQTT-3.9.3-2]";
+      granted.push(code);
+    }
+    return granted.length ? { type, id: high * 256 + low, granted } : "no code [MQTT-3.9.3-1]";
+  }
+  return n > 2 ? n - 2 + AFTER : packet;
 }
 
-/** The packets a broker sends (section 3). */
-export function brokerBody(type: number, flags: number, r: Reader): Packet | undefined {
-  if (type === CONNACK) return connack(r);
-  if (type === PUBLISH) return publish(r, flags);
-  if (type === SUBACK) return suback(r);
-  if (type === PUBACK || type === UNSUBACK) return { type, id: r.id() };
-  if (type === PINGRESP) return { type };
+/** The fixed header's own problems (section 2.2), or undefined. */
+export function headerError(type: number, flags: number): string | undefined {
+  if (type === 0 || type === 15) return "reserved type (section 2.2.1)";
+  if (type >= 5 && type <= 7) return "QoS 2 flow (section 4.3.3)";
+  // SUBSCRIBE and UNSUBSCRIBE carry the flags 0010, every other packet but PUBLISH 0000.
+  if (type !== PUBLISH && flags !== (type === 8 || type === 10 ? 2 : 0)) return "flags " + flags + " [MQTT-2.2.2-2]";
   return undefined;
 }
 
-/** Decodes one whole packet (its first byte and its body) with `body`, or returns an error. */
-export function decodeWith(first: number, body: string, decodeBody: BodyDecoder): Packet | string {
+/** What the device's decoder uses: a broker's packets only, the packet being buf[start, end). */
+export function decodeFromBroker(first: number, buf: string, start: number, end: number): Packet | string {
   const type = first >> 4;
-  const flags = first & 15;
-  const name = packetName(type);
-  if (type === 0 || type === 15) return name + ": reserved packet type (section 2.2.1)";
-  if (type >= 5 && type <= 7) return name + ": QoS 2 flow, never started by this client (section 4.3.3)";
-  // SUBSCRIBE and UNSUBSCRIBE carry the flags 0010, every other packet but PUBLISH 0000.
-  if (type !== PUBLISH && flags !== (type === 8 || type === 10 ? 2 : 0)) {
-    return name + ": invalid fixed header flags " + flags + " [MQTT-2.2.2-2]";
-  }
-  const r = new Reader(body);
-  const packet = decodeBody(type, flags, r);
-  if (packet === undefined) return name + ": not a packet a broker sends (section 3)";
-  if (r.err === undefined && r.left() > 0) r.fail(r.left() + " unexpected bytes after the last field");
-  return r.err === undefined ? packet : name + ": " + r.err;
-}
-
-/** What the device's decoder uses: a broker's packets only. */
-export function decodeFromBroker(first: number, body: string): Packet | string {
-  return decodeWith(first, body, brokerBody);
+  if (type === PUBLISH) return decodePublish(first, buf, start, end);
+  const result = headerError(type, first & 15) || brokerPacket(type, buf.substring(start, end));
+  if (typeof result === "object") return result;
+  return packetName(type) + ": " + (result || "not from a broker (section 3)");
 }

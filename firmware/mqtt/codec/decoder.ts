@@ -3,73 +3,90 @@
 // `maxPacketBytes` is refused before its body is buffered, so between calls the decoder holds
 // at most maxPacketBytes. A protocol error ends the stream for good (the session must close
 // the network connection, [MQTT-4.8.0-1]); every later push returns the same error.
+// Linear in its input: packets are read at an offset into the bytes of one push, and only the
+// incomplete tail is copied, once per push (Espruino copies on every substr: src/jsvar.c).
+// A PUBLISH (nearly every packet) goes straight to decodePublish (decode.ts), every other
+// packet to the injected decoder. Espruino lexes every token of a function again on every
+// call (src/jsparse.c), so this loop is kept short on purpose.
+import { decodePublish } from "./decode";
 import type { Packet } from "./packets";
 
-/** decodeFromBroker (decode.ts) on the device; decodeAny (decode-any.ts) in host tools. */
-export type PacketDecoder = (first: number, body: string) => Packet | string;
+/** Decodes the packet whose first byte is `first` and whose body is buf[start, end):
+ *  decodeFromBroker (decode.ts) on the device, decodeAny (decode-any.ts) in host tools. */
+export type PacketDecoder = (first: number, buf: string, start: number, end: number) => Packet | string;
 
-export class Decoder {
-  private buf_: string;
-  private failed_: string | undefined;
-  private readonly max_: number;
-  private readonly decode_: PacketDecoder;
-
-  /** `maxPacketBytes` counts the whole packet, fixed header included. */
-  constructor(maxPacketBytes: number, decode: PacketDecoder) {
-    this.max_ = maxPacketBytes;
-    this.decode_ = decode;
-    this.buf_ = "";
-  }
-
+export interface Decoder {
   /** Bytes held for a packet not yet complete. */
-  get buffered(): number {
-    return this.buf_.length;
-  }
-
+  readonly buffered: number;
   /** Forgets everything, including a past error: for a new connection. */
-  reset(): void {
-    this.buf_ = "";
-    this.failed_ = undefined;
-  }
-
-  private fail_(problem: string): string {
-    this.buf_ = "";
-    this.failed_ = problem;
-    return problem;
-  }
-
+  reset(): void;
   /**
    * Takes the next bytes of the stream; calls `onPacket` for each packet they complete, in
    * order. Returns the protocol error that ended the stream, or undefined. If `onPacket`
    * calls reset(), decoding stops with the bytes of that call.
    */
-  push(chunk: string, onPacket: (packet: Packet) => void): string | undefined {
-    if (this.failed_ !== undefined) return this.failed_;
-    this.buf_ += chunk;
-    while (this.buf_.length >= 2) {
-      const buf = this.buf_;
-      // Remaining length: up to four bytes, 7 bits each, low group first (section 2.2.3).
-      let i = 1;
-      let length = 0;
-      let scale = 1;
-      let byte = 128;
-      while (byte & 128) {
-        if (i === 5) return this.fail_("remaining length longer than four bytes [MQTT-2.2.3]");
-        if (i >= buf.length) return undefined;
-        byte = buf.charCodeAt(i++);
-        length += (byte & 127) * scale;
-        scale *= 128;
-      }
-      const total = i + length;
-      if (total > this.max_) {
-        return this.fail_("packet of " + total + " bytes is over the limit of " + this.max_ + " (maxPacketBytes)");
-      }
-      if (buf.length < total) return undefined;
-      const packet = this.decode_(buf.charCodeAt(0), buf.substring(i, total));
-      this.buf_ = buf.substr(total);
-      if (typeof packet === "string") return this.fail_(packet);
-      onPacket(packet);
-    }
-    return undefined;
-  }
+  push(chunk: string, onPacket: (packet: Packet) => void): string | undefined;
 }
+
+/** `maxPacketBytes` counts the whole packet, fixed header included. */
+function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
+  let held = "";
+  let failed: string | undefined;
+  /** Bumped by reset(), so a push can tell that onPacket reset the decoder. */
+  let resets = 0;
+  const fail = (problem: string) => {
+    held = "";
+    failed = problem;
+    return problem;
+  };
+  return {
+    get buffered() {
+      return held.length;
+    },
+    reset() {
+      held = "";
+      failed = undefined;
+      resets++;
+    },
+    push(chunk, onPacket) {
+      if (failed !== undefined) return failed;
+      const buf = held ? held + chunk : chunk;
+      // Espruino walks a string's blocks to find its length (src/jsvar.c): once per push.
+      const end = buf.length;
+      const run = resets;
+      let at = 0;
+      while (end - at >= 2) {
+        // Remaining length: up to four bytes, 7 bits each, low group first (section 2.2.3).
+        let i = at + 1;
+        let length = 0;
+        let scale = 1;
+        let byte = 128;
+        while (byte & 128) {
+          if (i === at + 5) return fail("length over 4 bytes [MQTT-2.2.3]");
+          if (i >= end) break;
+          byte = buf.charCodeAt(i++);
+          length += (byte & 127) * scale;
+          scale *= 128;
+        }
+        if (byte & 128) break;
+        const total = i + length;
+        if (total - at > maxPacketBytes) {
+          return fail(total - at + " bytes, over " + maxPacketBytes + " (maxPacketBytes)");
+        }
+        if (total > end) break;
+        const first = buf.charCodeAt(at);
+        const packet = first >> 4 === 3 ? decodePublish(first, buf, i, total) : decode(first, buf, i, total);
+        at = total;
+        if (typeof packet === "string") return fail(packet);
+        onPacket(packet);
+        if (run !== resets) return undefined;
+      }
+      held = at === 0 ? buf : buf.substr(at);
+      return undefined;
+    },
+  };
+}
+
+/** `new Decoder(maxPacketBytes, decode)`: the closure above (local state minifies, `this.`
+ *  does not; a function that returns an object is a valid constructor). */
+export const Decoder = createDecoder as unknown as new (maxPacketBytes: number, decode: PacketDecoder) => Decoder;

@@ -1,6 +1,8 @@
 // Any Packet -> bytes, for tests and host tools (a fake broker answers with these). The
-// firmware calls the per-packet encoders in encode.ts directly.
+// firmware calls the per-packet encoders in encode.ts directly. A PUBLISH topic is checked
+// here, as the session checks the topics it is given.
 import {
+  check,
   encodeAck,
   encodeConnack,
   encodeConnect,
@@ -11,6 +13,7 @@ import {
   encodeUnsubscribe,
 } from "./encode";
 import type { Packet } from "./packets";
+import { topicNameError } from "./topic";
 
 export function encode(packet: Packet): string {
   switch (packet.type) {
@@ -19,6 +22,7 @@ export function encode(packet: Packet): string {
     case 2:
       return encodeConnack(packet.sessionPresent, packet.returnCode);
     case 3:
+      check(topicNameError(packet.topic));
       return encodePublish(packet);
     case 4:
       return encodeAck(0x40, packet.id);

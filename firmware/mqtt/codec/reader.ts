@@ -28,26 +28,23 @@ export class Reader {
     return this.b.length - this.p;
   }
   u8(): number {
-    if (this.p >= this.b.length) {
-      this.fail("body ends before its fields do [MQTT-2.2.3]");
-      return 0;
-    }
-    return this.b.charCodeAt(this.p++);
+    if (this.p < this.b.length) return this.b.charCodeAt(this.p++);
+    this.fail("body too short [MQTT-2.2.3]");
+    return 0;
   }
   u16(): number {
-    const high = this.u8();
-    return high * 256 + this.u8();
+    return this.u8() * 256 + this.u8();
   }
   id(): number {
     const id = this.u16();
-    if (id === 0) this.fail("packet identifier 0 [MQTT-2.3.1-1]");
+    if (id === 0) this.fail("packet id 0 [MQTT-2.3.1-1]");
     return id;
   }
   /** Length-prefixed bytes (section 1.5.3); `text` also requires well-formed UTF-8. */
   bytes(text: boolean): string {
     const n = this.u16();
     if (n > this.left()) {
-      this.fail("string length " + n + " runs past the end of the body [MQTT-1.5.3]");
+      this.fail("string of " + n + " past the body [MQTT-1.5.3]");
       this.p = this.b.length;
       return "";
     }

@@ -1,0 +1,116 @@
+// `npm run bench`, part 2: the codec on Espruino's own interpreter, side by side with
+// Espruino's MQTT module (modules/MQTT.js of the EspruinoDocs repository), both minified the
+// same way (terser, the build's options), on the same build. Needs
+//   ESPRUINO=/path/to/espruino            the interpreter (a Linux build)
+//   ESPRUINO_MQTT_JS=/path/to/MQTT.js     optional: Espruino's module, for the comparison
+// and prints a message and skips without ESPRUINO. Figures only, nothing asserted.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { minify } from "terser";
+import { buildFirmware } from "../build/build.ts";
+
+const root = path.resolve(import.meta.dirname, "..");
+const RUNS = 3;
+
+interface Figure {
+  lib: string;
+  name: string;
+  value: number;
+  extra: string;
+}
+
+/** Runs one script on the interpreter (from a temp folder: it writes files) and parses its figures. */
+async function runOnce(espruino: string, dir: string, script: string): Promise<Figure[]> {
+  const file = path.join(dir, "bench.js");
+  await writeFile(file, script);
+  const { stdout } = await promisify(execFile)(espruino, [file], { cwd: dir, timeout: 300_000 });
+  // The interpreter's prompt and terminal codes may precede a line: look for the tag anywhere.
+  const lines = stdout.split("\n");
+  const errors = lines.filter((l) => l.includes("ERROR") || l.includes("Uncaught"));
+  if (errors.length > 0) throw new Error(`the bench went wrong on Espruino:\n${errors.join("\n")}`);
+  return lines.filter((l) => l.includes("BENCH ")).map((l) => JSON.parse(l.slice(l.indexOf("BENCH ") + 6)) as Figure);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Espruino's module as the interpreter would load it: wrapped, `exports` returned, minified. */
+async function espruinoModule(file: string): Promise<string> {
+  const source = await readFile(file, "utf8");
+  const wrapped = `var EMQTT=(function(){var exports={};\n${source}\nreturn exports;})();`;
+  const out = await minify(wrapped, {
+    ecma: 2015,
+    compress: { ecma: 2015, passes: 2, unsafe_arrows: false, hoist_funs: false },
+    mangle: { reserved: ["of"] },
+    format: { ecma: 2015, comments: false },
+  });
+  return out.code!;
+}
+
+export async function espruinoFigures(): Promise<void> {
+  const espruino = process.env.ESPRUINO;
+  if (!espruino) {
+    console.log("Espruino interpreter: skipped (set ESPRUINO to an Espruino Linux build to measure on it)");
+    return;
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-bench-espruino-"));
+  try {
+    const built = await buildFirmware({
+      root,
+      entry: "scripts/bench/espruino-codec.ts",
+      outFile: path.join(dir, "codec.js"),
+      version: "0.0.0",
+      sizeBudgetBytes: 1 << 20,
+    });
+    const driver = await readFile(built.outFile, "utf8");
+    const libs: { lib: string; prefix: string }[] = [{ lib: "latchkey", prefix: 'var BENCH_LIB="latchkey";\n' }];
+    const moduleFile = process.env.ESPRUINO_MQTT_JS;
+    let moduleBytes = 0;
+    if (moduleFile) {
+      const module = await espruinoModule(moduleFile);
+      moduleBytes = module.length;
+      libs.push({ lib: "espruino", prefix: 'var BENCH_LIB="espruino";\n' + module + "\n" });
+    }
+    const figures: Figure[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      for (const { prefix } of libs) figures.push(...(await runOnce(espruino, dir, prefix + driver)));
+    }
+    const value = (lib: string, name: string) =>
+      median(figures.filter((f) => f.lib === lib && f.name === name).map((f) => f.value));
+    const cell = (lib: string, name: string, perSecond: boolean) => {
+      if (!libs.some((l) => l.lib === lib)) return "(set ESPRUINO_MQTT_JS)";
+      const ms = value(lib, name);
+      return perSecond
+        ? `${ms.toFixed(0)} ms (${Math.round((1000 * 1000) / ms).toLocaleString("en")}/s)`
+        : `${ms.toFixed(0)} ms`;
+    };
+    const version = await promisify(execFile)(espruino, ["-e", "print(process.version)"], {
+      cwd: dir,
+      timeout: 30_000,
+    });
+    const release = /\d+v\d+[.\d]*/.exec(version.stdout)?.[0] ?? "unknown";
+    console.log(`Espruino ${release} (${espruino}), 1,000 PUBLISH, median of ${RUNS} runs:`);
+    const rows: [string, string, boolean][] = [
+      ["decode, fed in 536-byte chunks", "chunks", true],
+      ["decode, one string", "whole", false],
+      ["encode PUBLISH", "encode", true],
+    ];
+    console.log(`  ${"".padEnd(32)} ${"Latchkey".padEnd(22)} Espruino's MQTT module`);
+    for (const [label, name, perSecond] of rows) {
+      console.log(
+        `  ${label.padEnd(32)} ${cell("latchkey", name, perSecond).padEnd(22)} ${cell("espruino", name, perSecond)}`,
+      );
+    }
+    const held = (lib: string) => (libs.some((l) => l.lib === lib) ? `${value(lib, "held")} variables` : "-");
+    console.log(`  ${"held after the burst - before".padEnd(32)} ${held("latchkey").padEnd(22)} ${held("espruino")}`);
+    console.log(`  decoder buffer after the burst: ${value("latchkey", "buffered")} bytes`);
+    if (moduleBytes) console.log(`  Espruino's module minified: ${moduleBytes} bytes`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

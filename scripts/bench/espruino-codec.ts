@@ -1,0 +1,209 @@
+// Bench-only entry, run on Espruino's own interpreter by scripts/bench-espruino.ts (never
+// flashed). One driver measures either Latchkey's codec or Espruino's MQTT module (the global
+// `EMQTT`, prepended by the bench from a local copy of EspruinoDocs' modules/MQTT.js), on the
+// same 1,000 PUBLISH packets, the same way: socket data arrives through Espruino's event
+// queue (`obj.emit('data', chunk)`, src/jswrap_object.c), one chunk per event, the next chunk
+// after the queue ran empty. Prints one line `BENCH <json>` per figure.
+import { Decoder } from "../../firmware/mqtt/codec/decoder";
+import { decodeFromBroker } from "../../firmware/mqtt/codec/decode";
+import { encodePublish } from "../../firmware/mqtt/codec/encode";
+import type { Packet } from "../../firmware/mqtt/codec/packets";
+
+declare function getTime(): number;
+declare function print(text: string): void;
+declare const BENCH_LIB: string;
+declare const EMQTT: { create(server: string): EspruinoMqtt };
+
+interface Emitter {
+  on(event: string, listener: (a: string, b: string) => void): void;
+  emit(event: string, data: string): void;
+}
+interface EspruinoMqtt extends Emitter {
+  ctimo: number;
+  connect(client: unknown): void;
+  publish(topic: string, message: string, opts: { qos: number }): void;
+}
+interface Sample {
+  topic: string;
+  payload: string;
+  qos: 0 | 1;
+  id: number;
+}
+
+const COUNT = 1000;
+const CHUNK = 536;
+const TOPICS = [
+  "latchkey/garage-door/relay/set",
+  "latchkey/garage-door/telemetry",
+  "latchkey/front-gate/relay/state",
+  "latchkey/pump-house-2/relay/set",
+];
+
+function usage(): number {
+  // process.memory() runs a garbage collection first (src/jswrap_process.c).
+  return (process as unknown as { memory(): { usage: number } }).memory().usage;
+}
+
+function report(name: string, value: number, extra: string): void {
+  print("BENCH " + JSON.stringify({ lib: BENCH_LIB, name, value, extra }));
+}
+
+/** The packets, and their wire bytes built by a plain encoder of the driver's own. */
+function samples(): { list: Sample[]; wire: string; payloadBytes: number } {
+  let seed = 12345;
+  const next = (n: number) => {
+    seed = (seed * 69069 + 1) % 4294967296;
+    return Math.floor((seed / 4294967296) * n);
+  };
+  const list: Sample[] = [];
+  let wire = "";
+  let payloadBytes = 0;
+  for (let i = 0; i < COUNT; i++) {
+    const topic = TOPICS[next(4)];
+    let payload = "";
+    const size = 2 + next(99);
+    for (let k = 0; k < size; k++) payload += String.fromCharCode(next(256));
+    const qos = next(2) as 0 | 1;
+    const id = qos ? i + 1 : 0;
+    list.push({ topic, payload, qos, id });
+    payloadBytes += size;
+    const body =
+      String.fromCharCode(0, topic.length) + topic + (qos ? String.fromCharCode(id >> 8, id & 255) : "") + payload;
+    let length = "";
+    let n = body.length;
+    do {
+      length += String.fromCharCode((n & 127) | (n > 127 ? 128 : 0));
+      n = n >> 7;
+    } while (n > 0);
+    wire += String.fromCharCode(0x30 | (qos << 1)) + length + body;
+  }
+  return { list, wire, payloadBytes };
+}
+
+/** A socket-like object and a way to count what the library under test decoded from it. */
+function subject(onMessage: (topic: string, payload: string) => void): {
+  socket: Emitter;
+  publish: (s: Sample) => void;
+  decoded?: () => number;
+} {
+  const written: string[] = [""];
+  const socket = {
+    write: (data: string) => {
+      written[0] = data;
+    },
+  } as unknown as Emitter;
+  if (BENCH_LIB === "espruino") {
+    const mqtt = EMQTT.create("bench");
+    mqtt.connect(socket);
+    clearTimeout(mqtt.ctimo);
+    mqtt.on("message", onMessage);
+    return { socket, publish: (s) => mqtt.publish(s.topic, s.payload, { qos: s.qos }) };
+  }
+  const decoder = new Decoder(4096, decodeFromBroker);
+  const onPacket = (p: Packet) => {
+    if (p.type === 3) onMessage(p.topic, p.payload);
+  };
+  socket.on("data", (chunk: string) => {
+    const problem = decoder.push(chunk, onPacket);
+    if (problem !== undefined) print("ERROR " + problem);
+  });
+  return {
+    socket,
+    publish: (s) =>
+      (socket as unknown as { write(d: string): void }).write(
+        encodePublish({
+          type: 3,
+          topic: s.topic,
+          payload: s.payload,
+          qos: s.qos,
+          retain: false,
+          dup: false,
+          id: s.qos ? s.id : undefined,
+        }),
+      ),
+    decoded: () => decoder.buffered,
+  };
+}
+
+function run(): void {
+  const data = samples();
+  const pieces: string[] = [];
+  for (let at = 0; at < data.wire.length; at += CHUNK) pieces.push(data.wire.substr(at, CHUNK));
+  let count = 0;
+  let bytes = 0;
+  let started = 0;
+  let finish: (() => void) | undefined;
+  const s = subject((_topic, payload) => {
+    count++;
+    bytes += payload.length;
+    if (count === COUNT && finish) finish();
+  });
+  const check = (name: string) => {
+    if (count !== COUNT || bytes !== data.payloadBytes) {
+      print("ERROR " + name + ": decoded " + count + " packets, " + bytes + " payload bytes");
+    }
+  };
+  let before = 0;
+  const steps: (() => void)[] = [
+    () => {
+      // The first idle turn still holds what the script's load left (about 600 variables on
+      // 2v29): the baseline is taken on the second.
+      setTimeout(nextStep, 10);
+    },
+    () => {
+      before = usage();
+      setTimeout(nextStep, 10);
+    },
+    () => {
+      // Decode, fed in 536-byte chunks (one TCP segment each), one event per chunk.
+      count = bytes = 0;
+      let i = 0;
+      finish = () => {
+        report("chunks", (getTime() - started) * 1000, pieces.length + " chunks");
+        check("chunks");
+        finish = undefined;
+        setTimeout(nextStep, 10);
+      };
+      const feed = () => {
+        if (i < pieces.length) {
+          s.socket.emit("data", pieces[i++]);
+          setTimeout(feed, 0);
+        }
+      };
+      started = getTime();
+      feed();
+    },
+    () => {
+      // Decode, the whole stream as one string in one event.
+      count = bytes = 0;
+      finish = () => {
+        report("whole", (getTime() - started) * 1000, data.wire.length + " bytes");
+        check("whole");
+        finish = undefined;
+        setTimeout(nextStep, 10);
+      };
+      started = getTime();
+      s.socket.emit("data", data.wire);
+    },
+    () => {
+      // Encode: 1,000 PUBLISH packets written to the socket.
+      const t = getTime();
+      for (let i = 0; i < COUNT; i++) s.publish(data.list[i]);
+      report("encode", (getTime() - t) * 1000, COUNT + " packets");
+      setTimeout(nextStep, 10);
+    },
+    () => {
+      const after = usage();
+      report("held", after - before, "variables held after the burst minus before (" + before + " before)");
+      if (s.decoded) report("buffered", s.decoded(), "bytes the decoder holds after the burst");
+    },
+  ];
+  let step = 0;
+  function nextStep(): void {
+    const f = steps[step++];
+    if (f) f();
+  }
+  nextStep();
+}
+
+run();
