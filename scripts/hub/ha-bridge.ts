@@ -96,6 +96,8 @@ export class HomeAssistantBridge {
       this.ignoredRetained++;
       return true;
     }
+    // An empty payload is how a retained message is cleared [MQTT-3.3.1-10], not a command.
+    if (payload.length === 0) return true;
     const [, device, entity] = parts as [string, string, string, string];
     void this.commander.command({
       who: this.options.identity,
