@@ -120,8 +120,8 @@ export class DeviceStates {
       }
       const value = entity.jsonKey === undefined ? verdict.text : jsonField(verdict.text, entity.jsonKey);
       slot.unverified = undefined;
-      slot.unsigned = verdict.unsigned;
       if (value === undefined) continue;
+      slot.unsigned = verdict.unsigned;
       slot.value = value;
       slot.at = now;
       const number = Number(value);

@@ -10,6 +10,7 @@ import { startHub, type Hub } from "../../scripts/hub/hub.ts";
 import { macHex, readCommandKey } from "../../scripts/lib/signing.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { chromiumMissing, openBrowser, type Browser } from "../support/chromium.ts";
 import { e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
@@ -23,6 +24,7 @@ describe.skipIf(mosquittoMissing())("reports the hub follows", () => {
   let device: mqtt.MqttClient;
   let ha: mqtt.MqttClient;
   const mirrored: string[] = [];
+  let browser: Browser | undefined;
   printLogOnFailure(() => [broker]);
 
   const signed = (key: Buffer, topic: string, seq: number, v: string) =>
@@ -37,6 +39,7 @@ describe.skipIf(mosquittoMissing())("reports the hub follows", () => {
     await pki.issue("device", "pump-1");
     await pki.issue("hub", "hub");
     await pki.issue("ha", "ha");
+    await pki.issue("user", "alice", { password: "pw" });
     broker = await startProjectBroker(pki.stateDir, "latchkey", false);
     const pump = {
       ...e2eProfile(broker.port, { id: "pump-1" }),
@@ -56,6 +59,7 @@ describe.skipIf(mosquittoMissing())("reports the hub follows", () => {
     await ha.subscribeAsync("latchkey-ha/pump-1/relay/state", { qos: 1 });
   });
   afterAll(async () => {
+    await browser?.close();
     device?.end(true);
     ha?.end(true);
     await hub?.stop();
@@ -105,5 +109,23 @@ describe.skipIf(mosquittoMissing())("reports the hub follows", () => {
     expect(slot("free").history).toHaveLength(HISTORY_POINTS);
     expect(slot("free").history.at(-1)!.v).toBe(1004 + HISTORY_POINTS);
     expect(slot("up").history).toEqual([]);
+  });
+
+  it.skipIf(chromiumMissing())("draws the readings and marks the unverified state on the page", async () => {
+    const pfx = { path: `${pki.store.identityDir("user", "alice")}/alice.p12`, passphrase: "pw" };
+    browser = await openBrowser(hub!.url.replace(/\/$/, ""), pfx);
+    const page = await browser.context.newPage();
+    await page.goto(hub!.url);
+    const card = page.locator('[data-device="pump-1"]');
+    await expect
+      .poll(() => card.locator('[data-entity="free"] .value').textContent())
+      .toBe(String(1004 + HISTORY_POINTS));
+    const points = await card.locator('[data-entity="free"] svg polyline').getAttribute("points");
+    expect(points!.split(" ")).toHaveLength(HISTORY_POINTS);
+    expect(await card.locator('[data-entity="free"] .badge').textContent()).toBe("unsigned");
+    // The last relay report was a replay: the page keeps the verified ON and says so.
+    expect(await card.locator('[data-entity="relay"] .value').textContent()).toBe("ON");
+    expect(await card.locator('[data-entity="relay"] .badge.unverified').getAttribute("title")).toMatch(/replayed/);
+    await page.screenshot({ path: process.env.LATCHKEY_HUB_SCREENSHOT_2 ?? "/work/wt/hub-screenshot-telemetry.png" });
   });
 });
