@@ -21,7 +21,10 @@ import {
   RELAY_STATE_FILE,
   WIFI_FILE,
 } from "./profile";
+import { startFeatures } from "./features";
+import { Reports } from "./reports";
 import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
+import { Ota } from "./ota";
 import { Reporter, resultPayload } from "./signed";
 import { deviceTopics } from "./topics";
 
@@ -44,12 +47,6 @@ function missingSecrets(platform: Platform, wifi: WifiCredentials | undefined): 
   return undefined;
 }
 
-/** A retained report and how to read its current value. */
-interface Report {
-  topic: string;
-  value: () => string;
-}
-
 /** A command topic and what its verified command text does. */
 interface CommandRoute {
   topic: string;
@@ -62,6 +59,10 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const profile = booted.profile;
   const behaviour = profile.relay;
   const relay = booted.relay;
+  const topics = deviceTopics(profile.topicPrefix, profile.id);
+  // Inputs, local actions, further relays, cover and sensors run with or without a network.
+  const reports = new Reports(timers);
+  const features = startFeatures(platform, booted, topics.root, reports);
   const credentials = platform.files.readJSON(WIFI_FILE) as WifiCredentials | undefined;
   const missing = missingSecrets(platform, credentials);
   if (missing !== undefined) {
@@ -75,21 +76,23 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     timers.set(kick, WATCHDOG_KICK_MS);
   };
   kick();
-  const topics = deviceTopics(profile.topicPrefix, profile.id);
   const mac = hmacSha256(platform.sha256, platform.files.read(CMDKEY_FILE) as string);
   const freshnessMs = (profile.commands && profile.commands.freshnessMs) || DEFAULT_FRESHNESS_MS;
   const nonces = new Nonces(() => platform.clock.now(), platform.random, freshnessMs);
   const gate = signedGate(mac, nonces);
   const reporter = new Reporter(mac, platform.random);
   // A list, not an object keyed by topic: a rogue broker chooses the topic ("constructor").
-  const routes: CommandRoute[] = [
-    { topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) },
-  ];
+  // The session is made below (its handlers need the routes): set once it exists.
+  const link: { session?: Session } = {};
+  const ota = new Ota(platform, booted.version, (state) => {
+    const s = link.session;
+    if (s && s.connected) s.publish(topics.otaState, reporter.report(topics.otaState, state), 1, false);
+  });
+  const routes: CommandRoute[] = features.routes;
+  routes.push({ topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) });
+  routes.push({ topic: topics.otaSet, action: (command) => ota.begin(command) });
   const sendNonce = (session: Session) => session.publish(topics.nonce, nonces.issue(), 1, false);
-  /** The retained signed reports, published at every CONNACK and whenever they change. */
-  const reports: Report[] = [{ topic: topics.relayState, value: () => (relay.isOn ? "ON" : "OFF") }];
-  const publishReport = (session: Session, report: Report) =>
-    session.publish(report.topic, reporter.report(report.topic, report.value()), 1, true);
+  const reportRelay = () => reports.report(topics.relayState, relay.isOn ? "ON" : "OFF");
   const mqtt = profile.mqtt;
   // Switch mode with linkLoss "off": the relay goes off once the broker has been out of reach
   // for linkLossMs (counted from boot, or from the disconnect that ended the last session;
@@ -136,17 +139,24 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         watchLink(true);
         log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
         session.publish(topics.availability, "online", 1, true);
-        for (let i = 0; i < reports.length; i++) publishReport(session, reports[i]);
+        reports.resend();
         sendNonce(session);
+        ota.connected();
+        features.link(true, "");
       },
       disconnected: (reason, retryInMs) => {
         watchLink(false);
+        features.link(false, reason);
         log.warn("MQTT down: " + reason + (retryInMs >= 0 ? "; retry in " + (retryInMs / 1000).toFixed(1) + " s" : ""));
       },
       message: (topic, payload, retained) => {
         // A retained nonce/get would hand out a nonce at every reconnect for nobody.
         if (topic === topics.nonceGet) {
           if (!retained) sendNonce(session);
+          return;
+        }
+        if (topic === topics.otaData) {
+          if (!retained) ota.chunk(payload);
           return;
         }
         let route: CommandRoute | undefined;
@@ -161,23 +171,34 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
       },
     },
   );
+  link.session = session;
   relay.onChange((on, why) => {
     log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
     if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
-    if (session.connected) publishReport(session, reports[0]);
+    reportRelay();
   });
+  reportRelay();
   const maintenance = new Maintenance(
     platform.consoles,
     timers,
     (profile.commands && profile.commands.maintenanceMaxSeconds) || DEFAULT_MAINTENANCE_MAX_SECONDS,
     (state) => {
       log.info("maintenance window " + state);
-      if (session.connected) publishReport(session, reports[1]);
+      reports.report(topics.maintenanceState, state);
     },
   );
-  reports.push({ topic: topics.maintenanceState, value: () => maintenance.state });
+  reports.report(topics.maintenanceState, maintenance.state);
   routes.push({ topic: topics.maintenanceSet, action: (command) => maintenance.command(command) });
+  // The one path of every report people act on (relay, maintenance, inputs, cover): signed,
+  // retained, the latest value of each sent again at every CONNACK.
+  reports.attach((topic, value) =>
+    session.connected ? session.publish(topic, reporter.report(topic, value), 1, true) : "offline",
+  );
+  const telemetry = features.telemetry;
+  if (telemetry)
+    telemetry.attach((json) => session.connected && session.publish(topics.telemetry, json, 0, false) === undefined);
   session.subscribe(topics.nonceGet, 1);
+  session.subscribe(topics.otaData, 1);
   for (let i = 0; i < routes.length; i++) session.subscribe(routes[i].topic, 1);
   let started = false;
   const wifi = new WifiLink(platform.wifi, timers, new Backoff(DEFAULT_BACKOFF, platform.random), log, () => {

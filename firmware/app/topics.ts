@@ -10,6 +10,12 @@
 //   <prefix>/<device>/nonce            the live nonce, 16 hex digits (QoS 1, not retained)
 //   <prefix>/<device>/result           signed result of every message on a command topic
 //   <prefix>/<device>/telemetry        sensor readings and health (JSON)
+//   <prefix>/<device>/ota/set          signed OTA manifest (app/ota.ts)
+//   <prefix>/<device>/otadata/set      OTA chunks "<offset> <bytes>", covered by the manifest
+//   <prefix>/<device>/ota/state        signed reports of the update's progress (not retained)
+//   <prefix>/<device>/<name>/set       the profile's further relays (relays.<name>)
+//   <prefix>/<device>/<name>/state     their states, and each input's ("ON" / "OFF")
+//   <prefix>/<device>/cover/set        OPEN / CLOSE / STOP; cover/state, fault/state (the cover's)
 // A device publishes only its reports, nonce, result and telemetry, and reads only its own
 // command topics and nonce/get; operators and the hub read everything under <prefix>/ and
 // write only command topics and nonce/get.
@@ -25,6 +31,9 @@ export interface DeviceTopics {
   nonce: string;
   result: string;
   telemetry: string;
+  otaSet: string;
+  otaData: string;
+  otaState: string;
 }
 
 export function deviceTopics(prefix: string, device: string): DeviceTopics {
@@ -40,6 +49,9 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
     nonce: root + "/nonce",
     result: root + "/result",
     telemetry: root + "/telemetry",
+    otaSet: root + "/ota/set",
+    otaData: root + "/otadata/set",
+    otaState: root + "/ota/state",
   };
 }
 
@@ -48,3 +60,12 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
 export function commandTopics(prefix: string, device: string): string {
   return prefix + "/" + device + "/+/set";
 }
+
+/** `leaf` ("set" or "state") of the relay, input or cover `name`: one level, as the ACL
+ *  allows (commandTopics, and a device's `+/state`). */
+export function thingTopic(root: string, name: string, leaf: string): string {
+  return root + "/" + name + "/" + leaf;
+}
+
+/** Names the topic layout keeps for itself: no relay or input may be called so. */
+export const RESERVED_NAMES = " availability cover fault nonce result telemetry ";

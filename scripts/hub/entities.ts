@@ -4,6 +4,7 @@
 // discovery code. Topics are the firmware's (firmware/app/topics.ts and the profile sections
 // the device reads: relays, inputs, cover, telemetry).
 import type { DeviceProfile, RelayBehaviour } from "../../firmware/app/profile.ts";
+import { thingTopic } from "../../firmware/app/topics.ts";
 
 export type Component = "switch" | "cover" | "binary_sensor" | "sensor";
 
@@ -26,14 +27,6 @@ export interface Entity {
   diagnostic?: boolean;
   /** Numeric: the page keeps recent readings and draws them. */
   chart?: boolean;
-}
-
-/** The profile sections beyond the first relay that a device may have (inputs, cover...). */
-interface Features {
-  relays?: Record<string, RelayBehaviour>;
-  inputs?: Record<string, unknown>;
-  cover?: { relay: string; closed: string; open?: string };
-  telemetry?: { analog?: unknown; temperature?: unknown };
 }
 
 interface TelemetrySensor {
@@ -74,10 +67,6 @@ export const TELEMETRY_SENSORS: TelemetrySensor[] = [
   { key: "reconnects", name: "Reconnects", stateClass: "total_increasing", diagnostic: true },
 ];
 
-function relayTopic(root: string, name: string, leaf: string): string {
-  return root + "/relay/" + (name === "relay" ? "" : name + "/") + leaf;
-}
-
 function title(name: string): string {
   return (
     name.charAt(0).toUpperCase() +
@@ -89,7 +78,7 @@ function title(name: string): string {
 }
 
 export function deviceEntities(profile: DeviceProfile): Entity[] {
-  const p = profile as DeviceProfile & Features;
+  const p = profile;
   const root = `${p.topicPrefix}/${p.id}`;
   const entities: Entity[] = [];
   const relays: Record<string, RelayBehaviour> = { relay: p.relay, ...(p.relays ?? {}) };
@@ -99,9 +88,9 @@ export function deviceEntities(profile: DeviceProfile): Entity[] {
       id: name,
       name: name === "relay" ? "Relay" : title(name),
       component: "switch",
-      topic: relayTopic(root, name, "state"),
+      topic: thingTopic(root, name, "state"),
       signed: true,
-      command: { topic: relayTopic(root, name, "set"), words: behaviour.mode === "pulse" ? ["ON"] : ["ON", "OFF"] },
+      command: { topic: thingTopic(root, name, "set"), words: behaviour.mode === "pulse" ? ["ON"] : ["ON", "OFF"] },
       deviceClass: "switch",
     });
   }
@@ -109,7 +98,7 @@ export function deviceEntities(profile: DeviceProfile): Entity[] {
     id: "maintenance",
     name: "Maintenance window",
     component: "sensor",
-    topic: `${root}/maintenance/state`,
+    topic: thingTopic(root, "maintenance", "state"),
     signed: true,
     diagnostic: true,
   });
@@ -118,16 +107,16 @@ export function deviceEntities(profile: DeviceProfile): Entity[] {
       id: "cover",
       name: "Door",
       component: "cover",
-      topic: `${root}/cover/state`,
+      topic: thingTopic(root, "cover", "state"),
       signed: true,
-      command: { topic: `${root}/cover/set`, words: ["OPEN", "CLOSE", "STOP"] },
+      command: { topic: thingTopic(root, "cover", "set"), words: ["OPEN", "CLOSE", "STOP"] },
       deviceClass: "garage",
     });
     entities.push({
       id: "cover_fault",
       name: "Door fault",
       component: "sensor",
-      topic: `${root}/cover/fault`,
+      topic: thingTopic(root, "fault", "state"),
       signed: true,
       diagnostic: true,
     });
@@ -139,7 +128,7 @@ export function deviceEntities(profile: DeviceProfile): Entity[] {
       id: `input_${name}`,
       name: title(name),
       component: "binary_sensor",
-      topic: `${root}/input/${name}`,
+      topic: thingTopic(root, name, "state"),
       signed: true,
     });
   }

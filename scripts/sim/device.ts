@@ -6,7 +6,9 @@ import { createHash } from "node:crypto";
 import type net from "node:net";
 import vm from "node:vm";
 import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
-import { PinBank } from "./pins.ts";
+import { consoleForm, TelnetConsole } from "./console.ts";
+import { SimOneWireBus } from "./onewire.ts";
+import { pinName, PinBank } from "./pins.ts";
 import { BOARD_CONSOLES, EspruinoRand, peek32For, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
 import { createTlsModule } from "./tls.ts";
@@ -36,7 +38,20 @@ export interface SimOptions {
   tlsMemoryWindowMs?: number;
   /** Every line the device prints. */
   output?: (line: string) => void;
+  /** Serve the telnet console on a loopback port while telnet mode is on (console.ts). */
+  console?: boolean;
 }
+
+/** Espruino prints this at power-on and at reset() (src/jsinteractive.c, jsiDumpVersion). */
+const BANNER = [
+  " ____                 _ ",
+  "|  __|___ ___ ___ _ _|_|___ ___ ",
+  "|  __|_ -| . |  _| | | |   | . |",
+  "|____|___|  _|_| |___|_|_|_|___|",
+  "         |_| espruino.com",
+  " 2v29 (c) 2026 G.Williams (simulated ESP32)",
+  "",
+];
 
 type Listener = (...args: unknown[]) => void;
 
@@ -53,6 +68,7 @@ export class SimulatedDevice {
   readonly lines: string[] = [];
   readonly started = Date.now();
   private generation = 0;
+  private deviceJson: (text: string) => unknown = JSON.parse;
   private timers = new Map<number, NodeJS.Timeout>();
   private watchdog: { timeoutMs: number; auto: boolean; lastKick: number; check: NodeJS.Timeout } | undefined;
   private lastTlsClose = -Infinity;
@@ -62,9 +78,12 @@ export class SimulatedDevice {
   private networkUp = true;
   private joined = false;
   private rand = new EspruinoRand();
-  /** Espruino's telnet console: forced on at every boot (libs/network/telnet/jswrap_telnet.c
-   *  jswrap_telnet_init), on boards built with TELNET; every change is in telnetHistory. */
-  telnetMode = "on";
+  private telnetMode_ = "on";
+  private ctx: vm.Context | undefined;
+  /** reset() and load() take effect after the console line that called them. */
+  private deferred: "reset" | "load" | undefined;
+  readonly console: TelnetConsole | undefined;
+  /** Every telnet mode change (see the telnetMode accessor). */
   readonly telnetHistory: { t: number; mode: string }[] = [];
   /** E.setPassword / E.lockConsole (src/jswrap_espruino.c, src/jsinteractive.c): the password
    *  lives in RAM (gone at reboot unless saved); a locked console takes a line of at most 20
@@ -79,6 +98,16 @@ export class SimulatedDevice {
    *  "tls.connect", "telnet on|off", "wifi.connect". */
   readonly trace: string[] = [];
   reboots = 0;
+  /** analogRead levels (0..1) a test sets per pin, e.g. analog.D34 = 0.5. */
+  readonly analog: Record<string, number> = {};
+  /** The OneWire bus of each pin (add SimDs18b20 sensors to its devices). */
+  readonly oneWire: Record<string, SimOneWireBus> = {};
+  /** Signal strength while the station is joined. */
+  rssi = -52;
+  /** What process.memory() reports (the simulator cannot count Espruino's variables). */
+  memory = { free: 12000, usage: 4383, total: 16383, history: 0, gc: 0, gctime: 0, blocksize: 14 };
+  /** ESP32.getState().freeHeap. */
+  freeHeap = 94000;
   watchdogResets = 0;
   /** Every E.srand(seed) call, and where the device's first TLS connects came. */
   readonly srandCalls: { t: number; seed: number }[] = [];
@@ -86,15 +115,68 @@ export class SimulatedDevice {
 
   constructor(private readonly options: SimOptions) {
     this.storage = new FolderStorage(options.storageDir);
+    if (options.console)
+      this.console = new TelnetConsole({
+        evaluate: (code) => vm.runInContext(code, this.ctx ?? this.context(), { filename: "console" }),
+        afterLine: () => this.runDeferred(),
+        locked: () => this.consoleLocked,
+        typePassword: (line) => this.typePassword(line),
+      });
     this.pins = new PinBank(
       () => Date.now() - this.started,
       (fn) => this.guard(fn),
     );
   }
 
+  /** Espruino's telnet console: forced on at every boot and reset() (libs/network/telnet/
+   *  jswrap_telnet.c, jswrap_telnet_init), on boards built with TELNET;
+   *  `require("TelnetServer").setOptions({mode:"off"})` closes it (SimOptions.console). */
+  get telnetMode(): string {
+    return this.telnetMode_;
+  }
+
+  set telnetMode(mode: string) {
+    this.telnetMode_ = mode;
+    if (!this.console) return;
+    if (mode === "on") this.console.open().catch((e: Error) => this.print(`telnet: ${e.message}`));
+    else this.console.close();
+  }
+
+  /** Resolves with the console's port once it listens (SimOptions.console). */
+  async consolePort(): Promise<number> {
+    if (!this.console) throw new Error("this simulated device has no console (SimOptions.console)");
+    return this.console.open();
+  }
+
   private print(line: string): void {
     this.lines.push(line);
     this.options.output?.(line);
+    this.console?.print(line);
+  }
+
+  private runDeferred(): void {
+    const action = this.deferred;
+    this.deferred = undefined;
+    if (action === undefined) return;
+    this.teardown();
+    if (action === "load") this.boot();
+    else this.softReset();
+  }
+
+  /** reset(): JS state cleared, pins back to their init pulls (targets/esp32/jshardware.c),
+   *  .boot0-.boot3 run but NOT .bootcde (checked on 2v29: after reset() the bundle does not
+   *  run; load() runs it), telnet forced on. */
+  private softReset(): void {
+    if (BOARD_CONSOLES[this.board].telnet) this.setTelnet("on");
+    this.pins.powerOn();
+    for (const text of BANNER) this.print(text);
+    const context = this.context();
+    for (const name of BOOT_FILES.slice(0, 4)) this.runFile(name, context);
+  }
+
+  private runFile(name: string, context: vm.Context): void {
+    const code = this.storage.read(name);
+    if (code !== undefined) this.guard(() => vm.runInContext(code, context, { filename: name }));
   }
 
   /** Runs device code the way Espruino's idle loop does: an exception goes to the
@@ -181,7 +263,8 @@ export class SimulatedDevice {
       disconnect: () => {
         this.joined = false;
       },
-      getStatus: () => ({ station: this.joined ? "connected" : "off", rssi: -52 }),
+      // rssi is set only while the station is connected (libs/network/esp32/jswrap_esp32_network.c).
+      getStatus: () => (this.joined ? { station: "connected", rssi: this.rssi } : { station: "off" }),
       getIP: () => ({
         ip: this.joined ? "192.168.4.2" : "0.0.0.0",
         netmask: "255.255.255.0",
@@ -219,8 +302,14 @@ export class SimulatedDevice {
       },
     };
     switch (name) {
-      case "Storage":
-        return this.storage;
+      case "Storage": {
+        // Values read back are made by the device's JSON.parse, in the device's realm.
+        const storage = this.storage;
+        const parse = this.deviceJson;
+        return Object.assign(Object.create(storage), {
+          readJSON: (n: string, noThrow?: boolean) => storage.readJSON(n, noThrow, parse),
+        });
+      }
       case "Wifi":
         return this.wifiModule();
       case "tls":
@@ -271,6 +360,8 @@ export class SimulatedDevice {
 
   private context(): vm.Context {
     const pins = this.pins;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- OneWire is called with new
+    const self = this;
     const rand = this.rand;
     const E = {
       srand: (seed: number) => {
@@ -298,11 +389,15 @@ export class SimulatedDevice {
       },
       on: () => undefined,
     };
+    const show = (...values: unknown[]) =>
+      this.print(values.map((v) => (typeof v === "string" ? v : consoleForm(v))).join(" "));
     const sandbox: Record<string, unknown> = {
-      console: {
-        log: (...values: unknown[]) =>
-          this.print(values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(" ")),
-      },
+      console: { log: show },
+      // The console's own globals (src/jswrap_interactive.c): print, reset, load, echo.
+      print: show,
+      reset: () => void (this.deferred = "reset"),
+      load: () => void (this.deferred = "load"),
+      echo: () => undefined,
       // new Pin("D99") returns a Pin object on Espruino 2v29 even for a pin the board lacks;
       // the error ("Invalid pin") comes later, from digitalWrite or pinMode.
       Pin: function Pin(name: unknown) {
@@ -311,6 +406,16 @@ export class SimulatedDevice {
       },
       digitalWrite: (pin: unknown, value: unknown) => pins.digitalWrite(pin, value),
       digitalRead: (pin: unknown) => pins.digitalRead(pin),
+      // ESP32: readADC / 4096 on ADC1 (GPIO 32-39), NaN elsewhere (targets/esp32/jshardware.c,
+      // jshPinAnalog; boards/ESP32.py lists ADC1 only).
+      analogRead: (pin: unknown) => {
+        const name = pinName(pin);
+        if (Number(name.slice(1)) < 32) return NaN;
+        return Math.min(4095, Math.max(0, Math.round((this.analog[name] ?? 0) * 4096))) / 4096;
+      },
+      OneWire: function OneWire(pin: unknown) {
+        return (self.oneWire[pinName(pin)] ??= new SimOneWireBus());
+      },
       pinMode: (pin: unknown, mode: never) => pins.pinMode(pin, mode),
       setWatch: (fn: never, pin: unknown, opts: never) => pins.setWatch(fn, pin, opts),
       clearWatch: (id?: number) => pins.clearWatch(id),
@@ -328,7 +433,7 @@ export class SimulatedDevice {
       E,
       process: {
         env: { VERSION: "2v29", BOARD: this.board },
-        memory: () => ({ free: 12000, usage: 4383, total: 16383, history: 0, blocksize: 14 }),
+        memory: () => ({ ...this.memory }),
         on: (event: string, handler: Listener) => {
           if (event === "uncaughtException") this.uncaught.push(handler);
         },
@@ -344,14 +449,25 @@ export class SimulatedDevice {
           else if (options && options.uart === true) this.bluetoothUart = true;
         },
       };
+    // The ESP32 class of every ESP32 build (targets/esp32/jswrap_esp32.c, "ifdef": "ESP32").
+    sandbox.ESP32 = {
+      getState: () => ({ sdkVersion: "v4.4.8", freeHeap: this.freeHeap, BLE: true, Wifi: true, minHeap: 61000 }),
+    };
     const context = vm.createContext(sandbox, { name: "espruino" });
     vm.runInContext(REMOVE_MISSING, context);
+    this.ctx = context;
+    this.deviceJson = vm.runInContext("(function (t) { return JSON.parse(t); })", context);
     // Math.random is the same fixed-seed generator (src/jswrap_math.c: rand()/(RAND_MAX+1)).
     (vm.runInContext("Math", context) as Math).random = () => {
       this.trace.push("Math.random");
       return rand.next() / 0x80000000;
     };
     return context;
+  }
+
+  /** Timers and watches the device holds now (each is a few Espruino variables). */
+  get live(): { timers: number; watches: number } {
+    return { timers: this.timers.size, watches: this.pins.watchCount };
   }
 
   /** Power on: runs the boot files from Storage in Espruino's order. */
@@ -366,10 +482,7 @@ export class SimulatedDevice {
     this.rand = new EspruinoRand();
     this.pins.powerOn();
     const context = this.context();
-    for (const name of BOOT_FILES) {
-      const code = this.storage.read(name);
-      if (code !== undefined) this.guard(() => vm.runInContext(code, context, { filename: name }));
-    }
+    for (const name of BOOT_FILES) this.runFile(name, context);
   }
 
   /** E.enableWatchdog(timeout, isAuto): the chip resets unless kicked within the timeout. In
@@ -409,9 +522,11 @@ export class SimulatedDevice {
     this.pins.reset();
   }
 
-  /** E.reboot(): everything stops, pins float, then the boot files run again. */
+  /** E.reboot(): everything stops, pins float, the console's client is dropped (the chip
+   *  resets), then the boot files run again. */
   reboot(): void {
     this.teardown();
+    this.console?.close();
     this.reboots++;
     this.boot();
   }
@@ -419,6 +534,7 @@ export class SimulatedDevice {
   /** Power cut: no DISCONNECT is sent, so the broker publishes the last will. */
   powerOff(): void {
     this.teardown();
+    this.console?.close();
   }
 
   /** The access point goes away: the radio drops, open sockets die, joining fails. */

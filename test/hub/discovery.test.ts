@@ -223,7 +223,7 @@ describe("Home Assistant discovery", () => {
       words: ["OPEN", "CLOSE", "STOP"],
     });
     expect(entities.find((e) => e.id === "input_closed")!).toMatchObject({
-      topic: "latchkey/garage-1/input/closed",
+      topic: "latchkey/garage-1/closed/state",
       signed: true,
     });
   });
