@@ -108,6 +108,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   client.on("connect", () => {
+    lastError = "";
     log(`connected to the broker at ${options.broker.host}:${options.broker.port}`);
     void current()
       .subscribeAsync([...states.filters(), ...ha.filters()], { qos: 1 })
@@ -115,7 +116,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       .then(markReady)
       .catch((error: unknown) => log(`after connecting: ${(error as Error).message}`));
   });
-  client.on("error", (error) => log(`broker: ${error.message}`));
+  // Reconnects come every second while the broker is away: say each different error once.
+  let lastError = "";
+  client.on("error", (error) => {
+    if (error.message !== lastError) log(`broker: ${error.message} (retrying every second)`);
+    lastError = error.message;
+  });
   client.on("message", (topic, payload, packet) => {
     if (ha.message(topic, payload, packet.retain)) return;
     states.message(topic, payload);
