@@ -2,7 +2,6 @@
 // Every command that changes the state folder holds the CA lock (lock.ts).
 import { parseArgs } from "node:util";
 import { BrokerError } from "../broker/errors.ts";
-import { applyRevocation } from "../broker/running.ts";
 import { ConfigError } from "../lib/config.ts";
 import { oneLine } from "../lib/one-line.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
@@ -99,6 +98,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     case "revoke": {
       const record = await revoke(ctx, needName("the name of a certificate"));
+      // Loaded only here: the MQTT client it needs makes every other command slower to start.
+      const { applyRevocation } = await import("../broker/running.ts");
       await applyRevocation(state, record, ctx.log, ctx.passphrase);
       return;
     }

@@ -241,7 +241,7 @@ describe("npm run pki: bad input gives one clear line and exit 1, and never lose
       expect([hash(pki.store.indexFile), hash(pki.store.crlFile)]).toEqual(before);
       recordBadInput(`npm run pki -- ${args.join(" ")}`, result, "yes (index.json, crl.pem)");
     }
-  }, 60000);
+  }, 180000);
 
   it("an unknown command", () => {
     expect(cli(pki.stateDir, ["frobnicate"])).toMatchObject({
