@@ -143,7 +143,11 @@ export async function buildFirmware(options: BuildOptions): Promise<BuildResult>
 
   const minified = await minify(code, {
     ecma: 2015,
-    compress: { ecma: 2015, passes: 2, unsafe_arrows: false, hoist_funs: false, reduce_funcs: false },
+    // reduce_funcs off: a single-use function inlined as a function expression is created
+    // again on every call, its text copied, on Espruino (src/jsparse.c). inline 1: inlining
+    // with arguments leaves `var` temporaries after a return, which Espruino never declares
+    // used before them (the check below rejects that; docs/espruino.md, "Interpreter costs").
+    compress: { ecma: 2015, passes: 2, unsafe_arrows: false, hoist_funs: false, reduce_funcs: false, inline: 1 },
     // Property names ending in "_" are private by convention (lint enforces it for private
     // members in firmware/) and get mangled too: long member names are bundle bytes and RAM.
     mangle: { reserved: ["of"], properties: { regex: /_$/, reserved: ["of"] } },

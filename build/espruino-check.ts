@@ -94,8 +94,29 @@ export function checkEspruinoCompatibility(code: string): Finding[] {
     findings.push({ construct, line: start.line, column: start.column + offset });
   };
 
+  // Espruino runs `var` where it stands instead of hoisting it (src/jsparse.c, jspeStatementVar):
+  // a name used in its function before its `var` reaches the outer variable, or a new global.
+  // terser can emit that shape when it inlines a function that has parameters.
+  const firstUse = new Map<Node, Map<string, number>>();
+  const vars: { scope: Node; name: string; node: AnyNode }[] = [];
+  const scopeOf = (ancestors: Node[]): Node => {
+    for (let i = ancestors.length - 2; i >= 0; i--) if (isFunction(ancestors[i] as AnyNode)) return ancestors[i];
+    return ancestors[0];
+  };
+
   fullAncestor(ast, (node: AnyNode, _state: unknown, ancestors: Node[]) => {
     const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
+    if (
+      node.type === "Identifier" &&
+      !isNonReference(node, parent) &&
+      !(parent?.type === "VariableDeclarator" && parent.id === node)
+    ) {
+      const uses = firstUse.get(scopeOf(ancestors)) ?? new Map<string, number>();
+      firstUse.set(scopeOf(ancestors), uses);
+      if (!uses.has(node.name)) uses.set(node.name, node.start);
+    }
+    if (node.type === "VariableDeclarator" && node.id.type === "Identifier" && parent?.kind === "var")
+      vars.push({ scope: scopeOf(ancestors.slice(0, -1)), name: node.id.name, node });
     switch (node.type) {
       case "ObjectPattern":
         report(node, "destructuring (object pattern)");
@@ -211,6 +232,10 @@ export function checkEspruinoCompatibility(code: string): Finding[] {
         break;
     }
   });
+  for (const v of vars) {
+    const used = firstUse.get(v.scope)?.get(v.name);
+    if (used !== undefined && used < v.node.start) report(v.node, `var '${v.name}' used before its declaration`);
+  }
   findings.sort((a, b) => a.line - b.line || a.column - b.column);
   return findings;
 }

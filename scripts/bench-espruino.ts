@@ -13,7 +13,7 @@ import { minify } from "terser";
 import { buildFirmware } from "../build/build.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
-const RUNS = 3;
+const RUNS = 5;
 
 interface Figure {
   lib: string;
@@ -26,7 +26,10 @@ interface Figure {
 async function runOnce(espruino: string, dir: string, script: string): Promise<Figure[]> {
   const file = path.join(dir, "bench.js");
   await writeFile(file, script);
-  const { stdout } = await promisify(execFile)(espruino, [file], { cwd: dir, timeout: 300_000 });
+  // Stdin closed: the interpreter leaves its REPL once the script is done.
+  const run = promisify(execFile)(espruino, [file], { cwd: dir, timeout: 300_000 });
+  run.child.stdin?.end();
+  const { stdout } = await run;
   // The interpreter's prompt and terminal codes may precede a line: look for the tag anywhere.
   const lines = stdout.split("\n");
   const errors = lines.filter((l) => l.includes("ERROR") || l.includes("Uncaught"));

@@ -10,6 +10,8 @@ import { Relay } from "./relay";
 export interface Booted {
   profile: DeviceProfile;
   relay: Relay;
+  /** The running bundle's version (an OTA update confirms against it). */
+  version: string;
 }
 
 export function boot(platform: Platform, version: string): Booted | undefined {
@@ -31,5 +33,5 @@ export function boot(platform: Platform, version: string): Booted | undefined {
   // Only a switch may come back on by itself (checkProfile refuses "restore" for a pulse).
   if (switchMode && behaviour.powerOn === "restore" && platform.files.read(RELAY_STATE_FILE) === "1")
     relay.set(true, "restored at power-on");
-  return { profile, relay };
+  return { profile, relay, version };
 }

@@ -24,6 +24,7 @@ import {
 import { startFeatures } from "./features";
 import { Reports } from "./reports";
 import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
+import { Ota } from "./ota";
 import { Reporter, resultPayload } from "./signed";
 import { deviceTopics } from "./topics";
 
@@ -81,8 +82,15 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const gate = signedGate(mac, nonces);
   const reporter = new Reporter(mac, platform.random);
   // A list, not an object keyed by topic: a rogue broker chooses the topic ("constructor").
+  // The session is made below (its handlers need the routes): set once it exists.
+  const link: { session?: Session } = {};
+  const ota = new Ota(platform, booted.version, (state) => {
+    const s = link.session;
+    if (s && s.connected) s.publish(topics.otaState, reporter.report(topics.otaState, state), 1, false);
+  });
   const routes: CommandRoute[] = features.routes;
   routes.push({ topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) });
+  routes.push({ topic: topics.otaSet, action: (command) => ota.begin(command) });
   const sendNonce = (session: Session) => session.publish(topics.nonce, nonces.issue(), 1, false);
   const reportRelay = () => reports.report(topics.relayState, relay.isOn ? "ON" : "OFF");
   const mqtt = profile.mqtt;
@@ -133,6 +141,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         session.publish(topics.availability, "online", 1, true);
         reports.resend();
         sendNonce(session);
+        ota.connected();
         features.link(true, "");
       },
       disconnected: (reason, retryInMs) => {
@@ -144,6 +153,10 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         // A retained nonce/get would hand out a nonce at every reconnect for nobody.
         if (topic === topics.nonceGet) {
           if (!retained) sendNonce(session);
+          return;
+        }
+        if (topic === topics.otaData) {
+          if (!retained) ota.chunk(payload);
           return;
         }
         let route: CommandRoute | undefined;
@@ -158,6 +171,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
       },
     },
   );
+  link.session = session;
   relay.onChange((on, why) => {
     log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
     if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
@@ -184,6 +198,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   if (telemetry)
     telemetry.attach((json) => session.connected && session.publish(topics.telemetry, json, 0, false) === undefined);
   session.subscribe(topics.nonceGet, 1);
+  session.subscribe(topics.otaData, 1);
   for (let i = 0; i < routes.length; i++) session.subscribe(routes[i].topic, 1);
   let started = false;
   const wifi = new WifiLink(platform.wifi, timers, new Backoff(DEFAULT_BACKOFF, platform.random), log, () => {

@@ -10,6 +10,9 @@
 //   <prefix>/<device>/nonce            the live nonce, 16 hex digits (QoS 1, not retained)
 //   <prefix>/<device>/result           signed result of every message on a command topic
 //   <prefix>/<device>/telemetry        sensor readings and health (JSON)
+//   <prefix>/<device>/ota/set          signed OTA manifest (app/ota.ts)
+//   <prefix>/<device>/otadata/set      OTA chunks "<offset> <bytes>", covered by the manifest
+//   <prefix>/<device>/ota/state        signed reports of the update's progress (not retained)
 //   <prefix>/<device>/<name>/set       the profile's further relays (relays.<name>)
 //   <prefix>/<device>/<name>/state     their states, and each input's ("ON" / "OFF")
 //   <prefix>/<device>/cover/set        OPEN / CLOSE / STOP; cover/state, fault/state (the cover's)
@@ -28,6 +31,9 @@ export interface DeviceTopics {
   nonce: string;
   result: string;
   telemetry: string;
+  otaSet: string;
+  otaData: string;
+  otaState: string;
 }
 
 export function deviceTopics(prefix: string, device: string): DeviceTopics {
@@ -43,6 +49,9 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
     nonce: root + "/nonce",
     result: root + "/result",
     telemetry: root + "/telemetry",
+    otaSet: root + "/ota/set",
+    otaData: root + "/otadata/set",
+    otaState: root + "/ota/state",
   };
 }
 

@@ -16,7 +16,10 @@ export interface FileStore {
   read(name: string): string | undefined;
   /** undefined when the file is absent or is not valid JSON. */
   readJSON(name: string): unknown;
-  write(name: string, data: string): void;
+  /** With `offset`, writes into the file at that offset; offset 0 with `size` starts a new
+   *  file of `size` erased bytes (Espruino's Storage.write; docs/espruino.md). */
+  write(name: string, data: string, offset?: number, size?: number): void;
+  erase(name: string): void;
 }
 
 /** The consoles someone on the network could reach (telnet, Bluetooth). */
@@ -58,6 +61,8 @@ export interface Platform {
   health: Health;
   /** Uniform in [0, 1) from a true random source (the ESP32's RNG register), for jitter. */
   random(): number;
+  /** Restarts the chip (E.reboot()): the boot files run again. */
+  reboot(): void;
   /** SHA-256 of a binary string, as a 32-character binary string (Espruino's crypto.SHA256). */
   sha256(data: string): string;
 }

@@ -14,7 +14,7 @@ import { PkiError, PkiStore, type PkiIndex } from "../pki/store.ts";
 import { aclRules, renderAcl } from "./acl.ts";
 import { commonConfig } from "./mosquitto.ts";
 import { brokerUser, dropFolder, writeFor } from "./run-as.ts";
-import { TLS12_CIPHERS, TLS13_CIPHERSUITES } from "./tls.ts";
+import { DHE_RSA_CIPHERS, TLS12_CIPHERS, TLS13_CIPHERSUITES } from "./tls.ts";
 
 export interface BrokerFiles {
   dir: string;
@@ -38,6 +38,8 @@ export interface PolicyOptions {
   passphrase?: string;
   askPassphrase?: () => Promise<string | undefined>;
   log?: (line: string) => void;
+  /** Also offer DHE-RSA suites (tls.ts DHE_RSA_CIPHERS): for Espruino's Linux build only. */
+  dheRsa?: boolean;
 }
 
 /** Every name that reaches the ACL must be one topic level: no wildcard, separator or space. */
@@ -127,7 +129,7 @@ export async function writeBrokerPolicy(
     "use_identity_as_username true",
     // The minimum version (Mosquitto 2); TLS 1.2 gets ECDHE AEAD suites only, TLS 1.3 its named three.
     "tls_version tlsv1.2",
-    `ciphers ${TLS12_CIPHERS}`,
+    `ciphers ${TLS12_CIPHERS}${options.dheRsa ? `:${DHE_RSA_CIPHERS}` : ""}`,
     `ciphers_tls1.3 ${TLS13_CIPHERSUITES}`,
     `acl_file ${files.acl}`,
     // Send each small packet at once: with Nagle on (Mosquitto's default), a state echo waits

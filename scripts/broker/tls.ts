@@ -11,6 +11,10 @@ export const TLS12_CIPHERS = [
   "ECDHE-RSA-CHACHA20-POLY1305",
 ].join(":");
 
+/** Opt-in, for Espruino's Linux build only (its mbedTLS 2.1.1 has no EC, docs/espruino.md):
+ *  finite-field DHE, still forward-secret, still AEAD. Never in the default policy. */
+export const DHE_RSA_CIPHERS = ["DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384"].join(":");
+
 export const TLS13_CIPHERSUITES = [
   "TLS_AES_128_GCM_SHA256",
   "TLS_AES_256_GCM_SHA384",

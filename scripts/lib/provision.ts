@@ -12,6 +12,7 @@ import {
   WIFI_FILE,
   type DeviceProfile,
 } from "../../firmware/app/profile.ts";
+import { BOOT_STUB, BOOT_STUB_FILE } from "../../firmware/app/boot-stub.ts";
 import { PkiError, PkiStore } from "../pki/store.ts";
 import { readCommandKey } from "./signing.ts";
 
@@ -46,7 +47,12 @@ export function deviceStorageFiles(
     [KEY_FILE]: der("key.der"),
     [CMDKEY_FILE]: readCommandKey(stateDir, profile.id).toString("latin1"),
   };
-  if (bundle !== undefined) files[".bootcde"] = bundle;
+  // The OTA boot stub (firmware/app/boot-stub.ts): restores the previous bundle when an
+  // update does not confirm. Written with the bundle, so every flashed device has it.
+  if (bundle !== undefined) {
+    files[BOOT_STUB_FILE] = BOOT_STUB;
+    files[".bootcde"] = bundle;
+  }
   return files;
 }
 

@@ -7,13 +7,12 @@ import { readCrl, writeCrl } from "./crl.ts";
 import { checkIp, createCa, issueLeaf, type Issuer } from "./issue.ts";
 import { importPrivateKey, privateKeyDer, privateKeyPem, type KeyType } from "./keys.ts";
 import { withLock } from "./lock.ts";
+export { list, WARN_DAYS } from "./list.ts";
 import { makePkcs12 } from "./pkcs12.ts";
 import { PkiError, type CertRecord, type Kind, type PkiIndex, type PkiStore } from "./store.ts";
 
 const DAY = 86400000;
 export const DEFAULT_DAYS: Record<Kind | "ca", number> = { ca: 7300, broker: 825, device: 3650, user: 825, hub: 825 };
-/** `list` warns this long before an expiry (certificates, the CA, the CRL's next update). */
-export const WARN_DAYS = 30;
 
 export interface PkiContext {
   store: PkiStore;
@@ -276,38 +275,4 @@ export async function refreshCrl(ctx: PkiContext): Promise<Date> {
     );
     return next;
   });
-}
-
-/** Every certificate with its expiry; warnings for what expires within WARN_DAYS. */
-export async function list(ctx: PkiContext, now = new Date()): Promise<string[]> {
-  const index = await ctx.store.readIndex();
-  const left = (iso: string) => Math.floor((new Date(iso).getTime() - now.getTime()) / DAY);
-  const lines = [
-    `CA       ${index.ca.cn.padEnd(20)} expires ${day(index.ca.notAfter)} (${left(index.ca.notAfter)} days)`,
-  ];
-  const warnings: string[] = [];
-  if (left(index.ca.notAfter) < WARN_DAYS) warnings.push(`WARNING: the CA expires in ${left(index.ca.notAfter)} days`);
-  const crlNext = readCrl(ctx.store).nextUpdate;
-  if (crlNext) {
-    const crlLeft = left(crlNext.toISOString());
-    lines.push(`CRL      next update ${day(crlNext.toISOString())} (${crlLeft} days)`);
-    if (crlLeft < WARN_DAYS) {
-      warnings.push(
-        `WARNING: the CRL ${crlLeft < 0 ? "has expired: the broker refuses every client" : `expires in ${crlLeft} days`}: npm run pki -- crl (or start the broker, which renews it)`,
-      );
-    }
-  }
-  for (const c of index.certificates) {
-    const days = left(c.notAfter);
-    const status = c.status === "active" ? (days < 0 ? "EXPIRED" : "active") : c.status;
-    lines.push(
-      `${c.kind.padEnd(8)} ${c.name.padEnd(20)} expires ${day(c.notAfter)} (${days} days) ${status} serial ${c.serial}`,
-    );
-    if (c.status === "active" && days < WARN_DAYS) {
-      warnings.push(
-        `WARNING: ${c.kind} '${c.name}' ${days < 0 ? "has expired" : `expires in ${days} days`}: npm run pki -- renew ${c.name}`,
-      );
-    }
-  }
-  return [...lines, ...warnings];
 }

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import type net from "node:net";
 import vm from "node:vm";
 import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
+import { consoleForm, TelnetConsole } from "./console.ts";
 import { SimOneWireBus } from "./onewire.ts";
 import { pinName, PinBank } from "./pins.ts";
 import { BOARD_CONSOLES, EspruinoRand, peek32For, type Board } from "./random.ts";
@@ -37,7 +38,20 @@ export interface SimOptions {
   tlsMemoryWindowMs?: number;
   /** Every line the device prints. */
   output?: (line: string) => void;
+  /** Serve the telnet console on a loopback port while telnet mode is on (console.ts). */
+  console?: boolean;
 }
+
+/** Espruino prints this at power-on and at reset() (src/jsinteractive.c, jsiDumpVersion). */
+const BANNER = [
+  " ____                 _ ",
+  "|  __|___ ___ ___ _ _|_|___ ___ ",
+  "|  __|_ -| . |  _| | | |   | . |",
+  "|____|___|  _|_| |___|_|_|_|___|",
+  "         |_| espruino.com",
+  " 2v29 (c) 2026 G.Williams (simulated ESP32)",
+  "",
+];
 
 type Listener = (...args: unknown[]) => void;
 
@@ -64,9 +78,12 @@ export class SimulatedDevice {
   private networkUp = true;
   private joined = false;
   private rand = new EspruinoRand();
-  /** Espruino's telnet console: forced on at every boot (libs/network/telnet/jswrap_telnet.c
-   *  jswrap_telnet_init), on boards built with TELNET; every change is in telnetHistory. */
-  telnetMode = "on";
+  private telnetMode_ = "on";
+  private ctx: vm.Context | undefined;
+  /** reset() and load() take effect after the console line that called them. */
+  private deferred: "reset" | "load" | undefined;
+  readonly console: TelnetConsole | undefined;
+  /** Every telnet mode change (see the telnetMode accessor). */
   readonly telnetHistory: { t: number; mode: string }[] = [];
   /** E.setPassword / E.lockConsole (src/jswrap_espruino.c, src/jsinteractive.c): the password
    *  lives in RAM (gone at reboot unless saved); a locked console takes a line of at most 20
@@ -98,15 +115,68 @@ export class SimulatedDevice {
 
   constructor(private readonly options: SimOptions) {
     this.storage = new FolderStorage(options.storageDir);
+    if (options.console)
+      this.console = new TelnetConsole({
+        evaluate: (code) => vm.runInContext(code, this.ctx ?? this.context(), { filename: "console" }),
+        afterLine: () => this.runDeferred(),
+        locked: () => this.consoleLocked,
+        typePassword: (line) => this.typePassword(line),
+      });
     this.pins = new PinBank(
       () => Date.now() - this.started,
       (fn) => this.guard(fn),
     );
   }
 
+  /** Espruino's telnet console: forced on at every boot and reset() (libs/network/telnet/
+   *  jswrap_telnet.c, jswrap_telnet_init), on boards built with TELNET;
+   *  `require("TelnetServer").setOptions({mode:"off"})` closes it (SimOptions.console). */
+  get telnetMode(): string {
+    return this.telnetMode_;
+  }
+
+  set telnetMode(mode: string) {
+    this.telnetMode_ = mode;
+    if (!this.console) return;
+    if (mode === "on") this.console.open().catch((e: Error) => this.print(`telnet: ${e.message}`));
+    else this.console.close();
+  }
+
+  /** Resolves with the console's port once it listens (SimOptions.console). */
+  async consolePort(): Promise<number> {
+    if (!this.console) throw new Error("this simulated device has no console (SimOptions.console)");
+    return this.console.open();
+  }
+
   private print(line: string): void {
     this.lines.push(line);
     this.options.output?.(line);
+    this.console?.print(line);
+  }
+
+  private runDeferred(): void {
+    const action = this.deferred;
+    this.deferred = undefined;
+    if (action === undefined) return;
+    this.teardown();
+    if (action === "load") this.boot();
+    else this.softReset();
+  }
+
+  /** reset(): JS state cleared, pins back to their init pulls (targets/esp32/jshardware.c),
+   *  .boot0-.boot3 run but NOT .bootcde (checked on 2v29: after reset() the bundle does not
+   *  run; load() runs it), telnet forced on. */
+  private softReset(): void {
+    if (BOARD_CONSOLES[this.board].telnet) this.setTelnet("on");
+    this.pins.powerOn();
+    for (const text of BANNER) this.print(text);
+    const context = this.context();
+    for (const name of BOOT_FILES.slice(0, 4)) this.runFile(name, context);
+  }
+
+  private runFile(name: string, context: vm.Context): void {
+    const code = this.storage.read(name);
+    if (code !== undefined) this.guard(() => vm.runInContext(code, context, { filename: name }));
   }
 
   /** Runs device code the way Espruino's idle loop does: an exception goes to the
@@ -319,11 +389,15 @@ export class SimulatedDevice {
       },
       on: () => undefined,
     };
+    const show = (...values: unknown[]) =>
+      this.print(values.map((v) => (typeof v === "string" ? v : consoleForm(v))).join(" "));
     const sandbox: Record<string, unknown> = {
-      console: {
-        log: (...values: unknown[]) =>
-          this.print(values.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(" ")),
-      },
+      console: { log: show },
+      // The console's own globals (src/jswrap_interactive.c): print, reset, load, echo.
+      print: show,
+      reset: () => void (this.deferred = "reset"),
+      load: () => void (this.deferred = "load"),
+      echo: () => undefined,
       // new Pin("D99") returns a Pin object on Espruino 2v29 even for a pin the board lacks;
       // the error ("Invalid pin") comes later, from digitalWrite or pinMode.
       Pin: function Pin(name: unknown) {
@@ -381,6 +455,7 @@ export class SimulatedDevice {
     };
     const context = vm.createContext(sandbox, { name: "espruino" });
     vm.runInContext(REMOVE_MISSING, context);
+    this.ctx = context;
     this.deviceJson = vm.runInContext("(function (t) { return JSON.parse(t); })", context);
     // Math.random is the same fixed-seed generator (src/jswrap_math.c: rand()/(RAND_MAX+1)).
     (vm.runInContext("Math", context) as Math).random = () => {
@@ -407,10 +482,7 @@ export class SimulatedDevice {
     this.rand = new EspruinoRand();
     this.pins.powerOn();
     const context = this.context();
-    for (const name of BOOT_FILES) {
-      const code = this.storage.read(name);
-      if (code !== undefined) this.guard(() => vm.runInContext(code, context, { filename: name }));
-    }
+    for (const name of BOOT_FILES) this.runFile(name, context);
   }
 
   /** E.enableWatchdog(timeout, isAuto): the chip resets unless kicked within the timeout. In
@@ -450,9 +522,11 @@ export class SimulatedDevice {
     this.pins.reset();
   }
 
-  /** E.reboot(): everything stops, pins float, then the boot files run again. */
+  /** E.reboot(): everything stops, pins float, the console's client is dropped (the chip
+   *  resets), then the boot files run again. */
   reboot(): void {
     this.teardown();
+    this.console?.close();
     this.reboots++;
     this.boot();
   }
@@ -460,6 +534,7 @@ export class SimulatedDevice {
   /** Power cut: no DISCONNECT is sent, so the broker publishes the last will. */
   powerOff(): void {
     this.teardown();
+    this.console?.close();
   }
 
   /** The access point goes away: the radio drops, open sockets die, joining fails. */

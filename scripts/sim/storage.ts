@@ -33,10 +33,17 @@ export class FolderStorage {
         : Buffer.from(
             ArrayBuffer.isView(data) ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data,
           );
-    if (offset !== undefined) {
-      // Writing in parts: `size` reserves the whole file (erased flash reads 0xFF) at offset 0.
-      const current = existsSync(file) ? readFileSync(file) : Buffer.alloc(size ?? 0, 0xff);
-      if (offset + bytes.length > current.length) throw new Error(`Storage: write past the end of ${name}`);
+    if (offset !== undefined && (offset > 0 || size !== undefined)) {
+      // Writing in parts (checked on 2v29): offset 0 with a size starts a NEW file of that
+      // size, erased (0xFF); a later offset writes into it; bytes already written cannot
+      // change; nothing may pass the size given at creation.
+      const fresh = offset === 0 && size !== undefined;
+      if (!fresh && !existsSync(file)) throw new Error("Unable to find or create file");
+      const current = fresh ? Buffer.alloc(size, 0xff) : readFileSync(file);
+      if (offset + bytes.length > current.length) throw new Error("Too much data for file size");
+      for (let i = 0; i < bytes.length; i++)
+        if (current[offset + i] !== 0xff && current[offset + i] !== bytes[i])
+          throw new Error("File already written with different data");
       bytes.copy(current, offset);
       bytes = current;
     }
@@ -46,9 +53,13 @@ export class FolderStorage {
     return true;
   }
 
-  read(name: string): string | undefined {
+  /** read(name, offset?, length?): on ESP32 a memory-mapped string pointing into flash,
+   *  not a copy in RAM (src/jswrap_storage.c, jswrap_storage_read; docs/espruino.md). */
+  read(name: string, offset?: number, length?: number): string | undefined {
     const file = this.file(name);
-    return existsSync(file) ? readFileSync(file).toString("latin1") : undefined;
+    if (!existsSync(file)) return undefined;
+    const text = readFileSync(file).toString("latin1");
+    return offset === undefined ? text : text.substr(offset, length);
   }
 
   /** `parse` is the device's own JSON.parse, so arrays and objects belong to its realm

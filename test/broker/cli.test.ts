@@ -56,11 +56,13 @@ describe("npm run broker: bad input", () => {
   }
 
   it("--port -5 written as two words", async () => {
+    const before = snapshot([pki.stateDir, files.dir]);
     const result = await broker(["--port", "-5"]);
+    expect(snapshot([pki.stateDir, files.dir])).toEqual(before);
     expect(result.status).toBe(1);
     expect(result.stderr.split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(/^broker: /);
-    recordBadInput("npm run broker -- --port -5", result, "not checked");
+    recordBadInput("npm run broker -- --port -5", result, "yes (hashed)");
   });
 
   for (const embedded of [false, true]) {

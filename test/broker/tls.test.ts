@@ -96,3 +96,20 @@ for (const { name, embedded, skip } of BROKERS) {
     });
   });
 }
+
+describe.skipIf(mosquittoMissing())("TLS for Espruino's Linux build (opt-in DHE-RSA)", () => {
+  it("adds only the forward-secret DHE-RSA AEAD suites; static RSA stays refused", async () => {
+    const pki = await makeTestPki("rsa");
+    await pki.issue("device", "door");
+    const broker = await startProjectBroker(pki.stateDir, "latchkey", false, { dheRsa: true });
+    try {
+      const tls12 = (ciphers: string) =>
+        handshake(broker.port, pki, { minVersion: "TLSv1.2", maxVersion: "TLSv1.2", ciphers });
+      expect(await tls12("DHE-RSA-AES128-GCM-SHA256")).toBe("TLSv1.2 TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
+      expect(await tls12("AES128-GCM-SHA256")).toBe("refused");
+      expect(await tls12("DHE-RSA-AES128-SHA256")).toBe("refused");
+    } finally {
+      await broker.stop();
+    }
+  });
+});

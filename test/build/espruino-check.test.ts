@@ -58,6 +58,14 @@ const REJECTED: [string, string, number, number][] = [
   ["var r = /a/d;", "regex flag 'd'", 1, 8],
   ["var r = /(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)/;", "regex with more than 9 capture groups", 1, 36],
   ["var r = new RegExp('a?');", "regex quantifier '?'", 1, 8],
+  // terser's inlining wrote this; Espruino 2v29 assigns the OUTER n (var is not hoisted).
+  [
+    "var n = 'lk.key'; function f(t) { var s = (n = t.BOARD); var n; return s; }",
+    "var 'n' used before its declaration",
+    1,
+    61,
+  ],
+  ["function g() { x = 1; var x; }", "var 'x' used before its declaration", 1, 26],
 ];
 
 describe("Espruino compatibility check", () => {
@@ -88,6 +96,8 @@ describe("Espruino compatibility check", () => {
       "const classy = /[?{(]/;",
       "const keys = Object.keys(shorthand); const has = [1].includes(1);",
       "var local = { of: undefined }.method; var x = {}; x.ofs = 1;",
+      "function h(y) { var z = y; for (var i = 0; i < 2; i++) z += i; return function () { return late; }; var late; }",
+      "var early = 1; function k() { return early; }",
     ].join("\n");
     expect(checkEspruinoCompatibility(code)).toEqual([]);
   });

@@ -25,7 +25,7 @@ function device(overrides: Partial<DeviceProfile>, levels: Record<string, boolea
     published.push(`${topic.slice(ROOT.length + 1)} ${value}`);
     return undefined;
   });
-  const features = startFeatures(fake.platform, { profile, relay }, ROOT, reports);
+  const features = startFeatures(fake.platform, { profile, relay, version: "0.0.0-test" }, ROOT, reports);
   const command = (topic: string, text: string) =>
     features.routes.find((r) => r.topic === `${ROOT}/${topic}`)!.action(text);
   const goOnline = () => {

@@ -30,6 +30,20 @@ describe("Storage on a folder", () => {
     expect(() => storage.write("huge", "x".repeat(900 * 1024))).toThrow("Storage: not enough free space");
   });
 
+  it("writes in parts as Espruino 2v29 does: offset 0 with a size starts a new erased file", async () => {
+    const storage = new FolderStorage(await tmp());
+    storage.write("a", "OLDOLDOLD");
+    storage.write("a", "AB", 0, 4);
+    expect(storage.read("a")).toBe("AB\xff\xff");
+    storage.write("a", "CD", 2);
+    expect(storage.read("a")).toBe("ABCD");
+    expect(storage.read("a", 1, 2)).toBe("BC");
+    expect(() => storage.write("a", "XY", 2)).toThrow("File already written with different data");
+    expect(() => storage.write("nofile", "XY", 2)).toThrow("Unable to find or create file");
+    storage.write("b", "XY", 0, 2);
+    expect(() => storage.write("b", "Z", 2)).toThrow("Too much data for file size");
+  });
+
   it("survives a reboot: a new instance on the same folder sees the files", async () => {
     const dir = await tmp();
     new FolderStorage(dir).write(".bootcde", "print(1)");

@@ -12,6 +12,7 @@ import {
   runMosquitto,
   type MosquittoProcess,
 } from "../../scripts/broker/mosquitto.ts";
+import type { PolicyOptions } from "../../scripts/broker/policy.ts";
 import { startBroker, type RunningBroker } from "../../scripts/broker/start.ts";
 
 export { freePort, mosquittoPath };
@@ -65,7 +66,12 @@ export async function startMosquitto(listenerConfig: (port: number) => string): 
 }
 
 /** The project's broker (policy from the CA in `stateDir`), Mosquitto or embedded. */
-export async function startProjectBroker(stateDir: string, prefix: string, embedded: boolean): Promise<Broker> {
+export async function startProjectBroker(
+  stateDir: string,
+  prefix: string,
+  embedded: boolean,
+  policy: PolicyOptions = {},
+): Promise<Broker> {
   const port = await freePort();
   let running: RunningBroker | undefined;
   let earlier = "";
@@ -76,7 +82,7 @@ export async function startProjectBroker(stateDir: string, prefix: string, embed
     log: () => earlier + (running?.log() ?? ""),
     async start() {
       if (running) return;
-      running = await startBroker({ stateDir, prefix, host: "127.0.0.1", port, embedded });
+      running = await startBroker({ ...policy, stateDir, prefix, host: "127.0.0.1", port, embedded });
     },
     async stop() {
       const r = running;

@@ -77,6 +77,7 @@ export function createFakePlatform(files: Record<string, string> = {}) {
   const health = { free: 12000, total: 16383, heap: 90000, rssi: -52 as number | undefined };
   const log: string[] = [];
   const watchdog = { seconds: 0, kicks: 0 };
+  const reboots: number[] = [];
   /** Every console change, in order: "telnet on", "telnet off", "bluetooth off", "lock <pw>", "unlock". */
   const consoles: string[] = [];
   const store: Record<string, string> = { ...files };
@@ -111,10 +112,18 @@ export function createFakePlatform(files: Record<string, string> = {}) {
           return undefined;
         }
       },
-      write: (name, data) => {
-        store[name] = data;
+      write: (name, data, offset, size) => {
+        if (offset === undefined) store[name] = data;
+        else {
+          const base = offset === 0 && size !== undefined ? "\xff".repeat(size) : (store[name] ?? "");
+          store[name] = base.slice(0, offset) + data + base.slice(offset + data.length);
+        }
+      },
+      erase: (name) => {
+        delete store[name];
       },
     },
+    reboot: () => void reboots.push(time.clock.now()),
     log: {
       info: (m) => log.push(`info ${m}`),
       warn: (m) => log.push(`warn ${m}`),
@@ -158,5 +167,19 @@ export function createFakePlatform(files: Record<string, string> = {}) {
     state.watchers.forEach((w) => w(high));
   };
   const bus = (pin: string) => (buses[pin] ??= new SimOneWireBus());
-  return { platform, time, pinHistory, log, store, driveInput, watchdog, consoles, inputs, analog, bus, health };
+  return {
+    platform,
+    time,
+    pinHistory,
+    log,
+    store,
+    driveInput,
+    watchdog,
+    consoles,
+    reboots,
+    inputs,
+    analog,
+    bus,
+    health,
+  };
 }

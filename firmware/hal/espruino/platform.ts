@@ -128,10 +128,12 @@ export function createEspruinoPlatform(): Platform {
     files: {
       read: (name) => storage.read(name),
       readJSON: (name) => storage.readJSON(name, true),
-      write: (name, data) => {
-        storage.write(name, data);
+      write: (name, data, offset, size) => {
+        storage.write(name, data, offset, size);
       },
+      erase: (name) => storage.erase(name),
     },
+    reboot: () => E.reboot(),
     log: {
       info: log,
       warn: (message) => log("WARN " + message),

@@ -10,13 +10,25 @@ const SHORT = "body too short [MQTT-2.2.3]";
 const ID_0 = "packet id 0 [MQTT-2.3.1-1]";
 const AFTER = " bytes after the last field";
 
-/**
- * The PUBLISH whose first byte is `first` and whose body is buf[start, end), or why not.
- * Read in place, in a few native string calls: nearly every packet a device receives takes
- * this path, and Espruino lexes every token of a function again on every call
- * (src/jsparse.c), so it is kept short. An ASCII topic is checked by one regex pass (topic.ts).
- */
-export function decodePublish(first: number, buf: string, start: number, end: number): Packet | string {
+function publishPacket(first: number, buf: string, start: number, end: number): Packet {
+  const qos = (first >> 1) & 1;
+  const n = buf.charCodeAt(start) * 256 + buf.charCodeAt(start + 1);
+  const at = start + 2 + n + qos * 2;
+  const packet: Packet = {
+    type: PUBLISH,
+    topic: buf.substr(start + 2, n),
+    payload: buf.substring(at, end),
+    qos: qos as QoS,
+    retain: (first & 1) === 1,
+    dup: (first & 8) === 8,
+  };
+  if (qos) packet.id = buf.charCodeAt(at - 2) * 256 + buf.charCodeAt(at - 1);
+  return packet;
+}
+
+/** Why the PUBLISH in buf[start, end) is malformed, or the packet if it is well-formed after
+ *  all (a topic with non-ASCII bytes): the careful path, out of the way of the fast one. */
+function publishSlowly(first: number, buf: string, start: number, end: number): Packet | string {
   const qos = (first >> 1) & 3;
   const n = buf.charCodeAt(start) * 256 + buf.charCodeAt(start + 1);
   const at = start + 2 + n + qos * 2;
@@ -26,25 +38,30 @@ export function decodePublish(first: number, buf: string, start: number, end: nu
   else if (end - start < 2) problem = SHORT;
   else if (at - qos * 2 > end) problem = "string of " + n + " past the body [MQTT-1.5.3]";
   else {
-    const topic = buf.substr(start + 2, n);
-    problem = n && !SUSPECT.test(topic) ? undefined : topicNameError(topic);
-    const id = qos ? buf.charCodeAt(at - 2) * 256 + buf.charCodeAt(at - 1) : 1;
+    problem = topicNameError(buf.substr(start + 2, n));
     if (problem === undefined && at > end) problem = SHORT;
-    if (problem === undefined && !id) problem = ID_0;
-    if (problem === undefined) {
-      const packet: Packet = {
-        type: PUBLISH,
-        topic,
-        payload: buf.substring(at, end),
-        qos: qos as QoS,
-        retain: (first & 1) === 1,
-        dup: (first & 8) === 8,
-      };
-      if (qos) packet.id = id;
-      return packet;
-    }
+    if (problem === undefined && qos && !(buf.charCodeAt(at - 2) || buf.charCodeAt(at - 1))) problem = ID_0;
+    if (problem === undefined) return publishPacket(first, buf, start, end);
   }
   return "PUBLISH: " + problem;
+}
+
+/**
+ * The PUBLISH whose first byte is `first` and whose body is buf[start, end), or why not.
+ * Nearly every packet a device receives comes here, and Espruino lexes every token of a
+ * function again on every call, skipped ones included (src/jsparse.c): the common case, a
+ * well-formed packet with an ASCII topic (one regex pass, topic.ts), is a few native string
+ * calls; everything else goes to publishSlowly, which names the problem.
+ */
+export function decodePublish(first: number, buf: string, start: number, end: number): Packet | string {
+  const qos = (first >> 1) & 3;
+  const n = buf.charCodeAt(start) * 256 + buf.charCodeAt(start + 1);
+  const at = start + 2 + n + qos * 2;
+  // NaN (a body under two bytes) fails `at <= end`; DUP at QoS 0 is first & 14 === 8.
+  if (at <= end && n && qos < 2 && (first & 14) !== 8 && !SUSPECT.test(buf.substr(start + 2, n))) {
+    if (qos === 0 || buf.charCodeAt(at - 2) || buf.charCodeAt(at - 1)) return publishPacket(first, buf, start, end);
+  }
+  return publishSlowly(first, buf, start, end);
 }
 
 /** The body `b` of a CONNACK, PUBACK, UNSUBACK, SUBACK or PINGRESP, or why not (a string),

@@ -15,6 +15,13 @@ import type { Packet } from "./packets";
  *  decodeFromBroker (decode.ts) on the device, decodeAny (decode-any.ts) in host tools. */
 export type PacketDecoder = (first: number, buf: string, start: number, end: number) => Packet | string;
 
+// Out of line: a string literal in a skipped branch is still lexed on every pass.
+const TOO_LONG = "length over 4 bytes [MQTT-2.2.3]";
+const OVER = " bytes, over ";
+
+/** The most bytes decoded from one string at a time. */
+const SLICE = 1024;
+
 export interface Decoder {
   /** Bytes held for a packet not yet complete. */
   readonly buffered: number;
@@ -50,6 +57,16 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
     },
     push(chunk, onPacket) {
       if (failed !== undefined) return failed;
+      // A big read goes in slices: Espruino finds s.charCodeAt(i) by walking s from its start
+      // (src/jsvar.c), so offsets stay small.
+      if (chunk.length > SLICE) {
+        const run = resets;
+        for (let at = 0; at < chunk.length && run === resets; at += SLICE) {
+          const problem = this.push(chunk.substr(at, SLICE), onPacket);
+          if (problem !== undefined) return problem;
+        }
+        return undefined;
+      }
       const buf = held ? held + chunk : chunk;
       // Espruino walks a string's blocks to find its length (src/jsvar.c): once per push.
       const end = buf.length;
@@ -62,7 +79,7 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
         let scale = 1;
         let byte = 128;
         while (byte & 128) {
-          if (i === at + 5) return fail("length over 4 bytes [MQTT-2.2.3]");
+          if (i === at + 5) return fail(TOO_LONG);
           if (i >= end) break;
           byte = buf.charCodeAt(i++);
           length += (byte & 127) * scale;
@@ -70,9 +87,7 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
         }
         if (byte & 128) break;
         const total = i + length;
-        if (total - at > maxPacketBytes) {
-          return fail(total - at + " bytes, over " + maxPacketBytes + " (maxPacketBytes)");
-        }
+        if (total - at > maxPacketBytes) return fail(total - at + OVER + maxPacketBytes + " (maxPacketBytes)");
         if (total > end) break;
         const first = buf.charCodeAt(at);
         const packet = first >> 4 === 3 ? decodePublish(first, buf, i, total) : decode(first, buf, i, total);

@@ -11,15 +11,17 @@ export function check(problem: string | false | undefined): void {
   if (problem) throw new Error(problem);
 }
 
+const NOT_ID = " not 1-65535 [MQTT-2.3.1-1]";
+
 function id16(id: number): string {
-  check(!(id >= 1 && id <= 65535) && "packet id " + id + " not 1-65535 [MQTT-2.3.1-1]");
+  check(!(id >= 1 && id <= 65535) && "packet id " + id + NOT_ID);
   return u16(id);
 }
 
 /** First byte, remaining length (section 2.2.3: 7 bits a byte, low group first), body. */
 function frame(first: number, body: string): string {
   let n = body.length;
-  check(n > MAX_REMAINING_LENGTH && "body over 268435455 bytes [MQTT-2.2.3]");
+  if (n > MAX_REMAINING_LENGTH) throw new Error("body over 268435455 bytes [MQTT-2.2.3]");
   let out = String.fromCharCode(first);
   do {
     out += String.fromCharCode(n > 127 ? (n & 127) | 128 : n);
@@ -63,12 +65,22 @@ export function encodeConnack(sessionPresent: boolean, returnCode: number): stri
   return frame(0x20, String.fromCharCode(sessionPresent ? 1 : 0, returnCode));
 }
 
-/** `p.topic` must have passed topicNameError: it is not checked again here. */
+/** `p.topic` must have passed topicNameError: it is not checked again here. Written out in
+ *  full (no helpers): a call is costly on Espruino, and a device publishes often. */
 export function encodePublish(p: PublishPacket): string {
-  check(p.qos === 0 && p.dup && "DUP at QoS 0 [MQTT-3.3.1-2]");
+  const topic = p.topic;
+  const qos = p.qos;
+  let id = "";
+  if (qos) {
+    const n = p.id as number;
+    if (!(n >= 1 && n <= 65535)) throw new Error("packet id " + n + NOT_ID);
+    id = String.fromCharCode(n >> 8, n & 255);
+  } else if (p.dup) throw new Error("DUP at QoS 0 [MQTT-3.3.1-2]");
   // Fixed header flags (section 3.3.1): bit 3 DUP, bits 2-1 QoS, bit 0 RETAIN.
-  const first = 0x30 | (p.dup ? 8 : 0) | (p.qos << 1) | (p.retain ? 1 : 0);
-  return frame(first, str16(p.topic) + (p.qos > 0 ? id16(p.id as number) : "") + p.payload);
+  return frame(
+    0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0),
+    String.fromCharCode(topic.length >> 8, topic.length & 255) + topic + id + p.payload,
+  );
 }
 
 /** PUBACK (0x40) and UNSUBACK (0xb0): a packet identifier alone. */

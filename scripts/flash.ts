@@ -1,0 +1,177 @@
+// `npm run flash [-- --port /dev/ttyUSB0|tcp://IP[:port] --baud 115200 --board file.json --dry-run]`:
+// builds, then writes the bundle (as `.bootcde`) and the provisioning files of
+// scripts/lib/provision.ts to the device's Storage with the real Espruino CLI, reads every
+// file back (length and SHA-256) and reboots the device into the new bundle. Nothing is
+// written to the device before every host-side check passed (certificate, budget, Wi-Fi,
+// the device answers as Espruino, the files fit); the files the CLI reads live in a private
+// temporary folder that is always removed.
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { buildFirmware } from "../build/build.ts";
+import { cliPath, FlashError, markerJson, runCli, shellLine, unlockTelnet, type CliRun } from "./lib/espruino-cli.ts";
+import { deviceStorageFiles, type WifiSecrets } from "./lib/provision.ts";
+import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
+import { askWifi } from "./flash/wifi-prompt.ts";
+import {
+  chunksOf,
+  PROBE,
+  sha256Hex,
+  storageCost,
+  verifyProgram,
+  type ProbeAnswer,
+  type VerifyAnswer,
+} from "./flash/device-code.ts";
+
+const DEFAULT_BOARD = path.join(projectRoot, "scripts/flash/ESP32.json");
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", short: "p" },
+    baud: { type: "string", short: "b" },
+    board: { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+    "timeout-ms": { type: "string" },
+    otp: { type: "string" },
+  },
+});
+const dryRun = values["dry-run"];
+const step = (text: string) => console.log(`flash: ${text}`);
+
+/** The CLI's way to a port: tcp://host[:port] (telnet console) or a serial device. */
+function checkPort(port: string): void {
+  if (/^tcp:\/\/[^/:]+(:\d+)?$/.test(port)) return;
+  if (port.startsWith("tcp://")) throw new FlashError(`bad port ${port}: expected tcp://host[:port]`);
+  if (!dryRun && !existsSync(port))
+    throw new FlashError(`no port ${port}: plug the board in, or pass --port /dev/ttyX or tcp://IP`);
+}
+
+function progress(done: number, total: number, bytes: number): void {
+  const width = 30;
+  const filled = Math.round((width * done) / total);
+  const bar = `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${Math.round((100 * done) / total)}% of ${bytes} bytes`;
+  if (process.stderr.isTTY) process.stderr.write(`\r${bar}${done === total ? "\n" : ""}`);
+  else if (done === total || done % Math.max(1, Math.floor(total / 4)) === 0) process.stderr.write(`${bar}\n`);
+}
+
+/** The one-line reason a CLI run produced no answer. */
+function noAnswer(run: CliRun, port: string, seconds: number): FlashError {
+  const tool = run.tool.join("\n");
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Unable to connect|not found/i.test(tool))
+    return new FlashError(`cannot open ${port}: nothing accepts the connection (is telnet on? is the port right?)`);
+  const printed = run.device.filter((l) => l.trim() !== "");
+  if (printed.length > 0)
+    return new FlashError(`${port} is not an Espruino console: it answered ${JSON.stringify(printed[0].slice(0, 60))}`);
+  return new FlashError(
+    `device silent: no answer from ${port} in ${seconds} s (powered? baud rate? telnet on? a maintenance window's console needs --otp)`,
+  );
+}
+
+async function main(): Promise<void> {
+  const config = projectConfig();
+  const profile = config.device;
+  const port = values.port ?? config.tools.port;
+  const baud = values.baud ?? String(config.tools.baud);
+  const board = values.board ?? DEFAULT_BOARD;
+  const timeoutMs = Number(values["timeout-ms"] ?? 15000);
+  const cli = process.env.LATCHKEY_ESPRUINO_CLI ?? cliPath(projectRoot);
+  if (!cli || !existsSync(cli))
+    throw new FlashError("the Espruino CLI is missing: run npm install (devDependency espruino)");
+  checkPort(port);
+  if (!existsSync(board)) throw new FlashError(`no board description ${board}`);
+
+  step(`1/5 build dist/latchkey.js (budget ${config.build.sizeBudgetBytes} bytes)`);
+  const version = process.env.LATCHKEY_VERSION ?? "0.1.0";
+  const built = await buildFirmware({ root: projectRoot, version, sizeBudgetBytes: config.build.sizeBudgetBytes });
+  step(`    ${built.bytes} bytes`);
+  const { readFileSync } = await import("node:fs");
+  const bundle = readFileSync(built.outFile, "latin1");
+
+  step(`2/5 provisioning files for device '${profile.id}'`);
+  const wifi: WifiSecrets = dryRun ? { ssid: "<ssid>", password: "<password>" } : await askWifi();
+  const files = deviceStorageFiles(profile, stateDir(config), wifi, bundle);
+  const expected: Record<string, [number, string]> = {};
+  for (const [name, data] of Object.entries(files)) expected[name] = [data.length, sha256Hex(data)];
+  for (const [name, [length]] of Object.entries(expected)) step(`    ${name.padEnd(12)} ${length} bytes`);
+
+  const common = ["--no-ble", "--board", board, "-p", port, "-b", baud];
+  const temp = dryRun ? "<tmp>" : mkdtempSync(path.join(os.tmpdir(), "latchkey-flash-"));
+  const storageArgs = Object.keys(files).flatMap((name) => ["--storage", `${name}:${path.join(temp, name)}`]);
+  const verifyFile = path.join(temp, "verify.js");
+  const probeArgs = [...common, "-e", PROBE];
+  const writeArgs = ["-v", ...common, ...storageArgs, verifyFile];
+  const cleanup = () => {
+    if (!dryRun) rmSync(temp, { recursive: true, force: true });
+  };
+  process.once("SIGINT", () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    if (values.otp) step(`    first: the maintenance window's one-time password to ${port} (unlocks the console)`);
+    step(`3/5 ask the device for its interpreter, free Storage and files (read-only)`);
+    step(`    ${shellLine("espruino", probeArgs)}`);
+    step(`4/5 reset() it, write ${Object.keys(files).length} files, read each back (length, SHA-256), reboot`);
+    step(`    ${shellLine("espruino", writeArgs)}`);
+    step(`5/5 compare what the device read back with what was sent`);
+    if (dryRun) {
+      step("dry run: nothing was sent");
+      return;
+    }
+    chmodSync(temp, 0o700);
+    for (const [name, data] of Object.entries(files))
+      writeFileSync(path.join(temp, name), data, { encoding: "latin1", mode: 0o600 });
+    writeFileSync(verifyFile, verifyProgram(expected), { mode: 0o600 });
+
+    if (values.otp) await unlockTelnet(port, values.otp);
+    const probe = await runCli(cli, probeArgs, { timeoutMs, until: (l) => markerJson(l) !== undefined });
+    const found = markerJson<ProbeAnswer>(probe.device);
+    if (!found || typeof found.free !== "number") throw noAnswer(probe, port, timeoutMs / 1000);
+    if (!found.v) throw new FlashError(`${port} is not running Espruino (no process.env.VERSION)`);
+    const need = Object.values(files).reduce((sum, d) => sum + storageCost(d.length), 0);
+    const reclaim = Object.keys(files).reduce(
+      (sum, n) => sum + (found.files[n] === undefined ? 0 : storageCost(found.files[n])),
+      0,
+    );
+    step(`    Espruino ${found.v} on ${found.b}; Storage free before: ${found.free} bytes`);
+    if (need > found.free + reclaim)
+      throw new FlashError(
+        `Storage full: the files need ${need} bytes, the device has ${found.free} free (+${reclaim} from files replaced); nothing was written`,
+      );
+
+    const total = Object.values(files).reduce((sum, d) => sum + chunksOf(d.length), 0);
+    const bytes = Object.values(files).reduce((sum, d) => sum + d.length, 0);
+    let sent = 0;
+    const started = Date.now();
+    progress(0, total, bytes);
+    // No early stop: the tool exits when the device reboots (the link drops) or, if it does
+    // not, half a second after the device went quiet.
+    const write = await runCli(cli, writeArgs, {
+      timeoutMs: timeoutMs + total * 1000,
+      onToolLine: (line) => {
+        if (line.includes("Splitting for Storage.write") && sent < total) progress(++sent, total, bytes);
+      },
+    });
+    const verified = markerJson<VerifyAnswer>(write.device);
+    if (!verified) throw noAnswer(write, port, Math.round((timeoutMs + total * 1000) / 1000));
+    if (sent < total) progress(total, total, bytes);
+    const bad = Object.keys(expected).filter(
+      (n) => !verified.files[n] || verified.files[n][0] !== expected[n][0] || verified.files[n][1] !== expected[n][1],
+    );
+    if (bad.length > 0 || !verified.ok)
+      throw new FlashError(`verification failed for ${bad.join(", ")}: the device kept its old boot (no reboot)`);
+    step(`    all ${Object.keys(expected).length} files read back identical (length and SHA-256)`);
+    step(`    Storage free after: ${verified.free} bytes; written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const rebooted = write.tool.some((l) => /Disconnected/.test(l));
+    step(`done: the device ${rebooted ? "rebooted" : "reboots"} into ${built.bytes} bytes of Latchkey ${version}`);
+  } finally {
+    cleanup();
+  }
+}
+
+main().catch((error: unknown) => {
+  const e = error as Error;
+  const known = e instanceof FlashError || ["PkiError", "ConfigError", "BuildError"].includes(e.constructor.name);
+  console.error(`flash: ${known ? e.message.split("\n")[0] : String(e.stack ?? e)}`);
+  process.exit(1);
+});

@@ -1,0 +1,237 @@
+// The rogue broker (issue 9): stock Espruino never checks the server certificate, so whoever
+// answers on the broker's address (ARP or DNS spoofing, modelled by a TCP proxy the test
+// switches) gets the device's TLS session. Here that impostor (aedes behind a certificate
+// from ANOTHER CA) sends unsigned, forged, wrong-device, replayed, replayed-after-reboot and
+// held-back commands: the relay pin never moves, every refusal comes back signed on `result`,
+// and genuine signed commands through the real Mosquitto work before and after.
+import net from "node:net";
+import tls from "node:tls";
+import { Aedes } from "aedes";
+import type mqtt from "mqtt";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { NOT_LIVE } from "../../firmware/app/auth.ts";
+import { UNSIGNED } from "../../firmware/app/commands.ts";
+import { signCommand, verifyResult } from "../../scripts/lib/signing.ts";
+import type { SimulatedDevice } from "../../scripts/sim/device.ts";
+import { freePort, mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
+import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { signer } from "../support/signed.ts";
+import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { until } from "../support/wait.ts";
+
+const T = "latchkey/door-1";
+const SET = `${T}/relay/set`;
+const RELAY = "D23";
+const FRESHNESS_MS = 1000;
+
+/** The network between the device and "the broker's address": forwards to whichever port
+ *  answers there now; switching cuts every open connection, as a spoofed ARP entry would. */
+async function spoofableAddress(target: number) {
+  const port = await freePort();
+  const open = new Set<net.Socket>();
+  let current = target;
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(current, "127.0.0.1");
+    for (const s of [inbound, outbound]) {
+      open.add(s);
+      s.on("error", () => undefined);
+      s.on("close", () => open.delete(s));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
+  return {
+    port,
+    answerFrom: (next: number) => {
+      current = next;
+      open.forEach((s) => s.destroy());
+    },
+    close: () => {
+      open.forEach((s) => s.destroy());
+      server.close();
+    },
+  };
+}
+
+/** An MQTT broker with another CA's certificate that accepts anyone and records everything. */
+async function rogueBroker(pki: TestPki) {
+  const creds = pki.credentials("broker", "broker");
+  const aedes = await Aedes.createBroker();
+  const published: { topic: string; payload: Buffer }[] = [];
+  const clients: string[] = [];
+  aedes.on("publish", (packet, client) => {
+    if (client) published.push({ topic: packet.topic, payload: Buffer.from(packet.payload) });
+  });
+  aedes.on("client", (client) => clients.push(client.id));
+  const server = tls.createServer({ cert: creds.cert, key: creds.key, requestCert: false }, (socket) =>
+    aedes.handle(socket),
+  );
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
+  const send = (topic: string, payload: string | Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      aedes.publish(
+        { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+  return {
+    port,
+    clients,
+    published,
+    send,
+    /** Resolves once the device's CONNACK nonce arrived after published[from]: it publishes
+     *  that nonce after subscribing, so commands reach it from then on. */
+    subscribed: (from: number) =>
+      until(
+        "the device's CONNACK nonce at the rogue broker",
+        () => published.slice(from).some((p) => p.topic === `${T}/nonce`),
+        15000,
+      ),
+    /** Asks the device for a nonce, as anyone on the broker may, and returns it. */
+    nonce: async () => {
+      const before = published.length;
+      await send(`${T}/nonce/get`, "");
+      await until("the device's nonce at the rogue broker", () =>
+        published.slice(before).some((p) => p.topic === `${T}/nonce`),
+      );
+      return published
+        .slice(before)
+        .filter((p) => p.topic === `${T}/nonce`)
+        .at(-1)!
+        .payload.toString();
+    },
+    close: async () => {
+      server.close();
+      await new Promise<void>((r) => aedes.close(() => r()));
+    },
+  };
+}
+
+describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
+  let pki: TestPki;
+  let broker: Broker | undefined;
+  let device: SimulatedDevice | undefined;
+  const clients: mqtt.MqttClient[] = [];
+  printLogOnFailure(() => [broker]);
+  beforeAll(async () => {
+    await builtBundle();
+    pki = await makeTestPki();
+    await pki.issue("device", "door-1");
+    await pki.issue("device", "door-2");
+    await pki.issue("hub", "hub");
+    broker = await startProjectBroker(pki.stateDir, "latchkey", false);
+  });
+  afterAll(async () => broker?.stop());
+  afterEach((context) => {
+    if (context.task.result?.state === "fail" && device)
+      console.error(`--- device log ---\n${device.lines.join("\n")}`);
+    device?.powerOff();
+    clients.splice(0).forEach((c) => c.end(true));
+  });
+  const hub = async () => {
+    const client = await connectTls(broker!.port, pki.credentials("hub", "hub"));
+    clients.push(client);
+    return client;
+  };
+
+  it("gets the TLS session but cannot move the relay; every refusal is reported; the real broker still works", async () => {
+    const rogueCa = await makeTestPki();
+    const rogue = await rogueBroker(rogueCa);
+    const address = await spoofableAddress(broker!.port);
+    try {
+      device = await bootDevice(pki.stateDir, e2eProfile(address.port, { commands: { freshnessMs: FRESHNESS_MS } }));
+      await device.waitFor(/MQTT connected/);
+      const h = await hub();
+      const wire = await collect(h, SET);
+      const cmd = signer(h, pki.stateDir, "latchkey", "door-1");
+      const door2 = signer(h, pki.stateDir, "latchkey", "door-2");
+
+      // Through the real Mosquitto: genuine commands work; the attacker records them.
+      expect(await cmd.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
+      expect(await cmd.send("OFF")).toEqual({ accepted: true, detail: "relay OFF" });
+      const genuineOn = wire.find((w) => w.includes('"cmd":"ON"'))!.slice(SET.length + 1);
+      const drivesBefore = device.pins.history.filter((e) => e.pin === RELAY && e.kind === "drive").length;
+
+      // The attacker answers on the broker's address now.
+      address.answerFrom(rogue.port);
+      await until("the device's session at the rogue broker", () => rogue.clients.includes("door-1"), 15000);
+      await device.waitFor(
+        /MQTT connected/,
+        10000,
+        device.lines.findIndex((l) => /MQTT down/.test(l)),
+      );
+
+      const sent: string[] = [];
+      const attack = async (payload: string) => {
+        sent.push(payload);
+        await rogue.send(SET, payload);
+      };
+      await attack("ON");
+      await attack(JSON.stringify({ cmd: "ON" }));
+      let live = await rogue.nonce();
+      await attack(JSON.stringify({ cmd: "ON", nonce: live, mac: "0".repeat(64) }));
+      await attack(JSON.stringify({ cmd: "ON", nonce: live, mac: JSON.parse(genuineOn).mac }));
+      // Signed with door-2's key for door-2, or with door-1's key for another of its topics.
+      await attack(signCommand(door2.key, "latchkey/door-2/relay/set", live, "ON"));
+      await attack(signCommand(cmd.key, `${T}/maintenance/set`, live, "ON"));
+      // The exact genuine ON, replayed.
+      await attack(genuineOn);
+      // Held back: a genuine signature on the live nonce, delivered after freshnessMs.
+      live = await rogue.nonce();
+      const heldBack = signCommand(cmd.key, SET, live, "ON");
+      await new Promise((r) => setTimeout(r, FRESHNESS_MS + 500));
+      await attack(heldBack);
+      // A genuine signature on a nonce issued before a reboot, and the old genuine ON, after it.
+      live = await rogue.nonce();
+      const beforeReboot = signCommand(cmd.key, SET, live, "ON");
+      const publishedBeforeReboot = rogue.published.length;
+      device.reboot();
+      await rogue.subscribed(publishedBeforeReboot);
+      await attack(beforeReboot);
+      await attack(genuineOn);
+
+      const results = () =>
+        rogue.published
+          .filter((p) => p.topic === `${T}/result`)
+          .map((p) => verifyResult(cmd.key, SET, p.payload))
+          .map((r) => (r.ok ? `${r.accepted ? "ok" : "refused"} ${r.detail}` : `FORGED ${r.error}`));
+      // The genuine OFF's result may reach the rogue too: the device resends a QoS 1 message
+      // the real broker had not acknowledged when the link was cut ([MQTT-4.4.0-1]).
+      const refusals = () => results().filter((r) => !r.startsWith("ok relay OFF"));
+      await until("a result for every attack", () => refusals().length === sent.length);
+      expect(results().length - refusals().length).toBeLessThanOrEqual(1);
+      const bad = "refused bad signature (key, device or topic)";
+      expect(refusals()).toEqual([
+        `refused ${UNSIGNED}`,
+        `refused ${UNSIGNED}`,
+        bad,
+        bad,
+        bad,
+        bad,
+        `refused ${NOT_LIVE}`,
+        expect.stringMatching(/^refused nonce expired \(\d+ ms old, max 1000\)$/),
+        `refused ${NOT_LIVE}`,
+        `refused ${NOT_LIVE}`,
+      ]);
+      expect(device.lines.filter((l) => /command refused: /.test(l))).toHaveLength(sent.length);
+      // The pin never moved: no drive after the genuine OFF but the reboot's safe level.
+      const drives = device.pins.history.filter((e) => e.pin === RELAY && e.kind === "drive");
+      expect(drives.slice(drivesBefore).map((e) => e.high)).toEqual([false]);
+
+      // Back on the real broker, genuine commands work again.
+      address.answerFrom(broker!.port);
+      await until(
+        "the device back on Mosquitto",
+        () => device!.lines.filter((l) => /MQTT connected/.test(l)).length >= 4,
+        15000,
+      );
+      expect(await cmd.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
+      expect(device.pins.level(RELAY)).toBe(true);
+      expect(device.lines.filter((l) => l.startsWith("Uncaught"))).toEqual([]);
+    } finally {
+      address.close();
+      await rogue.close();
+    }
+  }, 60000);
+});

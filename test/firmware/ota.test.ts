@@ -1,0 +1,149 @@
+// The device side of OTA (firmware/app/ota.ts) under a fake platform, and the boot stub
+// (firmware/app/boot-stub.ts) in the simulator and, when ESPRUINO is set, in Espruino itself.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkEspruinoCompatibility } from "../../build/espruino-check.ts";
+import { BOOT_STUB, BOOT_STUB_FILE } from "../../firmware/app/boot-stub.ts";
+import { BOOT_STATE_FILE, Ota, PREV_FILE, STAGE_FILE } from "../../firmware/app/ota.ts";
+import { SimulatedDevice } from "../../scripts/sim/device.ts";
+import { ESPRUINO, espruinoMissing } from "../support/espruino.ts";
+import { createFakePlatform } from "../support/fake-platform.ts";
+
+const sha = (s: string) => createHash("sha256").update(Buffer.from(s, "latin1")).digest("hex");
+const NEW = "print('new');".repeat(30);
+
+function ota() {
+  const fake = createFakePlatform({ ".bootcde": "old bundle" });
+  const said: string[] = [];
+  const writes: { name: string; bytes: number }[] = [];
+  const write = fake.platform.files.write;
+  fake.platform.files.write = (name, data, offset, size) => {
+    writes.push({ name, bytes: data.length });
+    write(name, data, offset, size);
+  };
+  return { fake, said, writes, ota: new Ota(fake.platform, "1.0.0", (s) => said.push(s)) };
+}
+
+describe("Ota (device side)", () => {
+  it("stages chunk by chunk at their offsets, checks SHA-256, swaps keeping the old bundle, reboots", () => {
+    const { fake, said, writes, ota: o } = ota();
+    expect(o.begin(`OTA 1.1.0 ${NEW.length} ${sha(NEW)} 30`)).toEqual({
+      done: `ota ready for 1.1.0 (${NEW.length} bytes)`,
+    });
+    for (let at = 0; at < NEW.length; at += 100) o.chunk(`${at} ${NEW.slice(at, at + 100)}`);
+    o.chunk(`0 ${NEW.slice(0, 100)}`); // a late duplicate after the end: no transfer any more
+    expect(writes.filter((w) => w.name === STAGE_FILE).every((w) => w.bytes <= 100)).toBe(true);
+    expect(fake.store[".bootcde"]).toBe(NEW);
+    expect(fake.store[PREV_FILE]).toBe("old bundle");
+    expect(fake.store[STAGE_FILE]).toBeUndefined();
+    expect(JSON.parse(fake.store[BOOT_STATE_FILE])).toEqual({
+      v: "1.1.0",
+      prev: "1.0.0",
+      pending: 1,
+      tries: 0,
+      ms: 30000,
+    });
+    expect(said.slice(-2)).toEqual(["staged 1.1.0; rebooting", "refused no transfer"]);
+    fake.time.advance(600);
+    expect(fake.reboots).toHaveLength(1);
+  });
+
+  it("answers a repeated or early chunk with where it is, and refuses a bad hash or an oversize chunk", () => {
+    const { fake, said, ota: o } = ota();
+    o.begin(`OTA 1.1.0 ${NEW.length} ${sha(NEW)}`);
+    o.chunk(`100 ${NEW.slice(100, 200)}`);
+    expect(said.pop()).toBe("got 0");
+    o.chunk(`0 ${NEW.slice(0, 100)}`);
+    o.chunk(`0 ${NEW.slice(0, 100)}`);
+    expect(said.slice(-2)).toEqual(["got 100", "got 100"]);
+    o.chunk(`100 ${"x".repeat(NEW.length)}`);
+    expect(said.pop()).toBe(`refused more bytes than the manifest's ${NEW.length}`);
+    o.begin(`OTA 1.1.0 ${NEW.length} ${"0".repeat(64)}`);
+    o.chunk(`0 ${NEW}`);
+    expect(said.pop()).toBe("refused sha256 mismatch: nothing changed");
+    expect(fake.store[".bootcde"]).toBe("old bundle");
+    expect(fake.store[STAGE_FILE]).toBeUndefined();
+  });
+
+  it("refuses malformed manifests and deadlines out of range; confirms or announces a rollback once", () => {
+    const { fake, said, ota: o } = ota();
+    expect(o.begin("OTA 1.1.0 0 " + "a".repeat(64)).refused).toMatch(/^bad manifest/);
+    expect(o.begin("OTA 1.1.0 100 xyz").refused).toBe("bad manifest sha256");
+    expect(o.begin(`OTA 1.1.0 100 ${"a".repeat(64)} 1`).refused).toBe("confirm deadline outside 5-900 s");
+    fake.store[BOOT_STATE_FILE] = JSON.stringify({ v: "1.0.0", prev: "0.9.0", pending: 1, tries: 1, ms: 9000 });
+    o.connected();
+    o.connected();
+    expect(said).toEqual(["confirmed 1.0.0"]);
+    expect(JSON.parse(fake.store[BOOT_STATE_FILE])).toEqual({ v: "1.0.0" });
+    fake.store[BOOT_STATE_FILE] = JSON.stringify({ v: "1.0.0", back: "2.0.0" });
+    o.connected();
+    expect(said.pop()).toBe("rolled back from 2.0.0 to 1.0.0");
+  });
+
+  it("erases a partial staged file left by a reboot mid-transfer", () => {
+    const fake = createFakePlatform({ [STAGE_FILE]: "partial" });
+    new Ota(fake.platform, "1.0.0", () => undefined);
+    expect(fake.store[STAGE_FILE]).toBeUndefined();
+  });
+});
+
+const PENDING = (tries: number, ms = 60000) => JSON.stringify({ v: "bad", prev: "good", pending: 1, tries, ms });
+
+describe("the boot stub (.boot0)", () => {
+  it("is plain code Espruino runs (the bundle check finds nothing)", () => {
+    expect(checkEspruinoCompatibility(BOOT_STUB)).toEqual([]);
+  });
+
+  it("in the simulator: counts boots, restores lk.prev on the third unconfirmed boot before .bootcde runs", async () => {
+    const device = new SimulatedDevice({
+      storageDir: await mkdtemp(path.join(os.tmpdir(), "latchkey-stub-")),
+      wifi: { ssid: "x", password: "y" },
+    });
+    device.storage.write(BOOT_STUB_FILE, BOOT_STUB);
+    device.storage.write(".bootcde", 'print("BAD RUNS")');
+    device.storage.write(PREV_FILE, 'print("GOOD RUNS")');
+    device.storage.write(BOOT_STATE_FILE, PENDING(1));
+    device.boot();
+    expect(device.lines).toContain("BAD RUNS");
+    expect(JSON.parse(device.storage.read(BOOT_STATE_FILE)!).tries).toBe(2);
+    device.reboot();
+    expect(device.lines.at(-1)).toBe("GOOD RUNS");
+    expect(device.storage.readJSON(BOOT_STATE_FILE)).toEqual({ v: "good", back: "bad" });
+    device.powerOff();
+  });
+
+  it.skipIf(espruinoMissing())(
+    "in Espruino: a bundle that throws at boot is restored at the deadline",
+    async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-stub-real-"));
+      const S = (name: string, data: string) =>
+        `require("Storage").write(${JSON.stringify(name)},${JSON.stringify(data)});`;
+      const setup = [
+        S(BOOT_STUB_FILE, BOOT_STUB),
+        S(".bootcde", 'throw new Error("BAD THROWS");'),
+        S(PREV_FILE, 'print("GOOD RUNS");'),
+        S(BOOT_STATE_FILE, PENDING(0, 1500)),
+        "load();",
+      ].join("\n");
+      await writeFile(path.join(dir, "setup.js"), setup);
+      const first = spawnSync(ESPRUINO!, ["setup.js"], { cwd: dir, timeout: 8000, encoding: "latin1" });
+      expect(first.stdout).toContain("BAD THROWS");
+      const after = spawnSync(
+        ESPRUINO!,
+        ["-e", 'print("STATE "+JSON.stringify(require("Storage").readJSON("lk.boot")))'],
+        {
+          cwd: dir,
+          timeout: 8000,
+          encoding: "latin1",
+        },
+      );
+      expect(after.stdout).toContain('STATE {"v":"good","back":"bad"}');
+      expect(after.stdout).toContain("GOOD RUNS");
+    },
+    20000,
+  );
+});
