@@ -1,7 +1,9 @@
 // `npm run bench`: measured figures, never asserted in tests (DEVELOPERS.md).
 // 1. Codec throughput in Node, ours and the mqtt-packet package on the same packets, in one
 //    run, reported as a ratio. 2. Minified bytes the MQTT layer adds to the bundle.
-// 3. The memory bounds the configuration implies.
+// 3. The memory bounds the configuration implies. 4. Bytes per signed-command feature and the
+//    time one signed command's verification takes (Node with the simulator's SHA-256, and on
+//    Espruino's interpreter when ESPRUINO names it).
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +14,7 @@ import { Decoder } from "../firmware/mqtt/codec/decoder.ts";
 import { encode } from "../firmware/mqtt/codec/encode-any.ts";
 import type { Packet } from "../firmware/mqtt/codec/packets.ts";
 import { loadConfig } from "./lib/config.ts";
+import { securityFigures } from "./bench/security.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const config = loadConfig(path.join(root, "espruino.config.json"));
@@ -165,3 +168,4 @@ function memoryFigures(): void {
 codecFigures();
 await sizeFigures();
 memoryFigures();
+await securityFigures(root);
