@@ -103,13 +103,36 @@ export function checkEspruinoCompatibility(code: string): Finding[] {
     for (let i = ancestors.length - 2; i >= 0; i--) if (isFunction(ancestors[i] as AnyNode)) return ancestors[i];
     return ancestors[0];
   };
+  /** True when `name` at the end of `ancestors` is a let/const/class of an enclosing block, a
+   *  loop head or a catch clause inside its function, or one of the function's parameters. */
+  const blockScoped = (name: string, ancestors: Node[]): boolean => {
+    const declares = (d: AnyNode | null | undefined) =>
+      !!d &&
+      ((d.type === "VariableDeclaration" &&
+        d.kind !== "var" &&
+        d.declarations.some((v: AnyNode) => v.id.name === name)) ||
+        (d.type === "ClassDeclaration" && d.id?.name === name));
+    for (let i = ancestors.length - 2; i >= 0; i--) {
+      const a = ancestors[i] as AnyNode;
+      if (isFunction(a)) return a.params.some((p: AnyNode) => p.type === "Identifier" && p.name === name);
+      if ((a.type === "BlockStatement" || a.type === "Program") && a.body.some(declares)) return true;
+      if (
+        (a.type === "ForStatement" && declares(a.init)) ||
+        ((a.type.startsWith("ForI") || a.type === "ForOfStatement") && declares(a.left))
+      )
+        return true;
+      if (a.type === "CatchClause" && a.param?.type === "Identifier" && a.param.name === name) return true;
+    }
+    return false;
+  };
 
   fullAncestor(ast, (node: AnyNode, _state: unknown, ancestors: Node[]) => {
     const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
     if (
       node.type === "Identifier" &&
       !isNonReference(node, parent) &&
-      !(parent?.type === "VariableDeclarator" && parent.id === node)
+      !(parent?.type === "VariableDeclarator" && parent.id === node) &&
+      !blockScoped(node.name, ancestors)
     ) {
       const uses = firstUse.get(scopeOf(ancestors)) ?? new Map<string, number>();
       firstUse.set(scopeOf(ancestors), uses);

@@ -3,7 +3,8 @@
 //    run, reported as a ratio. 2. Minified bytes the MQTT layer adds to the bundle.
 // 3. The memory bounds the configuration implies. 4. The codec on Espruino's own interpreter
 //    beside Espruino's MQTT module (bench-espruino.ts, when ESPRUINO is set). 5. The state
-//    echo through Mosquitto with and without set_tcp_nodelay (bench/echo.ts).
+//    echo through Mosquitto with and without set_tcp_nodelay (bench/echo.ts). 6. Bytes per
+//    signed-command feature and the time one verification takes (bench/security.ts).
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +17,7 @@ import type { Packet } from "../firmware/mqtt/codec/packets.ts";
 import { espruinoFigures } from "./bench-espruino.ts";
 import { echoFigures } from "./bench/echo.ts";
 import { loadConfig } from "./lib/config.ts";
+import { securityFigures } from "./bench/security.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const config = loadConfig(path.join(root, "espruino.config.json"));
@@ -171,3 +173,4 @@ await sizeFigures();
 memoryFigures();
 await espruinoFigures();
 await echoFigures();
+await securityFigures(root);

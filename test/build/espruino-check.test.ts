@@ -98,6 +98,8 @@ describe("Espruino compatibility check", () => {
       "var local = { of: undefined }.method; var x = {}; x.ofs = 1;",
       "function h(y) { var z = y; for (var i = 0; i < 2; i++) z += i; return function () { return late; }; var late; }",
       "var early = 1; function k() { return early; }",
+      "function m(p) { for (let j = 0; j < 2; j++) { const u = j; p(u); } var u = 0; try { p(); } catch (c) { p(c); } var c = 1; return u + c; }",
+      "function q(a) { a = 1; var a; return a; }",
     ].join("\n");
     expect(checkEspruinoCompatibility(code)).toEqual([]);
   });
