@@ -99,7 +99,14 @@ async function main(): Promise<void> {
   const storageArgs = Object.keys(files).flatMap((name) => ["--storage", `${name}:${path.join(temp, name)}`]);
   const verifyFile = path.join(temp, "verify.js");
   const probeArgs = [...common, "-e", PROBE];
-  const writeArgs = ["-v", ...common, ...storageArgs, verifyFile];
+  // Over tcp:// the CLI's 250 ms pause after every Storage.write is not needed: Espruino's
+  // telnet server reads the socket only when its input queue has room
+  // (libs/network/telnet/jswrap_telnet.c, jshHasEventSpaceForChars), so TCP holds the rest
+  // back. Over serial the pause stays (no flow control but XON/XOFF).
+  const noDelays = port.startsWith("tcp://")
+    ? ["--config", "STORAGE_UPLOAD_METHOD=1", "--config", "SERIAL_THROTTLE_SEND=2"]
+    : [];
+  const writeArgs = ["-v", ...common, ...noDelays, ...storageArgs, verifyFile];
   const cleanup = () => {
     if (!dryRun) rmSync(temp, { recursive: true, force: true });
   };
@@ -142,6 +149,8 @@ async function main(): Promise<void> {
     const total = Object.values(files).reduce((sum, d) => sum + chunksOf(d.length), 0);
     const bytes = Object.values(files).reduce((sum, d) => sum + d.length, 0);
     let sent = 0;
+    let uploadChars = 0;
+    let sentChars = 0;
     const started = Date.now();
     progress(0, total, bytes);
     // No early stop: the tool exits when the device reboots (the link drops) or, if it does
@@ -149,7 +158,20 @@ async function main(): Promise<void> {
     const write = await runCli(cli, writeArgs, {
       timeoutMs: timeoutMs + total * 1000,
       onToolLine: (line) => {
-        if (line.includes("Splitting for Storage.write") && sent < total) progress(++sent, total, bytes);
+        // With -v the tool logs the whole upload once ("--->"), then every block it sends.
+        const text = (prefix: string) => {
+          try {
+            return (JSON.parse(line.slice(prefix.length)) as string).length;
+          } catch {
+            return 0;
+          }
+        };
+        if (line.startsWith("serial: ---> ")) uploadChars = text("serial: ---> ");
+        else if (line.startsWith("serial: Sending ") && uploadChars > 0) {
+          sentChars += text("serial: Sending ");
+          const done = Math.min(total - 1, Math.floor((total * sentChars) / uploadChars));
+          while (sent < done) progress(++sent, total, bytes);
+        }
       },
     });
     const verified = markerJson<VerifyAnswer>(write.device);

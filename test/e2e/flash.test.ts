@@ -90,6 +90,7 @@ describe.skipIf(mosquittoMissing())("flash to the simulated device, then Mosquit
     expect(run.stdout).toMatch(/Storage free before: \d+ bytes/);
     expect(run.stdout).toMatch(/Storage free after: \d+ bytes/);
     expect(run.stderr).toMatch(/\[#{30}\] 100% of \d+ bytes/);
+    expect(run.stderr, "progress while uploading").toMatch(/\] [1-9]\d% of \d+ bytes/);
     expect(leftovers(run)).toEqual([]);
     // The profile as the host validated it (defaults filled in), the bundle as built.
     const profile = validateConfig({
