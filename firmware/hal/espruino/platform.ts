@@ -91,7 +91,7 @@ export function createEspruinoPlatform(): Platform {
   const log = (message: string) => console.log("[latchkey] " + message);
   const register = rngRegister(process.env.BOARD);
   const random = createRandom(register);
-  if (!register) log("WARN no hardware RNG known on " + process.env.BOARD + ": seeds are timing jitter only");
+  if (!register) log("WARN no RNG register known on " + process.env.BOARD + ": seeds are timing jitter only");
   return {
     clock: { now: () => getTime() * 1000 },
     timers: {
