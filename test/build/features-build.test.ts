@@ -49,5 +49,5 @@ describe("feature builds", () => {
       /unusable \('inputs' is not in this build \(build the firmware for this profile\)\)/,
     );
     expect(device.pins.history.filter((e) => e.kind === "drive")).toEqual([]);
-  });
+  }, 120_000);
 });

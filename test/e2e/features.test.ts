@@ -87,7 +87,8 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
     await until("the press", () => presses() === 1);
     await until("opening", () => last("cover/state") === "opening");
     device.pins.drive("D27", true);
-    await sleep(500);
+    // The door travels for a second (longer than the relay's press and lockout).
+    await sleep(1000);
     device.pins.drive("D26", false);
     await until("open", () => last("cover/state") === "open");
     expect(last("open/state")).toBe("ON");
