@@ -21,6 +21,8 @@ import {
   RELAY_STATE_FILE,
   WIFI_FILE,
 } from "./profile";
+import { startFeatures } from "./features";
+import { Reports } from "./reports";
 import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
 import { Ota } from "./ota";
 import { Reporter, resultPayload } from "./signed";
@@ -41,14 +43,8 @@ function missingSecrets(platform: Platform, wifi: WifiCredentials | undefined): 
   const names = [CA_FILE, CERT_FILE, KEY_FILE];
   for (let i = 0; i < names.length; i++) if (!platform.files.read(names[i])) return "'" + names[i] + "' (TLS material)";
   const key = platform.files.read(CMDKEY_FILE);
-  if (!key || key.length !== KEY_BYTES) return "'" + CMDKEY_FILE + "' (the " + KEY_BYTES + "-byte command key)";
+  if (!key || key.length !== KEY_BYTES) return "'" + CMDKEY_FILE + "' (command key)";
   return undefined;
-}
-
-/** A retained report and how to read its current value. */
-interface Report {
-  topic: string;
-  value: () => string;
 }
 
 /** A command topic and what its verified command text does. */
@@ -63,6 +59,10 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const profile = booted.profile;
   const behaviour = profile.relay;
   const relay = booted.relay;
+  const topics = deviceTopics(profile.topicPrefix, profile.id);
+  // Inputs, local actions, further relays, cover and sensors run with or without a network.
+  const reports = new Reports(timers);
+  const features = startFeatures(platform, booted, topics.root, reports);
   const credentials = platform.files.readJSON(WIFI_FILE) as WifiCredentials | undefined;
   const missing = missingSecrets(platform, credentials);
   if (missing !== undefined) {
@@ -76,7 +76,6 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     timers.set(kick, WATCHDOG_KICK_MS);
   };
   kick();
-  const topics = deviceTopics(profile.topicPrefix, profile.id);
   const mac = hmacSha256(platform.sha256, platform.files.read(CMDKEY_FILE) as string);
   const freshnessMs = (profile.commands && profile.commands.freshnessMs) || DEFAULT_FRESHNESS_MS;
   const nonces = new Nonces(() => platform.clock.now(), platform.random, freshnessMs);
@@ -89,15 +88,11 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     const s = link.session;
     if (s && s.connected) s.publish(topics.otaState, reporter.report(topics.otaState, state), 1, false);
   });
-  const routes: CommandRoute[] = [
-    { topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) },
-    { topic: topics.otaSet, action: (command) => ota.begin(command) },
-  ];
+  const routes: CommandRoute[] = features.routes;
+  routes.push({ topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) });
+  routes.push({ topic: topics.otaSet, action: (command) => ota.begin(command) });
   const sendNonce = (session: Session) => session.publish(topics.nonce, nonces.issue(), 1, false);
-  /** The retained signed reports, published at every CONNACK and whenever they change. */
-  const reports: Report[] = [{ topic: topics.relayState, value: () => (relay.isOn ? "ON" : "OFF") }];
-  const publishReport = (session: Session, report: Report) =>
-    session.publish(report.topic, reporter.report(report.topic, report.value()), 1, true);
+  const reportRelay = () => reports.report(topics.relayState, relay.isOn ? "ON" : "OFF");
   const mqtt = profile.mqtt;
   // Switch mode with linkLoss "off": the relay goes off once the broker has been out of reach
   // for linkLossMs (counted from boot, or from the disconnect that ended the last session;
@@ -144,12 +139,14 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         watchLink(true);
         log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
         session.publish(topics.availability, "online", 1, true);
-        for (let i = 0; i < reports.length; i++) publishReport(session, reports[i]);
+        reports.resend();
         sendNonce(session);
         ota.connected();
+        features.link(true, "");
       },
       disconnected: (reason, retryInMs) => {
         watchLink(false);
+        features.link(false, reason);
         log.warn("MQTT down: " + reason + (retryInMs >= 0 ? "; retry in " + (retryInMs / 1000).toFixed(1) + " s" : ""));
       },
       message: (topic, payload, retained) => {
@@ -178,19 +175,28 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   relay.onChange((on, why) => {
     log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
     if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
-    if (session.connected) publishReport(session, reports[0]);
+    reportRelay();
   });
+  reportRelay();
   const maintenance = new Maintenance(
     platform.consoles,
     timers,
     (profile.commands && profile.commands.maintenanceMaxSeconds) || DEFAULT_MAINTENANCE_MAX_SECONDS,
-    (state) => {
-      log.info("maintenance window " + state);
-      if (session.connected) publishReport(session, reports[1]);
+    () => {
+      log.info("maintenance " + maintenance.state);
+      reports.report(topics.maintenanceState, maintenance.state);
     },
   );
-  reports.push({ topic: topics.maintenanceState, value: () => maintenance.state });
+  reports.report(topics.maintenanceState, maintenance.state);
   routes.push({ topic: topics.maintenanceSet, action: (command) => maintenance.command(command) });
+  // The one path of every report people act on (relay, maintenance, inputs, cover): signed,
+  // retained, the latest value of each sent again at every CONNACK.
+  reports.attach((topic, value) =>
+    session.connected ? session.publish(topic, reporter.report(topic, value), 1, true) : "offline",
+  );
+  const telemetry = features.telemetry;
+  if (telemetry)
+    telemetry.attach((json) => session.connected && session.publish(topics.telemetry, json, 0, false) === undefined);
   session.subscribe(topics.nonceGet, 1);
   session.subscribe(topics.otaData, 1);
   for (let i = 0; i < routes.length; i++) session.subscribe(routes[i].topic, 1);

@@ -46,11 +46,58 @@ export interface BackoffSettings {
   refusedCapMs: number;
 }
 
+/** A digital input on the pin of the same role name (reed switch, button). Active means the
+ *  contact is made: the level is HIGH, or LOW when its pin is activeLow. */
+export interface InputBehaviour {
+  /** The internal pull; "none" for an external resistor, and always on GPIO 34-39 (no pulls). */
+  pull: "up" | "down" | "none";
+  /** The level must hold this long before a change counts (setWatch debounce). */
+  debounceMs: number;
+  /** Local action when the input becomes active, with or without a network. */
+  action?: "toggle" | "pulse";
+  /** The relay the action drives (default "relay"). */
+  relay?: string;
+}
+
+/** A garage door: one pulsed relay (a press on the opener) and its end switches (input names). */
+export interface CoverBehaviour {
+  relay: string;
+  closed: string;
+  /** Absent in the single-sensor variant: the door counts as open when not closed. */
+  open?: string;
+  /** The longest travel from one end to the other; the expected switch must be reached by then. */
+  travelMs: number;
+}
+
+export interface TelemetryBehaviour {
+  /** A report at least this often. */
+  periodMs: number;
+  /** Never two reports closer than this (significant changes wait for it). */
+  minIntervalMs: number;
+  /** analogRead of a pin role (0..1) as scale * raw + offset; a change of threshold is significant. */
+  analog?: { pin: string; scale: number; offset: number; threshold: number; sampleMs: number };
+  /** A DS18B20 on the OneWire bus of a pin role; a change of threshold (degrees C) is significant. */
+  temperature?: { pin: string; threshold: number; sampleMs: number };
+}
+
+/** Relays of which never two are on at once, with deadTimeMs between one off and the next on. */
+export interface InterlockGroup {
+  relays: string[];
+  deadTimeMs: number;
+}
+
 export interface DeviceProfile {
   id: string;
   topicPrefix: string;
   pins: { relay: PinSpec; [name: string]: PinSpec };
   relay: RelayBehaviour;
+  /** More relays, each on the pin of the same role name, with its own behaviour. */
+  relays?: { [name: string]: RelayBehaviour };
+  /** Inputs, each on the pin of the same role name. */
+  inputs?: { [name: string]: InputBehaviour };
+  cover?: CoverBehaviour;
+  telemetry?: TelemetryBehaviour;
+  interlock?: InterlockGroup[];
   broker: { host: string; port: number };
   mqtt: {
     keepaliveSeconds: number;
@@ -73,3 +120,10 @@ export interface CommandSettings {
 }
 
 export const DEFAULT_FRESHNESS_MS = 30000;
+
+// Which optional parts this build holds (build/build.ts defines the flags from the profile it
+// builds for); host code, where they are not defined, has every part.
+export const HAS_INPUTS = typeof __LK_INPUTS__ === "undefined" || __LK_INPUTS__;
+export const HAS_COVER = typeof __LK_COVER__ === "undefined" || __LK_COVER__;
+export const HAS_TELEMETRY = typeof __LK_TELEMETRY__ === "undefined" || __LK_TELEMETRY__;
+export const HAS_RELAYS = typeof __LK_RELAYS__ === "undefined" || __LK_RELAYS__;

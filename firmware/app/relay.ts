@@ -5,6 +5,7 @@
 // ids at once: src/jsinteractive.c, jsiTimerAdd).
 import type { OutputPin, PinFactory } from "../hal/pins";
 import type { TimerHandle, Timers } from "../hal/time";
+import type { Interlock } from "./interlock";
 import type { PinSpec } from "./profile";
 
 export class Relay {
@@ -19,6 +20,7 @@ export class Relay {
   /** Set while a press runs and during the lockout after it. */
   private lockTimer_: TimerHandle;
   private listener_: ((on: boolean, why: string) => void) | undefined;
+  private interlock_: Interlock | undefined;
 
   constructor(pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: number) {
     // Only `activeLow === true` makes LOW the on level; anything else keeps the off level LOW
@@ -44,8 +46,17 @@ export class Relay {
     this.listener_ = listener;
   }
 
-  /** Sets the relay; cancels a pulse in progress. `why` goes to the listener. */
+  /** Joins an interlock group: switching on first claims it (interlock.ts). */
+  lockWith(interlock: Interlock): void {
+    this.interlock_ = interlock;
+    interlock.add(this);
+  }
+
+  /** Sets the relay; cancels a pulse in progress. `why` goes to the listener. In an interlock
+   *  group, ON switches the others off and may come only after the dead time. */
   set(on: boolean, why?: string): void {
+    const lock = this.interlock_;
+    if (on && lock && !lock.claim(this, () => this.set(true, why))) return;
     this.timers_.clear(this.pulseTimer_);
     this.timers_.clear(this.maxOnTimer_);
     this.pulseTimer_ = this.maxOnTimer_ = undefined;
@@ -57,6 +68,7 @@ export class Relay {
         this.maxOnTimer_ = undefined;
         this.set(false, "on for maxOnMs (" + this.maxOnMs_ + " ms)");
       }, this.maxOnMs_);
+    if (!on && lock) lock.released(this, changed);
     if (changed && this.listener_) this.listener_(on, why || "command");
   }
 
@@ -67,6 +79,8 @@ export class Relay {
    */
   pulse(ms: number, lockoutMs: number): boolean {
     if (this.locked) return false;
+    const lock = this.interlock_;
+    if (lock && !lock.claim(this, () => this.pulse(ms, lockoutMs))) return true;
     this.set(true);
     this.lockTimer_ = this.timers_.set(() => {
       this.lockTimer_ = undefined;

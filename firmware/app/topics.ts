@@ -13,6 +13,9 @@
 //   <prefix>/<device>/ota/set          signed OTA manifest (app/ota.ts)
 //   <prefix>/<device>/otadata/set      OTA chunks "<offset> <bytes>", covered by the manifest
 //   <prefix>/<device>/ota/state        signed reports of the update's progress (not retained)
+//   <prefix>/<device>/<name>/set       the profile's further relays (relays.<name>)
+//   <prefix>/<device>/<name>/state     their states, and each input's ("ON" / "OFF")
+//   <prefix>/<device>/cover/set        OPEN / CLOSE / STOP; cover/state, fault/state (the cover's)
 // A device publishes only its reports, nonce, result and telemetry, and reads only its own
 // command topics and nonce/get; operators and the hub read everything under <prefix>/ and
 // write only command topics and nonce/get.
@@ -57,3 +60,12 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
 export function commandTopics(prefix: string, device: string): string {
   return prefix + "/" + device + "/+/set";
 }
+
+/** `leaf` ("set" or "state") of the relay, input or cover `name`: one level, as the ACL
+ *  allows (commandTopics, and a device's `+/state`). */
+export function thingTopic(root: string, name: string, leaf: string): string {
+  return root + "/" + name + "/" + leaf;
+}
+
+/** Names the topic layout keeps for itself: no relay or input may be called so. */
+export const RESERVED_NAMES = " availability cover fault nonce result telemetry ";

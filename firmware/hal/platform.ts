@@ -38,6 +38,16 @@ export interface Watchdog {
   kick(): void;
 }
 
+/** What the device can say about its own health. */
+export interface Health {
+  /** Free and total interpreter variables (process.memory(): after a garbage collection). */
+  memory(): { free: number; total: number };
+  /** Free native heap in bytes where the board reports it (ESP32.getState()), else -1. */
+  heap(): number;
+  /** The station's signal in dBm (Wifi getStatus().rssi), undefined when not joined. */
+  rssi(): number | undefined;
+}
+
 export interface Platform {
   clock: Clock;
   timers: Timers;
@@ -48,6 +58,7 @@ export interface Platform {
   wifi: WifiRadio;
   watchdog: Watchdog;
   consoles: Consoles;
+  health: Health;
   /** Uniform in [0, 1) from a true random source (the ESP32's RNG register), for jitter. */
   random(): number;
   /** Restarts the chip (E.reboot()): the boot files run again. */

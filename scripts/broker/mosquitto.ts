@@ -61,6 +61,8 @@ export function commonConfig(user = brokerUser().name): string[] {
     "log_type notice",
     "log_type information",
     "connection_messages true",
+    // Small MQTT packets go out at once (no Nagle wait for the previous ACK).
+    "set_tcp_nodelay true",
   ];
 }
 

@@ -9,6 +9,7 @@ import type {
   PinSpec,
   RelayBehaviour,
 } from "../../firmware/app/profile.ts";
+import { validateFeatures } from "./config-features.ts";
 import { checkProfile } from "../../firmware/app/profile-check.ts";
 import { pinProblem, relayPinProblem } from "./esp32-pins.ts";
 
@@ -34,22 +35,22 @@ const PIN_NAME = /^D([0-9]|[1-3][0-9])$/;
 
 type Json = Record<string, unknown>;
 
-function object(value: unknown, where: string): Json {
+export function object(value: unknown, where: string): Json {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new ConfigError(`${where} must be an object`);
   return value as Json;
 }
-function string(value: unknown, where: string, pattern?: RegExp, hint?: string): string {
+export function string(value: unknown, where: string, pattern?: RegExp, hint?: string): string {
   if (typeof value !== "string" || (pattern && !pattern.test(value)))
     throw new ConfigError(`${where} must be ${hint ?? "a string"} (got ${JSON.stringify(value)})`);
   return value;
 }
-function integer(value: unknown, where: string, min: number, max: number): number {
+export function integer(value: unknown, where: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
     throw new ConfigError(`${where} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
   return value;
 }
-function oneOf<T extends string>(value: unknown, where: string, choices: T[], fallback: T): T {
+export function oneOf<T extends string>(value: unknown, where: string, choices: T[], fallback: T): T {
   const chosen = value ?? fallback;
   if (!choices.includes(chosen as T))
     throw new ConfigError(
@@ -70,22 +71,23 @@ function pinSpec(value: unknown, where: string, relay: boolean): PinSpec {
   return { pin, activeLow };
 }
 
-function relayBehaviour(value: unknown): RelayBehaviour {
-  const relay = object(value, "device.relay");
-  const mode = oneOf(relay.mode, "device.relay.mode", ["switch", "pulse"], undefined as never);
-  const powerOn = oneOf(relay.powerOn, "device.relay.powerOn", ["off", "restore"], "off");
+export function relayBehaviour(value: unknown, where = "device.relay"): RelayBehaviour {
+  const relay = object(value, where);
+  const mode = oneOf(relay.mode, `${where}.mode`, ["switch", "pulse"], undefined as never);
+  const powerOn = oneOf(relay.powerOn, `${where}.powerOn`, ["off", "restore"], "off");
   if (mode === "pulse" && powerOn !== "off")
-    throw new ConfigError('device.relay.powerOn "restore" is for switch mode: a press is never repeated at boot');
-  const maxOnMs = integer(relay.maxOnMs ?? (mode === "switch" ? 3600000 : 0), "device.relay.maxOnMs", 0, 604800000);
-  if (maxOnMs > 0 && maxOnMs < 1000)
-    throw new ConfigError("device.relay.maxOnMs must be 0 (no limit) or at least 1000");
+    throw new ConfigError(`${where}.powerOn "restore" is for switch mode: a press is never repeated at boot`);
+  if (where !== "device.relay" && powerOn !== "off")
+    throw new ConfigError(`${where}.powerOn "restore" is only for the first relay (device.relay): use "off"`);
+  const maxOnMs = integer(relay.maxOnMs ?? (mode === "switch" ? 3600000 : 0), `${where}.maxOnMs`, 0, 604800000);
+  if (maxOnMs > 0 && maxOnMs < 1000) throw new ConfigError(`${where}.maxOnMs must be 0 (no limit) or at least 1000`);
   return {
     mode,
-    pulseMs: integer(relay.pulseMs ?? 500, "device.relay.pulseMs", 50, 60000),
-    lockoutMs: integer(relay.lockoutMs ?? 2000, "device.relay.lockoutMs", 0, 600000),
+    pulseMs: integer(relay.pulseMs ?? 500, `${where}.pulseMs`, 50, 60000),
+    lockoutMs: integer(relay.lockoutMs ?? 2000, `${where}.lockoutMs`, 0, 600000),
     maxOnMs,
-    linkLoss: oneOf(relay.linkLoss, "device.relay.linkLoss", ["off", "hold"], "off"),
-    linkLossMs: integer(relay.linkLossMs ?? 60000, "device.relay.linkLossMs", 1000, 604800000),
+    linkLoss: oneOf(relay.linkLoss, `${where}.linkLoss`, ["off", "hold"], "off"),
+    linkLossMs: integer(relay.linkLossMs ?? 60000, `${where}.linkLossMs`, 1000, 604800000),
     powerOn,
   };
 }
@@ -126,10 +128,11 @@ export function validateConfig(raw: unknown): ProjectConfig {
   if (pins.relay === undefined) throw new ConfigError('device.pins must name a "relay" pin');
   const pinMap: DeviceProfile["pins"] = { relay: pinSpec(pins.relay, "device.pins.relay", true) };
   const used = new Map<string, string>([[pinMap.relay.pin, "relay"]]);
+  const extraRelays = device.relays === undefined ? {} : object(device.relays, "device.relays");
   for (const [name, value] of Object.entries(pins)) {
     if (name === "relay") continue;
     string(name, `device.pins name "${name}"`, /^[a-z][a-zA-Z0-9]*$/, "a camelCase role name");
-    const spec = pinSpec(value, `device.pins.${name}`, false);
+    const spec = pinSpec(value, `device.pins.${name}`, name in extraRelays);
     if (used.has(spec.pin))
       throw new ConfigError(`device.pins.${name} uses ${spec.pin}, already used by ${used.get(spec.pin)}`);
     used.set(spec.pin, name);
@@ -159,6 +162,7 @@ export function validateConfig(raw: unknown): ProjectConfig {
   if (backoff) profile.backoff = backoff;
   const commands = commandSettings(device.commands);
   if (commands) profile.commands = commands;
+  validateFeatures(device, profile);
   // The device runs this same check at boot: what passes here must pass there.
   const refused = checkProfile(profile);
   if (refused) throw new ConfigError(`the device's own profile check refuses it: ${refused}`);

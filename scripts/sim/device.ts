@@ -7,7 +7,8 @@ import type net from "node:net";
 import vm from "node:vm";
 import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
 import { consoleForm, TelnetConsole } from "./console.ts";
-import { PinBank } from "./pins.ts";
+import { SimOneWireBus } from "./onewire.ts";
+import { pinName, PinBank } from "./pins.ts";
 import { BOARD_CONSOLES, EspruinoRand, peek32For, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
 import { createTlsModule } from "./tls.ts";
@@ -67,6 +68,7 @@ export class SimulatedDevice {
   readonly lines: string[] = [];
   readonly started = Date.now();
   private generation = 0;
+  private deviceJson: (text: string) => unknown = JSON.parse;
   private timers = new Map<number, NodeJS.Timeout>();
   private watchdog: { timeoutMs: number; auto: boolean; lastKick: number; check: NodeJS.Timeout } | undefined;
   private lastTlsClose = -Infinity;
@@ -96,6 +98,16 @@ export class SimulatedDevice {
    *  "tls.connect", "telnet on|off", "wifi.connect". */
   readonly trace: string[] = [];
   reboots = 0;
+  /** analogRead levels (0..1) a test sets per pin, e.g. analog.D34 = 0.5. */
+  readonly analog: Record<string, number> = {};
+  /** The OneWire bus of each pin (add SimDs18b20 sensors to its devices). */
+  readonly oneWire: Record<string, SimOneWireBus> = {};
+  /** Signal strength while the station is joined. */
+  rssi = -52;
+  /** What process.memory() reports (the simulator cannot count Espruino's variables). */
+  memory = { free: 12000, usage: 4383, total: 16383, history: 0, gc: 0, gctime: 0, blocksize: 14 };
+  /** ESP32.getState().freeHeap. */
+  freeHeap = 94000;
   watchdogResets = 0;
   /** Every E.srand(seed) call, and where the device's first TLS connects came. */
   readonly srandCalls: { t: number; seed: number }[] = [];
@@ -251,7 +263,8 @@ export class SimulatedDevice {
       disconnect: () => {
         this.joined = false;
       },
-      getStatus: () => ({ station: this.joined ? "connected" : "off", rssi: -52 }),
+      // rssi is set only while the station is connected (libs/network/esp32/jswrap_esp32_network.c).
+      getStatus: () => (this.joined ? { station: "connected", rssi: this.rssi } : { station: "off" }),
       getIP: () => ({
         ip: this.joined ? "192.168.4.2" : "0.0.0.0",
         netmask: "255.255.255.0",
@@ -289,8 +302,14 @@ export class SimulatedDevice {
       },
     };
     switch (name) {
-      case "Storage":
-        return this.storage;
+      case "Storage": {
+        // Values read back are made by the device's JSON.parse, in the device's realm.
+        const storage = this.storage;
+        const parse = this.deviceJson;
+        return Object.assign(Object.create(storage), {
+          readJSON: (n: string, noThrow?: boolean) => storage.readJSON(n, noThrow, parse),
+        });
+      }
       case "Wifi":
         return this.wifiModule();
       case "tls":
@@ -341,6 +360,8 @@ export class SimulatedDevice {
 
   private context(): vm.Context {
     const pins = this.pins;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- OneWire is called with new
+    const self = this;
     const rand = this.rand;
     const E = {
       srand: (seed: number) => {
@@ -385,6 +406,16 @@ export class SimulatedDevice {
       },
       digitalWrite: (pin: unknown, value: unknown) => pins.digitalWrite(pin, value),
       digitalRead: (pin: unknown) => pins.digitalRead(pin),
+      // ESP32: readADC / 4096 on ADC1 (GPIO 32-39), NaN elsewhere (targets/esp32/jshardware.c,
+      // jshPinAnalog; boards/ESP32.py lists ADC1 only).
+      analogRead: (pin: unknown) => {
+        const name = pinName(pin);
+        if (Number(name.slice(1)) < 32) return NaN;
+        return Math.min(4095, Math.max(0, Math.round((this.analog[name] ?? 0) * 4096))) / 4096;
+      },
+      OneWire: function OneWire(pin: unknown) {
+        return (self.oneWire[pinName(pin)] ??= new SimOneWireBus());
+      },
       pinMode: (pin: unknown, mode: never) => pins.pinMode(pin, mode),
       setWatch: (fn: never, pin: unknown, opts: never) => pins.setWatch(fn, pin, opts),
       clearWatch: (id?: number) => pins.clearWatch(id),
@@ -402,7 +433,7 @@ export class SimulatedDevice {
       E,
       process: {
         env: { VERSION: "2v29", BOARD: this.board },
-        memory: () => ({ free: 12000, usage: 4383, total: 16383, history: 0, blocksize: 14 }),
+        memory: () => ({ ...this.memory }),
         on: (event: string, handler: Listener) => {
           if (event === "uncaughtException") this.uncaught.push(handler);
         },
@@ -418,15 +449,25 @@ export class SimulatedDevice {
           else if (options && options.uart === true) this.bluetoothUart = true;
         },
       };
+    // The ESP32 class of every ESP32 build (targets/esp32/jswrap_esp32.c, "ifdef": "ESP32").
+    sandbox.ESP32 = {
+      getState: () => ({ sdkVersion: "v4.4.8", freeHeap: this.freeHeap, BLE: true, Wifi: true, minHeap: 61000 }),
+    };
     const context = vm.createContext(sandbox, { name: "espruino" });
     vm.runInContext(REMOVE_MISSING, context);
     this.ctx = context;
+    this.deviceJson = vm.runInContext("(function (t) { return JSON.parse(t); })", context);
     // Math.random is the same fixed-seed generator (src/jswrap_math.c: rand()/(RAND_MAX+1)).
     (vm.runInContext("Math", context) as Math).random = () => {
       this.trace.push("Math.random");
       return rand.next() / 0x80000000;
     };
     return context;
+  }
+
+  /** Timers and watches the device holds now (each is a few Espruino variables). */
+  get live(): { timers: number; watches: number } {
+    return { timers: this.timers.size, watches: this.pins.watchCount };
   }
 
   /** Power on: runs the boot files from Storage in Espruino's order. */

@@ -38,6 +38,8 @@ interface PinState {
  *  (targets/esp32/jshardware.c, jshPinDefaultPullup; docs/espruino.md, "Pins"). */
 export const DEFAULT_PULLUP_GPIOS = [0, 12, 13, 14, 15, 18, 19, 21, 22, 25, 26, 27, 34, 35, 36, 37, 38, 39];
 
+const NO_PULL_GPIOS = ["D34", "D35", "D36", "D37", "D38", "D39"];
+
 /** GPIOs a classic ESP32 does not have: using one is "Invalid pin" on the device. */
 const MISSING_GPIOS = [20, 24, 28, 29, 30, 31];
 
@@ -67,7 +69,8 @@ export class PinBank {
     const s = this.state(name);
     if (s.mode === "output" || s.mode === "opendrain") return s.out;
     if (s.external !== undefined) return s.external;
-    return s.mode === "input_pullup";
+    // GPIO 34-39 have no pull resistors: asking for one does nothing, the pin floats (low here).
+    return s.mode === "input_pullup" && !NO_PULL_GPIOS.includes(name);
   }
 
   pinMode(pin: unknown, mode: PinMode): void {
@@ -139,8 +142,9 @@ export class PinBank {
             ? "both"
             : options.edge;
     const name = pinName(pin);
-    // On ESP32 setWatch makes the pin an input with pull-up (docs/espruino.md, "Pins").
-    if (this.state(name).mode === "reset") this.state(name).mode = "input_pullup";
+    // On ESP32 setWatch makes the pin an input with pull-up WHATEVER pinMode said before
+    // (targets/esp32/jshardware.c, jshPinWatch: gpio_set_pull_mode(GPIO_PULLUP_ONLY); docs/espruino.md).
+    if (this.state(name).mode !== "input_pullup") this.pinMode(name, "input_pullup");
     const watch: Watch = {
       id: this.nextWatch++,
       pin: name,
@@ -153,6 +157,10 @@ export class PinBank {
     };
     this.watches.push(watch);
     return watch.id;
+  }
+
+  get watchCount(): number {
+    return this.watches.length;
   }
 
   clearWatch(id?: number): void {

@@ -33,6 +33,7 @@ export class FolderStorage {
         : Buffer.from(
             ArrayBuffer.isView(data) ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data,
           );
+    if (bytes.length === 0 && size === undefined) throw new Error("Can't create zero length file");
     if (offset !== undefined && (offset > 0 || size !== undefined)) {
       // Writing in parts (checked on 2v29): offset 0 with a size starts a NEW file of that
       // size, erased (0xFF); a later offset writes into it; bytes already written cannot
@@ -62,11 +63,13 @@ export class FolderStorage {
     return offset === undefined ? text : text.substr(offset, length);
   }
 
-  readJSON(name: string, noThrow?: boolean): unknown {
+  /** `parse` is the device's own JSON.parse, so arrays and objects belong to its realm
+   *  (`instanceof Array` holds on the device, as on Espruino). */
+  readJSON(name: string, noThrow?: boolean, parse: (text: string) => unknown = JSON.parse): unknown {
     const text = this.read(name);
     if (text === undefined) return undefined;
     try {
-      return JSON.parse(text);
+      return parse(text);
     } catch (error) {
       if (noThrow) return undefined;
       throw error;

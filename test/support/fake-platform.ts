@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import type { Platform } from "../../firmware/hal/platform.ts";
 import type { InputPin, OutputPin } from "../../firmware/hal/pins.ts";
 import type { TimerHandle } from "../../firmware/hal/time.ts";
+import { SimOneWireBus } from "../../scripts/sim/onewire.ts";
 
 interface PendingTimer {
   id: number;
@@ -69,7 +70,11 @@ export interface PinEvent {
 export function createFakePlatform(files: Record<string, string> = {}) {
   const time = new FakeTime();
   const pinHistory: PinEvent[] = [];
-  const inputs: Record<string, { high: boolean; watchers: ((high: boolean) => void)[] }> = {};
+  const inputs: Record<string, { high: boolean; pull?: string; watchers: ((high: boolean) => void)[] }> = {};
+  /** analogRead per pin (0..1), set by the test. */
+  const analog: Record<string, number> = {};
+  const buses: Record<string, SimOneWireBus> = {};
+  const health = { free: 12000, total: 16383, heap: 90000, rssi: -52 as number | undefined };
   const log: string[] = [];
   const watchdog = { seconds: 0, kicks: 0 };
   const reboots: number[] = [];
@@ -84,8 +89,9 @@ export function createFakePlatform(files: Record<string, string> = {}) {
         pinHistory.push({ pin, high: initialHigh, kind: "initial" });
         return { write: (high) => pinHistory.push({ pin, high, kind: "write" }) };
       },
-      input(pin: string): InputPin {
+      input(pin: string, pull): InputPin {
         const state = (inputs[pin] ??= { high: true, watchers: [] });
+        state.pull = pull;
         return {
           read: () => state.high,
           watch: (callback) => {
@@ -94,6 +100,8 @@ export function createFakePlatform(files: Record<string, string> = {}) {
           },
         };
       },
+      analog: (pin) => () => analog[pin] ?? NaN,
+      oneWire: (pin) => (buses[pin] ??= new SimOneWireBus()) as never,
     },
     files: {
       read: (name) => store[name],
@@ -146,6 +154,11 @@ export function createFakePlatform(files: Record<string, string> = {}) {
       lock: (password) => consoles.push(password ? `lock ${password}` : "unlock"),
     },
     random: () => 0.5,
+    health: {
+      memory: () => ({ free: health.free, total: health.total }),
+      heap: () => health.heap,
+      rssi: () => health.rssi,
+    },
     sha256: (data) => createHash("sha256").update(Buffer.from(data, "latin1")).digest().toString("latin1"),
   };
   const driveInput = (pin: string, high: boolean) => {
@@ -153,5 +166,20 @@ export function createFakePlatform(files: Record<string, string> = {}) {
     state.high = high;
     state.watchers.forEach((w) => w(high));
   };
-  return { platform, time, pinHistory, log, store, driveInput, watchdog, consoles, reboots };
+  const bus = (pin: string) => (buses[pin] ??= new SimOneWireBus());
+  return {
+    platform,
+    time,
+    pinHistory,
+    log,
+    store,
+    driveInput,
+    watchdog,
+    consoles,
+    reboots,
+    inputs,
+    analog,
+    bus,
+    health,
+  };
 }

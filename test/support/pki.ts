@@ -67,7 +67,11 @@ export function connectTls(
       client.end(true);
       reject(new Error(why));
     };
-    client.once("connect", () => resolve(client));
+    client.once("connect", () => {
+      // No Nagle wait: a signed command is four small messages in turn.
+      (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      resolve(client);
+    });
     client.once("error", (e) => fail(e.message));
     client.once("close", () => fail("connection closed before CONNACK"));
   });

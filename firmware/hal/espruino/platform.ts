@@ -1,10 +1,10 @@
 // The Platform on Espruino. With the TLS transport next to it, the only code that touches
 // Espruino's globals and built-in modules (enforced by eslint.config.js).
 import type { Consoles, Platform } from "../platform";
-import type { InputPin, OutputPin } from "../pins";
+import type { InputPin, OneWireBus, OutputPin } from "../pins";
 import { createEspruinoNetwork } from "./network";
 import { createRandom, rngRegister } from "./random";
-import { createEspruinoWifi } from "./wifi";
+import { createEspruinoWifi, wifiRssi } from "./wifi";
 
 function toPin(name: string): Pin {
   // new Pin("D99") returns a Pin even for a pin the board lacks (src/jswrap_pin.c, 2v29;
@@ -23,14 +23,37 @@ function outputPin(name: string, initialHigh: boolean): OutputPin {
 
 function inputPin(name: string, pull: "up" | "down" | "none"): InputPin {
   const pin = toPin(name);
-  pinMode(pin, pull === "up" ? "input_pullup" : pull === "down" ? "input_pulldown" : "input");
+  const mode = pull === "up" ? "input_pullup" : pull === "down" ? "input_pulldown" : "input";
+  pinMode(pin, mode);
   return {
     read: () => digitalRead(pin) === 1,
     watch: (callback, debounceMs) => {
       const id = setWatch((event) => callback(event.state), pin, { repeat: true, edge: "both", debounce: debounceMs });
+      // setWatch on ESP32 turns the pull-up on (targets/esp32/jshardware.c, jshPinWatch):
+      // the wiring's own pull goes back on after it; the interrupt stays armed.
+      pinMode(pin, mode);
       return () => clearWatch(id);
     },
   };
+}
+
+function oneWire(name: string): OneWireBus {
+  const bus = new OneWire(toPin(name));
+  return {
+    reset: () => bus.reset(),
+    skip: () => bus.skip(),
+    write: (data, power) => bus.write(data, power),
+    read: (count) => bus.read(count),
+  };
+}
+
+/** Whether the build holds telemetry and inputs (build/build.ts): what it leaves out, the
+ *  bundle does not carry. */
+const TELEMETRY = typeof __LK_TELEMETRY__ === "undefined" || __LK_TELEMETRY__;
+
+/** Free native heap: ESP32 builds have the ESP32 class (targets/esp32/jswrap_esp32.c). */
+function nativeHeap(): number {
+  return typeof ESP32 === "undefined" ? -1 : ESP32.getState().freeHeap;
 }
 
 interface TimerSlot {
@@ -68,7 +91,7 @@ export function createEspruinoPlatform(): Platform {
   const log = (message: string) => console.log("[latchkey] " + message);
   const register = rngRegister(process.env.BOARD);
   const random = createRandom(register);
-  if (!register) log("WARN no hardware RNG known on " + process.env.BOARD + ": seeds are timing jitter only");
+  if (!register) log("WARN no RNG register known on " + process.env.BOARD + ": seeds are timing jitter only");
   return {
     clock: { now: () => getTime() * 1000 },
     timers: {
@@ -93,7 +116,15 @@ export function createEspruinoPlatform(): Platform {
         }
       },
     },
-    pins: { output: outputPin, input: inputPin },
+    pins: {
+      output: outputPin,
+      input: inputPin,
+      analog: (name) => {
+        const pin = toPin(name);
+        return () => analogRead(pin);
+      },
+      oneWire: TELEMETRY ? oneWire : (undefined as never),
+    },
     files: {
       read: (name) => storage.read(name),
       readJSON: (name) => storage.readJSON(name, true),
@@ -118,6 +149,16 @@ export function createEspruinoPlatform(): Platform {
     },
     consoles: consoles(),
     random: random.random,
+    health: TELEMETRY
+      ? {
+          memory: () => {
+            const m = process.memory();
+            return { free: m.free, total: m.total };
+          },
+          heap: nativeHeap,
+          rssi: wifiRssi,
+        }
+      : (undefined as never),
     // SHA256 takes a binary string and returns an ArrayBuffer of 32 bytes; E.toString turns
     // it back into a binary string (libs/crypto/jswrap_crypto.c, src/jswrap_espruino.c).
     sha256: (data) => E.toString(crypto.SHA256(data)),

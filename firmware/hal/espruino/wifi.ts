@@ -27,3 +27,15 @@ export function createEspruinoWifi(): WifiRadio {
     },
   };
 }
+
+/** The station's RSSI in dBm while joined (libs/network/esp32/jswrap_esp32_network.c sets
+ *  getStatus().rssi only then); undefined without a Wifi module or a station link. */
+export function wifiRssi(): number | undefined {
+  let status: WifiStatus;
+  try {
+    status = require("Wifi").getStatus();
+  } catch {
+    return undefined;
+  }
+  return status.station === "connected" ? status.rssi : undefined;
+}

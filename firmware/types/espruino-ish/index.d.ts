@@ -191,8 +191,17 @@ interface TelnetServerModule {
 /** Boards built with BLUETOOTH only. `uart: false` removes the Bluetooth console (the Nordic
  *  UART service) and restarts the stack (libs/bluetooth/jswrap_bluetooth.c). */
 declare const NRF: { setServices(data: undefined, options: { uart: boolean }): void } | undefined;
+/** src/jswrap_onewire.c: reset() is true when a device pulled the bus low (presence);
+ *  search() gives 16 lower-case hex characters per device, ROM byte 0 (family) first;
+ *  read(count) returns a Uint8Array, read() one byte; nothing driving the bus reads 0xFF. */
 interface OneWireDevice {
-  search(): string[];
+  reset(): boolean;
+  skip(): void;
+  select(rom: string): void;
+  write(data: number | number[], power?: boolean): void;
+  read(): number;
+  read(count: number): Uint8Array;
+  search(command?: number): string[];
 }
 interface OneWireConstructor {
   new (pin: PinLike): OneWireDevice;
@@ -205,3 +214,7 @@ declare function require(name: "net"): NetModule;
 declare function require(name: "crypto"): CryptoModule;
 declare function require(name: "TelnetServer"): TelnetServerModule;
 declare const OneWire: OneWireConstructor;
+/** ESP32 builds only (targets/esp32/jswrap_esp32.c, jswrap_ESP32_getState). */
+declare const ESP32: {
+  getState(): { sdkVersion: string; freeHeap: number; minHeap: number; BLE: boolean; Wifi: boolean };
+};
