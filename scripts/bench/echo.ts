@@ -70,6 +70,9 @@ async function echoTimes(stateDir: string, conf: string, bundle: string, port: n
       cert: readFileSync(path.join(hub, "cert.pem")),
       key: readFileSync(path.join(hub, "key.pem")),
     });
+    // The operator's own socket without Nagle too (as the simulated device's, scripts/sim/tls.ts):
+    // what is left to compare is the broker's side alone.
+    (client.stream as unknown as { setNoDelay(on: boolean): void }).setNoDelay(true);
     const root = "latchkey/door-1";
     const key = readCommandKey(stateDir, "door-1");
     let waiting: { topic: string; value?: string; done: (value: string) => void } | undefined;

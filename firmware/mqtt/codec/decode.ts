@@ -58,8 +58,21 @@ export function decodePublish(first: number, buf: string, start: number, end: nu
   const n = buf.charCodeAt(start) * 256 + buf.charCodeAt(start + 1);
   const at = start + 2 + n + qos * 2;
   // NaN (a body under two bytes) fails `at <= end`; DUP at QoS 0 is first & 14 === 8.
-  if (at <= end && n && qos < 2 && (first & 14) !== 8 && !SUSPECT.test(buf.substr(start + 2, n))) {
-    if (qos === 0 || buf.charCodeAt(at - 2) || buf.charCodeAt(at - 1)) return publishPacket(first, buf, start, end);
+  if (at <= end && n && qos < 2 && (first & 14) !== 8) {
+    const topic = buf.substr(start + 2, n);
+    const id = qos ? buf.charCodeAt(at - 2) * 256 + buf.charCodeAt(at - 1) : 1;
+    if (id && !SUSPECT.test(topic)) {
+      const packet: Packet = {
+        type: PUBLISH,
+        topic,
+        payload: buf.substring(at, end),
+        qos: qos as QoS,
+        retain: (first & 1) === 1,
+        dup: (first & 8) === 8,
+      };
+      if (qos) packet.id = id;
+      return packet;
+    }
   }
   return publishSlowly(first, buf, start, end);
 }

@@ -71,10 +71,11 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
           at = 0;
         }
         // Remaining length: up to four bytes, 7 bits each, low group first (section 2.2.3).
-        let i = at + 1;
-        let length = 0;
-        let scale = 1;
-        let byte = 128;
+        // One byte (under 128) is the common case: the loop runs only for longer packets.
+        let byte = buf.charCodeAt(at + 1);
+        let length = byte & 127;
+        let i = at + 2;
+        let scale = 128;
         while (byte & 128) {
           if (i === at + 5) return fail(TOO_LONG);
           if (i >= end) break;
