@@ -11,6 +11,7 @@ import { minify } from "terser";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { checkEspruinoCompatibility, type Finding } from "./espruino-check.ts";
+import { constToLet } from "./const-to-let.ts";
 import { createPositionMapper, type OriginalPosition } from "./source-map.ts";
 
 /** Espruino's built-in modules: left as require("...") for the interpreter to resolve. */
@@ -97,7 +98,7 @@ export async function buildFirmware(options: BuildOptions): Promise<BuildResult>
       );
       throw new BuildError(`esbuild failed:\n  ${messages.join("\n  ")}`);
     });
-  const code = bundled.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
+  const code = constToLet(bundled.outputFiles.find((f) => f.path.endsWith(".js"))!.text);
   const esbuildMap = bundled.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
   // Checked before minifying, where the source map still points at exact TypeScript lines...
   failOnFindings(locate(code, esbuildMap, options.root, outFile), bundleName);
