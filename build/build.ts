@@ -17,12 +17,45 @@ import { createPositionMapper, type OriginalPosition } from "./source-map.ts";
 /** Espruino's built-in modules: left as require("...") for the interpreter to resolve. */
 export const ESPRUINO_MODULES = ["Wifi", "Storage", "tls", "net", "crypto", "TelnetServer", "Flash", "ESP32"];
 
+/** The optional parts of the firmware a profile may use; a build leaves out the others, so a
+ *  feature a device does not use costs it no bytes (firmware/app/features.ts). */
+export interface FirmwareFeatures {
+  /** device.inputs (and the local actions). */
+  inputs: boolean;
+  /** device.cover. */
+  cover: boolean;
+  /** device.telemetry (health, analog input, DS18B20). */
+  telemetry: boolean;
+  /** device.relays and device.interlock. */
+  relays: boolean;
+}
+
+export const ALL_FEATURES: FirmwareFeatures = { inputs: true, cover: true, telemetry: true, relays: true };
+
+/** The features `profile` uses (a cover needs its inputs). */
+export function featuresOf(profile: {
+  inputs?: unknown;
+  cover?: unknown;
+  telemetry?: unknown;
+  relays?: unknown;
+  interlock?: unknown;
+}): FirmwareFeatures {
+  return {
+    inputs: profile.inputs !== undefined,
+    cover: profile.cover !== undefined,
+    telemetry: profile.telemetry !== undefined,
+    relays: profile.relays !== undefined || profile.interlock !== undefined,
+  };
+}
+
 export interface BuildOptions {
   root: string;
   entry?: string;
   outFile?: string;
   version: string;
   sizeBudgetBytes: number;
+  /** Default: every feature (one bundle for any profile). */
+  features?: FirmwareFeatures;
 }
 
 export interface LocatedFinding extends Finding {
@@ -82,7 +115,13 @@ export async function buildFirmware(options: BuildOptions): Promise<BuildResult>
       target: "es2015",
       external: ESPRUINO_MODULES,
       tsconfig: path.resolve(options.root, "firmware/tsconfig.json"),
-      define: { __LATCHKEY_VERSION__: JSON.stringify(options.version) },
+      define: {
+        __LATCHKEY_VERSION__: JSON.stringify(options.version),
+        __LK_INPUTS__: String((options.features ?? ALL_FEATURES).inputs),
+        __LK_COVER__: String((options.features ?? ALL_FEATURES).cover),
+        __LK_TELEMETRY__: String((options.features ?? ALL_FEATURES).telemetry),
+        __LK_RELAYS__: String((options.features ?? ALL_FEATURES).relays),
+      },
       banner: { js: "(function(){" },
       footer: { js: "})();" },
       sourcemap: "external",

@@ -1,12 +1,15 @@
-// `npm run build [-- --entry file.ts --out dist/x.js]`: builds, checks, prints the size.
+// `npm run build [-- --entry file.ts --out dist/x.js --all-features]`: builds the firmware for
+// espruino.config.json's profile (only the optional parts it uses), checks, prints the size.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { buildFirmware, BuildError } from "./build.ts";
+import { ALL_FEATURES, buildFirmware, BuildError, featuresOf } from "./build.ts";
 import { ConfigError, loadConfig } from "../scripts/lib/config.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
-const { values } = parseArgs({ options: { entry: { type: "string" }, out: { type: "string" } } });
+const { values } = parseArgs({
+  options: { entry: { type: "string" }, out: { type: "string" }, "all-features": { type: "boolean" } },
+});
 
 try {
   const config = loadConfig(path.join(root, "espruino.config.json"));
@@ -17,6 +20,8 @@ try {
     outFile: values.out,
     version,
     sizeBudgetBytes: config.build.sizeBudgetBytes,
+    // The profile's features only, unless --all-features (one bundle for any profile).
+    features: values["all-features"] ? ALL_FEATURES : featuresOf(config.device),
   });
   const percent = Math.round((100 * result.bytes) / result.sizeBudgetBytes);
   console.log(

@@ -4,12 +4,15 @@
 // to send a signed command to the relay (scripts/lib/signing.ts); Ctrl-C stops everything.
 // Whatever ends it (Ctrl-C, SIGTERM, the terminal closing with SIGHUP, an error at any step)
 // stops what it started, the broker first of all. The broker serves 127.0.0.1 whatever host
-// the profile names: the simulated device runs here.
+// the profile names: the simulated device runs here. `npm start -- --hub [--hub-port N]` runs
+// the hub beside it (its HTTPS page, Home Assistant discovery) and prints the page's address.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
+import { parseArgs } from "node:util";
 import { buildFirmware } from "../build/build.ts";
+import type { DeviceProfile } from "../firmware/app/profile.ts";
 import { deviceTopics } from "../firmware/app/topics.ts";
 import { freePort } from "./broker/mosquitto.ts";
 import { startBroker } from "./broker/start.ts";
@@ -20,6 +23,7 @@ import { deviceStorageFiles } from "./lib/provision.ts";
 import { readCommandKey, sendSignedCommand, verifyReport } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
+import { startHub } from "./hub/hub.ts";
 
 const SIM_WIFI = { ssid: "latchkey-sim", password: "simulated-only" };
 const LOCAL = "127.0.0.1";
@@ -54,6 +58,9 @@ async function portFree(host: string, port: number): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
+  const { values: flags } = parseArgs({
+    options: { hub: { type: "boolean", default: false }, "hub-port": { type: "string", default: "8443" } },
+  });
   const config = projectConfig();
   const state = stateDir(config);
   const profile = { ...config.device };
@@ -144,6 +151,8 @@ async function main(): Promise<void> {
   show("sim", "device booted; type  on  off  or  pulse  then Enter: a signed command, sent as 'hub' over mutual TLS,");
   show("sim", `or from another terminal: npm run command -- ${profile.id} on   ·   Ctrl-C stops everything`);
 
+  if (flags.hub) await runHub(state, profile, port, Number(flags["hub-port"]));
+
   const input = readline.createInterface({ input: process.stdin });
   cleanups.push(() => input.close());
   input.on("line", (line) => {
@@ -161,6 +170,27 @@ async function main(): Promise<void> {
       (error: unknown) => show("result", (error as Error).message),
     );
   });
+}
+
+/** The hub beside the simulated device: its page on `wantedPort` (or a free one). */
+async function runHub(state: string, profile: DeviceProfile, brokerPort: number, wantedPort: number): Promise<void> {
+  const webPort = (await portFree(LOCAL, wantedPort)) ? wantedPort : await freePort();
+  const starting = startHub({
+    stateDir: state,
+    profiles: [profile],
+    broker: { host: LOCAL, port: brokerPort },
+    web: { host: LOCAL, port: webPort },
+    version: JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")).version,
+    log: (line) => show("hub", line),
+  });
+  cleanups.push(async () => (await starting.catch(() => undefined))?.stop());
+  const hub = await starting;
+  show("hub", `operators' page: ${hub.url} (a client certificate from this CA is required)`);
+  show(
+    "hub",
+    `operator certificate: npm run pki -- user NAME, then import ${path.relative(projectRoot, state)}/pki/user/NAME/NAME.p12 into the browser (README: "The hub")`,
+  );
+  show("hub", "Home Assistant: npm run pki -- ha, then give Home Assistant's MQTT integration that certificate");
 }
 
 process.on("uncaughtException", (error) => void shutdown(1, `start: ${error.message}`));

@@ -7,7 +7,10 @@ import { mkdtemp } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import https from "node:https";
 import { describe, expect, it } from "vitest";
+import { issue } from "../scripts/pki/commands.ts";
+import { PkiStore } from "../scripts/pki/store.ts";
 import { dropFolderPath } from "../scripts/broker/run-as.ts";
 import { freePort, mosquittoPath } from "./support/broker.ts";
 import { recordBadInput } from "./support/bad-input.ts";
@@ -27,14 +30,14 @@ interface Config {
   build: { sizeBudgetBytes: number };
 }
 
-async function npmStart(change: (config: Config) => void): Promise<Started> {
+async function npmStart(change: (config: Config) => void, args: string[] = []): Promise<Started> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-start-"));
   const config = JSON.parse(readFileSync(path.join(root, "espruino.config.json"), "utf8")) as Config;
   const port = await freePort();
   config.device.broker.port = port;
   change(config);
   writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", ...args], {
     cwd: root,
     env: {
       ...process.env,
@@ -139,4 +142,42 @@ describe("npm start with a LAN broker host in the profile", () => {
       `the profile's broker is broker.lan:${started.port}; npm start serves its own broker on 127.0.0.1:${started.port} and points the simulated device there`,
     );
   }, 60000);
+});
+
+describe("npm start -- --hub", () => {
+  it("runs the hub beside the device, prints its page and how to get an operator certificate", async () => {
+    const hubPort = await freePort();
+    const started = await npmStart(() => undefined, ["--hub", "--hub-port", String(hubPort)]);
+    await until(
+      "the hub's page",
+      () => started.output().includes(`operators' page: https://localhost:${hubPort}/`),
+      40000,
+    );
+    expect(started.output()).toMatch(/operator certificate: npm run pki -- user NAME, then import .*NAME\.p12/);
+    const store = new PkiStore(started.stateDir);
+    await issue({ store, log: () => undefined }, "user", "op", { password: "pw" });
+    const get = (credentials: { cert?: Buffer; key?: Buffer }) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        https
+          .get(
+            `https://localhost:${hubPort}/api/state`,
+            { ca: readFileSync(store.caCertFile), rejectUnauthorized: true, ...credentials },
+            (r) => {
+              let body = "";
+              r.on("data", (d) => (body += d));
+              r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
+            },
+          )
+          .on("error", reject);
+      });
+    expect(await get({})).toMatchObject({ status: 403, body: expect.stringMatching(/no client certificate/) });
+    const dir = store.identityDir("user", "op");
+    const seen = await get({ cert: readFileSync(`${dir}/cert.pem`), key: readFileSync(`${dir}/key.pem`) });
+    expect(seen.status).toBe(200);
+    expect((JSON.parse(seen.body) as { devices: { id: string }[] }).devices.map((d) => d.id)).toEqual(["garage-door"]);
+    started.child.kill("SIGTERM");
+    expect((await started.exited).code).toBe(143);
+    expect(await accepts(hubPort)).toBe(false);
+    await expectStopped(started);
+  }, 90000);
 });

@@ -67,7 +67,7 @@ export function printable(text: string): boolean {
 }
 
 /** The refusal of a nonce that was used, replaced, or issued before a reboot. */
-export const NOT_LIVE = "nonce not live (used, replaced or before a reboot)";
+export const NOT_LIVE = "nonce not live";
 
 /**
  * The one live nonce (docs/protocol.md): a fresh one replaces the old, it is forgotten when a
@@ -100,7 +100,7 @@ export class Nonces {
     if (this.live_ === undefined || nonce !== this.live_) return NOT_LIVE;
     const age = this.now_() - this.issuedAt_;
     this.live_ = undefined;
-    if (age > this.freshnessMs_) return "nonce expired (" + Math.round(age) + " ms old, max " + this.freshnessMs_ + ")";
+    if (age > this.freshnessMs_) return "nonce expired (" + Math.round(age) + " ms)";
     return undefined;
   }
 }

@@ -11,7 +11,7 @@ import type { Relay } from "./relay";
 /** The longest command payload read at all; anything longer is refused unparsed. */
 export const MAX_COMMAND_BYTES = 384;
 /** The refusal of anything that is not {"cmd":string,"nonce":16 hex,"mac":64 hex}. */
-export const UNSIGNED = "unsigned (cmd, nonce and mac required)";
+export const UNSIGNED = "unsigned command";
 /** The longest command text (`cmd`). */
 export const MAX_CMD_CHARS = 200;
 
@@ -28,10 +28,11 @@ export interface CommandGate {
   verify(topic: string, payload: string): Verdict;
 }
 
-/** What an action did, or why it did nothing. */
+/** What an action did, or why it did nothing (and the command's nonce, for the result). */
 export interface Outcome {
   done?: string;
   refused?: string;
+  nonce?: string;
 }
 
 interface SignedCommand {
@@ -57,7 +58,7 @@ export function signedGate(mac: (text: string) => string, nonces: Nonces): Comma
         return { refused: UNSIGNED, nonce };
       if (cmd.length > MAX_CMD_CHARS || !printable(cmd)) return { refused: "bad command text", nonce };
       if (!sameMac(mac(COMMAND_PREFIX + topic + "\n" + nonce + "\n" + cmd), (message as SignedCommand).mac as string))
-        return { refused: "bad signature (key, device or topic)", nonce };
+        return { refused: "bad signature", nonce };
       const stale = nonces.take(nonce);
       return stale ? { refused: stale, nonce } : { command: cmd, nonce };
     },
@@ -94,7 +95,7 @@ export function handleCommand(
   payload: string,
   retained: boolean,
   action: (command: string) => Outcome,
-): Outcome & { nonce?: string } {
+): Outcome {
   // A retained command would be obeyed again at every reconnect (one press per Wi-Fi blip).
   if (retained) return { refused: "retained message: a stored command is never obeyed" };
   if (payload.length > MAX_COMMAND_BYTES)
@@ -102,5 +103,6 @@ export function handleCommand(
   const verdict = gate.verify(topic, payload);
   if (verdict.command === undefined) return { refused: verdict.refused || "not verified", nonce: verdict.nonce };
   const outcome = action(verdict.command);
-  return { done: outcome.done, refused: outcome.refused, nonce: verdict.nonce };
+  outcome.nonce = verdict.nonce;
+  return outcome;
 }

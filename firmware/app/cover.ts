@@ -10,6 +10,11 @@ import type { Relay } from "./relay";
 
 export type CoverState = "open" | "opening" | "closed" | "closing" | "stopped" | "unknown";
 
+const OPENING = "opening";
+const CLOSING = "closing";
+const STOPPED = "stopped";
+const UNKNOWN = "unknown";
+
 export class Cover {
   private readonly relay_: Relay;
   private readonly behaviour_: RelayBehaviour;
@@ -18,8 +23,8 @@ export class Cover {
   private readonly closed_: () => boolean;
   private readonly open_: (() => boolean) | undefined;
   private readonly changed_: (state: CoverState, fault: string) => void;
-  private state_: CoverState;
-  private fault_: string;
+  state: CoverState;
+  fault: string;
   /** The direction of the last movement: an opener reverses it at the next press. */
   private last_: CoverState;
   private travel_: TimerHandle;
@@ -42,64 +47,52 @@ export class Cover {
     this.closed_ = closed;
     this.open_ = open;
     this.changed_ = changed;
-    this.state_ = "unknown";
-    this.fault_ = "";
-    this.last_ = "unknown";
+    this.state = this.last_ = UNKNOWN;
+    this.fault = "";
     this.sensed();
   }
 
-  get state(): CoverState {
-    return this.state_;
-  }
-
-  get fault(): string {
-    return this.fault_;
+  /** The end switch that is active ("closed", "open", both: UNKNOWN), or "". */
+  private at_(): string {
+    const closed = this.closed_();
+    const open = this.open_ !== undefined && this.open_();
+    return closed && open ? UNKNOWN : closed ? "closed" : open ? "open" : "";
   }
 
   /** An end switch changed (or boot): what the switches say wins over what was assumed. */
   sensed(): void {
-    const closed = this.closed_();
-    const open = this.open_ ? this.open_() : false;
-    if (closed && open) return this.set_("unknown", "both end switches active: check the reed switches");
-    if (closed) return this.set_("closed", "");
-    if (open) return this.set_("open", "");
-    const state = this.state_;
+    const at = this.at_();
+    const state = this.state;
+    if (at === UNKNOWN) this.set_(UNKNOWN, "both end switches active: check the reed switches");
+    else if (at) this.set_(at as CoverState, "");
     // It left an end by itself (the wall button, a remote): moving towards the other end.
-    if (state === "closed") return this.move_("opening");
-    if (state === "open" && this.open_) return this.move_("closing");
+    else if (state === "closed") this.move_(OPENING);
+    else if (state === "open" && this.open_) this.move_(CLOSING);
     // Boot or after a contradiction: between the switches, or (one sensor) simply not closed.
-    if (state === "unknown") this.set_(this.open_ ? "stopped" : "open", "");
+    else if (state === UNKNOWN) this.set_(this.open_ ? STOPPED : "open", "");
   }
 
   /** Applies the verified command text OPEN, CLOSE or STOP. */
   command(text: string): Outcome {
     const word = text.trim().toUpperCase();
-    const state = this.state_;
-    if (word === "STOP") {
-      if (state !== "opening" && state !== "closing") return { done: "not moving (" + state + ")" };
-      return this.press_(state, "stopped");
-    }
+    const state = this.state;
+    const moving = state === OPENING || state === CLOSING;
+    if (word === "STOP") return moving ? this.press_(STOPPED) : { done: "not moving" };
     const opening = word === "OPEN";
-    if (!opening && word !== "CLOSE")
-      return { refused: "unknown command '" + text.substr(0, 32) + "' (OPEN, CLOSE or STOP)" };
-    const toward: CoverState = opening ? "opening" : "closing";
-    const end: CoverState = opening ? "open" : "closed";
-    if (state === toward || state === end) return { done: "already " + state };
-    if (state === "unknown") return { refused: "state unknown (" + this.fault_ + "): nothing pressed" };
+    if (!opening && word !== "CLOSE") return { refused: "unknown command (OPEN, CLOSE or STOP)" };
+    const toward: CoverState = opening ? OPENING : CLOSING;
+    if (state === toward || state === (opening ? "open" : "closed")) return { done: "already " + state };
+    if (state === UNKNOWN) return { refused: "state unknown (" + this.fault + "): nothing pressed" };
     // Moving the other way: the press stops it; a second command then reverses it.
-    if (state === "opening" || state === "closing") return this.press_(state, "stopped");
-    // Stopped after moving toward `end`: the opener's next press goes the other way.
-    if (state === "stopped" && this.last_ === toward)
-      return {
-        refused: "stopped while " + toward + ": a press would reverse it; send " + (opening ? "CLOSE" : "OPEN"),
-      };
-    return this.press_(state, toward);
+    // Stopped after moving toward the same end: the opener's next press goes the other way.
+    if (state === STOPPED && this.last_ === toward) return { refused: "a press would reverse it" };
+    return this.press_(moving ? STOPPED : toward);
   }
 
-  private press_(from: CoverState, to: CoverState): Outcome {
-    if (!this.relay_.pulse(this.behaviour_.pulseMs, this.behaviour_.lockoutMs))
-      return { refused: "the opener's relay is in its press or lockout" };
-    if (to === "stopped") this.set_("stopped", "");
+  private press_(to: CoverState): Outcome {
+    const from = this.state;
+    if (!this.relay_.pulse(this.behaviour_.pulseMs, this.behaviour_.lockoutMs)) return { refused: "relay locked out" };
+    if (to === STOPPED) this.set_(to, "");
     else this.move_(to);
     return { done: from + " -> " + to };
   }
@@ -110,26 +103,25 @@ export class Cover {
     this.timers_.clear(this.travel_);
     this.travel_ = this.timers_.set(() => {
       this.travel_ = undefined;
-      const timeout = "travel timeout: ";
+      const expected = direction === OPENING ? "open" : "closed";
+      const at = this.at_();
       const after = " in " + this.travelMs_ + " ms";
       // Still on the switch it should have left: the door never moved.
-      const stuck = this.closed_() ? "closed" : this.open_ && this.open_() ? "open" : "";
-      if (stuck) return this.set_(stuck, timeout + "the door did not leave the " + stuck + " switch" + after);
+      if (at) this.set_(at as CoverState, "travel timeout: the door did not leave the " + at + " switch" + after);
       // One sensor: an opening door is open once the travel time is over.
-      if (direction === "opening" && !this.open_) return this.set_("open", "");
-      const expected = direction === "opening" ? "open" : "closed";
-      this.set_("stopped", timeout + "the " + expected + " switch was not reached" + after);
+      else if (!this.open_ && direction === OPENING) this.set_("open", "");
+      else this.set_(STOPPED, "travel timeout: the " + expected + " switch was not reached" + after);
     }, this.travelMs_);
   }
 
   private set_(state: CoverState, fault: string): void {
-    if (state !== "opening" && state !== "closing") {
+    if (state !== OPENING && state !== CLOSING) {
       this.timers_.clear(this.travel_);
       this.travel_ = undefined;
     }
-    const changed = state !== this.state_ || fault !== this.fault_;
-    this.state_ = state;
-    this.fault_ = fault;
+    const changed = state !== this.state || fault !== this.fault;
+    this.state = state;
+    this.fault = fault;
     if (changed) this.changed_(state, fault);
   }
 }

@@ -43,7 +43,7 @@ function missingSecrets(platform: Platform, wifi: WifiCredentials | undefined): 
   const names = [CA_FILE, CERT_FILE, KEY_FILE];
   for (let i = 0; i < names.length; i++) if (!platform.files.read(names[i])) return "'" + names[i] + "' (TLS material)";
   const key = platform.files.read(CMDKEY_FILE);
-  if (!key || key.length !== KEY_BYTES) return "'" + CMDKEY_FILE + "' (the " + KEY_BYTES + "-byte command key)";
+  if (!key || key.length !== KEY_BYTES) return "'" + CMDKEY_FILE + "' (command key)";
   return undefined;
 }
 
@@ -182,9 +182,9 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     platform.consoles,
     timers,
     (profile.commands && profile.commands.maintenanceMaxSeconds) || DEFAULT_MAINTENANCE_MAX_SECONDS,
-    (state) => {
-      log.info("maintenance window " + state);
-      reports.report(topics.maintenanceState, state);
+    () => {
+      log.info("maintenance " + maintenance.state);
+      reports.report(topics.maintenanceState, maintenance.state);
     },
   );
   reports.report(topics.maintenanceState, maintenance.state);

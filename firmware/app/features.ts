@@ -2,7 +2,8 @@
 // with its own behaviour and link-loss policy), interlock groups, inputs with their local
 // actions, the garage cover, and telemetry. Everything here starts before any network work and
 // runs without one: a button drives its relay whether or not a broker is reachable. Commands
-// arrive as verified command text (the device's CommandGate runs first, device.ts).
+// arrive as verified command text (the signed gate runs first, device.ts). A part the build
+// leaves out (HAS_*, profile.ts) is removed from the bundle with its code.
 import type { Platform } from "../hal/platform";
 import type { TimerHandle } from "../hal/time";
 import type { Booted } from "./boot";
@@ -11,7 +12,7 @@ import { Cover } from "./cover";
 import { Ds18b20 } from "./ds18b20";
 import { Input } from "./inputs";
 import { Interlock } from "./interlock";
-import type { InputBehaviour, InterlockGroup, RelayBehaviour } from "./profile";
+import { HAS_COVER, HAS_INPUTS, HAS_RELAYS, HAS_TELEMETRY, type RelayBehaviour } from "./profile";
 import { Relay } from "./relay";
 import type { Reports } from "./reports";
 import { Telemetry } from "./telemetry";
@@ -27,9 +28,8 @@ export interface Features {
   /** A list, not an object keyed by topic: the broker chooses the topic ("constructor"). */
   routes: Route[];
   relays: { [name: string]: Relay };
-  inputs: { [name: string]: Input };
-  cover: Cover | undefined;
-  telemetry: Telemetry | undefined;
+  cover?: Cover;
+  telemetry?: Telemetry;
   /** The broker came (true) or went (false, with the reason). */
   link(up: boolean, reason: string): void;
 }
@@ -43,64 +43,57 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
   const pins = profile.pins;
   const relays: { [name: string]: Relay } = { relay: booted.relay };
   const behaviours: { [name: string]: RelayBehaviour } = { relay: profile.relay };
-  const routes: Route[] = [];
   const inputs: { [name: string]: Input } = {};
   const lossTimers: { [name: string]: TimerHandle } = {};
-  const extra = profile.relays || {};
-  const features: Features = {
-    routes,
-    relays,
-    inputs,
-    cover: undefined,
-    telemetry: undefined,
-    link: () => undefined,
-  };
+  const extra = (HAS_RELAYS && profile.relays) || {};
+  const features: Features = { routes: [], relays, link: () => undefined };
 
-  const addRelay = (name: string, behaviour: RelayBehaviour) => {
-    const relay = new Relay(platform.pins, pins[name], timers, behaviour.mode === "switch" ? behaviour.maxOnMs : 0);
-    const state = thingTopic(root, name, "state");
-    relays[name] = relay;
-    behaviours[name] = behaviour;
-    relay.onChange((on, why) => {
-      log.info("relay " + name + " " + onOff(on) + " (" + why + ")");
-      reports.report(state, onOff(on));
-    });
-    reports.report(state, "OFF");
-    routes.push({ topic: thingTopic(root, name, "set"), action: (command) => applyCommand(relay, behaviour, command) });
-  };
-  for (const name in extra) addRelay(name, extra[name]);
+  if (HAS_RELAYS) {
+    const addRelay = (name: string, behaviour: RelayBehaviour) => {
+      const relay = new Relay(platform.pins, pins[name], timers, behaviour.mode === "switch" ? behaviour.maxOnMs : 0);
+      const state = thingTopic(root, name, "state");
+      relays[name] = relay;
+      behaviours[name] = behaviour;
+      relay.onChange((on, why) => {
+        log.info("relay " + name + " " + onOff(on) + " (" + why + ")");
+        reports.report(state, onOff(on));
+      });
+      reports.report(state, "OFF");
+      features.routes.push({ topic: thingTopic(root, name, "set"), action: (c) => applyCommand(relay, behaviour, c) });
+    };
+    for (const name in extra) addRelay(name, extra[name]);
+    const groups = profile.interlock || [];
+    const lockGroup = (names: string[], lock: Interlock) => {
+      for (let i = 0; i < names.length; i++) relays[names[i]].lockWith(lock);
+    };
+    for (let i = 0; i < groups.length; i++)
+      lockGroup(groups[i].relays, new Interlock(groups[i].deadTimeMs, platform.clock, timers));
+  }
 
-  const lockGroup = (group: InterlockGroup) => {
-    const lock = new Interlock(group.deadTimeMs, platform.clock, timers);
-    for (let i = 0; i < group.relays.length; i++) relays[group.relays[i]].lockWith(lock);
-  };
-  const groups = profile.interlock || [];
-  for (let i = 0; i < groups.length; i++) lockGroup(groups[i]);
-
-  // A local action is the command a button stands for, applied like a verified one.
-  const act = (name: string, spec: InputBehaviour) => {
-    const target = spec.relay || "relay";
-    const relay = relays[target];
-    const result = applyCommand(relay, behaviours[target], spec.action === "toggle" && relay.isOn ? "OFF" : "ON");
-    log.info("input " + name + ": " + (result.done || result.refused));
-  };
-  const inputSpecs = profile.inputs || {};
-  const changed = (input: Input) => {
-    const spec = inputSpecs[input.name];
-    reports.report(thingTopic(root, input.name, "state"), onOff(input.active));
-    if (input.active && spec.action) act(input.name, spec);
-    if (features.cover) features.cover.sensed();
-    if (features.telemetry) features.telemetry.significant();
-  };
-  const addInput = (name: string) => {
-    const input = new Input(platform.pins, name, pins[name], inputSpecs[name], changed);
-    inputs[name] = input;
-    reports.report(thingTopic(root, name, "state"), onOff(input.active));
-  };
-  for (const name in inputSpecs) addInput(name);
+  const specs = (HAS_INPUTS && profile.inputs) || {};
+  if (HAS_INPUTS) {
+    const changed = (input: Input) => {
+      const name = input.name;
+      const spec = specs[name];
+      reports.report(thingTopic(root, name, "state"), onOff(input.active));
+      // A local action is the command a button stands for, applied like a verified one.
+      if (input.active && spec.action) {
+        const target = spec.relay || "relay";
+        const relay = relays[target];
+        const result = applyCommand(relay, behaviours[target], spec.action === "toggle" && relay.isOn ? "OFF" : "ON");
+        log.info("input " + name + ": " + (result.done || result.refused));
+      }
+      if (features.cover) features.cover.sensed();
+      if (features.telemetry) features.telemetry.significant();
+    };
+    for (const name in specs) {
+      inputs[name] = new Input(platform.pins, name, pins[name], specs[name], changed);
+      reports.report(thingTopic(root, name, "state"), onOff(inputs[name].active));
+    }
+  }
 
   const door = profile.cover;
-  if (door) {
+  if (HAS_COVER && door) {
     const closed = inputs[door.closed];
     const open = door.open ? inputs[door.open] : undefined;
     const cover = new Cover(
@@ -117,11 +110,11 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
       },
     );
     features.cover = cover;
-    routes.push({ topic: root + "/cover/set", action: (command) => cover.command(command) });
+    features.routes.push({ topic: root + "/cover/set", action: (command) => cover.command(command) });
   }
 
   const sensors = profile.telemetry;
-  if (sensors) {
+  if (HAS_TELEMETRY && sensors) {
     const analog = sensors.analog;
     const temperature = sensors.temperature;
     const wire = temperature ? pins[temperature.pin].pin : "";
@@ -147,10 +140,11 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
   };
   features.link = (up, reason) => {
     for (const name in extra) {
-      if (up) {
+      if (!up) lose(name);
+      else {
         timers.clear(lossTimers[name]);
         lossTimers[name] = undefined;
-      } else lose(name);
+      }
     }
     const telemetry = features.telemetry;
     if (telemetry) {

@@ -10,10 +10,9 @@ import type { Outcome } from "./commands";
 
 export const DEFAULT_MAINTENANCE_MAX_SECONDS = 600;
 
-/** E.setPassword: the prompt takes at most 20 characters (src/jsinteractive.c). */
-export function goodOtp(otp: unknown): boolean {
-  return typeof otp === "string" && otp.length >= 8 && otp.length <= 20 && /^[A-Za-z0-9]+$/.test(otp);
-}
+/** The one-time password: 8 to 20 letters and digits (the prompt takes at most 20
+ *  characters, src/jsinteractive.c). */
+const OTP = /^[A-Za-z0-9]+$/;
 
 export class Maintenance {
   /** The retained report: "OPEN <seconds>" or "CLOSED". */
@@ -22,9 +21,9 @@ export class Maintenance {
   private readonly consoles_: Consoles;
   private readonly timers_: Timers;
   private readonly maxSeconds_: number;
-  private readonly changed_: (state: string) => void;
+  private readonly changed_: () => void;
 
-  constructor(consoles: Consoles, timers: Timers, maxSeconds: number, changed: (state: string) => void) {
+  constructor(consoles: Consoles, timers: Timers, maxSeconds: number, changed: () => void) {
     this.consoles_ = consoles;
     this.timers_ = timers;
     this.maxSeconds_ = maxSeconds;
@@ -32,42 +31,47 @@ export class Maintenance {
     this.state = "CLOSED";
   }
 
-  /** Applies a verified command text from maintenance/set. */
+  /** Applies a verified command text from maintenance/set: "MAINTENANCE <1..max> <otp>"
+   *  opens (or extends) the window, "MAINTENANCE 0" closes it. */
   command(cmd: string): Outcome {
     const words = cmd.split(" ");
     const seconds = /^[0-9]+$/.test(words[1]) ? parseInt(words[1], 10) : -1;
-    if (words[0] !== "MAINTENANCE" || seconds < 0) return { refused: "expected MAINTENANCE <seconds> <otp>" };
-    if (seconds === 0 && words.length === 2) {
-      this.close_();
-      return { done: "maintenance window closed" };
+    const otp = words[2];
+    if (words[0] === "MAINTENANCE" && seconds === 0 && words.length === 2) {
+      this.set_(false, 0);
+      return { done: "telnet closed" };
     }
-    if (words.length !== 3 || seconds > this.maxSeconds_)
-      return { refused: "window of 1 to " + this.maxSeconds_ + " s with a one-time password" };
-    if (!goodOtp(words[2])) return { refused: "one-time password: 8 to 20 letters and digits" };
-    this.consoles_.lock(words[2]);
-    if (!this.consoles_.telnet(true)) {
-      this.consoles_.lock(undefined);
-      return { refused: "no telnet console on this board" };
-    }
-    this.timers_.clear(this.timer_);
-    this.timer_ = this.timers_.set(() => {
-      this.timer_ = undefined;
-      this.close_();
-    }, seconds * 1000);
-    this.set_("OPEN " + seconds);
-    return { done: "telnet open for " + seconds + " s, locked with the one-time password" };
+    if (
+      words[0] !== "MAINTENANCE" ||
+      words.length !== 3 ||
+      seconds < 1 ||
+      seconds > this.maxSeconds_ ||
+      otp.length < 8 ||
+      otp.length > 20 ||
+      !OTP.test(otp)
+    )
+      return { refused: "expected MAINTENANCE <1-" + this.maxSeconds_ + "> <otp of 8-20 letters, digits>" };
+    if (!this.set_(true, seconds, otp)) return { refused: "no telnet" };
+    return { done: "telnet open " + seconds + " s" };
   }
 
-  private close_(): void {
+  /** Locks (before telnet opens) or unlocks (after it closes) and reports; false when the
+   *  board has no telnet. The timer handle is forgotten when it fires (relay.ts). */
+  private set_(open: boolean, seconds: number, otp?: string): boolean {
+    const consoles = this.consoles_;
     this.timers_.clear(this.timer_);
     this.timer_ = undefined;
-    this.consoles_.telnet(false);
-    this.consoles_.lock(undefined);
-    this.set_("CLOSED");
-  }
-
-  private set_(state: string): void {
-    this.state = state;
-    this.changed_(state);
+    if (open) consoles.lock(otp);
+    const telnet = consoles.telnet(open);
+    const opened = open && telnet;
+    if (!opened) consoles.lock(undefined);
+    else
+      this.timer_ = this.timers_.set(() => {
+        this.timer_ = undefined;
+        this.set_(false, 0);
+      }, seconds * 1000);
+    this.state = opened ? "OPEN " + seconds : "CLOSED";
+    this.changed_();
+    return telnet;
   }
 }

@@ -92,7 +92,9 @@ export class Ota {
     if (staged.length !== t.size || toHex(this.platform_.sha256(staged)) !== t.sha)
       return this.fail_("sha256 mismatch: nothing changed");
     this.t_ = undefined;
-    files.write(PREV_FILE, files.read(".bootcde") || "");
+    const running = files.read(".bootcde");
+    // Espruino refuses a zero-length file ("Can't create zero length file", checked on 2v29).
+    if (running) files.write(PREV_FILE, running);
     files.write(".bootcde", staged);
     files.erase(STAGE_FILE);
     files.write(BOOT_STATE_FILE, JSON.stringify({ v: t.v, prev: this.version_, pending: 1, tries: 0, ms: t.ms }));

@@ -120,3 +120,10 @@ export interface CommandSettings {
 }
 
 export const DEFAULT_FRESHNESS_MS = 30000;
+
+// Which optional parts this build holds (build/build.ts defines the flags from the profile it
+// builds for); host code, where they are not defined, has every part.
+export const HAS_INPUTS = typeof __LK_INPUTS__ === "undefined" || __LK_INPUTS__;
+export const HAS_COVER = typeof __LK_COVER__ === "undefined" || __LK_COVER__;
+export const HAS_TELEMETRY = typeof __LK_TELEMETRY__ === "undefined" || __LK_TELEMETRY__;
+export const HAS_RELAYS = typeof __LK_RELAYS__ === "undefined" || __LK_RELAYS__;

@@ -1,5 +1,6 @@
-// `npm run bench`, part 3: the state echo. An operator (the hub identity) publishes a relay
-// command; the time until the device's state report for it reaches the operator, median of
+// `npm run bench`, part 3: the state echo. An operator (the hub identity) publishes a signed
+// relay command (its nonce fetched first, not timed); the time until the device's signed
+// state report for it reaches the operator, median of
 // ECHO_RUNS, with the broker configuration `npm run broker` generates (set_tcp_nodelay true)
 // and with the same file but `set_tcp_nodelay false` (Mosquitto's default: Nagle on). The
 // device is the simulated ESP32 running the built bundle. Needs Mosquitto; skipped without it.
@@ -13,6 +14,7 @@ import type { DeviceProfile } from "../../firmware/app/profile.ts";
 import { freePort, mosquittoPath, runMosquitto } from "../broker/mosquitto.ts";
 import { writeBrokerPolicy } from "../broker/policy.ts";
 import { deviceStorageFiles } from "../lib/provision.ts";
+import { readCommandKey, signCommand, verifyReport } from "../lib/signing.ts";
 import { initCa, issue } from "../pki/commands.ts";
 import { PkiStore } from "../pki/store.ts";
 import { SimulatedDevice } from "../sim/device.ts";
@@ -68,21 +70,32 @@ async function echoTimes(stateDir: string, conf: string, bundle: string, port: n
       cert: readFileSync(path.join(hub, "cert.pem")),
       key: readFileSync(path.join(hub, "key.pem")),
     });
-    const base = "latchkey/door-1/relay/";
-    let waiting: { value: string; done: () => void } | undefined;
-    client.on("message", (_topic, payload) => {
-      if (waiting && payload.toString() === waiting.value) waiting.done();
+    const root = "latchkey/door-1";
+    const key = readCommandKey(stateDir, "door-1");
+    let waiting: { topic: string; value?: string; done: (value: string) => void } | undefined;
+    client.on("message", (topic, payload) => {
+      if (!waiting || topic !== waiting.topic) return;
+      if (topic.endsWith("/nonce")) waiting.done(payload.toString("latin1"));
+      else {
+        const report = verifyReport(key, topic, payload);
+        if (report.ok && report.value === waiting.value) waiting.done(report.value);
+      }
     });
-    await client.subscribeAsync(base + "state", { qos: 1 });
+    await client.subscribeAsync([root + "/relay/state", root + "/nonce"], { qos: 1 });
+    const next = (topic: string, value?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`nothing on ${topic} within 5 s`)), 5000);
+        waiting = { topic, value, done: (v) => (clearTimeout(timer), resolve(v)) };
+      });
     const times: number[] = [];
     for (let run = 0; run < ECHO_RUNS + 1; run++) {
       const value = run % 2 === 0 ? "ON" : "OFF";
-      const echoed = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ${value} echo within 5 s`)), 5000);
-        waiting = { value, done: () => (clearTimeout(timer), resolve()) };
-      });
+      const nonce = next(root + "/nonce");
+      client.publish(root + "/nonce/get", "", { qos: 1 });
+      const command = signCommand(key, root + "/relay/set", await nonce, value);
+      const echoed = next(root + "/relay/state", value);
       const started = performance.now();
-      client.publish(base + "set", value, { qos: 1 });
+      client.publish(root + "/relay/set", command, { qos: 1 });
       await echoed;
       // The first command also pays for the device's first PUBACK path: not counted.
       if (run > 0) times.push(performance.now() - started);

@@ -6,6 +6,7 @@
 // embedded broker enforces. The ACL is a second line: commands are signed end to end.
 import { commandTopics } from "../../firmware/app/topics.ts";
 import type { PkiIndex } from "../pki/store.ts";
+import { homeAssistantRules } from "./acl-home-assistant.ts";
 
 export type Access = "read" | "write" | "readwrite";
 
@@ -36,6 +37,7 @@ export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
         rules.push({ user: c.cn, access: "write", topic: `${prefix}/${device}/nonce/get` });
       }
     }
+    rules.push(...homeAssistantRules(c, prefix));
   }
   return rules;
 }

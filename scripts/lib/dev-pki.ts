@@ -1,8 +1,10 @@
 // The development CA `npm start` needs, made on first use: a CA, the broker's certificate, the
 // device's, and a hub identity to send commands with. Existing material is kept as it is.
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { initCa, issue, type PkiContext } from "../pki/commands.ts";
+import { X509Certificate } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { initCa, issue, renew, type PkiContext } from "../pki/commands.ts";
 import { askPassphrase, passphraseFromEnvironment } from "../pki/passphrase.ts";
 import { PkiStore, type Kind } from "../pki/store.ts";
 
@@ -23,4 +25,18 @@ export async function ensureDevPki(stateDir: string, deviceId: string, log: (lin
   else if (!existsSync(ctx.store.commandKeyFile(deviceId)))
     await ctx.store.write(ctx.store.commandKeyFile(deviceId), randomBytes(32), true);
   if (!has("hub", "hub")) await issue(ctx, "hub", "hub");
+  // A hub certificate from before the hub served its page has no serverAuth: renew it.
+  else if (!servesTls(path.join(ctx.store.identityDir("hub", "hub"), "cert.pem"))) {
+    log("the hub's certificate predates its HTTPS page (no serverAuth): renewing it");
+    await renew(ctx, "hub");
+  }
+}
+
+/** Does the certificate in `file` allow TLS server use (serverAuth, OID 1.3.6.1.5.5.7.3.1)? */
+function servesTls(file: string): boolean {
+  try {
+    return new X509Certificate(readFileSync(file)).keyUsage?.includes("1.3.6.1.5.5.7.3.1") ?? false;
+  } catch {
+    return false;
+  }
 }

@@ -18,6 +18,7 @@ import path from "node:path";
 export class FlashError extends Error {}
 
 const DEVICE_PREFIX = "--] ";
+const STARTUP_MS = 30000;
 
 /** The CLI's entry script, or undefined when the package is not installed. */
 export function cliPath(root = process.cwd()): string | undefined {
@@ -42,6 +43,8 @@ export interface CliRun {
 }
 
 export interface CliOptions {
+  /** Counted from the moment the tool says it is connected (it may take a while to start on a
+   *  loaded machine: up to STARTUP_MS more before that). */
   timeoutMs: number;
   /** Stop the tool once this returns true for the device lines so far. */
   until?: (device: string[]) => boolean;
@@ -62,10 +65,11 @@ export function runCli(cli: string, args: string[], options: CliOptions): Promis
       if (stopping) return;
       stopping = setTimeout(() => child.kill("SIGTERM"), 300);
     };
-    const timer = setTimeout(() => {
+    const expire = () => {
       run.timedOut = true;
       child.kill("SIGTERM");
-    }, options.timeoutMs);
+    };
+    let timer = setTimeout(expire, STARTUP_MS + options.timeoutMs);
     const onLines = (buffer: { rest: string }, chunk: Buffer) => {
       const text = buffer.rest + chunk.toString("latin1");
       const lines = text.split("\n");
@@ -77,6 +81,10 @@ export function runCli(cli: string, args: string[], options: CliOptions): Promis
         if (at >= 0) run.device.push(line.slice(at + DEVICE_PREFIX.length).replace(/^>+/, ""));
         else {
           run.tool.push(line);
+          if (line === "Connected") {
+            clearTimeout(timer);
+            timer = setTimeout(expire, options.timeoutMs);
+          }
           options.onToolLine?.(line);
         }
       }

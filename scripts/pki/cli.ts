@@ -2,7 +2,6 @@
 // Every command that changes the state folder holds the CA lock (lock.ts).
 import { parseArgs } from "node:util";
 import { BrokerError } from "../broker/errors.ts";
-import { applyRevocation } from "../broker/running.ts";
 import { ConfigError } from "../lib/config.ts";
 import { oneLine } from "../lib/one-line.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
@@ -16,7 +15,8 @@ const USAGE = `usage: npm run pki -- <command> [options]
   broker [NAME] [--dns H]... [--ip A]...   broker (server) certificate; localhost and loopback always included
   device ID [--rsa|--ec] [--days N]        device (client) certificate, CN = device id, DER for the device
   user NAME [--password P] [--devices a,b] operator certificate and PKCS#12 bundle (password file 0600)
-  hub [NAME]                               service identity (default name: hub)
+  hub [NAME] [--dns H]... [--ip A]...      the hub: broker client and HTTPS server (default name: hub)
+  ha [NAME]                                Home Assistant's identity (default name: ha)
   revoke NAME                              revoke, update the CRL, reload the running broker
   crl                                      renew the CRL (it is valid 365 days)
   list                                     every certificate, the CA and the CRL, with warnings
@@ -93,8 +93,13 @@ async function main(argv: string[]): Promise<void> {
     case "hub":
       await issue(ctx, "hub", name ?? "hub", options);
       return;
+    case "ha":
+      await issue(ctx, "ha", name ?? "ha", options);
+      return;
     case "revoke": {
       const record = await revoke(ctx, needName("the name of a certificate"));
+      // Loaded only here: the MQTT client it needs makes every other command slower to start.
+      const { applyRevocation } = await import("../broker/running.ts");
       await applyRevocation(state, record, ctx.log, ctx.passphrase);
       return;
     }
@@ -108,7 +113,9 @@ async function main(argv: string[]): Promise<void> {
       (await list(ctx)).forEach((line) => console.log(line));
       return;
     default:
-      throw new PkiError(`unknown command '${command}' (init, broker, device, user, hub, revoke, crl, list, renew)`);
+      throw new PkiError(
+        `unknown command '${command}' (init, broker, device, user, hub, ha, revoke, crl, list, renew)`,
+      );
   }
 }
 

@@ -12,7 +12,14 @@ import { makePkcs12 } from "./pkcs12.ts";
 import { PkiError, type CertRecord, type Kind, type PkiIndex, type PkiStore } from "./store.ts";
 
 const DAY = 86400000;
-export const DEFAULT_DAYS: Record<Kind | "ca", number> = { ca: 7300, broker: 825, device: 3650, user: 825, hub: 825 };
+export const DEFAULT_DAYS: Record<Kind | "ca", number> = {
+  ca: 7300,
+  broker: 825,
+  device: 3650,
+  user: 825,
+  hub: 825,
+  ha: 825,
+};
 
 export interface PkiContext {
   store: PkiStore;
@@ -156,7 +163,9 @@ async function issueInto(
       `a validity of ${days} days would outlive the CA, which expires on ${day(index.ca.notAfter)}: use --days ${left} or less`,
     );
   }
-  const ips = kind === "broker" ? ["127.0.0.1", "::1", ...(options.ips ?? [])] : [];
+  // The broker and the hub (its HTTPS page) are servers: loopback names always, more on request.
+  const server = kind === "broker" || kind === "hub";
+  const ips = server ? ["127.0.0.1", "::1", ...(options.ips ?? [])] : [];
   const bad = ips.find((ip) => !checkIp(ip));
   if (bad) throw new PkiError(`'${bad}' is not an IP address`);
   // The CA's own key type unless told otherwise: an RSA CA serves builds that speak RSA only.
@@ -166,7 +175,7 @@ async function issueInto(
     cn: name,
     days,
     keyType,
-    dns: kind === "broker" ? ["localhost", ...(options.dns ?? [])] : [],
+    dns: server ? ["localhost", ...(options.dns ?? [])] : [],
     ips,
     notBefore: options.notBefore,
   });

@@ -45,14 +45,19 @@ export interface LeafRequest {
 export async function issueLeaf(ca: Issuer, request: LeafRequest) {
   const keys = await generateKeys(request.keyType);
   const notBefore = request.notBefore ?? new Date(Date.now() - 60000);
-  const server = request.kind === "broker";
+  const server = request.kind === "broker" || request.kind === "hub";
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(
       x509.KeyUsageFlags.digitalSignature | (request.keyType === "rsa" ? x509.KeyUsageFlags.keyEncipherment : 0),
       true,
     ),
-    new x509.ExtendedKeyUsageExtension([server ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+    // The hub is both: a client of the broker and the server of the operators' page.
+    new x509.ExtendedKeyUsageExtension(
+      request.kind === "hub"
+        ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]
+        : [server ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth],
+    ),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
   ];

@@ -7,7 +7,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { KeyType } from "./keys.ts";
 
-export type Kind = "broker" | "device" | "user" | "hub";
+export type Kind = "broker" | "device" | "user" | "hub" | "ha";
 export type Status = "active" | "revoked" | "superseded";
 
 export interface CertRecord {

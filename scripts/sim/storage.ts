@@ -33,6 +33,7 @@ export class FolderStorage {
         : Buffer.from(
             ArrayBuffer.isView(data) ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data,
           );
+    if (bytes.length === 0 && size === undefined) throw new Error("Can't create zero length file");
     if (offset !== undefined && (offset > 0 || size !== undefined)) {
       // Writing in parts (checked on 2v29): offset 0 with a size starts a NEW file of that
       // size, erased (0xFF); a later offset writes into it; bytes already written cannot

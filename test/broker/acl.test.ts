@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { aclRules, covers, matches, mayPublish, maySubscribe, parseAcl, renderAcl } from "../../scripts/broker/acl.ts";
 import type { PkiIndex } from "../../scripts/pki/store.ts";
 
-const record = (kind: "device" | "user" | "hub" | "broker", name: string, extra: object = {}) => ({
+const record = (kind: "device" | "user" | "hub" | "broker" | "ha", name: string, extra: object = {}) => ({
   name,
   kind,
   cn: name,
@@ -24,6 +24,7 @@ const INDEX: PkiIndex = {
     record("device", "old", { status: "revoked" }),
     record("user", "alice", { devices: ["door"] }),
     record("hub", "hub"),
+    record("ha", "ha"),
   ],
 };
 
@@ -52,9 +53,35 @@ describe("ACL", () => {
         "topic read lk/#",
         "topic write lk/+/+/set",
         "topic write lk/+/nonce/get",
+        "topic read lk-ha/+/+/set",
+        "topic read homeassistant/status",
+        "topic write lk-ha/+/+/state",
+        "topic write lk-ha/availability",
+        "topic write homeassistant/+/+/+/config",
+        "",
+        "user ha",
+        "topic read lk-ha/#",
+        "topic read lk/+/availability",
+        "topic read homeassistant/#",
+        "topic write lk-ha/+/+/set",
+        "topic write homeassistant/status",
         "",
       ].join("\n"),
     );
+  });
+
+  it("lets Home Assistant command only through the hub, and only Home Assistant", () => {
+    const rules = aclRules(INDEX, "lk");
+    expect(mayPublish(rules, "ha", "lk-ha/door/relay/set")).toBe(true);
+    expect(mayPublish(rules, "ha", "lk/door/relay/set")).toBe(false);
+    expect(mayPublish(rules, "ha", "lk/door/nonce/get")).toBe(false);
+    expect(mayPublish(rules, "ha", "homeassistant/switch/x/relay/config")).toBe(false);
+    expect(mayPublish(rules, "hub", "lk-ha/door/relay/set")).toBe(false);
+    expect(mayPublish(rules, "alice", "lk-ha/door/relay/set")).toBe(false);
+    expect(mayPublish(rules, "door", "lk-ha/door/relay/state")).toBe(false);
+    expect(mayPublish(rules, "hub", "lk-ha/door/relay/state")).toBe(true);
+    expect(maySubscribe(rules, "ha", "lk/#")).toBe(false);
+    expect(maySubscribe(rules, "ha", "lk/+/availability")).toBe(true);
   });
 
   it("parses back to the same rules", () => {

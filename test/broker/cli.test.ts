@@ -52,7 +52,7 @@ describe("npm run broker: bad input", () => {
       });
       expect(snapshot([pki.stateDir, files.dir])).toEqual(before);
       recordBadInput(`npm run broker -- --port=${port}`, result, "yes (state folder and broker folder hashed)");
-    });
+    }, 60000);
   }
 
   it("--port -5 written as two words", async () => {
@@ -63,33 +63,37 @@ describe("npm run broker: bad input", () => {
     expect(result.stderr.split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(/^broker: /);
     recordBadInput("npm run broker -- --port -5", result, "yes (hashed)");
-  });
+  }, 60000);
 
   for (const embedded of [false, true]) {
-    it.skipIf(!embedded && mosquittoMissing())(`a port in use (${embedded ? "embedded" : "Mosquitto"})`, async () => {
-      const port = await freePort();
-      const taken = net.createServer();
-      await new Promise<void>((resolve) => taken.listen(port, "127.0.0.1", resolve));
-      try {
-        const before = snapshot([pki.stateDir, files.dir]);
-        const result = await broker([
-          "--port",
-          String(port),
-          "--host",
-          "127.0.0.1",
-          ...(embedded ? ["--embedded"] : []),
-        ]);
-        expect(result).toMatchObject({
-          status: 1,
-          stdout: "",
-          stderr: `broker: port ${port} on 127.0.0.1 is already in use`,
-        });
-        expect(snapshot([pki.stateDir, files.dir])).toEqual(before);
-        recordBadInput(`npm run broker -- --port <in use>${embedded ? " --embedded" : ""}`, result, "yes (hashed)");
-      } finally {
-        taken.close();
-      }
-    });
+    it.skipIf(!embedded && mosquittoMissing())(
+      `a port in use (${embedded ? "embedded" : "Mosquitto"})`,
+      async () => {
+        const port = await freePort();
+        const taken = net.createServer();
+        await new Promise<void>((resolve) => taken.listen(port, "127.0.0.1", resolve));
+        try {
+          const before = snapshot([pki.stateDir, files.dir]);
+          const result = await broker([
+            "--port",
+            String(port),
+            "--host",
+            "127.0.0.1",
+            ...(embedded ? ["--embedded"] : []),
+          ]);
+          expect(result).toMatchObject({
+            status: 1,
+            stdout: "",
+            stderr: `broker: port ${port} on 127.0.0.1 is already in use`,
+          });
+          expect(snapshot([pki.stateDir, files.dir])).toEqual(before);
+          recordBadInput(`npm run broker -- --port <in use>${embedded ? " --embedded" : ""}`, result, "yes (hashed)");
+        } finally {
+          taken.close();
+        }
+      },
+      60000,
+    );
   }
 });
 
@@ -111,7 +115,7 @@ describe("--devices for an operator", () => {
       );
       expect(snapshot([pki.stateDir])).toEqual(before);
       recordBadInput(`npm run pki -- user mallory --devices ${JSON.stringify(devices)}`, result, "yes (hashed)");
-    });
+    }, 60000);
   }
 
   it("a hand-edited index with a wildcard device is refused before the ACL is written", async () => {
@@ -122,5 +126,5 @@ describe("--devices for an operator", () => {
     await expect(writeBrokerPolicy(pki.stateDir, "latchkey", { host: "127.0.0.1", port: 18833 })).rejects.toThrow(
       `index.json: user 'eve' names "+", which is not a valid MQTT topic level: the broker policy is not written`,
     );
-  });
+  }, 60000);
 });

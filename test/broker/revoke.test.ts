@@ -52,7 +52,7 @@ for (const { name, embedded, skip } of BROKERS) {
       );
       await until("the revoked device's session to close", () => closed, 5000);
       await expect(connectTls(broker.port, pki.credentials("device", "door"), "door")).rejects.toThrow();
-    });
+    }, 60000);
 
     it("a revoked operator is refused at once, and its open session may do nothing more", async () => {
       const pki = await makeTestPki();
@@ -89,7 +89,7 @@ for (const { name, embedded, skip } of BROKERS) {
       expect(commandsAtDevice).toEqual([]);
       expect(seenByAlice).toEqual([]);
       await expect(connectTls(broker.port, pki.credentials("user", "alice"))).rejects.toThrow();
-    });
+    }, 60000);
   });
 }
 
@@ -103,5 +103,5 @@ describe("revoke with no broker running", () => {
     expect(result.stdout.split("\n").at(-1)).toBe(
       "no broker started from this state folder is running: the new CRL and ACL apply when it starts. A Mosquitto started some other way must be sent SIGHUP (it then refuses the certificate and the ACL gives its open session nothing) and restarted to close that session",
     );
-  });
+  }, 60000);
 });

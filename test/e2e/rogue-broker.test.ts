@@ -63,6 +63,8 @@ async function rogueBroker(pki: TestPki) {
     if (client) published.push({ topic: packet.topic, payload: Buffer.from(packet.payload) });
   });
   aedes.on("client", (client) => clients.push(client.id));
+  const subscriptions: string[] = [];
+  aedes.on("subscribe", (subs) => subs.forEach((sub) => subscriptions.push(sub.topic)));
   const server = tls.createServer({ cert: creds.cert, key: creds.key, requestCert: false }, (socket) =>
     aedes.handle(socket),
   );
@@ -80,14 +82,11 @@ async function rogueBroker(pki: TestPki) {
     clients,
     published,
     send,
-    /** Resolves once the device's CONNACK nonce arrived after published[from]: it publishes
-     *  that nonce after subscribing, so commands reach it from then on. */
+    /** Every topic the device subscribed to, in order (aedes stores a subscription before
+     *  its 'subscribe' event: from then on a command reaches the device). */
+    subscriptions,
     subscribed: (from: number) =>
-      until(
-        "the device's CONNACK nonce at the rogue broker",
-        () => published.slice(from).some((p) => p.topic === `${T}/nonce`),
-        15000,
-      ),
+      until("the device's subscription at the rogue broker", () => subscriptions.slice(from).includes(SET), 15000),
     /** Asks the device for a nonce, as anyone on the broker may, and returns it. */
     nonce: async () => {
       const before = published.length;
@@ -185,9 +184,9 @@ describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
       // A genuine signature on a nonce issued before a reboot, and the old genuine ON, after it.
       live = await rogue.nonce();
       const beforeReboot = signCommand(cmd.key, SET, live, "ON");
-      const publishedBeforeReboot = rogue.published.length;
+      const subscribedBeforeReboot = rogue.subscriptions.length;
       device.reboot();
-      await rogue.subscribed(publishedBeforeReboot);
+      await rogue.subscribed(subscribedBeforeReboot);
       await attack(beforeReboot);
       await attack(genuineOn);
 
@@ -201,7 +200,7 @@ describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
       const refusals = () => results().filter((r) => !r.startsWith("ok relay OFF"));
       await until("a result for every attack", () => refusals().length === sent.length);
       expect(results().length - refusals().length).toBeLessThanOrEqual(1);
-      const bad = "refused bad signature (key, device or topic)";
+      const bad = "refused bad signature";
       expect(refusals()).toEqual([
         `refused ${UNSIGNED}`,
         `refused ${UNSIGNED}`,
@@ -210,7 +209,7 @@ describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
         bad,
         bad,
         `refused ${NOT_LIVE}`,
-        expect.stringMatching(/^refused nonce expired \(\d+ ms old, max 1000\)$/),
+        expect.stringMatching(/^refused nonce expired \(1\d\d\d ms\)$/),
         `refused ${NOT_LIVE}`,
         `refused ${NOT_LIVE}`,
       ]);

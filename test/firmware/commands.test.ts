@@ -120,11 +120,11 @@ describe("device loop", () => {
     fake.store["lk.ca"] = fake.store["lk.cert"] = fake.store["lk.key"] = "der";
     expect(runDevice(fake.platform, booted)).toBeUndefined();
     expect(fake.log.at(-1)).toBe(
-      "error not provisioned: 'lk.cmdkey' (the 32-byte command key) missing from Storage; the relay stays off",
+      "error not provisioned: 'lk.cmdkey' (command key) missing from Storage; the relay stays off",
     );
     fake.store["lk.cmdkey"] = "short";
     expect(runDevice(fake.platform, booted)).toBeUndefined();
-    expect(fake.log.at(-1)).toContain("'lk.cmdkey' (the 32-byte command key) missing");
+    expect(fake.log.at(-1)).toContain("'lk.cmdkey' (command key) missing");
     expect(fake.pinHistory).toEqual([{ pin: "D23", high: false, kind: "initial" }]);
   });
 

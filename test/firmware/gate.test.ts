@@ -7,6 +7,7 @@ import { hmacSha256, isHex, Nonces, NOT_LIVE, sameMac, toHex } from "../../firmw
 import { signedGate, UNSIGNED } from "../../firmware/app/commands.ts";
 import { Reporter, resultPayload } from "../../firmware/app/signed.ts";
 import { macHex, signCommand, verifyReport, verifyResult } from "../../scripts/lib/signing.ts";
+import { fuzzPayloads } from "../support/command-fuzz.ts";
 import { FakeTime } from "../support/fake-platform.ts";
 
 const sha256 = (data: string) => createHash("sha256").update(Buffer.from(data, "latin1")).digest().toString("latin1");
@@ -66,15 +67,11 @@ describe("the signed-command gate", () => {
     expect(t.gate.verify(TOPIC, JSON.stringify({ cmd: "ON", nonce }))).toEqual({ refused: UNSIGNED, nonce });
     const good = JSON.parse(signCommand(t.key, TOPIC, nonce, "ON"));
     expect(refuse(JSON.stringify({ ...good, mac: good.mac.slice(0, 63) }))).toBe(UNSIGNED);
-    expect(refuse(JSON.stringify({ ...good, cmd: "OFF" }))).toBe("bad signature (key, device or topic)");
-    expect(refuse(JSON.stringify({ ...good, mac: "0".repeat(64) }))).toBe("bad signature (key, device or topic)");
-    expect(refuse(signCommand(randomBytes(32), TOPIC, nonce, "ON"))).toBe("bad signature (key, device or topic)");
-    expect(refuse(signCommand(t.key, "latchkey/door-2/relay/set", nonce, "ON"))).toBe(
-      "bad signature (key, device or topic)",
-    );
-    expect(refuse(signCommand(t.key, "latchkey/door-1/cover/set", nonce, "ON"))).toBe(
-      "bad signature (key, device or topic)",
-    );
+    expect(refuse(JSON.stringify({ ...good, cmd: "OFF" }))).toBe("bad signature");
+    expect(refuse(JSON.stringify({ ...good, mac: "0".repeat(64) }))).toBe("bad signature");
+    expect(refuse(signCommand(randomBytes(32), TOPIC, nonce, "ON"))).toBe("bad signature");
+    expect(refuse(signCommand(t.key, "latchkey/door-2/relay/set", nonce, "ON"))).toBe("bad signature");
+    expect(refuse(signCommand(t.key, "latchkey/door-1/cover/set", nonce, "ON"))).toBe("bad signature");
     expect(refuse(JSON.stringify({ ...good, cmd: "ON\u00e9" }))).toBe("bad command text");
     // None of that used the nonce up.
     expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, nonce, "ON"))).toEqual({ command: "ON", nonce });
@@ -86,9 +83,7 @@ describe("the signed-command gate", () => {
     const live = t.nonces.issue();
     expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, old, "ON")).refused).toBe(NOT_LIVE);
     t.time.advance(30001);
-    expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, live, "ON")).refused).toBe(
-      "nonce expired (30001 ms old, max 30000)",
-    );
+    expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, live, "ON")).refused).toBe("nonce expired (30001 ms)");
     // An expired nonce is gone: the same command is then not even "late".
     expect(t.gate.verify(TOPIC, signCommand(t.key, TOPIC, live, "ON")).refused).toBe(NOT_LIVE);
     const fresh = t.nonces.issue();
@@ -138,5 +133,21 @@ describe("signed results and reports", () => {
       error: "bad signature: not written by this device (or for another topic)",
     });
     expect(verifyReport(t.key, topic, "OFF").ok).toBe(false);
+  });
+});
+
+describe("fuzzed command payloads at the gate", () => {
+  it("are all refused, never throw, and never use up the live nonce", () => {
+    const t = setup();
+    const nonce = t.nonces.issue();
+    const genuine = signCommand(t.key, TOPIC, nonce, "ON");
+    // A MAC that is one altered digit from the genuine one is as wrong as any other.
+    const payloads = fuzzPayloads(9, 3000, nonce, signCommand(t.key, TOPIC, nonce, "OFF"));
+    for (const payload of payloads) {
+      const verdict = t.gate.verify(TOPIC, payload);
+      expect(verdict.command, payload).toBeUndefined();
+      expect(typeof verdict.refused).toBe("string");
+    }
+    expect(t.gate.verify(TOPIC, genuine)).toEqual({ command: "ON", nonce });
   });
 });

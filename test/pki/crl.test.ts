@@ -38,7 +38,7 @@ describe("CRL renewal", () => {
     expect(await list(pki.ctx, new Date(Date.now() + 25 * DAY))).toContain(
       "WARNING: the CRL has expired: the broker refuses every client: npm run pki -- crl (or start the broker, which renews it)",
     );
-  });
+  }, 60000);
 
   it("npm run pki -- crl renews it for 365 days and keeps every revoked serial", async () => {
     const pki = await makeTestPki();
@@ -50,14 +50,14 @@ describe("CRL renewal", () => {
     expect(result.stdout).toMatch(/^CRL renewed: 1 revoked serials, next update \d{4}-\d\d-\d\d$/);
     expect(daysLeft(pki)).toBe(365);
     expect(readCrl(pki.store).serials).toHaveLength(1);
-  });
+  }, 60000);
 
   it("writing the broker policy renews a CRL near expiry", async () => {
     const pki = await makeTestPki();
     await ageCrl(pki, 5);
     await writeBrokerPolicy(pki.stateDir, "lk", LISTENER);
     expect(daysLeft(pki)).toBe(365);
-  });
+  }, 60000);
 
   it("with an encrypted CA key and no passphrase: a fresh CRL is kept (and said so), one near expiry is an error", async () => {
     const pki = await makeTestPki("ec", "s3cret");
@@ -74,7 +74,7 @@ describe("CRL renewal", () => {
     );
     await writeBrokerPolicy(pki.stateDir, "lk", LISTENER, { passphrase: "s3cret" });
     expect(daysLeft(pki)).toBe(365);
-  });
+  }, 60000);
 
   it("an unreadable CRL is never replaced (it may list revocations)", async () => {
     const pki = await makeTestPki();
@@ -91,5 +91,5 @@ describe("CRL renewal", () => {
     expect(readFileSync(pki.store.crlFile, "utf8")).toContain("garbage");
     expect(readFileSync(pki.store.indexFile, "utf8")).toBe(index);
     recordBadInput("npm run pki -- revoke d1 (crl.pem unreadable)", revoke, "yes (crl.pem, index.json)");
-  });
+  }, 60000);
 });

@@ -53,7 +53,7 @@ describe("CA lock", () => {
     } finally {
       holder.kill();
     }
-  });
+  }, 60000);
 
   it("a lock left by a dead process, or older than STALE_MS, is taken over and said so", async () => {
     const pki = await makeTestPki();
@@ -72,7 +72,7 @@ describe("CA lock", () => {
     writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), command: "renew", since: old }));
     await issue(ctx, "device", "d2");
     expect(lines).toContainEqual(expect.stringMatching(/^removed a stale CA lock \(older than 10 minutes: /));
-  });
+  }, 60000);
 
   it("the CLI refuses while another holds the lock, and changes nothing", async () => {
     const pki = await makeTestPki();
@@ -91,7 +91,7 @@ describe("CA lock", () => {
     } finally {
       holder.kill();
     }
-  });
+  }, 60000);
 
   it("a serial an existing CRL lists is never dropped, even when the index lost it", async () => {
     const pki = await makeTestPki();
@@ -105,5 +105,5 @@ describe("CA lock", () => {
     await pki.issue("device", "other");
     await pki.revoke("other");
     expect(readCrl(pki.store).serials.map((s) => s.serial)).toContain(serial);
-  });
+  }, 60000);
 });

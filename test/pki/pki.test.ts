@@ -241,12 +241,12 @@ describe("npm run pki: bad input gives one clear line and exit 1, and never lose
       expect([hash(pki.store.indexFile), hash(pki.store.crlFile)]).toEqual(before);
       recordBadInput(`npm run pki -- ${args.join(" ")}`, result, "yes (index.json, crl.pem)");
     }
-  }, 60000);
+  }, 180000);
 
   it("an unknown command", () => {
     expect(cli(pki.stateDir, ["frobnicate"])).toMatchObject({
       status: 1,
-      stderr: "pki: unknown command 'frobnicate' (init, broker, device, user, hub, revoke, crl, list, renew)",
+      stderr: "pki: unknown command 'frobnicate' (init, broker, device, user, hub, ha, revoke, crl, list, renew)",
     });
   });
 

@@ -86,7 +86,7 @@ describe("CA passphrase", () => {
       { status: init.status, stderr: "pki: the two passphrases differ: nothing was created" },
       "yes (no CA key created)",
     );
-  });
+  }, 60000);
 
   it("a passphrase file must be 0600; then it unlocks the key", async () => {
     const pki = await makeTestPki("ec", "from-a-file");
@@ -104,7 +104,7 @@ describe("CA passphrase", () => {
     chmodSync(file, 0o600);
     const ok = await pkiCli(pki.stateDir, ["device", "d1"], { LATCHKEY_CA_PASSPHRASE_FILE: file });
     expect(ok.status).toBe(0);
-  });
+  }, 60000);
 });
 
 describe("PKCS#12 password", () => {
@@ -121,5 +121,5 @@ describe("PKCS#12 password", () => {
     expect(result.stdout).toContain(`PKCS#12 password for bob.p12 written to ${passwordFile} (mode 0600)`);
     const p12 = readFileSync(path.join(dir, "bob.p12"));
     expect(() => tls.createSecureContext({ pfx: p12, passphrase: password })).not.toThrow();
-  });
+  }, 60000);
 });

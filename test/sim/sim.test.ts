@@ -42,6 +42,7 @@ describe("Storage on a folder", () => {
     expect(() => storage.write("nofile", "XY", 2)).toThrow("Unable to find or create file");
     storage.write("b", "XY", 0, 2);
     expect(() => storage.write("b", "Z", 2)).toThrow("Too much data for file size");
+    expect(() => storage.write("e", "")).toThrow("Can't create zero length file");
   });
 
   it("survives a reboot: a new instance on the same folder sees the files", async () => {

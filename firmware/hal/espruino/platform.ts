@@ -47,6 +47,10 @@ function oneWire(name: string): OneWireBus {
   };
 }
 
+/** Whether the build holds telemetry and inputs (build/build.ts): what it leaves out, the
+ *  bundle does not carry. */
+const TELEMETRY = typeof __LK_TELEMETRY__ === "undefined" || __LK_TELEMETRY__;
+
 /** Free native heap: ESP32 builds have the ESP32 class (targets/esp32/jswrap_esp32.c). */
 function nativeHeap(): number {
   return typeof ESP32 === "undefined" ? -1 : ESP32.getState().freeHeap;
@@ -87,7 +91,7 @@ export function createEspruinoPlatform(): Platform {
   const log = (message: string) => console.log("[latchkey] " + message);
   const register = rngRegister(process.env.BOARD);
   const random = createRandom(register);
-  if (!register) log("WARN no hardware RNG known on " + process.env.BOARD + ": seeds are timing jitter only");
+  if (!register) log("WARN no RNG register known on " + process.env.BOARD + ": seeds are timing jitter only");
   return {
     clock: { now: () => getTime() * 1000 },
     timers: {
@@ -119,7 +123,7 @@ export function createEspruinoPlatform(): Platform {
         const pin = toPin(name);
         return () => analogRead(pin);
       },
-      oneWire,
+      oneWire: TELEMETRY ? oneWire : (undefined as never),
     },
     files: {
       read: (name) => storage.read(name),
@@ -145,14 +149,16 @@ export function createEspruinoPlatform(): Platform {
     },
     consoles: consoles(),
     random: random.random,
-    health: {
-      memory: () => {
-        const m = process.memory();
-        return { free: m.free, total: m.total };
-      },
-      heap: nativeHeap,
-      rssi: wifiRssi,
-    },
+    health: TELEMETRY
+      ? {
+          memory: () => {
+            const m = process.memory();
+            return { free: m.free, total: m.total };
+          },
+          heap: nativeHeap,
+          rssi: wifiRssi,
+        }
+      : (undefined as never),
     // SHA256 takes a binary string and returns an ArrayBuffer of 32 bytes; E.toString turns
     // it back into a binary string (libs/crypto/jswrap_crypto.c, src/jswrap_espruino.c).
     sha256: (data) => E.toString(crypto.SHA256(data)),

@@ -22,23 +22,20 @@ const BAD_UTF8 = "bad UTF-8 [MQTT-1.5.3-1]";
  */
 export function utf8Error(bytes: string): string | undefined {
   if (bytes.length > 65535) return "over 65535 bytes [MQTT-1.5.3]";
-  for (let i = 0; i < bytes.length;) {
-    const c = bytes.charCodeAt(i++);
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes.charCodeAt(i);
     if (c > 255) return "not a byte string (encode as UTF-8)";
-    if (c === 0) return "U+0000 [MQTT-1.5.3-2]";
+    if (!c) return "U+0000 [MQTT-1.5.3-2]";
     if (c < 128) continue;
-    // Lead byte: how many continuation bytes follow; a code point below the least that length
-    // needs is an overlong encoding, which is ill-formed.
+    // A lead byte: how many continuation bytes (10xxxxxx) follow. A code point below the
+    // least that length needs is an overlong encoding; D800-DFFF are surrogates: ill-formed.
     const more = c < 0xc2 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : c < 0xf5 ? 3 : 0;
-    if (more === 0) return BAD_UTF8;
     let cp = c & (0x3f >> more);
     for (let k = 0; k < more; k++) {
-      const b = bytes.charCodeAt(i++);
-      if (!(b >= 0x80 && b <= 0xbf)) return BAD_UTF8;
-      cp = cp * 64 + (b & 0x3f);
+      const b = bytes.charCodeAt(++i);
+      cp = b >> 6 === 2 && cp >= 0 ? cp * 64 + (b & 0x3f) : -1;
     }
-    if (cp < (more === 1 ? 0x80 : more === 2 ? 0x800 : 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      return BAD_UTF8;
+    if (!more || cp < [0, 0x80, 0x800, 0x10000][more] || cp > 0x10ffff || cp >> 11 === 27) return BAD_UTF8;
   }
   return undefined;
 }

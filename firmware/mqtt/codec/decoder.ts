@@ -19,7 +19,7 @@ export type PacketDecoder = (first: number, buf: string, start: number, end: num
 const TOO_LONG = "length over 4 bytes [MQTT-2.2.3]";
 const OVER = " bytes, over ";
 
-/** The most bytes decoded from one string at a time. */
+/** Bytes decoded at most before the decoded part of a big read is dropped. */
 const SLICE = 1024;
 
 export interface Decoder {
@@ -57,22 +57,19 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
     },
     push(chunk, onPacket) {
       if (failed !== undefined) return failed;
-      // A big read goes in slices: Espruino finds s.charCodeAt(i) by walking s from its start
-      // (src/jsvar.c), so offsets stay small.
-      if (chunk.length > SLICE) {
-        const run = resets;
-        for (let at = 0; at < chunk.length && run === resets; at += SLICE) {
-          const problem = this.push(chunk.substr(at, SLICE), onPacket);
-          if (problem !== undefined) return problem;
-        }
-        return undefined;
-      }
-      const buf = held ? held + chunk : chunk;
+      let buf = held ? held + chunk : chunk;
       // Espruino walks a string's blocks to find its length (src/jsvar.c): once per push.
-      const end = buf.length;
+      let end = buf.length;
       const run = resets;
       let at = 0;
       while (end - at >= 2) {
+        // Espruino finds buf.charCodeAt(at) by walking buf from its start (src/jsvar.c): in a
+        // big read, the decoded part is dropped every SLICE bytes to keep offsets small.
+        if (at > SLICE) {
+          buf = buf.substr(at);
+          end -= at;
+          at = 0;
+        }
         // Remaining length: up to four bytes, 7 bits each, low group first (section 2.2.3).
         let i = at + 1;
         let length = 0;

@@ -1,0 +1,150 @@
+// The hub, put together: one mTLS MQTT connection as the `hub` identity, the device states it
+// follows (verified), the audit log, the commander that signs, the operators' HTTPS page and
+// the Home Assistant bridge. `npm run hub` (cli.ts), `npm start --hub` and the tests call this.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import mqtt from "mqtt";
+import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import { readCommandKey } from "../lib/signing.ts";
+import { PkiError, PkiStore } from "../pki/store.ts";
+import { AuditLog } from "./audit.ts";
+import { Commander } from "./commander.ts";
+import { DeviceStates } from "./device-state.ts";
+import { HomeAssistantBridge } from "./ha-bridge.ts";
+import { LiveFeed } from "./live-feed.ts";
+import { startWeb, type WebServer } from "./web.ts";
+
+export interface HubOptions {
+  stateDir: string;
+  profiles: DeviceProfile[];
+  broker: { host: string; port: number };
+  web: { host: string; port: number };
+  version: string;
+  /** The hub's certificate name (`npm run pki -- hub [NAME]`). */
+  name?: string;
+  /** The CN of Home Assistant's certificate (`npm run pki -- ha`). */
+  haIdentity?: string;
+  rediscoverMaxMs?: number;
+  commandTimeoutMs?: number;
+  audit?: { maxBytes?: number; keep?: number };
+  crlPollMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Hub {
+  url: string;
+  web: WebServer;
+  audit: AuditLog;
+  states: DeviceStates;
+  bridge: HomeAssistantBridge;
+  /** Resolves once the hub's MQTT session is up and discovery went out. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const log = options.log ?? (() => undefined);
+  const store = new PkiStore(options.stateDir);
+  const name = options.name ?? "hub";
+  const dir = store.identityDir("hub", name);
+  let cert: string, key: string;
+  try {
+    cert = readFileSync(path.join(dir, "cert.pem"), "utf8");
+    key = readFileSync(path.join(dir, "key.pem"), "utf8");
+  } catch {
+    throw new PkiError(`no hub certificate '${name}' in ${dir}: run npm run pki -- hub`);
+  }
+  const feed = new LiveFeed();
+  // Filled in below; the parts made first reach the later ones through these.
+  const late: { client?: mqtt.MqttClient; bridge?: HomeAssistantBridge } = {};
+  const current = () => {
+    if (!late.client) throw new Error("the hub is not connected to the broker");
+    return late.client;
+  };
+  const states = new DeviceStates(
+    options.profiles,
+    (device) => readCommandKey(options.stateDir, device),
+    (view) => {
+      feed.device(view);
+      late.bridge?.mirror(view);
+    },
+  );
+  const audit = new AuditLog({
+    dir: path.join(options.stateDir, "hub"),
+    ...options.audit,
+    onAppend: (record) => feed.audit(record.device, record),
+  });
+  const commander = new Commander(current, states, audit, options.commandTimeoutMs ?? 5000);
+  const ha = new HomeAssistantBridge(current, states, commander, {
+    stateDir: options.stateDir,
+    version: options.version,
+    identity: options.haIdentity ?? "ha",
+    rediscoverMaxMs: options.rediscoverMaxMs ?? 5000,
+  });
+  const web = await startWeb({
+    stateDir: options.stateDir,
+    cert,
+    key,
+    host: options.web.host,
+    port: options.web.port,
+    routes: { states, commander, audit, feed },
+    crlPollMs: options.crlPollMs,
+  });
+  late.bridge = ha;
+  const client = mqtt.connect({
+    host: options.broker.host,
+    port: options.broker.port,
+    protocol: "mqtts",
+    ca: readFileSync(store.caCertFile),
+    cert,
+    key,
+    clientId: `latchkey-hub-${name}`,
+    clean: true,
+    reconnectPeriod: 1000,
+    connectTimeout: 5000,
+    will: ha.will(),
+  });
+  late.client = client;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  client.on("connect", () => {
+    lastError = "";
+    log(`connected to the broker at ${options.broker.host}:${options.broker.port}`);
+    void current()
+      .subscribeAsync([...states.filters(), ...ha.filters()], { qos: 1 })
+      .then(() => ha.connected())
+      .then(markReady)
+      .catch((error: unknown) => log(`after connecting: ${(error as Error).message}`));
+  });
+  // Reconnects come every second while the broker is away: say each different error once.
+  let lastError = "";
+  client.on("error", (error) => {
+    if (error.message !== lastError) log(`broker: ${error.message} (retrying every second)`);
+    lastError = error.message;
+  });
+  client.on("message", (topic, payload, packet) => {
+    if (ha.message(topic, payload, packet.retain)) return;
+    states.message(topic, payload);
+  });
+  return {
+    url: web.url,
+    web,
+    audit,
+    states,
+    bridge: ha,
+    ready,
+    stop: async () => {
+      ha.stop();
+      feed.close();
+      await web.close();
+      // A clean goodbye publishes no will: say offline first, as the will would.
+      const will = ha.will();
+      if (current().connected)
+        await current()
+          .publishAsync(will.topic, will.payload, { qos: 1, retain: true })
+          .catch(() => undefined);
+      await current().endAsync();
+      audit.close();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// Which devices the hub follows, and what each offers: the profiles the host already holds and
+// validates (espruino.config.json's device, and any further profile files given), not what a
+// device says of itself. The profile is what was provisioned into the device, so the page and
+// Home Assistant offer exactly the entities the device's firmware serves.
+import { readFileSync } from "node:fs";
+import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import { ConfigError, validateConfig, type ProjectConfig } from "../lib/config.ts";
+
+/** A device profile file (the `device` section alone, as in examples/), validated as the
+ *  project's own device would be. */
+export function loadProfile(file: string, base: ProjectConfig): DeviceProfile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`${file}: ${(error as Error).message}`);
+  }
+  try {
+    return validateConfig({ device: raw, build: base.build, tools: base.tools }).device;
+  } catch (error) {
+    throw new ConfigError(`${file}: ${(error as Error).message}`);
+  }
+}
+
+export function hubProfiles(config: ProjectConfig, files: string[]): DeviceProfile[] {
+  const profiles = [config.device, ...files.map((f) => loadProfile(f, config))];
+  const seen = new Set<string>();
+  for (const p of profiles) {
+    if (seen.has(p.id)) throw new ConfigError(`two profiles for device '${p.id}'`);
+    seen.add(p.id);
+  }
+  return profiles;
+}

@@ -1,0 +1,109 @@
+// The page's HTTP routes, for an operator already identified (access.ts). Every answer names
+// only the devices that operator may see. Commands are POSTs of JSON with a custom header:
+// a browser sends neither cross-site without a CORS preflight, which this server never
+// grants, so another site cannot make an operator's browser press a button (CSRF).
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { maySee, type Operator } from "./access.ts";
+import type { AuditLog } from "./audit.ts";
+import type { Commander } from "./commander.ts";
+import type { DeviceStates } from "./device-state.ts";
+import type { LiveFeed } from "./live-feed.ts";
+import { PAGE_CSS, PAGE_HTML, PAGE_SCRIPT } from "./page.ts";
+
+export interface Routes {
+  states: DeviceStates;
+  commander: Commander;
+  audit: AuditLog;
+  feed: LiveFeed;
+}
+
+const MAX_BODY = 1024;
+export const COMMAND_HEADER = "x-latchkey-command";
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none'; form-action 'none'; base-uri 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+};
+
+function send(response: ServerResponse, status: number, type: string, body: string): void {
+  response.writeHead(status, { ...SECURITY_HEADERS, "content-type": `${type}; charset=utf-8` });
+  response.end(body);
+}
+
+const json = (response: ServerResponse, status: number, value: unknown) =>
+  send(response, status, "application/json", JSON.stringify(value));
+
+async function body(request: IncomingMessage): Promise<string> {
+  let text = "";
+  for await (const chunk of request) {
+    text += chunk;
+    if (text.length > MAX_BODY) throw new Error("request body too large");
+  }
+  return text;
+}
+
+export async function route(
+  routes: Routes,
+  operator: Operator,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const url = new URL(request.url ?? "/", "https://hub.invalid");
+  const visible = routes.states.ids().filter((id) => maySee(operator, id));
+  if (request.method === "GET") {
+    switch (url.pathname) {
+      case "/":
+        return send(response, 200, "text/html", PAGE_HTML);
+      case "/app.js":
+        return send(response, 200, "text/javascript", PAGE_SCRIPT);
+      case "/app.css":
+        return send(response, 200, "text/css", PAGE_CSS);
+      case "/api/state":
+        return json(response, 200, {
+          operator: operator.cn,
+          devices: visible.map((id) => routes.states.view(id)),
+          audit: routes.audit
+            .recent(200)
+            .filter((r) => visible.includes(r.device))
+            .slice(0, 20),
+        });
+      case "/events":
+        return routes.feed.add(operator, response);
+    }
+  }
+  if (request.method === "POST" && url.pathname === "/api/command") {
+    if (request.headers[COMMAND_HEADER] !== "1" || !request.headers["content-type"]?.startsWith("application/json"))
+      return json(response, 400, { error: `a command is a JSON POST with the ${COMMAND_HEADER} header` });
+    let command: { device?: unknown; entity?: unknown; cmd?: unknown };
+    try {
+      command = JSON.parse(await body(request)) as typeof command;
+    } catch (error) {
+      return json(response, 400, { error: (error as Error).message });
+    }
+    const { device, entity, cmd } = command;
+    if (typeof device !== "string" || typeof entity !== "string" || typeof cmd !== "string")
+      return json(response, 400, { error: "device, entity and cmd must be strings" });
+    // Another operator's device is answered exactly like a device that does not exist.
+    if (!visible.includes(device)) {
+      const detail = `no device '${device}' for this operator`;
+      routes.audit.append({
+        id: randomUUID(),
+        phase: "denied",
+        who: operator.cn,
+        via: "web",
+        device,
+        entity,
+        cmd,
+        accepted: false,
+        detail,
+      });
+      return json(response, 404, { error: `no device '${device}'` });
+    }
+    const outcome = await routes.commander.command({ who: operator.cn, via: "web", device, entity, cmd });
+    return json(response, 200, outcome);
+  }
+  send(response, 404, "text/plain", "not found\n");
+}
