@@ -48,6 +48,52 @@ export function featuresOf(profile: {
   };
 }
 
+/** Public property names used only between the bundle's own modules: never a profile or
+ *  JSON field, never an Espruino API (Storage, Pin, OneWire, TLS, Wifi, E, process), never
+ *  read by a test or tool from outside the bundle (the simulator runs the bundle whole and
+ *  provides Espruino's globals only). Mangled like `_` members: about 600 bytes. */
+export const INTERNAL_NAMES = [
+  "relaySet",
+  "relayState",
+  "maintenanceSet",
+  "maintenanceState",
+  "otaSet",
+  "otaState",
+  "otaData",
+  "nonceGet",
+  "availability",
+  "timers",
+  "clock",
+  "watchdog",
+  "consoles",
+  "health",
+  "sha256",
+  "bluetoothOff",
+  "publish",
+  "subscribe",
+  "retryNow",
+  "inflightCount",
+  "significant",
+  "linkUp",
+  "linkDown",
+  "sensed",
+  "resend",
+  "attach",
+  "onChange",
+  "lockWith",
+  "claim",
+  "released",
+  "isOn",
+  "locked",
+  "routes",
+  "connectTls",
+  "onDisconnected",
+  "reseed",
+  "issue",
+  "verify",
+  "report",
+].join("|");
+
 export interface BuildOptions {
   root: string;
   entry?: string;
@@ -162,7 +208,8 @@ export async function buildFirmware(options: BuildOptions): Promise<BuildResult>
     },
     // Property names ending in "_" are private by convention (lint enforces it for private
     // members in firmware/) and get mangled too: long member names are bundle bytes and RAM.
-    mangle: { reserved: ["of"], properties: { regex: /_$/, reserved: ["of"] } },
+    // Also mangled: INTERNAL_NAMES, public members that only the bundle's own code reads.
+    mangle: { reserved: ["of"], properties: { regex: new RegExp("_$|^(" + INTERNAL_NAMES + ")$"), reserved: ["of"] } },
     format: { ecma: 2015, comments: false },
     sourceMap: { content: esbuildMap, filename: path.basename(outFile), url: `${path.basename(outFile)}.map` },
   });
