@@ -11,6 +11,7 @@ import { minify } from "terser";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { checkEspruinoCompatibility, type Finding } from "./espruino-check.ts";
+import { constToLet } from "./const-to-let.ts";
 import { createPositionMapper, type OriginalPosition } from "./source-map.ts";
 
 /** Espruino's built-in modules: left as require("...") for the interpreter to resolve. */
@@ -46,6 +47,52 @@ export function featuresOf(profile: {
     relays: profile.relays !== undefined || profile.interlock !== undefined,
   };
 }
+
+/** Public property names used only between the bundle's own modules: never a profile or
+ *  JSON field, never an Espruino API (Storage, Pin, OneWire, TLS, Wifi, E, process), never
+ *  read by a test or tool from outside the bundle (the simulator runs the bundle whole and
+ *  provides Espruino's globals only). Mangled like `_` members: about 600 bytes. */
+export const INTERNAL_NAMES = [
+  "relaySet",
+  "relayState",
+  "maintenanceSet",
+  "maintenanceState",
+  "otaSet",
+  "otaState",
+  "otaData",
+  "nonceGet",
+  "availability",
+  "timers",
+  "clock",
+  "watchdog",
+  "consoles",
+  "health",
+  "sha256",
+  "bluetoothOff",
+  "publish",
+  "subscribe",
+  "retryNow",
+  "inflightCount",
+  "significant",
+  "linkUp",
+  "linkDown",
+  "sensed",
+  "resend",
+  "attach",
+  "onChange",
+  "lockWith",
+  "claim",
+  "released",
+  "isOn",
+  "locked",
+  "routes",
+  "connectTls",
+  "onDisconnected",
+  "reseed",
+  "issue",
+  "verify",
+  "report",
+].join("|");
 
 export interface BuildOptions {
   root: string;
@@ -121,7 +168,9 @@ export async function buildFirmware(options: BuildOptions): Promise<BuildResult>
         __LK_TELEMETRY__: String((options.features ?? ALL_FEATURES).telemetry),
         __LK_RELAYS__: String((options.features ?? ALL_FEATURES).relays),
       },
-      banner: { js: "(function(){" },
+      // The wrapper's parameter `undefined` (never passed) lets terser write every `void 0` as
+      // that one mangled letter (unsafe_undefined below): about 500 bytes.
+      banner: { js: "(function(undefined){" },
       footer: { js: "})();" },
       sourcemap: "external",
       sourcesContent: false,
@@ -136,7 +185,7 @@ export async function buildFirmware(options: BuildOptions): Promise<BuildResult>
       );
       throw new BuildError(`esbuild failed:\n  ${messages.join("\n  ")}`);
     });
-  const code = bundled.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
+  const code = constToLet(bundled.outputFiles.find((f) => f.path.endsWith(".js"))!.text);
   const esbuildMap = bundled.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
   // Checked before minifying, where the source map still points at exact TypeScript lines...
   failOnFindings(locate(code, esbuildMap, options.root, outFile), bundleName);
@@ -147,10 +196,20 @@ export async function buildFirmware(options: BuildOptions): Promise<BuildResult>
     // again on every call, its text copied, on Espruino (src/jsparse.c). inline 1: inlining
     // with arguments leaves `var` temporaries after a return, which Espruino never declares
     // used before them (the check below rejects that; docs/espruino.md, "Interpreter costs").
-    compress: { ecma: 2015, passes: 2, unsafe_arrows: false, hoist_funs: false, reduce_funcs: false, inline: 1 },
+    // unsafe_undefined: `void 0` becomes the wrapper's `undefined` parameter (see banner).
+    compress: {
+      ecma: 2015,
+      passes: 2,
+      unsafe_arrows: false,
+      hoist_funs: false,
+      reduce_funcs: false,
+      inline: 1,
+      unsafe_undefined: true,
+    },
     // Property names ending in "_" are private by convention (lint enforces it for private
     // members in firmware/) and get mangled too: long member names are bundle bytes and RAM.
-    mangle: { reserved: ["of"], properties: { regex: /_$/, reserved: ["of"] } },
+    // Also mangled: INTERNAL_NAMES, public members that only the bundle's own code reads.
+    mangle: { reserved: ["of"], properties: { regex: new RegExp("_$|^(" + INTERNAL_NAMES + ")$"), reserved: ["of"] } },
     format: { ecma: 2015, comments: false },
     sourceMap: { content: esbuildMap, filename: path.basename(outFile), url: `${path.basename(outFile)}.map` },
   });

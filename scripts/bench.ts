@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import mqttPacket from "mqtt-packet";
 import { buildFirmware } from "../build/build.ts";
+import { bytesByFile } from "./bench/bytes-by-file.ts";
 import { decodeAny } from "../firmware/mqtt/codec/decode-any.ts";
 import { Decoder } from "../firmware/mqtt/codec/decoder.ts";
 import { encode } from "../firmware/mqtt/codec/encode-any.ts";
@@ -153,6 +154,9 @@ async function sizeFigures(): Promise<void> {
     );
     console.log(`  mqtt/ + net/ (backoff, TLS transport) + hal TLS: ${mqtt.bytes - empty.bytes} bytes`);
     console.log(`  dist/latchkey.js as built: ${device.bytes} bytes (budget ${config.build.sizeBudgetBytes})`);
+    console.log("  the whole firmware with every feature, per source file (from its source map):");
+    const perFile = Object.entries(bytesByFile(device.outFile)).sort((x, y) => y[1] - x[1]);
+    for (const [file, bytes] of perFile) console.log(`    ${String(bytes).padStart(6)}  ${file}`);
   } finally {
     await rm(out, { recursive: true, force: true });
   }
