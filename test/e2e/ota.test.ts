@@ -121,7 +121,7 @@ describe.skipIf(mosquittoMissing())("OTA through the device's MQTT session (Mosq
     const results = await verifiedResults(hub, key, `${T}/ota/set`);
     const states = await verifiedReports(hub, key, `${T}/ota/state`);
     await expect(sendUpdate(hub, options({ key: randomBytes(32) }))).rejects.toThrow(/no result from device 'door-1'/);
-    expect(results).toContain("refused bad signature (key, device or topic)");
+    expect(results).toContain("refused bad signature");
     await hub.publishAsync(`${T}/otadata/set`, Buffer.from("0 evil", "latin1"), { qos: 1 });
     await until("the chunk refused", () => states.includes("refused no transfer"));
     runs(device, oldBundle);
