@@ -1,8 +1,8 @@
 // Espruino's own interpreter (its Linux build) as a test device: the optional tier that runs
 // when the environment variable ESPRUINO names the binary. Storage is the build's emulated
-// flash (`espruino.flash` in the working folder); a `.boot0` shim prints every pin change,
+// flash (`espruino.flash` in the working folder); a `.boot1` shim (`.boot0` is the OTA stub) prints every pin change,
 // since the Linux build has no GPIO to read back; then load() boots `.bootcde` as a board
-// does at power-on (.boot0 first, docs/espruino.md "Boot").
+// does at power-on (.boot0-.boot3 first, docs/espruino.md "Boot").
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
@@ -54,10 +54,10 @@ export class RealEspruino {
 
   private constructor(readonly dir: string) {}
 
-  /** Writes `files` to the emulated Storage, then boots: .boot0 (the pin shim), .bootcde. */
+  /** Writes `files` to the emulated Storage, then boots: .boot0 (the OTA stub), .boot1 (the pin shim), .bootcde. */
   static async boot(files: Record<string, string>): Promise<RealEspruino> {
     const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-espruino-"));
-    const writes = Object.entries({ ...files, ".boot0": PIN_SHIM }).map(
+    const writes = Object.entries({ ...files, ".boot1": PIN_SHIM }).map(
       ([name, data]) =>
         `require("Storage").write(${JSON.stringify(name)},atob(${JSON.stringify(Buffer.from(data, "latin1").toString("base64"))}));`,
     );
