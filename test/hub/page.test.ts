@@ -3,6 +3,7 @@
 // active, an operator's), what each operator sees, and a press on the page reaching the relay
 // pin through a signed command, with the audit log recording it across a hub restart.
 import https from "node:https";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
@@ -16,7 +17,7 @@ import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const PASSWORD = "operator-test-pass";
-const SCREENSHOT = process.env.LATCHKEY_HUB_SCREENSHOT ?? "/work/wt/hub-screenshot.png";
+const SCREENSHOT = process.env.LATCHKEY_HUB_SCREENSHOT ?? path.join(os.tmpdir(), "latchkey-hub-screenshot.png");
 
 describe.skipIf(mosquittoMissing() || chromiumMissing())("the hub's page in Chromium", () => {
   let pki: TestPki;

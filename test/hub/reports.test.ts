@@ -2,6 +2,8 @@
 // compromised broker or a stolen device certificate could say) publishes forged, unsigned,
 // replayed and genuine reports; only the genuine ones become the state the page and Home
 // Assistant see. Unsigned telemetry is shown marked "unsigned", with its history for the chart.
+import os from "node:os";
+import path from "node:path";
 import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
@@ -126,6 +128,8 @@ describe.skipIf(mosquittoMissing())("reports the hub follows", () => {
     // The last relay report was a replay: the page keeps the verified ON and says so.
     expect(await card.locator('[data-entity="relay"] .value').textContent()).toBe("ON");
     expect(await card.locator('[data-entity="relay"] .badge.unverified').getAttribute("title")).toMatch(/replayed/);
-    await page.screenshot({ path: process.env.LATCHKEY_HUB_SCREENSHOT_2 ?? "/work/wt/hub-screenshot-telemetry.png" });
+    await page.screenshot({
+      path: process.env.LATCHKEY_HUB_SCREENSHOT_2 ?? path.join(os.tmpdir(), "latchkey-hub-telemetry.png"),
+    });
   });
 });
