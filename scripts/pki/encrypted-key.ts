@@ -63,5 +63,6 @@ export function encryptPkcs8(pkcs8: Buffer, passphrase: string, iterations = KDF
     octets(encrypted),
   );
   const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
-  return ["-----BEGIN ENCRYPTED PRIVATE KEY-----", ...lines, "-----END ENCRYPTED PRIVATE KEY-----", ""].join("\n");
+  const label = "ENCRYPTED PRIVATE KEY";
+  return [`-----BEGIN ${label}-----`, ...lines, `-----END ${label}-----`, ""].join("\n");
 }
