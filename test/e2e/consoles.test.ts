@@ -3,12 +3,12 @@
 // only during a maintenance window that a signed command opened, locked with its one-time
 // password; the window closes when it ends, on a signed close, and at reboot.
 import type mqtt from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { signer, verifiedReports, verifiedResults } from "../support/signed.ts";
-import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { bootDevice, builtBundle, cleanUpAfterEach, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
@@ -27,12 +27,7 @@ describe("telnet and Bluetooth consoles", () => {
     broker = await startProjectBroker(pki.stateDir, "latchkey", mosquittoMissing());
   });
   afterAll(async () => broker?.stop());
-  afterEach((context) => {
-    if (context.task.result?.state === "fail")
-      devices.forEach((d) => console.error(`--- device log ---\n${d.lines.join("\n")}`));
-    devices.splice(0).forEach((d) => d.powerOff());
-    clients.splice(0).forEach((c) => c.end(true));
-  });
+  cleanUpAfterEach(devices, clients);
   const boot = async (profile = e2eProfile(broker!.port)) => {
     const device = await bootDevice(pki.stateDir, profile);
     devices.push(device);

@@ -2,7 +2,7 @@
 // button, two interlocked relays, a OneWire bus and a flapping input, over mutual TLS with
 // certificates made at test time.
 import type mqtt from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { SimDs18b20, SimOneWireBus } from "../../scripts/sim/onewire.ts";
@@ -11,7 +11,7 @@ import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } 
 import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { bootDevice, builtBundle, cleanUpAfterEach, e2eProfile } from "../support/sim.ts";
 import { verifyReport } from "../../scripts/lib/signing.ts";
 import { until } from "../support/wait.ts";
 
@@ -36,12 +36,7 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
   const devices: SimulatedDevice[] = [];
   const clients: mqtt.MqttClient[] = [];
   printLogOnFailure(() => [broker]);
-  afterEach((context) => {
-    if (context.task.result?.state === "fail")
-      devices.forEach((d) => console.error(`--- device log ---\n${d.lines.join("\n")}`));
-    devices.splice(0).forEach((d) => d.powerOff());
-    clients.splice(0).forEach((c) => c.end(true));
-  });
+  cleanUpAfterEach(devices, clients);
   beforeAll(async () => {
     await builtBundle();
     pki = await makeTestPki();

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type mqtt from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFirmware } from "../../build/build.ts";
 import { BOOT_STATE_FILE, PREV_FILE, STAGE_FILE } from "../../firmware/app/ota.ts";
 import { sendUpdate, type OtaOptions } from "../../scripts/ota/transfer.ts";
@@ -14,7 +14,7 @@ import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { signer, verifiedReports, verifiedResults } from "../support/signed.ts";
-import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { bootDevice, builtBundle, cleanUpAfterEach, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
@@ -28,12 +28,7 @@ describe.skipIf(mosquittoMissing())("OTA through the device's MQTT session (Mosq
   const devices: SimulatedDevice[] = [];
   const clients: mqtt.MqttClient[] = [];
   printLogOnFailure(() => [broker]);
-  afterEach((context) => {
-    if (context.task.result?.state === "fail")
-      devices.forEach((d) => console.error(`--- device log ---\n${d.lines.join("\n")}`));
-    devices.splice(0).forEach((d) => d.powerOff());
-    clients.splice(0).forEach((c) => c.end(true));
-  });
+  cleanUpAfterEach(devices, clients);
 
   beforeAll(async () => {
     oldBundle = await builtBundle();

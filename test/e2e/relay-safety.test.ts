@@ -5,14 +5,14 @@
 import type mqtt from "mqtt";
 import mqttPacket from "mqtt-packet";
 import { createServer, type TLSSocket } from "node:tls";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { freePort, mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { signCommand, readCommandKey } from "../../scripts/lib/signing.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { bootDevice, builtBundle, cleanUpAfterEach, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const RELAY = "D23";
@@ -28,12 +28,7 @@ describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
   const devices: SimulatedDevice[] = [];
   const clients: mqtt.MqttClient[] = [];
   printLogOnFailure(() => [broker]);
-  afterEach((context) => {
-    if (context.task.result?.state === "fail")
-      devices.forEach((d) => console.error(`--- device log ---\n${d.lines.join("\n")}`));
-    devices.splice(0).forEach((d) => d.powerOff());
-    clients.splice(0).forEach((c) => c.end(true));
-  });
+  cleanUpAfterEach(devices, clients);
   beforeAll(async () => {
     await builtBundle();
     pki = await makeTestPki();

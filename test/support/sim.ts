@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { afterEach } from "vitest";
 import { buildFirmware } from "../../build/build.ts";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
@@ -52,4 +53,15 @@ export async function bootDevice(
   for (const [name, data] of Object.entries(files)) device.storage.write(name, data);
   device.boot();
   return device;
+}
+
+/** After each test: the device logs when it failed, then every device off and every client
+ *  closed (the lists are emptied for the next test). */
+export function cleanUpAfterEach(devices: SimulatedDevice[], clients: { end(force: boolean): unknown }[]): void {
+  afterEach((context) => {
+    if (context.task.result?.state === "fail")
+      devices.forEach((d) => console.error(`--- device log ---\n${d.lines.join("\n")}`));
+    devices.splice(0).forEach((d) => d.powerOff());
+    clients.splice(0).forEach((c) => c.end(true));
+  });
 }
