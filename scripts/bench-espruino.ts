@@ -45,7 +45,9 @@ function median(values: number[]): number {
 /** Espruino's module as the interpreter would load it: wrapped, `exports` returned, minified. */
 async function espruinoModule(file: string): Promise<string> {
   const source = await readFile(file, "utf8");
-  const wrapped = `var EMQTT=(function(){var exports={};\n${source}\nreturn exports;})();`;
+  const wrapped =
+    `var EMQTT=(function(){var exports={};\n${source}\nreturn exports;})();\n` +
+    "function EMQTT_PUBLISH(m,t,p,o){m.publish(t,p,o);}";
   const out = await minify(wrapped, {
     ecma: 2015,
     compress: { ecma: 2015, passes: 2, unsafe_arrows: false, hoist_funs: false },

@@ -13,6 +13,9 @@ declare function getTime(): number;
 declare function print(text: string): void;
 declare const BENCH_LIB: string;
 declare const EMQTT: { create(server: string): EspruinoMqtt };
+/** `mqtt.publish(...)`, defined by the bench beside the module: the build mangles the name
+ *  `publish` (one of its INTERNAL_NAMES), which the module, minified on its own, keeps. */
+declare function EMQTT_PUBLISH(mqtt: EspruinoMqtt, topic: string, message: string, opts: { qos: number }): void;
 
 interface Emitter {
   on(event: string, listener: (a: string, b: string) => void): void;
@@ -21,7 +24,6 @@ interface Emitter {
 interface EspruinoMqtt extends Emitter {
   ctimo: number;
   connect(client: unknown): void;
-  publish(topic: string, message: string, opts: { qos: number }): void;
 }
 interface Sample {
   topic: string;
@@ -97,7 +99,7 @@ function subject(onMessage: (topic: string, payload: string) => void): {
     mqtt.connect(socket);
     clearTimeout(mqtt.ctimo);
     mqtt.on("message", onMessage);
-    return { socket, publish: (s) => mqtt.publish(s.topic, s.payload, { qos: s.qos }) };
+    return { socket, publish: (s) => EMQTT_PUBLISH(mqtt, s.topic, s.payload, { qos: s.qos }) };
   }
   const decoder = new Decoder(4096, decodeFromBroker);
   const onPacket = (p: Packet) => {
