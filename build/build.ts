@@ -210,7 +210,9 @@ export async function buildFirmware(options: BuildOptions): Promise<BuildResult>
     // members in firmware/) and get mangled too: long member names are bundle bytes and RAM.
     // Also mangled: INTERNAL_NAMES, public members that only the bundle's own code reads.
     mangle: { reserved: ["of"], properties: { regex: new RegExp("_$|^(" + INTERNAL_NAMES + ")$"), reserved: ["of"] } },
-    format: { ecma: 2015, comments: false },
+    // ascii_only: a byte string such as "\xc0\x00" (PINGREQ) stays an escape; written out as
+    // the character it stands for, the file (UTF-8) would hold two bytes for it.
+    format: { ecma: 2015, comments: false, ascii_only: true },
     sourceMap: { content: esbuildMap, filename: path.basename(outFile), url: `${path.basename(outFile)}.map` },
   });
   const output = minified.code!.replace(/\n\/\/# sourceMappingURL=.*$/, "");

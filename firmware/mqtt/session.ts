@@ -1,96 +1,47 @@
 // The MQTT 3.1.1 client session: one link at a time, reconnecting forever through the
 // Backoff until stop(). Up means CONNACK 0 arrived, never merely "socket connected" (the TLS
-// socket's 'connect' proves nothing on Espruino, docs/espruino.md). Everything the session owns is
-// bounded: the decoder by maxPacketBytes, outgoing QoS 1 by maxInflight. Written as one
-// closure rather than a class: its state is local variables, which the minifier renames,
+// socket's 'connect' proves nothing on Espruino, docs/espruino.md). It holds the session state
+// of section 4.1 itself: QoS 1 messages awaiting PUBACK (sent again after a reconnect, with
+// DUP [MQTT-3.3.1-1], [MQTT-4.4.0-1]), SUBSCRIBEs awaiting SUBACK, and what to subscribe to
+// again when a reconnect lost the broker's session. Everything it owns is bounded: the
+// decoder by maxPacketBytes, outgoing QoS 1 by maxInflight and maxInflightBytes.
+// Topics and filters are taken as valid: the device builds them from names its profile check
+// allows (app/profile-check.ts), once; host code checks what it encodes (codec/checks.ts).
+// Keepalive (section 3.1.2.10): a PINGREQ when nothing was sent for a whole period, and the
+// link declared dead when its PINGRESP does not come within min(period, 10 s) (section 3.12.4),
+// on one timer re-armed from the time of the last write rather than on every write.
+// One closure rather than a class: its state is local variables, which the minifier renames,
 // where every `this.` stays in the bundle (and in RAM on Espruino, which keeps code as text).
 import type { Clock, Timers, TimerHandle } from "../hal/time";
 import type { Backoff } from "../net/backoff";
 import type { Connector, LinkError, Transport } from "../net/transport";
 import { Decoder } from "./codec/decoder";
 import { decodeFromBroker } from "./codec/decode";
-import { encodeAck, encodeConnect, encodeEmpty, encodePublish, encodeSubscribe } from "./codec/encode";
-import { packetName } from "./codec/reader";
-import {
-  connackError,
-  isAuthRefusal,
-  CONNACK,
-  CONNECT,
-  DISCONNECT,
-  PINGREQ,
-  PINGRESP,
-  PUBACK,
-  PUBLISH,
-  SUBACK,
-  UNSUBACK,
-  type Packet,
-  type QoS,
-  type Subscription,
-  type Will,
-} from "./codec/packets";
-import { topicFilterError, topicNameError } from "./codec/topic";
-import { createInflight } from "./inflight";
-import { createKeepalive, type Keepalive } from "./keepalive";
-import { createSubscriptions } from "./subscriptions";
+import { encodeAck, encodeConnect, encodePublish, encodeSubscribe } from "./codec/encode";
+import { PACKET_NAMES, type Packet, type Subscription } from "./codec/packets";
+import type { Session as SessionApi, SessionEvents, SessionOptions } from "./session-api";
 
-export interface SessionOptions {
-  clientId: string;
-  /** false keeps the broker-side session (subscriptions, queued QoS 1) across links. */
-  cleanSession: boolean;
-  keepaliveSeconds: number;
-  /** From connect() to CONNACK, TLS handshake included. */
-  connectTimeoutMs: number;
-  /** Largest packet accepted or sent, fixed header included. */
-  maxPacketBytes: number;
-  /** Most outgoing QoS 1 messages held unacknowledged, and most bytes they may take. */
-  maxInflight: number;
-  maxInflightBytes: number;
-  /** A link that stayed up this long resets the backoff. */
-  healthyMs: number;
-  /** Last will: the broker publishes it if the link dies without DISCONNECT (section 3.1.2.5). */
-  will?: Will;
-  username?: string;
-  password?: string;
+export type { SessionEvents, SessionOptions } from "./session-api";
+export type Session = SessionApi;
+
+const PROTOCOL = "protocol error: ";
+const FULL = "in-flight store full (";
+
+/** PINGREQ and DISCONNECT: a fixed header alone (sections 3.12, 3.14). */
+const PINGREQ = "\xc0\x00";
+const DISCONNECT = "\xe0\x00";
+
+/** CONNACK refusals (section 3.2.2.3), by return code 1-5. */
+const REFUSALS =
+  ",bad protocol version,client id rejected,server unavailable,bad user name or password,not authorized".split(",");
+
+/** A QoS 1 PUBLISH awaiting its PUBACK: its bytes, and whether they were written. (Names
+ *  ending in "_" are the bundle's own: minified, build/build.ts.) */
+interface Held {
+  id: number;
+  wire_: string;
+  sent_: boolean;
 }
-
-export interface SessionEvents {
-  connected(sessionPresent: boolean): void;
-  /** `retryInMs` is -1 after stop(). */
-  disconnected(reason: string, retryInMs: number): void;
-  /** An application message. A QoS 1 redelivery (DUP) of a packet id already delivered on
-   *  this link is not passed on again ([MQTT-4.3.2]: the receiver may see duplicates). */
-  message(topic: string, payload: string, retain: boolean): void;
-}
-
-/** How many QoS 1 packet ids delivered on the current link are remembered for DUP checks. */
-const REMEMBERED_IDS = 8;
-
-export interface Session {
-  readonly connected: boolean;
-  /** Outgoing QoS 1 messages not yet acknowledged. */
-  readonly inflightCount: number;
-  start(): void;
-  /** Sends DISCONNECT (so the broker discards the will, [MQTT-3.14.4-3]) and stays down. */
-  stop(): void;
-  /** Tries at once instead of waiting out the backoff (the network just came back). */
-  retryNow(): void;
-  /**
-   * Publishes, or returns why not. QoS 0 needs the link up; QoS 1 is held (at most
-   * maxInflight) and sent when the link is up, again after every reconnect until PUBACK.
-   */
-  publish(topic: string, payload: string, qos: QoS, retain: boolean): string | undefined;
-  /** Subscribes now if up, and again after every reconnect that lost the broker session. */
-  subscribe(filter: string, qos: QoS): string | undefined;
-}
-
-type SessionConstructor = new (
-  connector: Connector,
-  clock: Clock,
-  timers: Timers,
-  options: SessionOptions,
-  backoff: Backoff,
-  events: SessionEvents,
-) => Session;
 
 function createSession(
   connector: Connector,
@@ -101,8 +52,7 @@ function createSession(
   events: SessionEvents,
 ): Session {
   const decoder = new Decoder(options.maxPacketBytes, decodeFromBroker);
-  const inflight = createInflight(options.maxInflight, options.maxInflightBytes);
-  const subscriptions = createSubscriptions();
+  const maxInflight = options.maxInflight;
   let link: Transport | undefined;
   /** Bumped for every link, so handlers of a dead link are ignored. */
   let generation = 0;
@@ -111,39 +61,65 @@ function createSession(
   let failure: LinkError | undefined;
   let connectedAt = 0;
   let lastId = 0;
-  /** QoS 1 packet ids delivered on this link, newest last (at most REMEMBERED_IDS). */
+  /** QoS 1 messages awaiting PUBACK, oldest first, and the bytes they hold. */
+  let held: Held[] = [];
+  let heldBytes = 0;
+  /** Every subscription, restored when a reconnect lost the broker's session. */
+  let wanted: Subscription[] = [];
+  /** The filters of each SUBSCRIBE awaiting its SUBACK, by packet id. */
+  let pending: { [id: string]: string[] } = {};
+  /** QoS 1 packet ids delivered on this link, newest last (at most 8): a DUP redelivery of
+   *  one is not passed on again ([MQTT-4.3.2]: the receiver may see duplicates). */
   let delivered: number[] = [];
   /** Timer handles are set to undefined the moment they fire or are cleared: Espruino hands a
    *  freed id to the next timer at once, so a stale clear would cancel someone else's timer
    *  (src/jsinteractive.c, jsiTimerAdd). */
   let connectTimer: TimerHandle;
   let retryTimer: TimerHandle;
+  let pingTimer: TimerHandle;
+  let pongTimer: TimerHandle;
+  let lastSent = 0;
+  const periodMs = options.keepaliveSeconds * 1000;
   // Assigned once below; declared first because the closures refer to each other in a cycle
   // (Espruino does not hoist functions, so each is defined before it is first called).
-  // eslint-disable-next-line prefer-const
-  let keepalive: Keepalive;
   // eslint-disable-next-line prefer-const
   let open: () => void;
 
   const send = (bytes: string) => {
     if (!link) return;
-    keepalive.sent();
+    lastSent = clock.now();
     link.write(bytes);
   };
-  /** Ends the current link for `error` (the first reason given wins); close follows. */
-  const drop = (error: LinkError) => {
-    if (!failure) failure = error;
+  /** Ends the current link for `reason` (the first reason given wins); close follows. */
+  const drop = (reason: string, handshake?: boolean) => {
+    if (!failure) failure = { reason, handshake };
     up = false;
     decoder.reset();
     if (link) link.close();
   };
-  keepalive = createKeepalive(
-    clock,
-    timers,
-    options.keepaliveSeconds * 1000,
-    () => send(encodeEmpty(PINGREQ)),
-    (reason) => drop({ reason }),
-  );
+  const pong = () => {
+    timers.clear(pongTimer);
+    pongTimer = undefined;
+  };
+  /** Arms the keepalive to look again in `delay` ms; a negative delay stops it. */
+  const ping = (delay: number) => {
+    timers.clear(pingTimer);
+    pingTimer = undefined;
+    if (periodMs && delay >= 0)
+      pingTimer = timers.set(() => {
+        pingTimer = undefined;
+        const idle = clock.now() - lastSent;
+        if (idle < periodMs) return ping(periodMs - idle);
+        send(PINGREQ);
+        const wait = Math.min(periodMs, 10000);
+        if (pongTimer === undefined)
+          pongTimer = timers.set(() => {
+            pongTimer = undefined;
+            drop("no PINGRESP within " + wait / 1000 + " s");
+          }, wait);
+        ping(periodMs);
+      }, delay);
+  };
   const clearRetry = () => {
     timers.clear(retryTimer);
     retryTimer = undefined;
@@ -152,81 +128,73 @@ function createSession(
     timers.clear(connectTimer);
     connectTimer = undefined;
   };
+  const isHeld = (id: number) => held.some((h) => h.id === id);
   const nextId = () => {
-    // Per-instance ids 1..65535, skipping any still awaiting an acknowledgement [MQTT-2.3.1-2].
+    // Ids 1..65535, skipping any still awaiting an acknowledgement [MQTT-2.3.1-2].
     do lastId = (lastId % 65535) + 1;
-    while (inflight.has(lastId) || subscriptions.isPending(lastId));
+    while (pending[lastId] || isHeld(lastId));
     return lastId;
   };
   const sendSubscribe = (list: Subscription[]) => {
     const id = nextId();
-    subscriptions.sent(id, list);
+    pending[id] = list.map((s) => s.filter);
     send(encodeSubscribe(id, list));
   };
-  const onConnack = (sessionPresent: boolean) => {
-    up = true;
-    connectedAt = clock.now();
-    if (!sessionPresent && subscriptions.all.length > 0) sendSubscribe(subscriptions.all);
-    inflight.sendAll(send);
-    keepalive.start();
-    events.connected(sessionPresent);
-  };
   const onPacket = (packet: Packet) => {
-    if (!up) {
-      if (packet.type !== CONNACK) {
-        drop({ reason: "protocol error: " + packetName(packet.type) + " before CONNACK [MQTT-3.2.0-1]" });
-        return;
-      }
+    const type = packet.type;
+    if (type === 2 && !up) {
       clearConnectTimer();
-      const refusal = connackError(packet.returnCode);
-      if (refusal !== undefined) drop({ reason: refusal, handshake: isAuthRefusal(packet.returnCode) });
-      else onConnack(packet.sessionPresent);
-      return;
-    }
-    if (packet.type === PUBLISH) {
-      const id = packet.id as number;
-      if (packet.qos === 0) events.message(packet.topic, packet.payload, packet.retain);
+      const code = packet.returnCode;
+      if (code) drop("broker refused the connection: " + REFUSALS[code] + " (CONNACK " + code + ")", code > 3);
       else {
-        if (!packet.dup || delivered.indexOf(id) < 0) {
-          delivered.push(id);
-          if (delivered.length > REMEMBERED_IDS) delivered.shift();
-          events.message(packet.topic, packet.payload, packet.retain);
-        }
-        if (failure === undefined) send(encodeAck(0x40, id));
+        up = true;
+        connectedAt = clock.now();
+        if (!packet.sessionPresent && wanted.length) sendSubscribe(wanted);
+        held.forEach((h) => {
+          if (h.sent_) h.wire_ = String.fromCharCode(h.wire_.charCodeAt(0) | 8) + h.wire_.substr(1);
+          h.sent_ = true;
+          send(h.wire_);
+        });
+        ping(periodMs);
+        events.connected(packet.sessionPresent);
       }
-    } else if (packet.type === PUBACK) inflight.ack(packet.id);
-    else if (packet.type === SUBACK) {
+    } else if (!up) drop(PROTOCOL + PACKET_NAMES[type] + " before CONNACK [MQTT-3.2.0-1]");
+    else if (type === 3) {
+      const id = packet.id as number;
+      if (!packet.qos || !packet.dup || delivered.indexOf(id) < 0) {
+        if (packet.qos && delivered.push(id) > 8) delivered.shift();
+        events.message(packet.topic, packet.payload, packet.retain);
+      }
+      if (packet.qos && !failure) send(encodeAck(0x40, id));
+    } else if (type === 4) {
+      held = held.filter((h) => h.id !== packet.id || ((heldBytes -= h.wire_.length), false));
+    } else if (type === 9) {
       // Every subscription is a command topic: connected but deaf is worse than retrying.
-      const refused = subscriptions.acked(packet.id, packet.granted);
-      if (refused.length > 0) drop({ reason: "broker refused the subscription to " + refused.join(", ") });
-    } else if (packet.type === PINGRESP) keepalive.pong();
-    else if (packet.type !== UNSUBACK) drop({ reason: "protocol error: broker sent " + packetName(packet.type) });
-  };
-  const onData = (chunk: string) => {
-    // A link the session has given up on may still deliver bytes until its socket closes
-    // (up to the transport's close grace): none of them is acted on.
-    if (failure !== undefined) return;
-    const problem = decoder.push(chunk, onPacket);
-    if (problem !== undefined) drop({ reason: "protocol error: " + problem });
+      const filters = pending[packet.id] || [];
+      delete pending[packet.id];
+      const refused = filters.filter((_f, i) => packet.granted[i] === 0x80);
+      if (refused.length) drop("subscription refused: " + refused.join(", "));
+    } else if (type === 13) pong();
+    // The decoder lets through a broker's packets only: a second CONNACK is what is left.
+    else if (type === 2) drop(PROTOCOL + "CONNACK again");
   };
   const onClose = () => {
     clearConnectTimer();
-    keepalive.stop();
-    const wasUp = up;
+    ping(-1);
+    pong();
+    const why = failure || { reason: up ? "connection closed by the broker" : "connection closed" };
     up = false;
     link = undefined;
-    const why = failure || { reason: wasUp ? "connection closed by the broker" : "connection closed" };
-    if (connectedAt > 0 && clock.now() - connectedAt >= options.healthyMs) backoff.reset();
+    if (connectedAt && clock.now() - connectedAt >= options.healthyMs) backoff.reset();
     connectedAt = 0;
-    if (stopped) {
-      events.disconnected(why.reason, -1);
-      return;
+    let delay = -1;
+    if (!stopped) {
+      delay = backoff.next(why.handshake === true);
+      retryTimer = timers.set(() => {
+        retryTimer = undefined;
+        open();
+      }, delay);
     }
-    const delay = backoff.next(why.handshake === true);
-    retryTimer = timers.set(() => {
-      retryTimer = undefined;
-      open();
-    }, delay);
     events.disconnected(why.reason, delay);
   };
   open = () => {
@@ -235,10 +203,14 @@ function createSession(
     up = false;
     decoder.reset();
     delivered = [];
-    subscriptions.forgetPending();
+    pending = {};
     link = connector({
       data: (chunk: string) => {
-        if (current === generation) onData(chunk);
+        // A link the session has given up on may still deliver bytes until its socket
+        // closes (up to the transport's close grace): none of them is acted on.
+        if (current !== generation || failure) return;
+        const problem = decoder.push(chunk, onPacket);
+        if (problem !== undefined) drop(PROTOCOL + problem);
       },
       error: (error: LinkError) => {
         if (current === generation && !failure) failure = error;
@@ -248,20 +220,10 @@ function createSession(
       },
     });
     // CONNECT goes out at once: Espruino queues it until the TLS handshake ends (docs/espruino.md).
-    send(
-      encodeConnect({
-        type: CONNECT,
-        clientId: options.clientId,
-        cleanSession: options.cleanSession,
-        keepalive: options.keepaliveSeconds,
-        will: options.will,
-        username: options.username,
-        password: options.password,
-      }),
-    );
+    send(encodeConnect(options, options.keepaliveSeconds));
     connectTimer = timers.set(() => {
       connectTimer = undefined;
-      drop({ reason: "no CONNACK within " + options.connectTimeoutMs / 1000 + " s" });
+      drop("no CONNACK within " + options.connectTimeoutMs / 1000 + " s");
     }, options.connectTimeoutMs);
   };
 
@@ -270,7 +232,7 @@ function createSession(
       return up;
     },
     get inflightCount() {
-      return inflight.size;
+      return held.length;
     },
     start() {
       if (!stopped) return;
@@ -280,8 +242,8 @@ function createSession(
     stop() {
       stopped = true;
       clearRetry();
-      if (up) send(encodeEmpty(DISCONNECT));
-      drop({ reason: "stopped by the device" });
+      if (up) send(DISCONNECT);
+      drop("stopped by the device");
     },
     retryNow() {
       if (stopped || link) return;
@@ -289,39 +251,40 @@ function createSession(
       open();
     },
     publish(topic, payload, qos, retain) {
-      // One native regex pass for an ASCII topic (topic.ts); encodePublish does not check again.
-      const problem = topicNameError(topic);
-      if (problem !== undefined) return problem;
-      if (qos === 0 && !up) return "not connected: QoS 0 message to " + topic + " dropped";
-      if (qos === 1 && inflight.full) return "in-flight store full (" + inflight.capacity + " messages)";
-      const id = qos === 1 ? nextId() : undefined;
-      const bytes = encodePublish({ type: PUBLISH, topic, payload, qos, retain, dup: false, id });
-      if (bytes.length > options.maxPacketBytes) {
-        return "message to " + topic + " is " + bytes.length + " bytes, over maxPacketBytes";
-      }
-      if (id !== undefined && !inflight.fits(bytes.length)) {
-        return "in-flight store full (" + inflight.bytes + " of " + inflight.maxBytes + " bytes)";
-      }
+      if (!qos && !up) return "not connected: " + topic + " dropped (QoS 0)";
+      if (qos && held.length >= maxInflight) return FULL + maxInflight + " messages)";
+      const id = qos ? nextId() : undefined;
+      const bytes = encodePublish(topic, payload, qos, retain, id);
+      const length = bytes.length;
+      if (length > options.maxPacketBytes)
+        return "message to " + topic + " is " + length + " bytes, over maxPacketBytes";
       if (id === undefined) send(bytes);
       else {
-        inflight.add(id, bytes);
-        if (up) {
-          inflight.markSent(id);
-          send(bytes);
+        if (heldBytes + length > options.maxInflightBytes) {
+          return FULL + heldBytes + " of " + options.maxInflightBytes + " bytes)";
         }
+        held.push({ id, wire_: bytes, sent_: up });
+        heldBytes += length;
+        if (up) send(bytes);
       }
       return undefined;
     },
     subscribe(filter, qos) {
-      const problem = topicFilterError(filter);
-      if (problem !== undefined) return problem;
-      subscriptions.want(filter, qos);
-      if (up) sendSubscribe([{ filter, qos }]);
-      return undefined;
+      const subscription = { filter, qos };
+      wanted = wanted.filter((s) => s.filter !== filter);
+      wanted.push(subscription);
+      if (up) sendSubscribe([subscription]);
     },
   };
 }
 
 /** `new Session(...)`: the closure above (a function that returns an object is a valid
  *  constructor, on Espruino as in any JavaScript). */
-export const Session = createSession as unknown as SessionConstructor;
+export const Session = createSession as unknown as new (
+  connector: Connector,
+  clock: Clock,
+  timers: Timers,
+  options: SessionOptions,
+  backoff: Backoff,
+  events: SessionEvents,
+) => Session;

@@ -113,15 +113,7 @@ function subject(onMessage: (topic: string, payload: string) => void): {
     socket,
     publish: (s) =>
       (socket as unknown as { write(d: string): void }).write(
-        encodePublish({
-          type: 3,
-          topic: s.topic,
-          payload: s.payload,
-          qos: s.qos,
-          retain: false,
-          dup: false,
-          id: s.qos ? s.id : undefined,
-        }),
+        encodePublish(s.topic, s.payload, s.qos, false, s.qos ? s.id : undefined),
       ),
     decoded: () => decoder.buffered,
   };

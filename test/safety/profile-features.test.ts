@@ -61,6 +61,23 @@ describe("device profile check: the optional parts", () => {
       (p: DeviceProfile) => (p.interlock![0].deadTimeMs = 3600000),
       "interlock.0.deadTimeMs",
     ],
+    // The session takes the topics built from these names as valid (firmware/mqtt/session.ts).
+    [
+      "a relay name with a wildcard",
+      (p: DeviceProfile) => {
+        p.pins["a+b"] = { pin: "D25", activeLow: false };
+        p.relays!["a+b"] = relayBehaviour({ mode: "switch" });
+      },
+      "pins.a+b",
+    ],
+    [
+      "an input name with a level separator",
+      (p: DeviceProfile) => {
+        p.pins["door/#"] = { pin: "D26", activeLow: true };
+        p.inputs!["door/#"] = { pull: "up", debounceMs: 50 };
+      },
+      "pins.door/#",
+    ],
   ])("refuses %s", (_what, change, field) => {
     expect(checkProfile(broken(change))).toBe(`field ${field} missing or invalid`);
   });

@@ -1,8 +1,12 @@
 // Bytes -> Packet for every MQTT 3.1.1 packet a client sends or receives: the broker's
 // (decode.ts) plus CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT. Used by tests and
 // host tools (a fake broker reads what the device wrote); the firmware does not import it.
-import { decodeFromBroker, headerError } from "./decode";
+// Errors come in words: the device's short ones are explained (explain.ts).
+import { topicFilterError, topicNameError } from "./checks";
+import { decodeFromBroker, headerClause } from "./decode";
+import { explain } from "./explain";
 import {
+  PACKET_NAMES,
   CONNECT,
   PINGREQ,
   SUBSCRIBE,
@@ -12,8 +16,7 @@ import {
   type Subscription,
   type Will,
 } from "./packets";
-import { packetName, Reader } from "./reader";
-import { topicFilterError, topicNameError } from "./topic";
+import { Reader } from "./reader";
 
 function connect(r: Reader): Packet {
   if (r.bytes(true) !== "MQTT") r.fail("protocol not MQTT [MQTT-3.1.2-1]");
@@ -70,7 +73,10 @@ function unsubscribe(r: Reader): Packet {
 export function decodeAny(first: number, buf: string, start: number, end: number): Packet | string {
   const type = first >> 4;
   const fromClient = type === CONNECT || type === SUBSCRIBE || type === UNSUBSCRIBE || type === PINGREQ || type === 14;
-  if (!fromClient || headerError(type, first & 15) !== undefined) return decodeFromBroker(first, buf, start, end);
+  if (!fromClient || headerClause(type, first & 15) !== undefined) {
+    const packet = decodeFromBroker(first, buf, start, end);
+    return typeof packet === "string" ? explain(packet) : packet;
+  }
   const r = new Reader(buf.substring(start, end));
   const packet: Packet =
     type === CONNECT
@@ -81,5 +87,5 @@ export function decodeAny(first: number, buf: string, start: number, end: number
           ? unsubscribe(r)
           : { type };
   if (r.err === undefined && r.left() > 0) r.fail(r.left() + " bytes after the last field");
-  return r.err === undefined ? packet : packetName(type) + ": " + r.err;
+  return r.err === undefined ? packet : PACKET_NAMES[type] + ": " + r.err;
 }

@@ -6,7 +6,8 @@
 // Linear in its input: packets are read at an offset into the bytes of one push, and only the
 // incomplete tail is copied, once per push (Espruino copies on every substr: src/jsvar.c).
 // A PUBLISH (nearly every packet) goes straight to decodePublish (decode.ts), every other
-// packet to the injected decoder. Espruino lexes every token of a function again on every
+// packet to the injected decoder, which must decode a PUBLISH the same way (it is asked again
+// for the text of a refusal). Espruino lexes every token of a function again on every
 // call (src/jsparse.c), so this loop is kept short on purpose.
 import { decodePublish } from "./decode";
 import type { Packet } from "./packets";
@@ -89,8 +90,10 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
         if (total > end) break;
         const first = buf.charCodeAt(at);
         const packet = first >> 4 === 3 ? decodePublish(first, buf, i, total) : decode(first, buf, i, total);
+        // A refused PUBLISH is told by the injected decoder too: it may add words (decode-any.ts).
+        if (typeof packet === "string")
+          return fail(first >> 4 === 3 ? (decode(first, buf, i, total) as string) : packet);
         at = total;
-        if (typeof packet === "string") return fail(packet);
         onPacket(packet);
         if (run !== resets) return undefined;
       }

@@ -1,40 +1,79 @@
-// Any Packet -> bytes, for tests and host tools (a fake broker answers with these). The
-// firmware calls the per-packet encoders in encode.ts directly. A PUBLISH topic is checked
-// here, as the session checks the topics it is given.
-import {
-  check,
-  encodeAck,
-  encodeConnack,
-  encodeConnect,
-  encodeEmpty,
-  encodePublish,
-  encodeSuback,
-  encodeSubscribe,
-  encodeUnsubscribe,
-} from "./encode";
-import type { Packet } from "./packets";
-import { topicNameError } from "./topic";
+// Any Packet -> bytes, for tests and host tools (a fake broker answers with these), checked
+// first: what the device's encoders (encode.ts) take on trust is refused here with an Error
+// naming the spec clause. The firmware calls the encoders in encode.ts directly.
+import { str16, u16 } from "./bytes";
+import { topicFilterError, topicNameError, utf8Error } from "./checks";
+import { encodeAck, encodeConnect, encodeEmpty, encodePublish, encodeSubscribe, frame } from "./encode";
+import type { ConnectPacket, Packet } from "./packets";
 
-export function encode(packet: Packet): string {
+function check(problem: string | false | undefined): void {
+  if (problem) throw new Error(problem);
+}
+
+function id16(id: number): number {
+  check(!(id >= 1 && id <= 65535) && "packet id " + id + " not 1-65535 [MQTT-2.3.1-1]");
+  return id;
+}
+
+function connectError(p: ConnectPacket): string | false | undefined {
+  const user = p.username;
+  return (
+    (!(p.keepalive >= 0 && p.keepalive <= 65535) && "keepalive not 0-65535 s") ||
+    utf8Error(p.clientId) ||
+    (p.will && topicNameError(p.will.topic)) ||
+    (user !== undefined && utf8Error(user)) ||
+    (p.password !== undefined && user === undefined && "password, no user [MQTT-3.1.2-22]")
+  );
+}
+
+function filters(list: string[], subscribe: boolean): void {
+  check(!list.length && "no filter [MQTT-" + (subscribe ? "3.8.3-3]" : "3.10.3-2]"));
+  list.forEach((filter) => check(topicFilterError(filter)));
+}
+
+function unchecked(packet: Packet): string {
   switch (packet.type) {
     case 1:
-      return encodeConnect(packet);
+      check(connectError(packet));
+      return encodeConnect(
+        packet,
+        packet.keepalive,
+        (packet.username !== undefined ? 128 : 0) | (packet.password !== undefined ? 64 : 0),
+        (packet.username !== undefined ? str16(packet.username) : "") +
+          (packet.password !== undefined ? str16(packet.password) : ""),
+      );
     case 2:
-      return encodeConnack(packet.sessionPresent, packet.returnCode);
+      return frame(0x20, String.fromCharCode(packet.sessionPresent ? 1 : 0, packet.returnCode));
     case 3:
       check(topicNameError(packet.topic));
-      return encodePublish(packet);
+      if (packet.qos) id16(packet.id as number);
+      else check(packet.dup && "DUP at QoS 0 [MQTT-3.3.1-2]");
+      return encodePublish(packet.topic, packet.payload, packet.qos, packet.retain, packet.id, packet.dup);
     case 4:
-      return encodeAck(0x40, packet.id);
+      return encodeAck(0x40, id16(packet.id));
     case 8:
-      return encodeSubscribe(packet.id, packet.subscriptions);
+      filters(
+        packet.subscriptions.map((s) => s.filter),
+        true,
+      );
+      return encodeSubscribe(id16(packet.id), packet.subscriptions);
     case 9:
-      return encodeSuback(packet.id, packet.granted);
+      return frame(0x90, u16(id16(packet.id)) + String.fromCharCode.apply(null, packet.granted));
     case 10:
-      return encodeUnsubscribe(packet.id, packet.filters);
+      filters(packet.filters, false);
+      // UNSUBSCRIBE carries the reserved flags 0010 [MQTT-3.10.1-1].
+      return frame(0xa2, u16(id16(packet.id)) + packet.filters.map(str16).join(""));
     case 11:
-      return encodeAck(0xb0, packet.id);
+      return encodeAck(0xb0, id16(packet.id));
     default:
       return encodeEmpty(packet.type);
   }
+}
+
+export function encode(packet: Packet): string {
+  const bytes = unchecked(packet);
+  // Four remaining-length bytes that all say "more": the body is over 268435455 bytes.
+  const more = bytes.charCodeAt(1) & bytes.charCodeAt(2) & bytes.charCodeAt(3) & bytes.charCodeAt(4) & 128;
+  check(more > 0 && "body over 268435455 bytes [MQTT-2.2.3]");
+  return bytes;
 }

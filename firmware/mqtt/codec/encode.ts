@@ -1,27 +1,17 @@
-// Packet -> bytes, one function per packet so the bundle keeps only what the device sends
-// (encode-any.ts dispatches over all of them for tests and host tools). Throws an Error with
-// the spec clause only for input a caller should have checked first: a bad filter, a packet
-// id of 0. encodePublish takes its topic as already checked (topicNameError, topic.ts): the
-// session checks what it is given, encode-any.ts what it encodes.
-import { MAX_REMAINING_LENGTH, str16, u16, utf8Error } from "./bytes";
-import type { ConnectPacket, PublishPacket, Subscription } from "./packets";
-import { topicFilterError, topicNameError } from "./topic";
+// Packet -> bytes for what the device sends (CONNECT, PUBLISH, PUBACK, SUBSCRIBE, PINGREQ,
+// DISCONNECT), one function per packet. Nothing is checked here: the session sends only what
+// it built from a checked profile (app/profile-check.ts) with its own packet ids, and host code
+// checks first (encode-any.ts, which adds the packets a broker sends).
+import { str16, u16 } from "./bytes";
+import type { ConnectPacket, QoS, Subscription } from "./packets";
 
-export function check(problem: string | false | undefined): void {
-  if (problem) throw new Error(problem);
-}
-
-const NOT_ID = " not 1-65535 [MQTT-2.3.1-1]";
-
-function id16(id: number): string {
-  check(!(id >= 1 && id <= 65535) && "packet id " + id + NOT_ID);
-  return u16(id);
-}
+/** What the device's CONNECT carries besides its keepalive: a ConnectPacket, or the
+ *  session's options. It has no user name or password (mutual TLS says who it is). */
+export type ConnectFields = Pick<ConnectPacket, "clientId" | "cleanSession" | "will">;
 
 /** First byte, remaining length (section 2.2.3: 7 bits a byte, low group first), body. */
-function frame(first: number, body: string): string {
+export function frame(first: number, body: string): string {
   let n = body.length;
-  if (n > MAX_REMAINING_LENGTH) throw new Error("body over 268435455 bytes [MQTT-2.2.3]");
   let out = String.fromCharCode(first);
   do {
     out += String.fromCharCode(n > 127 ? (n & 127) | 128 : n);
@@ -30,96 +20,51 @@ function frame(first: number, body: string): string {
   return out + body;
 }
 
-export function encodeConnect(p: ConnectPacket): string {
+/** `keepalive` in seconds (section 3.1.2.10). Host code adds a user name and password as
+ *  `userFlags` and `userFields` (encode-any.ts). */
+export function encodeConnect(p: ConnectFields, keepalive: number, userFlags?: number, userFields?: string): string {
   const will = p.will;
-  const user = p.username;
-  const password = p.password;
-  check(
-    (!(p.keepalive >= 0 && p.keepalive <= 65535) && "keepalive not 0-65535 s") ||
-      utf8Error(p.clientId) ||
-      (will && topicNameError(will.topic)) ||
-      (user !== undefined && utf8Error(user)) ||
-      (password !== undefined && user === undefined && "password, no user [MQTT-3.1.2-22]"),
-  );
   // Connect flags (section 3.1.2.3): bit 7 user name, 6 password, 5 will retain,
   // 4-3 will QoS, 2 will flag, 1 clean session, 0 reserved (zero, [MQTT-3.1.2-3]).
-  let flags = p.cleanSession ? 2 : 0;
+  let flags = (p.cleanSession ? 2 : 0) | (userFlags as number);
   let payload = str16(p.clientId);
   if (will) {
     flags |= 4 | (will.qos << 3) | (will.retain ? 32 : 0);
     payload += str16(will.topic) + str16(will.payload);
   }
-  if (user !== undefined) {
-    flags |= 128;
-    payload += str16(user);
-  }
-  if (password !== undefined) {
-    flags |= 64;
-    payload += str16(password);
-  }
   // Protocol name "MQTT", level 4 (sections 3.1.2.1, 3.1.2.2).
-  return frame(0x10, "\x00\x04MQTT\x04" + String.fromCharCode(flags) + u16(p.keepalive) + payload);
+  return frame(0x10, "\x00\x04MQTT\x04" + String.fromCharCode(flags) + u16(keepalive) + payload + (userFields || ""));
 }
 
-export function encodeConnack(sessionPresent: boolean, returnCode: number): string {
-  return frame(0x20, String.fromCharCode(sessionPresent ? 1 : 0, returnCode));
-}
-
-/** `p.topic` must have passed topicNameError: it is not checked again here. Written out in
- *  full (no helpers): a call is costly on Espruino, and a device publishes often. */
-export function encodePublish(p: PublishPacket): string {
-  const topic = p.topic;
-  const qos = p.qos;
-  let id = "";
-  if (qos) {
-    const n = p.id as number;
-    if (!(n >= 1 && n <= 65535)) throw new Error("packet id " + n + NOT_ID);
-    id = String.fromCharCode(n >> 8, n & 255);
-  } else if (p.dup) throw new Error("DUP at QoS 0 [MQTT-3.3.1-2]");
+/** A PUBLISH (section 3.3) of `payload` to `topic`; `id` at QoS 1 only. Arguments, not a
+ *  packet object, and written out in full but for frame(): a device publishes often, and an
+ *  object or a call is costly on Espruino. */
+export function encodePublish(topic: string, payload: string, qos: QoS, retain: boolean, id?: number, dup?: boolean) {
   // Fixed header flags (section 3.3.1): bit 3 DUP, bits 2-1 QoS, bit 0 RETAIN.
   return frame(
-    0x30 | (p.dup ? 8 : 0) | (qos << 1) | (p.retain ? 1 : 0),
-    String.fromCharCode(topic.length >> 8, topic.length & 255) + topic + id + p.payload,
+    0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0),
+    String.fromCharCode(topic.length >> 8, topic.length & 255) +
+      topic +
+      (qos ? String.fromCharCode((id as number) >> 8, (id as number) & 255) : "") +
+      payload,
   );
 }
 
 /** PUBACK (0x40) and UNSUBACK (0xb0): a packet identifier alone. */
 export function encodeAck(first: number, id: number): string {
-  return frame(first, id16(id));
-}
-
-function filters(id: number, list: string[], qos: number[] | undefined): string {
-  check(!list.length && "no filter [MQTT-" + (qos ? "3.8.3-3]" : "3.10.3-2]"));
-  let body = id16(id);
-  for (let i = 0; i < list.length; i++) {
-    check(topicFilterError(list[i]));
-    body += str16(list[i]) + (qos ? String.fromCharCode(qos[i]) : "");
-  }
-  return body;
+  return String.fromCharCode(first, 2) + u16(id);
 }
 
 export function encodeSubscribe(id: number, subscriptions: Subscription[]): string {
+  let body = u16(id);
+  for (let i = 0; i < subscriptions.length; i++) {
+    body += str16(subscriptions[i].filter) + String.fromCharCode(subscriptions[i].qos);
+  }
   // SUBSCRIBE carries the reserved flags 0010 [MQTT-3.8.1-1].
-  return frame(
-    0x82,
-    filters(
-      id,
-      subscriptions.map((s) => s.filter),
-      subscriptions.map((s) => s.qos),
-    ),
-  );
+  return frame(0x82, body);
 }
 
-export function encodeSuback(id: number, granted: number[]): string {
-  return frame(0x90, id16(id) + String.fromCharCode.apply(null, granted));
-}
-
-export function encodeUnsubscribe(id: number, list: string[]): string {
-  // UNSUBSCRIBE carries the reserved flags 0010 [MQTT-3.10.1-1].
-  return frame(0xa2, filters(id, list, undefined));
-}
-
-/** PINGREQ, PINGRESP, DISCONNECT: a fixed header alone (sections 3.12-3.14). */
+/** PINGREQ (12), PINGRESP (13), DISCONNECT (14): a fixed header alone (sections 3.12-3.14). */
 export function encodeEmpty(type: number): string {
-  return frame(type << 4, "");
+  return String.fromCharCode(type << 4, 0);
 }

@@ -100,23 +100,8 @@ export type Packet =
 /** SUBACK return code for a refused subscription (section 3.9.3). */
 export const SUBACK_FAILURE = 0x80;
 
-const CONNACK_REFUSALS = [
-  "",
-  "unacceptable protocol version",
-  "client identifier rejected",
-  "server unavailable",
-  "bad user name or password",
-  "not authorized",
-];
-
-/** Why the broker refused the connection, or undefined for code 0 (section 3.2.2.3). */
-export function connackError(returnCode: number): string | undefined {
-  if (returnCode === 0) return undefined;
-  const text = CONNACK_REFUSALS[returnCode] || "unknown reason";
-  return "broker refused the connection: " + text + " (CONNACK " + returnCode + ")";
-}
-
-/** CONNACK 4 and 5: the broker does not accept who we are; retrying soon will not help. */
-export function isAuthRefusal(returnCode: number): boolean {
-  return returnCode === 4 || returnCode === 5;
-}
+/** The packet types' names as the spec writes them (section 2.2.1), by type. */
+export const PACKET_NAMES =
+  "reserved(0),CONNECT,CONNACK,PUBLISH,PUBACK,PUBREC,PUBREL,PUBCOMP,SUBSCRIBE,SUBACK,UNSUBSCRIBE,UNSUBACK,PINGREQ,PINGRESP,DISCONNECT,reserved(15)".split(
+    ",",
+  );

@@ -1,16 +1,7 @@
-// A cursor over one packet body for the decoders (decode.ts, decode-any.ts). The first
-// problem found is kept in `err`, so a decoder reads on and reports once; nothing throws.
-import { utf8Error } from "./bytes";
-
-const NAMES =
-  "reserved(0),CONNECT,CONNACK,PUBLISH,PUBACK,PUBREC,PUBREL,PUBCOMP,SUBSCRIBE,SUBACK,UNSUBSCRIBE,UNSUBACK,PINGREQ,PINGRESP,DISCONNECT,reserved(15)".split(
-    ",",
-  );
-
-/** The packet type's name as the spec writes it (section 2.2.1). */
-export function packetName(type: number): string {
-  return NAMES[type];
-}
+// A cursor over one packet body for decode-any.ts (host code: the device decodes a broker's
+// few packets in decode.ts without one). The first problem found is kept in `err`, so a
+// decoder reads on and reports once; nothing throws.
+import { utf8Error } from "./checks";
 
 /** A cursor over one packet body; the first problem found is kept in `err`. */
 export class Reader {
