@@ -17,7 +17,7 @@ import type { Backoff } from "../net/backoff";
 import type { Connector, LinkError, Transport } from "../net/transport";
 import { Decoder } from "./codec/decoder";
 import { decodeFromBroker } from "./codec/decode";
-import { encodeAck, encodeConnect, encodePublish, encodeSubscribe } from "./codec/encode";
+import { connectBody, encodeAck, encodePublish, encodeSubscribe, frame } from "./codec/encode";
 import { PACKET_NAMES, type Packet, type Subscription } from "./codec/packets";
 import type { Session as SessionApi, SessionEvents, SessionOptions } from "./session-api";
 
@@ -33,7 +33,7 @@ const DISCONNECT = "\xe0\x00";
 
 /** CONNACK refusals (section 3.2.2.3), by return code 1-5. */
 const REFUSALS =
-  ",bad protocol version,client id rejected,server unavailable,bad user name or password,not authorized".split(",");
+  ",protocol version refused,client id refused,server unavailable,bad user or password,not authorized".split(",");
 
 /** A QoS 1 PUBLISH awaiting its PUBACK: its bytes, and whether they were written. (Names
  *  ending in "_" are the bundle's own: minified, build/build.ts.) */
@@ -51,8 +51,11 @@ function createSession(
   backoff: Backoff,
   events: SessionEvents,
 ): Session {
-  const decoder = new Decoder(options.maxPacketBytes, decodeFromBroker);
   const maxInflight = options.maxInflight;
+  const maxPacketBytes = options.maxPacketBytes;
+  const maxInflightBytes = options.maxInflightBytes;
+  const connectTimeoutMs = options.connectTimeoutMs;
+  const decoder = new Decoder(maxPacketBytes, decodeFromBroker);
   let link: Transport | undefined;
   /** Bumped for every link, so handlers of a dead link are ignored. */
   let generation = 0;
@@ -182,7 +185,7 @@ function createSession(
     clearConnectTimer();
     ping(-1);
     pong();
-    const why = failure || { reason: up ? "connection closed by the broker" : "connection closed" };
+    const why = failure || { reason: "connection closed" + (up ? " by the broker" : "") };
     up = false;
     link = undefined;
     if (connectedAt && clock.now() - connectedAt >= options.healthyMs) backoff.reset();
@@ -220,11 +223,11 @@ function createSession(
       },
     });
     // CONNECT goes out at once: Espruino queues it until the TLS handshake ends (docs/espruino.md).
-    send(encodeConnect(options, options.keepaliveSeconds));
+    send(frame(0x10, connectBody(options, periodMs / 1000)));
     connectTimer = timers.set(() => {
       connectTimer = undefined;
-      drop("no CONNACK within " + options.connectTimeoutMs / 1000 + " s");
-    }, options.connectTimeoutMs);
+      drop("no CONNACK within " + connectTimeoutMs / 1000 + " s");
+    }, connectTimeoutMs);
   };
 
   return {
@@ -243,7 +246,7 @@ function createSession(
       stopped = true;
       clearRetry();
       if (up) send(DISCONNECT);
-      drop("stopped by the device");
+      drop("stopped");
     },
     retryNow() {
       if (stopped || link) return;
@@ -256,12 +259,11 @@ function createSession(
       const id = qos ? nextId() : undefined;
       const bytes = encodePublish(topic, payload, qos, retain, id);
       const length = bytes.length;
-      if (length > options.maxPacketBytes)
-        return "message to " + topic + " is " + length + " bytes, over maxPacketBytes";
+      if (length > maxPacketBytes) return topic + ": " + length + " bytes, over maxPacketBytes";
       if (id === undefined) send(bytes);
       else {
-        if (heldBytes + length > options.maxInflightBytes) {
-          return FULL + heldBytes + " of " + options.maxInflightBytes + " bytes)";
+        if (heldBytes + length > maxInflightBytes) {
+          return FULL + heldBytes + " of " + maxInflightBytes + " bytes)";
         }
         held.push({ id, wire_: bytes, sent_: up });
         heldBytes += length;

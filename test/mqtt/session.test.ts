@@ -210,7 +210,7 @@ describe("Session", () => {
     expect(t.session.publish("lk/dev1/t", "x".repeat(2000), 0, false)).toBe("not connected: lk/dev1/t dropped (QoS 0)");
     t.accept();
     expect(t.session.publish("lk/dev1/t", "x".repeat(2000), 0, false)).toBe(
-      "message to lk/dev1/t is 2014 bytes, over maxPacketBytes",
+      "lk/dev1/t: 2014 bytes, over maxPacketBytes",
     );
     expect(publishes(t.link().received)).toHaveLength(0);
   });
@@ -348,7 +348,7 @@ describe("Session", () => {
     t.session.stop();
     expect(t.link().types()).toEqual([1, 14]);
     t.time.advance(0);
-    expect(t.events.at(-1)).toBe("disconnected: stopped by the device");
+    expect(t.events.at(-1)).toBe("disconnected: stopped");
     expect(t.delays).toEqual([-1]);
     t.time.advance(3600000);
     expect(t.links).toHaveLength(1);

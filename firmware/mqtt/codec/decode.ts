@@ -4,43 +4,33 @@
 // returned as a message naming the packet and the spec clause broken, in the device's short
 // form ("PUBLISH: [MQTT-3.3.1-4]"; explain.ts gives the words); nothing here throws.
 import { PACKET_NAMES, type Packet, type QoS } from "./packets";
-import { SUSPECT, topicClause } from "./topic";
+import { topicClause } from "./topic";
 
 const SHORT = "[MQTT-2.2.3]";
 const ID_0 = "[MQTT-2.3.1-1]";
 const AFTER = " bytes after the last field";
 
-/** The clause the PUBLISH broke: its first byte `first`, its topic's length `n` and the
- *  topic as read, `at` where its payload starts, `end` where its body ends, `id` its packet
- *  id (1 at QoS 0). Undefined: well-formed after all (a topic with non-ASCII bytes). */
-function publishClause(first: number, n: number, topic: string, at: number, end: number, id: number) {
-  const qos = (first >> 1) & 3;
-  if (qos > 1) return qos > 2 ? "[MQTT-3.3.1-4]" : "[MQTT-3.8.4-6]";
-  if (first & 8 && !qos) return "[MQTT-3.3.1-2]";
-  // NaN: a body under two bytes.
-  if (!(n >= 0)) return SHORT;
-  if (at - qos * 2 > end) return n + " [MQTT-1.5.3]";
-  return topicClause(topic) || (at > end ? SHORT : id ? undefined : ID_0);
-}
-
-/**
- * The PUBLISH whose first byte is `first` and whose body is buf[start, end), or why not.
- * Nearly every packet a device receives comes here, and Espruino lexes every token of a
- * function again on every call, skipped ones included (src/jsparse.c): the common case, a
- * well-formed packet with an ASCII topic (one regex pass, topic.ts), is a few native string
- * calls; everything else goes to publishClause.
- */
+/** The PUBLISH whose first byte is `first` and whose body is buf[start, end), or why not:
+ *  the careful path. The decoder (decoder.ts) decodes the common case itself. */
 export function decodePublish(first: number, buf: string, start: number, end: number): Packet | string {
   const qos = (first >> 1) & 3;
-  const n = start + 1 < end ? buf.charCodeAt(start) * 256 + buf.charCodeAt(start + 1) : NaN;
+  const n = start + 1 < end ? buf.charCodeAt(start) * 256 + buf.charCodeAt(start + 1) : -1;
   const at = start + 2 + n + qos * 2;
   const topic = buf.substr(start + 2, n);
-  const id = qos ? buf.charCodeAt(at - 2) * 256 + buf.charCodeAt(at - 1) : 1;
-  // NaN fails `at <= end`; DUP at QoS 0 is first & 14 === 8.
-  if (!(at <= end && n && id && qos < 2 && (first & 14) !== 8 && !SUSPECT.test(topic))) {
-    const clause = publishClause(first, n, topic, at, end, id);
-    if (clause) return "PUBLISH: " + clause;
-  }
+  const id = buf.charCodeAt(at - 2) * 256 + buf.charCodeAt(at - 1);
+  const clause =
+    qos > 1
+      ? qos > 2
+        ? "[MQTT-3.3.1-4]"
+        : "[MQTT-3.8.4-6]"
+      : first & 8 && !qos
+        ? "[MQTT-3.3.1-2]"
+        : n < 0
+          ? SHORT
+          : at - qos * 2 > end
+            ? n + " [MQTT-1.5.3]"
+            : topicClause(topic) || (at > end ? SHORT : qos && !id ? ID_0 : "");
+  if (clause) return "PUBLISH: " + clause;
   const packet: Packet = {
     type: 3,
     topic,

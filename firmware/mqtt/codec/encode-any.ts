@@ -3,7 +3,7 @@
 // naming the spec clause. The firmware calls the encoders in encode.ts directly.
 import { str16, u16 } from "./bytes";
 import { topicFilterError, topicNameError, utf8Error } from "./checks";
-import { encodeAck, encodeConnect, encodeEmpty, encodePublish, encodeSubscribe, frame } from "./encode";
+import { connectBody, encodeAck, encodeEmpty, encodePublish, encodeSubscribe, frame } from "./encode";
 import type { ConnectPacket, Packet } from "./packets";
 
 function check(problem: string | false | undefined): void {
@@ -26,6 +26,21 @@ function connectError(p: ConnectPacket): string | false | undefined {
   );
 }
 
+/** The device's CONNECT body with the user name and password flags and fields added. */
+function connectWithUser(p: ConnectPacket): string {
+  const body = connectBody(p, p.keepalive);
+  const user = p.username;
+  const password = p.password;
+  const flags = body.charCodeAt(7) | (user !== undefined ? 128 : 0) | (password !== undefined ? 64 : 0);
+  return (
+    body.substr(0, 7) +
+    String.fromCharCode(flags) +
+    body.substr(8) +
+    (user !== undefined ? str16(user) : "") +
+    (password !== undefined ? str16(password) : "")
+  );
+}
+
 function filters(list: string[], subscribe: boolean): void {
   check(!list.length && "no filter [MQTT-" + (subscribe ? "3.8.3-3]" : "3.10.3-2]"));
   list.forEach((filter) => check(topicFilterError(filter)));
@@ -35,13 +50,7 @@ function unchecked(packet: Packet): string {
   switch (packet.type) {
     case 1:
       check(connectError(packet));
-      return encodeConnect(
-        packet,
-        packet.keepalive,
-        (packet.username !== undefined ? 128 : 0) | (packet.password !== undefined ? 64 : 0),
-        (packet.username !== undefined ? str16(packet.username) : "") +
-          (packet.password !== undefined ? str16(packet.password) : ""),
-      );
+      return frame(0x10, connectWithUser(packet));
     case 2:
       return frame(0x20, String.fromCharCode(packet.sessionPresent ? 1 : 0, packet.returnCode));
     case 3:

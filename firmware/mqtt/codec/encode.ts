@@ -20,33 +20,29 @@ export function frame(first: number, body: string): string {
   return out + body;
 }
 
-/** `keepalive` in seconds (section 3.1.2.10). Host code adds a user name and password as
- *  `userFlags` and `userFields` (encode-any.ts). */
-export function encodeConnect(p: ConnectFields, keepalive: number, userFlags?: number, userFields?: string): string {
+/** `keepalive` in seconds (section 3.1.2.10). The connect flags are the body's eighth byte
+ *  and the user name and password would follow the payload (encode-any.ts adds them). */
+export function connectBody(p: ConnectFields, keepalive: number): string {
   const will = p.will;
   // Connect flags (section 3.1.2.3): bit 7 user name, 6 password, 5 will retain,
   // 4-3 will QoS, 2 will flag, 1 clean session, 0 reserved (zero, [MQTT-3.1.2-3]).
-  let flags = (p.cleanSession ? 2 : 0) | (userFlags as number);
+  let flags = p.cleanSession ? 2 : 0;
   let payload = str16(p.clientId);
   if (will) {
     flags |= 4 | (will.qos << 3) | (will.retain ? 32 : 0);
     payload += str16(will.topic) + str16(will.payload);
   }
   // Protocol name "MQTT", level 4 (sections 3.1.2.1, 3.1.2.2).
-  return frame(0x10, "\x00\x04MQTT\x04" + String.fromCharCode(flags) + u16(keepalive) + payload + (userFields || ""));
+  return "\x00\x04MQTT\x04" + String.fromCharCode(flags) + u16(keepalive) + payload;
 }
 
 /** A PUBLISH (section 3.3) of `payload` to `topic`; `id` at QoS 1 only. Arguments, not a
- *  packet object, and written out in full but for frame(): a device publishes often, and an
- *  object or a call is costly on Espruino. */
+ *  packet object: a device publishes often, and an object is costly on Espruino. */
 export function encodePublish(topic: string, payload: string, qos: QoS, retain: boolean, id?: number, dup?: boolean) {
   // Fixed header flags (section 3.3.1): bit 3 DUP, bits 2-1 QoS, bit 0 RETAIN.
   return frame(
     0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0),
-    String.fromCharCode(topic.length >> 8, topic.length & 255) +
-      topic +
-      (qos ? String.fromCharCode((id as number) >> 8, (id as number) & 255) : "") +
-      payload,
+    str16(topic) + (qos ? u16(id as number) : "") + payload,
   );
 }
 
