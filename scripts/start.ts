@@ -6,6 +6,7 @@
 // stops what it started, the broker first of all. The broker serves 127.0.0.1 whatever host
 // the profile names: the simulated device runs here. `npm start -- --hub [--hub-port N]` runs
 // the hub beside it (its HTTPS page, Home Assistant discovery) and prints the page's address.
+import { explain } from "../firmware/mqtt/codec/explain.ts";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -110,7 +111,8 @@ async function main(): Promise<void> {
     storageDir,
     wifi: SIM_WIFI,
     handshakeMs: 300,
-    output: (line) => show("device", line.replace(/^\[latchkey\] /, "")),
+    // The device says a protocol error by its clause; the words are put back here (explain.ts).
+    output: (line) => show("device", explain(line.replace(/^\[latchkey\] /, ""))),
   });
   for (const [name, data] of Object.entries(
     deviceStorageFiles(profile, state, SIM_WIFI, readFileSync(built.outFile, "utf8")),

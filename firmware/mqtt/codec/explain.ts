@@ -41,7 +41,8 @@ export function explainProblem(problem: string): string {
 }
 
 /** A text holding a device error "NAME: problem" (decode.ts), such as the session's
- *  "protocol error: PUBLISH: [MQTT-3.3.1-4]", with the words put in; any other text as it is. */
+ *  "protocol error: PUBLISH: [MQTT-3.3.1-4]; retry in 1.2 s", with the words put in; any
+ *  other text as it is. */
 export function explain(text: string): string {
   let start = -1;
   let at = 0;
@@ -52,5 +53,13 @@ export function explain(text: string): string {
       at = found + PACKET_NAMES[type].length + 2;
     }
   }
-  return start < 0 ? text : text.substr(0, at) + explainProblem(text.substr(at));
+  if (start < 0) return text;
+  // The problem ends with its clause: the first "[MQTT-...]" or "(section ...)" after the name.
+  const rest = text.substr(at);
+  const bracket = rest.indexOf("[MQTT-");
+  const section = rest.indexOf("(section ");
+  const open = bracket < 0 || (section >= 0 && section < bracket) ? section : bracket;
+  const end = open < 0 ? -1 : rest.indexOf(open === bracket ? "]" : ")", open) + 1;
+  if (end <= 0) return text;
+  return text.substr(0, at) + explainProblem(rest.substr(0, end)) + rest.substr(end);
 }
