@@ -49,11 +49,12 @@ type OtaConstructor = new (platform: Platform, version: string, say: (state: str
 function createOta(platform: Platform, version: string, say: (state: string) => void): Ota {
   const files = platform.files;
   let transfer: Transfer | undefined;
+  const unstage = () => files.erase(STAGE_FILE);
   // A transfer cut by a reboot leaves a partial file: free its space.
-  files.erase(STAGE_FILE);
+  unstage();
   const fail = (why: string) => {
     transfer = undefined;
-    files.erase(STAGE_FILE);
+    unstage();
     say("refused " + why);
   };
   const finish = (t: Transfer) => {
@@ -65,7 +66,7 @@ function createOta(platform: Platform, version: string, say: (state: string) => 
     // Espruino refuses a zero-length file ("Can't create zero length file", checked on 2v29).
     if (running) files.write(PREV_FILE, running);
     files.write(".bootcde", staged);
-    files.erase(STAGE_FILE);
+    unstage();
     files.write(BOOT_STATE_FILE, JSON.stringify({ v: t.v, prev: version, pending: 1, tries: 0, ms: t.ms }));
     say("staged " + t.v + "; rebooting");
     platform.timers.set(() => platform.reboot(), 500);
@@ -79,7 +80,7 @@ function createOta(platform: Platform, version: string, say: (state: string) => 
         return { refused: "bad manifest (OTA <version> <size> <sha256hex> [confirmSeconds])" };
       if (!/^[0-9a-f]+$/.test(w[3] || "") || w[3].length !== 64) return { refused: "bad manifest sha256" };
       if (!(seconds >= 5 && seconds <= 900)) return { refused: "confirm deadline outside 5-900 s" };
-      files.erase(STAGE_FILE);
+      unstage();
       transfer = { v: w[1], size: size, sha: w[3], ms: seconds * 1000, got: 0 };
       return { done: "ota ready for " + w[1] + " (" + size + " bytes)" };
     },
