@@ -44,6 +44,9 @@ function createRelay(pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: n
   let lockTimer: TimerHandle;
   let listener: ((on: boolean, why: string) => void) | undefined;
   let interlock: Interlock | undefined;
+  // Assigned once below (the object that is returned); the closures refer to it.
+  // eslint-disable-next-line prefer-const
+  let self: Relay;
   const set = (on: boolean, why?: string) => {
     const lock = interlock;
     if (on && lock && !lock.claim(self, () => set(true, why))) return;
@@ -75,7 +78,7 @@ function createRelay(pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: n
     }, ms);
     return true;
   };
-  const self: Relay = {
+  self = {
     get isOn() {
       return state;
     },

@@ -25,18 +25,18 @@ function createReports(timers: Timers): Reports {
   let retry: TimerHandle;
   const flush = () => {
     if (!publish || retry !== undefined) return;
+    let problem: string | undefined;
     for (const topic in dirty) {
-      const problem = publish(topic, values[topic]);
-      if (problem === "offline") return;
-      if (problem !== undefined) {
-        retry = timers.set(() => {
-          retry = undefined;
-          flush();
-        }, REPORT_RETRY_MS);
-        return;
-      }
+      problem = publish(topic, values[topic]);
+      if (problem !== undefined) break;
       delete dirty[topic];
     }
+    // Offline: everything goes out again at the next CONNACK (resend); anything else soon.
+    if (problem !== undefined && problem !== "offline")
+      retry = timers.set(() => {
+        retry = undefined;
+        flush();
+      }, REPORT_RETRY_MS);
   };
   return {
     attach: (p) => {
