@@ -74,33 +74,34 @@ export const NOT_LIVE = "nonce not live";
  * command carrying it is accepted, and it expires `freshnessMs` after it was issued by the
  * device's own clock. It lives only in RAM, so a reboot forgets it.
  */
-export class Nonces {
-  private live_: string | undefined;
-  private issuedAt_: number;
-  private readonly now_: () => number;
-  private readonly random_: () => number;
-  private readonly freshnessMs_: number;
-
-  constructor(now: () => number, random: () => number, freshnessMs: number) {
-    this.now_ = now;
-    this.random_ = random;
-    this.freshnessMs_ = freshnessMs;
-    this.issuedAt_ = 0;
-  }
-
+export interface Nonces {
   /** A new live nonce: 16 hex digits (64 bits). */
-  issue(): string {
-    this.live_ = randomHex(this.random_, 16);
-    this.issuedAt_ = this.now_();
-    return this.live_;
-  }
-
+  issue(): string;
   /** Takes `nonce` if it is the live one and still fresh; returns why not, or undefined. */
-  take(nonce: string): string | undefined {
-    if (this.live_ === undefined || nonce !== this.live_) return NOT_LIVE;
-    const age = this.now_() - this.issuedAt_;
-    this.live_ = undefined;
-    if (age > this.freshnessMs_) return "nonce expired (" + Math.round(age) + " ms)";
-    return undefined;
-  }
+  take(nonce: string): string | undefined;
 }
+
+type NoncesConstructor = new (now: () => number, random: () => number, freshnessMs: number) => Nonces;
+
+function createNonces(now: () => number, random: () => number, freshnessMs: number): Nonces {
+  let live: string | undefined;
+  let issuedAt = 0;
+  return {
+    issue: () => {
+      live = randomHex(random, 16);
+      issuedAt = now();
+      return live;
+    },
+    take: (nonce) => {
+      if (live === undefined || nonce !== live) return NOT_LIVE;
+      const age = now() - issuedAt;
+      live = undefined;
+      if (age > freshnessMs) return "nonce expired (" + Math.round(age) + " ms)";
+      return undefined;
+    },
+  };
+}
+
+/** `new Nonces(...)`: the closure above (a function returning an object is a valid
+ *  constructor on Espruino too; its state is locals, which minify). */
+export const Nonces = createNonces as unknown as NoncesConstructor;

@@ -53,14 +53,20 @@ export function signedGate(mac: (text: string) => string, nonces: Nonces): Comma
         message = undefined;
       }
       const nonce = message && isHex(message.nonce, 16) ? (message.nonce as string) : undefined;
-      const cmd = message && message.cmd;
-      if (typeof cmd !== "string" || nonce === undefined || !isHex((message as SignedCommand).mac, 64))
-        return { refused: UNSIGNED, nonce };
-      if (cmd.length > MAX_CMD_CHARS || !printable(cmd)) return { refused: "bad command text", nonce };
-      if (!sameMac(mac(COMMAND_PREFIX + topic + "\n" + nonce + "\n" + cmd), (message as SignedCommand).mac as string))
-        return { refused: "bad signature", nonce };
-      const stale = nonces.take(nonce);
-      return stale ? { refused: stale, nonce } : { command: cmd, nonce };
+      const cmd = (message && message.cmd) as string;
+      // The first refusal in this order; the nonce is taken only from a correctly signed one.
+      const refused =
+        typeof cmd !== "string" || nonce === undefined || !isHex((message as SignedCommand).mac, 64)
+          ? UNSIGNED
+          : cmd.length > MAX_CMD_CHARS || !printable(cmd)
+            ? "bad command text"
+            : !sameMac(
+                  mac(COMMAND_PREFIX + topic + "\n" + nonce + "\n" + cmd),
+                  (message as SignedCommand).mac as string,
+                )
+              ? "bad signature"
+              : nonces.take(nonce);
+      return refused ? { refused, nonce } : { command: cmd, nonce };
     },
   };
 }

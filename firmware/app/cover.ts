@@ -15,113 +15,122 @@ const CLOSING = "closing";
 const STOPPED = "stopped";
 const UNKNOWN = "unknown";
 
-export class Cover {
-  private readonly relay_: Relay;
-  private readonly behaviour_: RelayBehaviour;
-  private readonly travelMs_: number;
-  private readonly timers_: Timers;
-  private readonly closed_: () => boolean;
-  private readonly open_: (() => boolean) | undefined;
-  private readonly changed_: (state: CoverState, fault: string) => void;
-  state: CoverState;
-  fault: string;
-  /** The direction of the last movement: an opener reverses it at the next press. */
-  private last_: CoverState;
-  private travel_: TimerHandle;
+export interface Cover {
+  readonly state: CoverState;
+  readonly fault: string;
+  /** An end switch changed (or boot): what the switches say wins over what was assumed. */
+  sensed(): void;
+  /** Applies the verified command text OPEN, CLOSE or STOP. */
+  command(text: string): Outcome;
+}
 
-  /** `closed` / `open` say whether an end switch is active; `open` is absent with one sensor.
-   *  The state is rebuilt from the switches at once (boot). */
-  constructor(
-    relay: Relay,
-    press: RelayBehaviour,
-    spec: CoverBehaviour,
-    timers: Timers,
-    closed: () => boolean,
-    open: (() => boolean) | undefined,
-    changed: (state: CoverState, fault: string) => void,
-  ) {
-    this.relay_ = relay;
-    this.behaviour_ = press;
-    this.travelMs_ = spec.travelMs;
-    this.timers_ = timers;
-    this.closed_ = closed;
-    this.open_ = open;
-    this.changed_ = changed;
-    this.state = this.last_ = UNKNOWN;
-    this.fault = "";
-    this.sensed();
-  }
+/** `closed` / `open` say whether an end switch is active; `open` is absent with one sensor.
+ *  The state is rebuilt from the switches at once (boot). */
+type CoverConstructor = new (
+  relay: Relay,
+  press: RelayBehaviour,
+  spec: CoverBehaviour,
+  timers: Timers,
+  closed: () => boolean,
+  open: (() => boolean) | undefined,
+  changed: (state: CoverState, fault: string) => void,
+) => Cover;
+
+function createCover(
+  relay: Relay,
+  press: RelayBehaviour,
+  spec: CoverBehaviour,
+  timers: Timers,
+  closed: () => boolean,
+  open: (() => boolean) | undefined,
+  changed: (state: CoverState, fault: string) => void,
+): Cover {
+  const travelMs = spec.travelMs;
+  let state: CoverState = UNKNOWN;
+  let fault = "";
+  /** The direction of the last movement: an opener reverses it at the next press. */
+  let last: CoverState = UNKNOWN;
+  /** Undefined the moment it fires or is cleared (Espruino reuses timer ids at once). */
+  let travel: TimerHandle;
 
   /** The end switch that is active ("closed", "open", both: UNKNOWN), or "". */
-  private at_(): string {
-    const closed = this.closed_();
-    const open = this.open_ !== undefined && this.open_();
-    return closed && open ? UNKNOWN : closed ? "closed" : open ? "open" : "";
-  }
-
-  /** An end switch changed (or boot): what the switches say wins over what was assumed. */
-  sensed(): void {
-    const at = this.at_();
-    const state = this.state;
-    if (at === UNKNOWN) this.set_(UNKNOWN, "both end switches active: check the reed switches");
-    else if (at) this.set_(at as CoverState, "");
-    // It left an end by itself (the wall button, a remote): moving towards the other end.
-    else if (state === "closed") this.move_(OPENING);
-    else if (state === "open" && this.open_) this.move_(CLOSING);
-    // Boot or after a contradiction: between the switches, or (one sensor) simply not closed.
-    else if (state === UNKNOWN) this.set_(this.open_ ? STOPPED : "open", "");
-  }
-
-  /** Applies the verified command text OPEN, CLOSE or STOP. */
-  command(text: string): Outcome {
-    const word = text.trim().toUpperCase();
-    const state = this.state;
-    const moving = state === OPENING || state === CLOSING;
-    if (word === "STOP") return moving ? this.press_(STOPPED) : { done: "not moving" };
-    const opening = word === "OPEN";
-    if (!opening && word !== "CLOSE") return { refused: "unknown command (OPEN, CLOSE or STOP)" };
-    const toward: CoverState = opening ? OPENING : CLOSING;
-    if (state === toward || state === (opening ? "open" : "closed")) return { done: "already " + state };
-    if (state === UNKNOWN) return { refused: "state unknown (" + this.fault + "): nothing pressed" };
-    // Moving the other way: the press stops it; a second command then reverses it.
-    // Stopped after moving toward the same end: the opener's next press goes the other way.
-    if (state === STOPPED && this.last_ === toward) return { refused: "a press would reverse it" };
-    return this.press_(moving ? STOPPED : toward);
-  }
-
-  private press_(to: CoverState): Outcome {
-    const from = this.state;
-    if (!this.relay_.pulse(this.behaviour_.pulseMs, this.behaviour_.lockoutMs)) return { refused: "relay locked out" };
-    if (to === STOPPED) this.set_(to, "");
-    else this.move_(to);
-    return { done: from + " -> " + to };
-  }
-
-  private move_(direction: CoverState): void {
-    this.last_ = direction;
-    this.set_(direction, "");
-    this.timers_.clear(this.travel_);
-    this.travel_ = this.timers_.set(() => {
-      this.travel_ = undefined;
-      const expected = direction === OPENING ? "open" : "closed";
-      const at = this.at_();
-      const after = " in " + this.travelMs_ + " ms";
-      // Still on the switch it should have left: the door never moved.
-      if (at) this.set_(at as CoverState, "travel timeout: the door did not leave the " + at + " switch" + after);
-      // One sensor: an opening door is open once the travel time is over.
-      else if (!this.open_ && direction === OPENING) this.set_("open", "");
-      else this.set_(STOPPED, "travel timeout: the " + expected + " switch was not reached" + after);
-    }, this.travelMs_);
-  }
-
-  private set_(state: CoverState, fault: string): void {
-    if (state !== OPENING && state !== CLOSING) {
-      this.timers_.clear(this.travel_);
-      this.travel_ = undefined;
+  const at = (): string => {
+    const isClosed = closed();
+    const isOpen = open !== undefined && open();
+    return isClosed && isOpen ? UNKNOWN : isClosed ? "closed" : isOpen ? "open" : "";
+  };
+  const set = (to: CoverState, why: string) => {
+    if (to !== OPENING && to !== CLOSING) {
+      timers.clear(travel);
+      travel = undefined;
     }
-    const changed = state !== this.state || fault !== this.fault;
-    this.state = state;
-    this.fault = fault;
-    if (changed) this.changed_(state, fault);
-  }
+    const differs = to !== state || why !== fault;
+    state = to;
+    fault = why;
+    if (differs) changed(to, why);
+  };
+  const move = (direction: CoverState) => {
+    last = direction;
+    set(direction, "");
+    timers.clear(travel);
+    travel = timers.set(() => {
+      travel = undefined;
+      const end = at();
+      const after = " in " + travelMs + " ms";
+      // Still on the switch it should have left: the door never moved.
+      if (end) set(end as CoverState, "travel timeout: the door did not leave the " + end + " switch" + after);
+      // One sensor: an opening door is open once the travel time is over.
+      else if (!open && direction === OPENING) set("open", "");
+      else
+        set(
+          STOPPED,
+          "travel timeout: the " + (direction === OPENING ? "open" : "closed") + " switch was not reached" + after,
+        );
+    }, travelMs);
+  };
+  const pressTo = (to: CoverState): Outcome => {
+    const from = state;
+    if (!relay.pulse(press.pulseMs, press.lockoutMs)) return { refused: "relay locked out" };
+    if (to === STOPPED) set(to, "");
+    else move(to);
+    return { done: from + " -> " + to };
+  };
+  const sensed = () => {
+    const end = at();
+    if (end === UNKNOWN) set(UNKNOWN, "both end switches active: check the reed switches");
+    else if (end) set(end as CoverState, "");
+    // It left an end by itself (the wall button, a remote): moving towards the other end.
+    else if (state === "closed") move(OPENING);
+    else if (state === "open" && open) move(CLOSING);
+    // Boot or after a contradiction: between the switches, or (one sensor) simply not closed.
+    else if (state === UNKNOWN) set(open ? STOPPED : "open", "");
+  };
+  sensed();
+  return {
+    get state() {
+      return state;
+    },
+    get fault() {
+      return fault;
+    },
+    sensed,
+    command: (text) => {
+      const word = text.trim().toUpperCase();
+      const moving = state === OPENING || state === CLOSING;
+      if (word === "STOP") return moving ? pressTo(STOPPED) : { done: "not moving" };
+      const opening = word === "OPEN";
+      if (!opening && word !== "CLOSE") return { refused: "unknown command (OPEN, CLOSE or STOP)" };
+      const toward: CoverState = opening ? OPENING : CLOSING;
+      if (state === toward || state === (opening ? "open" : "closed")) return { done: "already " + state };
+      if (state === UNKNOWN) return { refused: "state unknown (" + fault + "): nothing pressed" };
+      // Moving the other way: the press stops it; a second command then reverses it.
+      // Stopped after moving toward the same end: the opener's next press goes the other way.
+      if (state === STOPPED && last === toward) return { refused: "a press would reverse it" };
+      return pressTo(moving ? STOPPED : toward);
+    },
+  };
 }
+
+/** `new Cover(...)`: the closure above (a function returning an object is a valid constructor
+ *  on Espruino too; its state is locals, which minify). */
+export const Cover = createCover as unknown as CoverConstructor;

@@ -21,7 +21,7 @@ import {
   RELAY_STATE_FILE,
   WIFI_FILE,
 } from "./profile";
-import { startFeatures } from "./features";
+import { onOff, startFeatures } from "./features";
 import { Reports } from "./reports";
 import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
 import { Ota } from "./ota";
@@ -77,7 +77,8 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   };
   kick();
   const mac = hmacSha256(platform.sha256, platform.files.read(CMDKEY_FILE) as string);
-  const freshnessMs = (profile.commands && profile.commands.freshnessMs) || DEFAULT_FRESHNESS_MS;
+  const commands = profile.commands || {};
+  const freshnessMs = commands.freshnessMs || DEFAULT_FRESHNESS_MS;
   const nonces = new Nonces(() => platform.clock.now(), platform.random, freshnessMs);
   const gate = signedGate(mac, nonces);
   const reporter = new Reporter(mac, platform.random);
@@ -92,7 +93,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   routes.push({ topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) });
   routes.push({ topic: topics.otaSet, action: (command) => ota.begin(command) });
   const sendNonce = (session: Session) => session.publish(topics.nonce, nonces.issue(), 1, false);
-  const reportRelay = () => reports.report(topics.relayState, relay.isOn ? "ON" : "OFF");
+  const reportRelay = () => reports.report(topics.relayState, onOff(relay.isOn));
   const mqtt = profile.mqtt;
   // Switch mode with linkLoss "off": the relay goes off once the broker has been out of reach
   // for linkLossMs (counted from boot, or from the disconnect that ended the last session;
@@ -173,7 +174,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   );
   link.session = session;
   relay.onChange((on, why) => {
-    log.info("relay " + (on ? "ON" : "OFF") + " (" + why + ")");
+    log.info("relay " + onOff(on) + " (" + why + ")");
     if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
     reportRelay();
   });
@@ -181,7 +182,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const maintenance = new Maintenance(
     platform.consoles,
     timers,
-    (profile.commands && profile.commands.maintenanceMaxSeconds) || DEFAULT_MAINTENANCE_MAX_SECONDS,
+    commands.maintenanceMaxSeconds || DEFAULT_MAINTENANCE_MAX_SECONDS,
     () => {
       log.info("maintenance " + maintenance.state);
       reports.report(topics.maintenanceState, maintenance.state);

@@ -25,42 +25,43 @@ export function crc8(bytes: ArrayLike<number>, count: number): number {
   return crc;
 }
 
-export class Ds18b20 {
-  private readonly bus_: OneWireBus;
-  private readonly where_: string;
-  private readonly timers_: Timers;
-  private converting_: TimerHandle;
-
-  constructor(bus: OneWireBus, pin: string, timers: Timers) {
-    this.bus_ = bus;
-    this.where_ = "DS18B20 on " + pin + ": ";
-    this.timers_ = timers;
-  }
-
+export interface Ds18b20 {
   /** Starts a conversion; `done` gets degrees C and "", or NaN and why. One read at a time. */
-  read(done: (celsius: number, error: string) => void): void {
-    if (this.converting_ !== undefined) return;
-    if (!this.start_()) return done(NaN, this.missing_());
-    this.bus_.write(0x44, true);
-    this.converting_ = this.timers_.set(() => {
-      this.converting_ = undefined;
-      if (!this.start_()) return done(NaN, this.missing_());
-      this.bus_.write(0xbe, false);
-      const pad = this.bus_.read(9);
-      if (crc8(pad, 8) !== pad[8]) return done(NaN, this.where_ + "scratchpad CRC mismatch (noise or a long cable)");
-      if ((pad[4] & 0x9f) !== 0x1f) return done(NaN, this.where_ + "not a DS18B20 scratchpad (bus held low?)");
-      const raw = pad[0] | (pad[1] << 8);
-      done((raw & 0x8000 ? raw - 0x10000 : raw) / 16, "");
-    }, CONVERSION_MS);
-  }
-
-  private start_(): boolean {
-    if (!this.bus_.reset()) return false;
-    this.bus_.skip();
-    return true;
-  }
-
-  private missing_(): string {
-    return this.where_ + "no sensor answered (no presence pulse: check the wiring and the 4.7 kOhm pull-up)";
-  }
+  read(done: (celsius: number, error: string) => void): void;
 }
+
+type Ds18b20Constructor = new (bus: OneWireBus, pin: string, timers: Timers) => Ds18b20;
+
+function createDs18b20(bus: OneWireBus, pin: string, timers: Timers): Ds18b20 {
+  const where = "DS18B20 on " + pin + ": ";
+  const missing = where + "no sensor answered (no presence pulse: check the wiring and the 4.7 kOhm pull-up)";
+  /** Undefined the moment it fires (Espruino reuses timer ids at once). */
+  let converting: TimerHandle;
+  /** A reset with a presence pulse, then SKIP ROM; false when nothing answered. */
+  const start = () => {
+    if (!bus.reset()) return false;
+    bus.skip();
+    return true;
+  };
+  return {
+    read: (done) => {
+      if (converting !== undefined) return;
+      if (!start()) return done(NaN, missing);
+      bus.write(0x44, true);
+      converting = timers.set(() => {
+        converting = undefined;
+        if (!start()) return done(NaN, missing);
+        bus.write(0xbe, false);
+        const pad = bus.read(9);
+        if (crc8(pad, 8) !== pad[8]) return done(NaN, where + "scratchpad CRC mismatch (noise or a long cable)");
+        if ((pad[4] & 0x9f) !== 0x1f) return done(NaN, where + "not a DS18B20 scratchpad (bus held low?)");
+        const raw = pad[0] | (pad[1] << 8);
+        done((raw & 0x8000 ? raw - 0x10000 : raw) / 16, "");
+      }, CONVERSION_MS);
+    },
+  };
+}
+
+/** `new Ds18b20(...)`: the closure above (a function returning an object is a valid
+ *  constructor on Espruino too; its state is locals, which minify). */
+export const Ds18b20 = createDs18b20 as unknown as Ds18b20Constructor;

@@ -34,7 +34,8 @@ export interface Features {
   link(up: boolean, reason: string): void;
 }
 
-const onOff = (on: boolean) => (on ? "ON" : "OFF");
+/** A relay or input state as reported: "ON" / "OFF". */
+export const onOff = (on: boolean) => (on ? "ON" : "OFF");
 
 export function startFeatures(platform: Platform, booted: Booted, root: string, reports: Reports): Features {
   const profile = booted.profile;
@@ -47,18 +48,19 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
   const lossTimers: { [name: string]: TimerHandle } = {};
   const extra = (HAS_RELAYS && profile.relays) || {};
   const features: Features = { routes: [], relays, link: () => undefined };
+  /** The retained ON/OFF report of a further relay or an input. */
+  const reportThing = (name: string, on: boolean) => reports.report(thingTopic(root, name, "state"), onOff(on));
 
   if (HAS_RELAYS) {
     const addRelay = (name: string, behaviour: RelayBehaviour) => {
       const relay = new Relay(platform.pins, pins[name], timers, behaviour.mode === "switch" ? behaviour.maxOnMs : 0);
-      const state = thingTopic(root, name, "state");
       relays[name] = relay;
       behaviours[name] = behaviour;
       relay.onChange((on, why) => {
         log.info("relay " + name + " " + onOff(on) + " (" + why + ")");
-        reports.report(state, onOff(on));
+        reportThing(name, on);
       });
-      reports.report(state, "OFF");
+      reportThing(name, false);
       features.routes.push({ topic: thingTopic(root, name, "set"), action: (c) => applyCommand(relay, behaviour, c) });
     };
     for (const name in extra) addRelay(name, extra[name]);
@@ -75,7 +77,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
     const changed = (input: Input) => {
       const name = input.name;
       const spec = specs[name];
-      reports.report(thingTopic(root, name, "state"), onOff(input.active));
+      reportThing(name, input.active);
       // A local action is the command a button stands for, applied like a verified one.
       if (input.active && spec.action) {
         const target = spec.relay || "relay";
@@ -88,7 +90,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
     };
     for (const name in specs) {
       inputs[name] = new Input(platform.pins, name, pins[name], specs[name], changed);
-      reports.report(thingTopic(root, name, "state"), onOff(inputs[name].active));
+      reportThing(name, inputs[name].active);
     }
   }
 

@@ -5,31 +5,44 @@
 import type { PinFactory } from "../hal/pins";
 import type { InputBehaviour, PinSpec } from "./profile";
 
-export class Input {
+export interface Input {
   readonly name: string;
-  private active_: boolean;
-  private readonly activeLow_: boolean;
-
-  constructor(
-    pins: PinFactory,
-    name: string,
-    spec: PinSpec,
-    behaviour: InputBehaviour,
-    changed: (input: Input) => void,
-  ) {
-    this.name = name;
-    this.activeLow_ = spec.activeLow;
-    const pin = pins.input(spec.pin, behaviour.pull);
-    this.active_ = pin.read() !== this.activeLow_;
-    pin.watch((high) => {
-      const active = high !== this.activeLow_;
-      if (active === this.active_) return;
-      this.active_ = active;
-      changed(this);
-    }, behaviour.debounceMs);
-  }
-
-  get active(): boolean {
-    return this.active_;
-  }
+  readonly active: boolean;
 }
+
+type InputConstructor = new (
+  pins: PinFactory,
+  name: string,
+  spec: PinSpec,
+  behaviour: InputBehaviour,
+  changed: (input: Input) => void,
+) => Input;
+
+function createInput(
+  pins: PinFactory,
+  name: string,
+  spec: PinSpec,
+  behaviour: InputBehaviour,
+  changed: (input: Input) => void,
+): Input {
+  const activeLow = spec.activeLow;
+  const pin = pins.input(spec.pin, behaviour.pull);
+  let active = pin.read() !== activeLow;
+  const self: Input = {
+    name,
+    get active() {
+      return active;
+    },
+  };
+  pin.watch((high) => {
+    const now = high !== activeLow;
+    if (now === active) return;
+    active = now;
+    changed(self);
+  }, behaviour.debounceMs);
+  return self;
+}
+
+/** `new Input(...)`: the closure above (a function returning an object is a valid constructor
+ *  on Espruino too; its state is locals, which minify). */
+export const Input = createInput as unknown as InputConstructor;

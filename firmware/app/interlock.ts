@@ -10,58 +10,58 @@ export interface Interlocked {
   off(why?: string): void;
 }
 
-export class Interlock {
-  private readonly members_: Interlocked[];
-  private readonly deadTimeMs_: number;
-  private readonly clock_: Clock;
-  private readonly timers_: Timers;
-  private lastOffAt_: number;
-  private lastOff_: Interlocked | undefined;
-  private waiting_: Interlocked | undefined;
-  private timer_: TimerHandle;
-
-  constructor(deadTimeMs: number, clock: Clock, timers: Timers) {
-    this.members_ = [];
-    this.deadTimeMs_ = deadTimeMs;
-    this.clock_ = clock;
-    this.timers_ = timers;
-    this.lastOffAt_ = -deadTimeMs;
-  }
-
-  add(member: Interlocked): void {
-    this.members_.push(member);
-  }
-
+export interface Interlock {
+  add(member: Interlocked): void;
   /** True when `member` may switch on now; otherwise `retry` runs once the dead time is over
    *  (unless a later claim or release replaces it). Switches every other member off. */
-  claim(member: Interlocked, retry: () => void): boolean {
-    for (let i = 0; i < this.members_.length; i++) {
-      const other = this.members_[i];
-      if (other !== member && other.isOn) other.off("interlock");
-    }
-    this.cancel_();
-    const wait = this.lastOff_ === member ? 0 : this.lastOffAt_ + this.deadTimeMs_ - this.clock_.now();
-    if (wait <= 0) return true;
-    this.waiting_ = member;
-    this.timer_ = this.timers_.set(() => {
-      this.timer_ = this.waiting_ = undefined;
-      retry();
-    }, wait);
-    return false;
-  }
-
+  claim(member: Interlocked, retry: () => void): boolean;
   /** `member` was switched off: a switch-on it was waiting for is dropped, and when it was
    *  on, the dead time starts now. */
-  released(member: Interlocked, wasOn: boolean): void {
-    if (wasOn) {
-      this.lastOffAt_ = this.clock_.now();
-      this.lastOff_ = member;
-    }
-    if (this.waiting_ === member) this.cancel_();
-  }
-
-  private cancel_(): void {
-    this.timers_.clear(this.timer_);
-    this.timer_ = this.waiting_ = undefined;
-  }
+  released(member: Interlocked, wasOn: boolean): void;
 }
+
+type InterlockConstructor = new (deadTimeMs: number, clock: Clock, timers: Timers) => Interlock;
+
+function createInterlock(deadTimeMs: number, clock: Clock, timers: Timers): Interlock {
+  const members: Interlocked[] = [];
+  let lastOffAt = -deadTimeMs;
+  let lastOff: Interlocked | undefined;
+  let waiting: Interlocked | undefined;
+  /** Undefined the moment it fires or is cleared (Espruino reuses timer ids at once). */
+  let timer: TimerHandle;
+  const cancel = () => {
+    timers.clear(timer);
+    timer = waiting = undefined;
+  };
+  return {
+    add: (member) => {
+      members.push(member);
+    },
+    claim: (member, retry) => {
+      for (let i = 0; i < members.length; i++) {
+        const other = members[i];
+        if (other !== member && other.isOn) other.off("interlock");
+      }
+      cancel();
+      const wait = lastOff === member ? 0 : lastOffAt + deadTimeMs - clock.now();
+      if (wait <= 0) return true;
+      waiting = member;
+      timer = timers.set(() => {
+        timer = waiting = undefined;
+        retry();
+      }, wait);
+      return false;
+    },
+    released: (member, wasOn) => {
+      if (wasOn) {
+        lastOffAt = clock.now();
+        lastOff = member;
+      }
+      if (waiting === member) cancel();
+    },
+  };
+}
+
+/** `new Interlock(...)`: the closure above (a function returning an object is a valid
+ *  constructor on Espruino too; its state is locals, which minify). */
+export const Interlock = createInterlock as unknown as InterlockConstructor;

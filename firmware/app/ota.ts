@@ -35,81 +35,83 @@ interface BootState {
   back?: string;
 }
 
-export class Ota {
-  private t_: Transfer | undefined;
-
-  constructor(
-    private readonly platform_: Platform,
-    private readonly version_: string,
-    private readonly say_: (state: string) => void,
-  ) {
-    // A transfer cut by a reboot leaves a partial file: free its space.
-    platform_.files.erase(STAGE_FILE);
-  }
-
+export interface Ota {
   /** The verified manifest: `OTA <version> <size> <sha256hex> [confirmSeconds]`. */
-  begin(command: string): Outcome {
-    const w = command.split(" ");
-    const size = parseInt(w[2], 10);
-    const seconds = w[4] ? parseInt(w[4], 10) : 120;
-    if (w[0] !== "OTA" || !/^[0-9A-Za-z.+-]+$/.test(w[1] || "") || !(size > 0 && size <= MAX_SIZE))
-      return { refused: "bad manifest (OTA <version> <size> <sha256hex> [confirmSeconds])" };
-    if (!/^[0-9a-f]+$/.test(w[3] || "") || w[3].length !== 64) return { refused: "bad manifest sha256" };
-    if (!(seconds >= 5 && seconds <= 900)) return { refused: "confirm deadline outside 5-900 s" };
-    this.platform_.files.erase(STAGE_FILE);
-    this.t_ = { v: w[1], size: size, sha: w[3], ms: seconds * 1000, got: 0 };
-    return { done: "ota ready for " + w[1] + " (" + size + " bytes)" };
-  }
-
+  begin(command: string): Outcome;
   /** One chunk, `<offset> <bytes>`: written in place when it is the next one expected. */
-  chunk(payload: string): void {
-    const t = this.t_;
-    if (!t) return this.say_("refused no transfer");
-    const space = payload.indexOf(" ");
-    const at = parseInt(payload.substr(0, space), 10);
-    const data = payload.substr(space + 1);
-    if (at !== t.got) return this.say_("got " + t.got);
-    if (at + data.length > t.size) return this.fail_("more bytes than the manifest's " + t.size);
-    try {
-      this.platform_.files.write(STAGE_FILE, data, at, at === 0 ? t.size : undefined);
-    } catch (e) {
-      return this.fail_("Storage: " + (e as Error).message);
-    }
-    t.got += data.length;
-    this.say_("got " + t.got);
-    if (t.got === t.size) this.finish_(t);
-  }
+  chunk(payload: string): void;
+  /** At CONNACK: a pending update of this version is confirmed; a rollback is announced. */
+  connected(): void;
+}
 
-  private fail_(why: string): void {
-    this.t_ = undefined;
-    this.platform_.files.erase(STAGE_FILE);
-    this.say_("refused " + why);
-  }
+type OtaConstructor = new (platform: Platform, version: string, say: (state: string) => void) => Ota;
 
-  private finish_(t: Transfer): void {
-    const files = this.platform_.files;
+function createOta(platform: Platform, version: string, say: (state: string) => void): Ota {
+  const files = platform.files;
+  let transfer: Transfer | undefined;
+  const unstage = () => files.erase(STAGE_FILE);
+  // A transfer cut by a reboot leaves a partial file: free its space.
+  unstage();
+  const fail = (why: string) => {
+    transfer = undefined;
+    unstage();
+    say("refused " + why);
+  };
+  const finish = (t: Transfer) => {
     const staged = files.read(STAGE_FILE) || "";
-    if (staged.length !== t.size || toHex(this.platform_.sha256(staged)) !== t.sha)
-      return this.fail_("sha256 mismatch: nothing changed");
-    this.t_ = undefined;
+    if (staged.length !== t.size || toHex(platform.sha256(staged)) !== t.sha)
+      return fail("sha256 mismatch: nothing changed");
+    transfer = undefined;
     const running = files.read(".bootcde");
     // Espruino refuses a zero-length file ("Can't create zero length file", checked on 2v29).
     if (running) files.write(PREV_FILE, running);
     files.write(".bootcde", staged);
-    files.erase(STAGE_FILE);
-    files.write(BOOT_STATE_FILE, JSON.stringify({ v: t.v, prev: this.version_, pending: 1, tries: 0, ms: t.ms }));
-    this.say_("staged " + t.v + "; rebooting");
-    this.platform_.timers.set(() => this.platform_.reboot(), 500);
-  }
-
-  /** At CONNACK: a pending update of this version is confirmed; a rollback is announced. */
-  connected(): void {
-    const files = this.platform_.files;
-    const b = files.readJSON(BOOT_STATE_FILE) as BootState | undefined;
-    if (!b) return;
-    if (b.pending && b.v === this.version_) this.say_("confirmed " + b.v);
-    else if (b.back) this.say_("rolled back from " + b.back + " to " + this.version_);
-    else return;
-    files.write(BOOT_STATE_FILE, JSON.stringify({ v: this.version_ }));
-  }
+    unstage();
+    files.write(BOOT_STATE_FILE, JSON.stringify({ v: t.v, prev: version, pending: 1, tries: 0, ms: t.ms }));
+    say("staged " + t.v + "; rebooting");
+    platform.timers.set(() => platform.reboot(), 500);
+  };
+  return {
+    begin: (command) => {
+      const w = command.split(" ");
+      const size = parseInt(w[2], 10);
+      const seconds = w[4] ? parseInt(w[4], 10) : 120;
+      if (w[0] !== "OTA" || !/^[0-9A-Za-z.+-]+$/.test(w[1] || "") || !(size > 0 && size <= MAX_SIZE))
+        return { refused: "bad manifest (OTA <version> <size> <sha256hex> [confirmSeconds])" };
+      if (!/^[0-9a-f]+$/.test(w[3] || "") || w[3].length !== 64) return { refused: "bad manifest sha256" };
+      if (!(seconds >= 5 && seconds <= 900)) return { refused: "confirm deadline outside 5-900 s" };
+      unstage();
+      transfer = { v: w[1], size: size, sha: w[3], ms: seconds * 1000, got: 0 };
+      return { done: "ota ready for " + w[1] + " (" + size + " bytes)" };
+    },
+    chunk: (payload) => {
+      const t = transfer;
+      if (!t) return say("refused no transfer");
+      const space = payload.indexOf(" ");
+      const at = parseInt(payload.substr(0, space), 10);
+      const data = payload.substr(space + 1);
+      if (at !== t.got) return say("got " + t.got);
+      if (at + data.length > t.size) return fail("more bytes than the manifest's " + t.size);
+      try {
+        files.write(STAGE_FILE, data, at, at === 0 ? t.size : undefined);
+      } catch (e) {
+        return fail("Storage: " + (e as Error).message);
+      }
+      t.got += data.length;
+      say("got " + t.got);
+      if (t.got === t.size) finish(t);
+    },
+    connected: () => {
+      const b = files.readJSON(BOOT_STATE_FILE) as BootState | undefined;
+      if (!b) return;
+      if (b.pending && b.v === version) say("confirmed " + b.v);
+      else if (b.back) say("rolled back from " + b.back + " to " + version);
+      else return;
+      files.write(BOOT_STATE_FILE, JSON.stringify({ v: version }));
+    },
+  };
 }
+
+/** `new Ota(...)`: the closure above (a function returning an object is a valid constructor
+ *  on Espruino too; its state is locals, which minify). */
+export const Ota = createOta as unknown as OtaConstructor;

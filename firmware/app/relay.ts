@@ -8,92 +8,98 @@ import type { TimerHandle, Timers } from "../hal/time";
 import type { Interlock } from "./interlock";
 import type { PinSpec } from "./profile";
 
-export class Relay {
-  private readonly pin_: OutputPin;
-  private readonly offLevel_: boolean;
-  private readonly timers_: Timers;
-  /** The relay turns itself off after this long on (0: never). */
-  private readonly maxOnMs_: number;
-  private state_: boolean;
-  private pulseTimer_: TimerHandle;
-  private maxOnTimer_: TimerHandle;
-  /** Set while a press runs and during the lockout after it. */
-  private lockTimer_: TimerHandle;
-  private listener_: ((on: boolean, why: string) => void) | undefined;
-  private interlock_: Interlock | undefined;
-
-  constructor(pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: number) {
-    // Only `activeLow === true` makes LOW the on level; anything else keeps the off level LOW
-    // (the profile check refuses a non-boolean before this runs).
-    this.offLevel_ = spec.activeLow === true;
-    this.timers_ = timers;
-    this.maxOnMs_ = maxOnMs;
-    this.state_ = false;
-    this.pin_ = pins.output(spec.pin, this.offLevel_);
-  }
-
-  get isOn(): boolean {
-    return this.state_;
-  }
-
+export interface Relay {
+  readonly isOn: boolean;
   /** True while a press runs or its lockout lasts. */
-  get locked(): boolean {
-    return this.lockTimer_ !== undefined;
-  }
-
+  readonly locked: boolean;
   /** `listener` hears every change of state and why (one listener: the device's reporter). */
-  onChange(listener: (on: boolean, why: string) => void): void {
-    this.listener_ = listener;
-  }
-
+  onChange(listener: (on: boolean, why: string) => void): void;
   /** Joins an interlock group: switching on first claims it (interlock.ts). */
-  lockWith(interlock: Interlock): void {
-    this.interlock_ = interlock;
-    interlock.add(this);
-  }
-
+  lockWith(interlock: Interlock): void;
   /** Sets the relay; cancels a pulse in progress. `why` goes to the listener. In an interlock
    *  group, ON switches the others off and may come only after the dead time. */
-  set(on: boolean, why?: string): void {
-    const lock = this.interlock_;
-    if (on && lock && !lock.claim(this, () => this.set(true, why))) return;
-    this.timers_.clear(this.pulseTimer_);
-    this.timers_.clear(this.maxOnTimer_);
-    this.pulseTimer_ = this.maxOnTimer_ = undefined;
-    const changed = on !== this.state_;
-    this.state_ = on;
-    this.pin_.write(on !== this.offLevel_);
-    if (on && this.maxOnMs_ > 0)
-      this.maxOnTimer_ = this.timers_.set(() => {
-        this.maxOnTimer_ = undefined;
-        this.set(false, "on for maxOnMs (" + this.maxOnMs_ + " ms)");
-      }, this.maxOnMs_);
-    if (!on && lock) lock.released(this, changed);
-    if (changed && this.listener_) this.listener_(on, why || "command");
-  }
-
+  set(on: boolean, why?: string): void;
   /**
    * One press: closes the relay for `ms`, then opens it. Refused (returns false) while a press
    * runs and for `lockoutMs` after it ends, so a stream of ONs cannot hold the contact closed
    * and a late duplicate is not a second press.
    */
-  pulse(ms: number, lockoutMs: number): boolean {
-    if (this.locked) return false;
-    const lock = this.interlock_;
-    if (lock && !lock.claim(this, () => this.pulse(ms, lockoutMs))) return true;
-    this.set(true);
-    this.lockTimer_ = this.timers_.set(() => {
-      this.lockTimer_ = undefined;
+  pulse(ms: number, lockoutMs: number): boolean;
+  /** The safe state: off, no pulse pending. */
+  off(why?: string): void;
+}
+
+/** `maxOnMs`: the relay turns itself off after this long on (0: never). */
+type RelayConstructor = new (pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: number) => Relay;
+
+function createRelay(pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: number): Relay {
+  // Only `activeLow === true` makes LOW the on level; anything else keeps the off level LOW
+  // (the profile check refuses a non-boolean before this runs).
+  const offLevel = spec.activeLow === true;
+  const pin: OutputPin = pins.output(spec.pin, offLevel);
+  let state = false;
+  let pulseTimer: TimerHandle;
+  let maxOnTimer: TimerHandle;
+  /** Set while a press runs and during the lockout after it. */
+  let lockTimer: TimerHandle;
+  let listener: ((on: boolean, why: string) => void) | undefined;
+  let interlock: Interlock | undefined;
+  // Assigned once below (the object that is returned); the closures refer to it.
+  // eslint-disable-next-line prefer-const
+  let self: Relay;
+  const set = (on: boolean, why?: string) => {
+    const lock = interlock;
+    if (on && lock && !lock.claim(self, () => set(true, why))) return;
+    timers.clear(pulseTimer);
+    timers.clear(maxOnTimer);
+    pulseTimer = maxOnTimer = undefined;
+    const changed = on !== state;
+    state = on;
+    pin.write(on !== offLevel);
+    if (on && maxOnMs > 0)
+      maxOnTimer = timers.set(() => {
+        maxOnTimer = undefined;
+        set(false, "on for maxOnMs (" + maxOnMs + " ms)");
+      }, maxOnMs);
+    if (!on && lock) lock.released(self, changed);
+    if (changed && listener) listener(on, why || "command");
+  };
+  const pulse = (ms: number, lockoutMs: number): boolean => {
+    if (lockTimer !== undefined) return false;
+    const lock = interlock;
+    if (lock && !lock.claim(self, () => pulse(ms, lockoutMs))) return true;
+    set(true);
+    lockTimer = timers.set(() => {
+      lockTimer = undefined;
     }, ms + lockoutMs);
-    this.pulseTimer_ = this.timers_.set(() => {
-      this.pulseTimer_ = undefined;
-      this.set(false, "end of pulse");
+    pulseTimer = timers.set(() => {
+      pulseTimer = undefined;
+      set(false, "end of pulse");
     }, ms);
     return true;
-  }
-
-  /** The safe state: off, no pulse pending. */
-  off(why?: string): void {
-    this.set(false, why);
-  }
+  };
+  self = {
+    get isOn() {
+      return state;
+    },
+    get locked() {
+      return lockTimer !== undefined;
+    },
+    onChange: (l) => {
+      listener = l;
+    },
+    lockWith: (group) => {
+      interlock = group;
+      group.add(self);
+    },
+    set,
+    pulse,
+    off: (why) => set(false, why),
+  };
+  return self;
 }
+
+/** `new Relay(...)`: the closure above (a function returning an object is a valid constructor
+ *  on Espruino too; its state is locals, which minify). The object is the relay's identity in
+ *  its interlock group. */
+export const Relay = createRelay as unknown as RelayConstructor;

@@ -7,49 +7,53 @@ import type { TimerHandle, Timers } from "../hal/time";
 /** Wait before retrying reports the session could not take. */
 export const REPORT_RETRY_MS = 250;
 
-export class Reports {
-  private readonly timers_: Timers;
-  private readonly values_: { [topic: string]: string };
-  private dirty_: { [topic: string]: boolean };
-  private publish_: ((topic: string, value: string) => string | undefined) | undefined;
-  private retry_: TimerHandle;
-
-  constructor(timers: Timers) {
-    this.timers_ = timers;
-    this.values_ = {};
-    this.dirty_ = {};
-  }
-
+export interface Reports {
   /** `publish` returns why a report could not be sent (offline, store full), or undefined. */
-  attach(publish: (topic: string, value: string) => string | undefined): void {
-    this.publish_ = publish;
-  }
-
-  report(topic: string, value: string): void {
-    this.values_[topic] = value;
-    this.dirty_[topic] = true;
-    this.flush();
-  }
-
+  attach(publish: (topic: string, value: string) => string | undefined): void;
+  report(topic: string, value: string): void;
   /** The link came up: every report goes out again. */
-  resend(): void {
-    for (const topic in this.values_) this.dirty_[topic] = true;
-    this.flush();
-  }
-
-  flush(): void {
-    if (!this.publish_ || this.retry_ !== undefined) return;
-    for (const topic in this.dirty_) {
-      const problem = this.publish_(topic, this.values_[topic]);
-      if (problem === "offline") return;
-      if (problem !== undefined) {
-        this.retry_ = this.timers_.set(() => {
-          this.retry_ = undefined;
-          this.flush();
-        }, REPORT_RETRY_MS);
-        return;
-      }
-      delete this.dirty_[topic];
-    }
-  }
+  resend(): void;
 }
+
+type ReportsConstructor = new (timers: Timers) => Reports;
+
+function createReports(timers: Timers): Reports {
+  const values: { [topic: string]: string } = {};
+  const dirty: { [topic: string]: boolean } = {};
+  let publish: ((topic: string, value: string) => string | undefined) | undefined;
+  /** Undefined the moment it fires (Espruino reuses timer ids at once). */
+  let retry: TimerHandle;
+  const flush = () => {
+    if (!publish || retry !== undefined) return;
+    let problem: string | undefined;
+    for (const topic in dirty) {
+      problem = publish(topic, values[topic]);
+      if (problem !== undefined) break;
+      delete dirty[topic];
+    }
+    // Offline: everything goes out again at the next CONNACK (resend); anything else soon.
+    if (problem !== undefined && problem !== "offline")
+      retry = timers.set(() => {
+        retry = undefined;
+        flush();
+      }, REPORT_RETRY_MS);
+  };
+  return {
+    attach: (p) => {
+      publish = p;
+    },
+    report: (topic, value) => {
+      values[topic] = value;
+      dirty[topic] = true;
+      flush();
+    },
+    resend: () => {
+      for (const topic in values) dirty[topic] = true;
+      flush();
+    },
+  };
+}
+
+/** `new Reports(...)`: the closure above (a function returning an object is a valid
+ *  constructor on Espruino too; its state is locals, which minify). */
+export const Reports = createReports as unknown as ReportsConstructor;

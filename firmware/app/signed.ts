@@ -22,25 +22,31 @@ export function resultPayload(
 }
 
 /** Signs reports: `boot` is random per boot, `seq` counts this boot's reports. */
-export class Reporter {
+export interface Reporter {
   readonly boot: string;
-  private seq_: number;
-  private readonly mac_: (text: string) => string;
-
-  constructor(mac: (text: string) => string, random: () => number) {
-    this.mac_ = mac;
-    this.boot = randomHex(random, 16);
-    this.seq_ = 0;
-  }
-
   /** The signed payload of `value` (ASCII; structured values as JSON text) on `topic`. */
-  report(topic: string, value: string): string {
-    const seq = ++this.seq_;
-    return JSON.stringify({
-      v: value,
-      boot: this.boot,
-      seq,
-      mac: this.mac_(REPORT_PREFIX + topic + "\n" + this.boot + "\n" + seq + "\n" + value),
-    });
-  }
+  report(topic: string, value: string): string;
 }
+
+type ReporterConstructor = new (mac: (text: string) => string, random: () => number) => Reporter;
+
+function createReporter(mac: (text: string) => string, random: () => number): Reporter {
+  const boot = randomHex(random, 16);
+  let seq = 0;
+  return {
+    boot,
+    report: (topic, value) => {
+      const n = ++seq;
+      return JSON.stringify({
+        v: value,
+        boot,
+        seq: n,
+        mac: mac(REPORT_PREFIX + topic + "\n" + boot + "\n" + n + "\n" + value),
+      });
+    },
+  };
+}
+
+/** `new Reporter(...)`: the closure above (a function returning an object is a valid
+ *  constructor on Espruino too; its state is locals, which minify). */
+export const Reporter = createReporter as unknown as ReporterConstructor;

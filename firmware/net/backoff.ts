@@ -24,43 +24,43 @@ function grow(start: number, times: number, cap: number): number {
   return Math.min(value, cap);
 }
 
-export class Backoff {
-  private attempt_: number;
-  private refusals_: number;
-  private readonly options_: BackoffOptions;
-  /** Uniform in [0, 1): from the hardware RNG on the device (hal), seeded in tests. */
-  private readonly random_: () => number;
-
-  constructor(options: BackoffOptions, random: () => number) {
-    this.options_ = options;
-    this.random_ = random;
-    this.attempt_ = 0;
-    this.refusals_ = 0;
-  }
-
+export interface Backoff {
   /** Failures since the last reset. */
-  get failures(): number {
-    return this.attempt_;
-  }
-
+  readonly failures: number;
   /** The ceiling of the next ordinary delay: min(cap, base * 2^failures). */
-  ceiling(): number {
-    return grow(this.options_.baseMs, this.attempt_, this.options_.capMs);
-  }
-
+  ceiling(): number;
   /** The delay before the next attempt; `refused` after an auth or handshake refusal. */
-  next(refused: boolean): number {
-    let delay: number;
-    if (refused) {
-      const ceiling = grow(this.options_.refusedMs, this.refusals_++, this.options_.refusedCapMs);
-      delay = ceiling / 2 + this.random_() * (ceiling / 2);
-    } else delay = this.random_() * this.ceiling();
-    this.attempt_++;
-    return Math.floor(delay);
-  }
-
-  reset(): void {
-    this.attempt_ = 0;
-    this.refusals_ = 0;
-  }
+  next(refused: boolean): number;
+  reset(): void;
 }
+
+/** `random`: uniform in [0, 1), from the hardware RNG on the device (hal), seeded in tests. */
+type BackoffConstructor = new (options: BackoffOptions, random: () => number) => Backoff;
+
+function createBackoff(options: BackoffOptions, random: () => number): Backoff {
+  let attempt = 0;
+  let refusals = 0;
+  const ceiling = () => grow(options.baseMs, attempt, options.capMs);
+  return {
+    get failures() {
+      return attempt;
+    },
+    ceiling,
+    next: (refused) => {
+      let delay: number;
+      if (refused) {
+        const top = grow(options.refusedMs, refusals++, options.refusedCapMs);
+        delay = top / 2 + random() * (top / 2);
+      } else delay = random() * ceiling();
+      attempt++;
+      return Math.floor(delay);
+    },
+    reset: () => {
+      attempt = refusals = 0;
+    },
+  };
+}
+
+/** `new Backoff(...)`: the closure above (a function returning an object is a valid
+ *  constructor on Espruino too; its state is locals, which minify). */
+export const Backoff = createBackoff as unknown as BackoffConstructor;

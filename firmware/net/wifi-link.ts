@@ -13,71 +13,71 @@ export interface WifiCredentials {
   password: string;
 }
 
-export class WifiLink {
-  private readonly radio_: WifiRadio;
-  private readonly timers_: Timers;
-  private readonly backoff_: Backoff;
-  private readonly log_: Log;
-  private readonly onUp_: () => void;
-  private credentials_: WifiCredentials | undefined;
-  private up_: boolean;
-  private joining_: boolean;
-  private attempts_: number;
+export interface WifiLink {
+  readonly up: boolean;
+  start(credentials: WifiCredentials): void;
+}
 
-  constructor(radio: WifiRadio, timers: Timers, backoff: Backoff, log: Log, onUp: () => void) {
-    this.radio_ = radio;
-    this.timers_ = timers;
-    this.backoff_ = backoff;
-    this.log_ = log;
-    this.onUp_ = onUp;
-    this.up_ = false;
-    this.joining_ = false;
-    this.attempts_ = 0;
-    radio.onDisconnected((reason) => {
-      if (!this.up_) return;
-      this.up_ = false;
-      this.log_.warn("Wi-Fi lost (" + reason + ")");
-      this.join_();
-    });
-  }
+type WifiLinkConstructor = new (
+  radio: WifiRadio,
+  timers: Timers,
+  backoff: Backoff,
+  log: Log,
+  onUp: () => void,
+) => WifiLink;
 
-  get up(): boolean {
-    return this.up_;
-  }
-
-  start(credentials: WifiCredentials): void {
-    this.credentials_ = credentials;
-    this.join_();
-  }
-
-  private join_(): void {
-    const credentials = this.credentials_;
-    if (!credentials || this.joining_) return;
-    this.joining_ = true;
-    const attempt = ++this.attempts_;
+function createWifiLink(radio: WifiRadio, timers: Timers, backoff: Backoff, log: Log, onUp: () => void): WifiLink {
+  let credentials: WifiCredentials | undefined;
+  let up = false;
+  let joining = false;
+  let attempts = 0;
+  const join = () => {
+    const wanted = credentials;
+    if (!wanted || joining) return;
+    joining = true;
+    const attempt = ++attempts;
     // A join whose callback never comes must not stall the device: after JOIN_TIMEOUT_MS it
     // counts as failed, and a late answer to an abandoned attempt is ignored.
     let timer: TimerHandle;
     const finish = (error: string | undefined) => {
-      if (attempt !== this.attempts_ || !this.joining_) return;
-      this.timers_.clear(timer);
+      if (attempt !== attempts || !joining) return;
+      timers.clear(timer);
       timer = undefined;
-      this.joining_ = false;
+      joining = false;
       if (error === undefined) {
-        this.up_ = true;
-        this.backoff_.reset();
-        this.log_.info("Wi-Fi joined " + credentials.ssid);
-        this.onUp_();
+        up = true;
+        backoff.reset();
+        log.info("Wi-Fi joined " + wanted.ssid);
+        onUp();
         return;
       }
-      const delay = this.backoff_.next(false);
-      this.log_.warn("Wi-Fi join failed (" + error + "); retry in " + Math.round(delay / 1000) + " s");
-      this.timers_.set(() => this.join_(), delay);
+      const delay = backoff.next(false);
+      log.warn("Wi-Fi join failed (" + error + "); retry in " + Math.round(delay / 1000) + " s");
+      timers.set(join, delay);
     };
-    timer = this.timers_.set(() => {
+    timer = timers.set(() => {
       timer = undefined;
       finish("no answer within " + JOIN_TIMEOUT_MS / 1000 + " s");
     }, JOIN_TIMEOUT_MS);
-    this.radio_.connect(credentials.ssid, credentials.password, finish);
-  }
+    radio.connect(wanted.ssid, wanted.password, finish);
+  };
+  radio.onDisconnected((reason) => {
+    if (!up) return;
+    up = false;
+    log.warn("Wi-Fi lost (" + reason + ")");
+    join();
+  });
+  return {
+    get up() {
+      return up;
+    },
+    start: (c) => {
+      credentials = c;
+      join();
+    },
+  };
 }
+
+/** `new WifiLink(...)`: the closure above (a function returning an object is a valid
+ *  constructor on Espruino too; its state is locals, which minify). */
+export const WifiLink = createWifiLink as unknown as WifiLinkConstructor;

@@ -18,23 +18,14 @@ export function createEspruinoNetwork(log: (message: string) => void, reseed: ()
       // ca/cert/key as functions: Espruino calls them for the DER when it sets up mbedTLS,
       // so the bytes are read from Storage only for the handshake.
       reseed();
-      const socket = require("tls").connect({
-        host: options.host,
-        port: options.port,
-        ca: options.ca,
-        cert: options.cert,
-        key: options.key,
-      });
+      // The options are exactly tls.connect's {host, port, ca, cert, key}.
+      const socket = require("tls").connect(options);
       socket.on("data", handlers.data);
       socket.on("error", (e: { code?: number; message?: string }) => handlers.error(e.code || 0, e.message || ""));
       socket.on("end", handlers.end);
       socket.on("close", handlers.close);
-      return {
-        write: (data) => {
-          socket.write(data);
-        },
-        end: () => socket.end(),
-      };
+      // Its write and end are the RawSocket (called as methods, on the socket).
+      return socket;
     },
     onUncaught: (claimant) => {
       claimants.push(claimant);

@@ -37,14 +37,10 @@ function inputPin(name: string, pull: "up" | "down" | "none"): InputPin {
   };
 }
 
+/** Espruino's OneWire object is the bus itself: its reset, skip, write and read are the
+ *  OneWireBus methods (src/jswrap_onewire.c), always called as methods. */
 function oneWire(name: string): OneWireBus {
-  const bus = new OneWire(toPin(name));
-  return {
-    reset: () => bus.reset(),
-    skip: () => bus.skip(),
-    write: (data, power) => bus.write(data, power),
-    read: (count) => bus.read(count),
-  };
+  return new OneWire(toPin(name));
 }
 
 /** Whether the build holds telemetry and inputs (build/build.ts): what it leaves out, the
@@ -89,6 +85,7 @@ export function createEspruinoPlatform(): Platform {
   const storage = require("Storage");
   const crypto = require("crypto");
   const log = (message: string) => console.log("[latchkey] " + message);
+  const error = (message: string) => log("ERROR " + message);
   const register = rngRegister(process.env.BOARD);
   const random = createRandom(register);
   if (!register) log("WARN no RNG register known on " + process.env.BOARD + ": seeds are timing jitter only");
@@ -137,9 +134,9 @@ export function createEspruinoPlatform(): Platform {
     log: {
       info: log,
       warn: (message) => log("WARN " + message),
-      error: (message) => log("ERROR " + message),
+      error,
     },
-    network: createEspruinoNetwork((message) => log("ERROR " + message), random.reseed),
+    network: createEspruinoNetwork(error, random.reseed),
     wifi: createEspruinoWifi(),
     // Manual mode (isAuto false): reset unless E.kickWatchdog() comes in time. On ESP32 the
     // timeout is rounded to whole seconds (targets/esp32/jshardware.c, jshEnableWatchDog).
