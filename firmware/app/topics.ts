@@ -68,4 +68,4 @@ export function thingTopic(root: string, name: string, leaf: string): string {
 }
 
 /** Names the topic layout keeps for itself: no relay or input may be called so. */
-export const RESERVED_NAMES = " availability cover fault nonce result telemetry ";
+export const RESERVED_NAMES = " availability cover fault maintenance nonce ota otadata relay result telemetry ";

@@ -201,6 +201,8 @@ function createSession(
     events.disconnected(why.reason, delay);
   };
   open = () => {
+    // A timer of a link not yet closed (stop() then start()) must not drop this one.
+    clearConnectTimer();
     const current = ++generation;
     failure = undefined;
     up = false;

@@ -366,6 +366,21 @@ describe("Session", () => {
     expect(publishes(b.link().received)[0].id).toBe(1);
   });
 
+  it("a CONNACK timer of a link given up on does not drop the next one (stop, then start at once)", () => {
+    const t = setup();
+    t.session.start();
+    t.time.advance(5000);
+    t.session.stop();
+    t.session.start();
+    expect(t.links.length).toBe(2);
+    t.time.advance(0);
+    t.accept();
+    expect(t.session.connected).toBe(true);
+    t.time.advance(15000);
+    expect(t.session.connected).toBe(true);
+    expect(t.events.filter((e) => e.includes("CONNACK"))).toEqual([]);
+  });
+
   it("takes its topics as given (the profile check is what keeps them valid) and sends them as they are", () => {
     const t = setup();
     t.session.start();

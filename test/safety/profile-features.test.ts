@@ -78,6 +78,14 @@ describe("device profile check: the optional parts", () => {
       },
       "pins.door/#",
     ],
+    [
+      "a relay named like a topic of the device's own (ota)",
+      (p: DeviceProfile) => {
+        p.pins.ota = { pin: "D25", activeLow: false };
+        p.relays!.ota = relayBehaviour({ mode: "switch" });
+      },
+      "pins.ota",
+    ],
   ])("refuses %s", (_what, change, field) => {
     expect(checkProfile(broken(change))).toBe(`field ${field} missing or invalid`);
   });

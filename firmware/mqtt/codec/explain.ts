@@ -5,12 +5,13 @@
 // firmware does not import this file.
 import { PACKET_NAMES } from "./packets";
 
-/** Clause -> words; `$` stands for the value the device put before the clause. */
+/** Clause -> words; `%` stands for the number the device put before the clause, `$` for
+ *  the topic. A text already in words is left as it is. */
 const WORDS: { [clause: string]: string } = {
-  "[MQTT-1.5.3]": "string of $ past the body",
+  "[MQTT-1.5.3]": "string of % past the body",
   "[MQTT-1.5.3-1]": "bad UTF-8",
   "[MQTT-1.5.3-2]": "U+0000",
-  "[MQTT-2.2.2-2]": "flags $",
+  "[MQTT-2.2.2-2]": "flags %",
   "[MQTT-2.2.3]": "body too short",
   "[MQTT-2.3.1-1]": "packet id 0",
   "[MQTT-3.2.2-4]": "session present, refused",
@@ -19,12 +20,12 @@ const WORDS: { [clause: string]: string } = {
   "[MQTT-3.3.2-2]": "wildcard in '$'",
   "[MQTT-3.8.4-6]": "QoS 2",
   "[MQTT-3.9.3-1]": "no code",
-  "[MQTT-3.9.3-2]": "code $",
+  "[MQTT-3.9.3-2]": "code %",
   "[MQTT-4.7.3-1]": "empty topic",
   "(section 2.2.1)": "reserved type",
   "(section 3)": "not from a broker",
   "(section 3.2.2.1)": "reserved flags",
-  "(section 3.2.2.3)": "code $ reserved",
+  "(section 3.2.2.3)": "code % reserved",
   "(section 4.3.3)": "QoS 2 flow",
 };
 
@@ -36,8 +37,13 @@ export function explainProblem(problem: string): string {
   const words = WORDS[clause];
   if (words === undefined) return problem;
   const value = at > 0 ? problem.substr(0, at - 1) : undefined;
-  if (words.indexOf("$") >= 0 !== (value !== undefined)) return problem;
-  return (value === undefined ? words : words.split("$").join(value)) + " " + clause;
+  const slot = words.indexOf("%") >= 0 ? "%" : words.indexOf("$") >= 0 ? "$" : "";
+  if (!slot !== (value === undefined)) return problem;
+  // A number where one is due; a topic that is not already the words ("wildcard in '...'").
+  if (slot === "%" ? !/^[0-9]+$/.test(value as string) : slot && (value as string).indexOf("wildcard in '") === 0) {
+    return problem;
+  }
+  return (slot ? words.split(slot).join(value as string) : words) + " " + clause;
 }
 
 /** A text holding a device error "NAME: problem" (decode.ts), such as the session's
@@ -54,11 +60,12 @@ export function explain(text: string): string {
     }
   }
   if (start < 0) return text;
-  // The problem ends with its clause: the first "[MQTT-...]" or "(section ...)" after the name.
+  // The problem ends with its clause, the last "[MQTT-...]" or "(section ...)" of the text (a
+  // topic before it may hold anything; what a log line adds after it holds no clause).
   const rest = text.substr(at);
-  const bracket = rest.indexOf("[MQTT-");
-  const section = rest.indexOf("(section ");
-  const open = bracket < 0 || (section >= 0 && section < bracket) ? section : bracket;
+  const bracket = rest.lastIndexOf("[MQTT-");
+  const section = rest.lastIndexOf("(section ");
+  const open = Math.max(bracket, section);
   const end = open < 0 ? -1 : rest.indexOf(open === bracket ? "]" : ")", open) + 1;
   if (end <= 0) return text;
   return text.substr(0, at) + explainProblem(rest.substr(0, end)) + rest.substr(end);
