@@ -73,7 +73,10 @@ export async function espruinoFigures(): Promise<void> {
       sizeBudgetBytes: 1 << 20,
     });
     const driver = await readFile(built.outFile, "utf8");
-    const libs: { lib: string; prefix: string }[] = [{ lib: "latchkey", prefix: 'var BENCH_LIB="latchkey";\n' }];
+    const libs: { lib: string; prefix: string }[] = [
+      { lib: "latchkey", prefix: 'var BENCH_LIB="latchkey";\n' },
+      { lib: "none", prefix: 'var BENCH_LIB="none";\n' },
+    ];
     const moduleFile = process.env.ESPRUINO_MQTT_JS;
     let moduleBytes = 0;
     if (moduleFile) {
@@ -116,6 +119,25 @@ export async function espruinoFigures(): Promise<void> {
     for (const [label, name, perSecond] of rows) {
       console.log(
         `  ${label.padEnd(32)} ${cell("latchkey", name, perSecond).padEnd(22)} ${cell("espruino", name, perSecond).padEnd(24)} ${ratio(name)}`,
+      );
+    }
+    // The decoding alone: what each run took beyond the event queue and the message callback
+    // (as "none" measures them: an upper bound, since its own loop over the samples is in it).
+    const shared = (name: string) => value("none", name);
+    if (libs.some((l) => l.lib === "espruino")) {
+      const alone: [string, string][] = [
+        ["  decoding alone, in chunks", "chunks"],
+        ["  decoding alone, one string", "whole"],
+      ];
+      for (const [label, name] of alone) {
+        const mine = value("latchkey", name) - shared(name);
+        const theirs = value("espruino", name) - shared(name);
+        console.log(
+          `  ${label.padEnd(32)} ${`${mine.toFixed(0)} ms`.padEnd(22)} ${`${theirs.toFixed(0)} ms`.padEnd(24)} ${(theirs / mine).toFixed(1)}x`,
+        );
+      }
+      console.log(
+        `  (the event queue and the message callback alone, which both pay: ${shared("chunks").toFixed(0)} ms in chunks, ${shared("whole").toFixed(0)} ms whole)`,
       );
     }
     const held = (lib: string) => (libs.some((l) => l.lib === lib) ? `${value(lib, "held")} variables` : "-");

@@ -1,6 +1,7 @@
 // Bench-only entry, run on Espruino's own interpreter by scripts/bench-espruino.ts (never
 // flashed). One driver measures either Latchkey's codec or Espruino's MQTT module (the global
-// `EMQTT`, prepended by the bench from a local copy of EspruinoDocs' modules/MQTT.js), on the
+// `EMQTT`, prepended by the bench from a local copy of EspruinoDocs' modules/MQTT.js), or
+// neither ("none": the event queue and the message callback alone, which both pay), on the
 // same 1,000 PUBLISH packets, the same way: socket data arrives through Espruino's event
 // queue (`obj.emit('data', chunk)`, src/jswrap_object.c), one chunk per event, the next chunk
 // after the queue ran empty. Prints one line `BENCH <json>` per figure.
@@ -83,7 +84,10 @@ function samples(): { list: Sample[]; wire: string; payloadBytes: number } {
 }
 
 /** A socket-like object and a way to count what the library under test decoded from it. */
-function subject(onMessage: (topic: string, payload: string) => void): {
+function subject(
+  onMessage: (topic: string, payload: string) => void,
+  data: { list: Sample[]; wire: string },
+): {
   socket: Emitter;
   publish: (s: Sample) => void;
   decoded?: () => number;
@@ -94,6 +98,18 @@ function subject(onMessage: (topic: string, payload: string) => void): {
       written[0] = data;
     },
   } as unknown as Emitter;
+  if (BENCH_LIB === "none") {
+    // What both libraries pay and neither decodes: the event queue delivering the chunks, and
+    // the message callback once per packet (from the samples, once the last byte came).
+    let got = 0;
+    socket.on("data", (chunk: string) => {
+      got += chunk.length;
+      if (got < data.wire.length) return;
+      got = 0;
+      for (let k = 0; k < COUNT; k++) onMessage(data.list[k].topic, data.list[k].payload);
+    });
+    return { socket, publish: () => undefined };
+  }
   if (BENCH_LIB === "espruino") {
     const mqtt = EMQTT.create("bench");
     mqtt.connect(socket);
@@ -131,7 +147,7 @@ function run(): void {
     count++;
     bytes += payload.length;
     if (count === COUNT && finish) finish();
-  });
+  }, data);
   const check = (name: string) => {
     if (count !== COUNT || bytes !== data.payloadBytes) {
       print("ERROR " + name + ": decoded " + count + " packets, " + bytes + " payload bytes");
