@@ -141,7 +141,9 @@ export async function espruinoFigures(): Promise<void> {
       );
     }
     const held = (lib: string) => (libs.some((l) => l.lib === lib) ? `${value(lib, "held")} variables` : "-");
-    console.log(`  ${"held after the burst - before".padEnd(32)} ${held("latchkey").padEnd(22)} ${held("espruino")}`);
+    console.log(
+      `  ${"held after the burst - before".padEnd(32)} ${held("latchkey").padEnd(22)} ${held("espruino").padEnd(24)} (neither: ${held("none")}, the driver's own)`,
+    );
     console.log(`  decoder buffer after the burst: ${value("latchkey", "buffered")} bytes`);
     if (moduleBytes) console.log(`  Espruino's module minified: ${moduleBytes} bytes`);
   } finally {
