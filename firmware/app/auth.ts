@@ -81,7 +81,7 @@ export interface Nonces {
   take(nonce: string): string | undefined;
 }
 
-type NoncesConstructor = new (now: () => number, random: () => number, freshnessMs: number) => Nonces;
+type NoncesConstructor = new (...args: Parameters<typeof createNonces>) => Nonces;
 
 function createNonces(now: () => number, random: () => number, freshnessMs: number): Nonces {
   let live: string | undefined;

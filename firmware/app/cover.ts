@@ -26,15 +26,7 @@ export interface Cover {
 
 /** `closed` / `open` say whether an end switch is active; `open` is absent with one sensor.
  *  The state is rebuilt from the switches at once (boot). */
-type CoverConstructor = new (
-  relay: Relay,
-  press: RelayBehaviour,
-  spec: CoverBehaviour,
-  timers: Timers,
-  closed: () => boolean,
-  open: (() => boolean) | undefined,
-  changed: (state: CoverState, fault: string) => void,
-) => Cover;
+type CoverConstructor = new (...args: Parameters<typeof createCover>) => Cover;
 
 function createCover(
   relay: Relay,

@@ -30,7 +30,7 @@ export interface Ds18b20 {
   read(done: (celsius: number, error: string) => void): void;
 }
 
-type Ds18b20Constructor = new (bus: OneWireBus, pin: string, timers: Timers) => Ds18b20;
+type Ds18b20Constructor = new (...args: Parameters<typeof createDs18b20>) => Ds18b20;
 
 function createDs18b20(bus: OneWireBus, pin: string, timers: Timers): Ds18b20 {
   const where = "DS18B20 on " + pin + ": ";

@@ -10,13 +10,7 @@ export interface Input {
   readonly active: boolean;
 }
 
-type InputConstructor = new (
-  pins: PinFactory,
-  name: string,
-  spec: PinSpec,
-  behaviour: InputBehaviour,
-  changed: (input: Input) => void,
-) => Input;
+type InputConstructor = new (...args: Parameters<typeof createInput>) => Input;
 
 function createInput(
   pins: PinFactory,

@@ -20,7 +20,7 @@ export interface Interlock {
   released(member: Interlocked, wasOn: boolean): void;
 }
 
-type InterlockConstructor = new (deadTimeMs: number, clock: Clock, timers: Timers) => Interlock;
+type InterlockConstructor = new (...args: Parameters<typeof createInterlock>) => Interlock;
 
 function createInterlock(deadTimeMs: number, clock: Clock, timers: Timers): Interlock {
   const members: Interlocked[] = [];

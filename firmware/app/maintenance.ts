@@ -22,12 +22,7 @@ export interface Maintenance {
   command(cmd: string): Outcome;
 }
 
-type MaintenanceConstructor = new (
-  consoles: Consoles,
-  timers: Timers,
-  maxSeconds: number,
-  changed: () => void,
-) => Maintenance;
+type MaintenanceConstructor = new (...args: Parameters<typeof createMaintenance>) => Maintenance;
 
 function createMaintenance(consoles: Consoles, timers: Timers, maxSeconds: number, changed: () => void): Maintenance {
   let state = "CLOSED";

@@ -44,7 +44,7 @@ export interface Ota {
   connected(): void;
 }
 
-type OtaConstructor = new (platform: Platform, version: string, say: (state: string) => void) => Ota;
+type OtaConstructor = new (...args: Parameters<typeof createOta>) => Ota;
 
 function createOta(platform: Platform, version: string, say: (state: string) => void): Ota {
   const files = platform.files;

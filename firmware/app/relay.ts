@@ -30,7 +30,7 @@ export interface Relay {
 }
 
 /** `maxOnMs`: the relay turns itself off after this long on (0: never). */
-type RelayConstructor = new (pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: number) => Relay;
+type RelayConstructor = new (...args: Parameters<typeof createRelay>) => Relay;
 
 function createRelay(pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: number): Relay {
   // Only `activeLow === true` makes LOW the on level; anything else keeps the off level LOW

@@ -15,7 +15,7 @@ export interface Reports {
   resend(): void;
 }
 
-type ReportsConstructor = new (timers: Timers) => Reports;
+type ReportsConstructor = new (...args: Parameters<typeof createReports>) => Reports;
 
 function createReports(timers: Timers): Reports {
   const values: { [topic: string]: string } = {};

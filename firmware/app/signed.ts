@@ -28,7 +28,7 @@ export interface Reporter {
   report(topic: string, value: string): string;
 }
 
-type ReporterConstructor = new (mac: (text: string) => string, random: () => number) => Reporter;
+type ReporterConstructor = new (...args: Parameters<typeof createReporter>) => Reporter;
 
 function createReporter(mac: (text: string) => string, random: () => number): Reporter {
   const boot = randomHex(random, 16);

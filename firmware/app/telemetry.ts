@@ -24,14 +24,7 @@ export interface Telemetry {
   json(): string;
 }
 
-type TelemetryConstructor = new (
-  clock: Clock,
-  timers: Timers,
-  health: Health,
-  spec: TelemetryBehaviour,
-  analog: (() => number) | undefined,
-  sensor: Ds18b20 | undefined,
-) => Telemetry;
+type TelemetryConstructor = new (...args: Parameters<typeof createTelemetry>) => Telemetry;
 
 function createTelemetry(
   clock: Clock,

@@ -284,11 +284,4 @@ function createSession(
 
 /** `new Session(...)`: the closure above (a function that returns an object is a valid
  *  constructor, on Espruino as in any JavaScript). */
-export const Session = createSession as unknown as new (
-  connector: Connector,
-  clock: Clock,
-  timers: Timers,
-  options: SessionOptions,
-  backoff: Backoff,
-  events: SessionEvents,
-) => Session;
+export const Session = createSession as unknown as new (...args: Parameters<typeof createSession>) => Session;

@@ -35,7 +35,7 @@ export interface Backoff {
 }
 
 /** `random`: uniform in [0, 1), from the hardware RNG on the device (hal), seeded in tests. */
-type BackoffConstructor = new (options: BackoffOptions, random: () => number) => Backoff;
+type BackoffConstructor = new (...args: Parameters<typeof createBackoff>) => Backoff;
 
 function createBackoff(options: BackoffOptions, random: () => number): Backoff {
   let attempt = 0;

@@ -18,13 +18,7 @@ export interface WifiLink {
   start(credentials: WifiCredentials): void;
 }
 
-type WifiLinkConstructor = new (
-  radio: WifiRadio,
-  timers: Timers,
-  backoff: Backoff,
-  log: Log,
-  onUp: () => void,
-) => WifiLink;
+type WifiLinkConstructor = new (...args: Parameters<typeof createWifiLink>) => WifiLink;
 
 function createWifiLink(radio: WifiRadio, timers: Timers, backoff: Backoff, log: Log, onUp: () => void): WifiLink {
   let credentials: WifiCredentials | undefined;
