@@ -5,9 +5,10 @@
 // the network connection, [MQTT-4.8.0-1]); every later push returns the same error.
 // Linear in its input: packets are read at an offset into the bytes of one push, and only the
 // incomplete tail is copied, once per push (Espruino copies on every substr: src/jsvar.c).
-// A well-formed PUBLISH (nearly every packet) is decoded in the loop itself; every other
-// packet, and any PUBLISH that is not plainly well-formed, goes to the injected decoder. Espruino lexes every token of a function again on every
-// call (src/jsparse.c), so this loop is kept short on purpose.
+// A plain, well-formed PUBLISH (nearly every packet) is decoded in the loop itself; every
+// other packet, and any PUBLISH that is not plainly well-formed, goes to the injected
+// decoder. Espruino lexes every token of a loop body again on every pass (src/jsparse.c), so
+// this loop is kept short on purpose.
 import type { Packet, QoS } from "./packets";
 import { SUSPECT } from "./topic";
 
