@@ -3,39 +3,35 @@
 // only during a maintenance window that a signed command opened, locked with its one-time
 // password; the window closes when it ends, on a signed close, and at reboot.
 import type mqtt from "mqtt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
-import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
-import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { mosquittoMissing } from "../support/broker.ts";
+import { connectTls } from "../support/pki.ts";
 import { signer, verifiedReports, verifiedResults } from "../support/signed.ts";
-import { bootDevice, builtBundle, cleanUpAfterEach, e2eProfile } from "../support/sim.ts";
+import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
 
 describe("telnet and Bluetooth consoles", () => {
-  let pki: TestPki;
-  let broker: Broker | undefined;
   const devices: SimulatedDevice[] = [];
   const clients: mqtt.MqttClient[] = [];
-  printLogOnFailure(() => [broker]);
-  beforeAll(async () => {
-    await builtBundle();
-    pki = await makeTestPki();
-    await pki.issue("device", "door-1");
-    await pki.issue("hub", "hub");
-    broker = await startProjectBroker(pki.stateDir, "latchkey", mosquittoMissing());
-  });
-  afterAll(async () => broker?.stop());
+  const world = projectWorld(
+    [
+      ["device", "door-1"],
+      ["hub", "hub"],
+    ],
+    mosquittoMissing(),
+  );
   cleanUpAfterEach(devices, clients);
-  const boot = async (profile = e2eProfile(broker!.port)) => {
-    const device = await bootDevice(pki.stateDir, profile);
+  const boot = async (profile = e2eProfile(world.broker.port)) => {
+    const device = await bootDevice(world.pki.stateDir, profile);
     devices.push(device);
     await device.waitFor(/MQTT connected/);
     return device;
   };
   const hub = async () => {
-    const client = await connectTls(broker!.port, pki.credentials("hub", "hub"));
+    const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
     clients.push(client);
     return client;
   };
@@ -52,7 +48,7 @@ describe("telnet and Bluetooth consoles", () => {
   it("opens telnet for a signed window locked with its one-time password, and closes it when the window ends", async () => {
     const device = await boot();
     const h = await hub();
-    const cmd = signer(h, pki.stateDir, "latchkey", "door-1");
+    const cmd = signer(h, world.pki.stateDir, "latchkey", "door-1");
     const states = await verifiedReports(h, cmd.key, `${T}/maintenance/state`);
     await until("the retained CLOSED", () => states.includes("CLOSED"));
     expect(await cmd.send("MAINTENANCE 2 otp12345", "maintenance")).toEqual({
@@ -72,7 +68,7 @@ describe("telnet and Bluetooth consoles", () => {
   it("closes on a signed MAINTENANCE 0 and at reboot; refuses unsigned, too long and weak windows", async () => {
     const device = await boot();
     const h = await hub();
-    const cmd = signer(h, pki.stateDir, "latchkey", "door-1");
+    const cmd = signer(h, world.pki.stateDir, "latchkey", "door-1");
     const results = await verifiedResults(h, cmd.key, `${T}/maintenance/set`);
     expect(await cmd.send("MAINTENANCE 600 otp12345", "maintenance")).toMatchObject({ accepted: true });
     expect(await cmd.send("MAINTENANCE 0", "maintenance")).toEqual({
@@ -102,8 +98,8 @@ describe("telnet and Bluetooth consoles", () => {
   });
 
   it("keeps the window within the profile's maintenanceMaxSeconds", async () => {
-    await boot(e2eProfile(broker!.port, { commands: { maintenanceMaxSeconds: 60 } }));
-    const cmd = signer(await hub(), pki.stateDir, "latchkey", "door-1");
+    await boot(e2eProfile(world.broker.port, { commands: { maintenanceMaxSeconds: 60 } }));
+    const cmd = signer(await hub(), world.pki.stateDir, "latchkey", "door-1");
     expect(await cmd.send("MAINTENANCE 61 otp12345", "maintenance")).toEqual({
       accepted: false,
       detail: "expected MAINTENANCE <1-60> <otp of 8-20 letters, digits>",

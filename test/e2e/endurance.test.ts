@@ -3,13 +3,13 @@
 // responsive, with the same timers and watches and its heap back to its level.
 import vm from "node:vm";
 import type mqtt from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
-import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
-import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { mosquittoMissing } from "../support/broker.ts";
+import { collect, connectTls } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { bootDevice, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
@@ -24,30 +24,23 @@ async function deviceHeapBytes(): Promise<number> {
 }
 
 describe.skipIf(mosquittoMissing())("endurance against Mosquitto", () => {
-  let pki: TestPki;
-  let broker: Broker;
   let device: SimulatedDevice | undefined;
   const clients: mqtt.MqttClient[] = [];
-  printLogOnFailure(() => [broker]);
+  const world = projectWorld([
+    ["device", "door-1"],
+    ["hub", "hub"],
+  ]);
   afterEach((context) => {
     if (context.task.result?.state === "fail" && device)
       console.error(`--- device log ---\n${device.lines.join("\n")}`);
     device?.powerOff();
     clients.splice(0).forEach((c) => c.end(true));
   });
-  beforeAll(async () => {
-    await builtBundle();
-    pki = await makeTestPki();
-    await pki.issue("device", "door-1");
-    await pki.issue("hub", "hub");
-    broker = await startProjectBroker(pki.stateDir, "latchkey", false);
-  });
-  afterAll(async () => broker?.stop());
 
   it("1,000 commands and 1,000 input edges leave it responsive, with its heap back to its level", async () => {
     const d = (device = await bootDevice(
-      pki.stateDir,
-      e2eProfile(broker.port, {
+      world.pki.stateDir,
+      e2eProfile(world.broker.port, {
         pins: { relay: { pin: "D23", activeLow: false }, button: { pin: "D4", activeLow: false } },
         relay: relayBehaviour({ mode: "switch" }),
         inputs: { button: { pull: "down", debounceMs: 0 } },
@@ -55,9 +48,9 @@ describe.skipIf(mosquittoMissing())("endurance against Mosquitto", () => {
       }),
     ));
     await d.waitFor(/MQTT connected/);
-    const h = await connectTls(broker.port, pki.credentials("hub", "hub"));
+    const h = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
     clients.push(h);
-    const s = signer(h, pki.stateDir, "latchkey", "door-1");
+    const s = signer(h, world.pki.stateDir, "latchkey", "door-1");
     const seen = await collect(h, `${T}/relay/state`);
     let handled = 0;
     const commands = (n: number) => {

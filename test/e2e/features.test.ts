@@ -2,16 +2,16 @@
 // button, two interlocked relays, a OneWire bus and a flapping input, over mutual TLS with
 // certificates made at test time.
 import type mqtt from "mqtt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { SimDs18b20, SimOneWireBus } from "../../scripts/sim/onewire.ts";
 import type { PinEvent } from "../../scripts/sim/pins.ts";
-import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
-import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { mosquittoMissing } from "../support/broker.ts";
+import { collect, connectTls } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, builtBundle, cleanUpAfterEach, e2eProfile } from "../support/sim.ts";
+import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
 import { verifyReport } from "../../scripts/lib/signing.ts";
 import { until } from "../support/wait.ts";
 
@@ -31,35 +31,28 @@ function reports(client: mqtt.MqttClient, key: Buffer): Promise<(topic: string) 
 }
 
 describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
-  let pki: TestPki;
-  let broker: Broker;
   const devices: SimulatedDevice[] = [];
   const clients: mqtt.MqttClient[] = [];
-  printLogOnFailure(() => [broker]);
+  const world = projectWorld([
+    ["device", "door-1"],
+    ["hub", "hub"],
+  ]);
   cleanUpAfterEach(devices, clients);
-  beforeAll(async () => {
-    await builtBundle();
-    pki = await makeTestPki();
-    await pki.issue("device", "door-1");
-    await pki.issue("hub", "hub");
-    broker = await startProjectBroker(pki.stateDir, "latchkey", false);
-  });
-  afterAll(async () => broker?.stop());
 
   const hub = async () => {
-    const client = await connectTls(broker.port, pki.credentials("hub", "hub"));
+    const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
     clients.push(client);
     return client;
   };
   const boot = async (overrides: Partial<DeviceProfile>) => {
-    const device = await bootDevice(pki.stateDir, e2eProfile(broker.port, overrides), {});
+    const device = await bootDevice(world.pki.stateDir, e2eProfile(world.broker.port, overrides), {});
     devices.push(device);
     return device;
   };
 
   it("garage: a full cycle on reed switches, a travel timeout, and both switches active", async () => {
     const h = await hub();
-    const s = signer(h, pki.stateDir, "latchkey", "door-1");
+    const s = signer(h, world.pki.stateDir, "latchkey", "door-1");
     const last = await reports(h, s.key);
     const device = await boot({
       pins: {
@@ -119,7 +112,7 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
       inputs: { button: { pull: "up", debounceMs: 30, action: "toggle" } },
     });
     await device.waitFor(/MQTT connected/);
-    await broker.stop();
+    await world.broker.stop();
     await device.waitFor(/MQTT down: /);
     const press = async () => {
       device.pins.drive("D4", false);
@@ -134,10 +127,10 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
     await press();
     expect(device.pins.level("D23")).toBe(true);
     expect(device.lines.filter((l) => /input button: relay (ON|OFF)/.test(l)).length).toBe(3);
-    await broker.start();
+    await world.broker.start();
     await until("the reconnect", () => device.lines.filter((l) => /MQTT connected/.test(l)).length === 2, 20000);
     const h = await hub();
-    const last = await reports(h, signer(h, pki.stateDir, "latchkey", "door-1").key);
+    const last = await reports(h, signer(h, world.pki.stateDir, "latchkey", "door-1").key);
     await until("the retained ON", () => last("relay/state") === "ON" && last("button/state") === "OFF");
   });
 
@@ -150,7 +143,7 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
     });
     await device.waitFor(/MQTT connected/);
     const h = await hub();
-    const s = signer(h, pki.stateDir, "latchkey", "door-1");
+    const s = signer(h, world.pki.stateDir, "latchkey", "door-1");
     // Signed commands go one at a time (one live nonce), a few milliseconds apart: far
     // quicker than the dead time; a pause now and then lets a switch-on through.
     for (let i = 0; i < 60; i++) {

@@ -5,14 +5,14 @@
 import type mqtt from "mqtt";
 import mqttPacket from "mqtt-packet";
 import { createServer, type TLSSocket } from "node:tls";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
-import { freePort, mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
+import { freePort, mosquittoMissing } from "../support/broker.ts";
 import { signCommand, readCommandKey } from "../../scripts/lib/signing.ts";
-import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { connectTls, makeTestPki } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, builtBundle, cleanUpAfterEach, e2eProfile } from "../support/sim.ts";
+import { bootDevice, builtBundle, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const RELAY = "D23";
@@ -23,31 +23,24 @@ const highs = (device: SimulatedDevice) => drives(device).filter((d) => d.high).
 const pulse = (pulseMs: number, lockoutMs: number) => relayBehaviour({ mode: "pulse", pulseMs, lockoutMs });
 
 describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
-  let pki: TestPki;
-  let broker: Broker;
   const devices: SimulatedDevice[] = [];
   const clients: mqtt.MqttClient[] = [];
-  printLogOnFailure(() => [broker]);
+  const world = projectWorld([
+    ["device", "door-1"],
+    ["hub", "hub"],
+  ]);
   cleanUpAfterEach(devices, clients);
-  beforeAll(async () => {
-    await builtBundle();
-    pki = await makeTestPki();
-    await pki.issue("device", "door-1");
-    await pki.issue("hub", "hub");
-    broker = await startProjectBroker(pki.stateDir, "latchkey", false);
-  });
-  afterAll(async () => broker?.stop());
 
   const boot = async (relay = pulse(600, 1000)) => {
-    const device = await bootDevice(pki.stateDir, e2eProfile(broker.port, { relay }));
+    const device = await bootDevice(world.pki.stateDir, e2eProfile(world.broker.port, { relay }));
     devices.push(device);
     await device.waitFor(/MQTT connected/);
     return device;
   };
   const hub = async () => {
-    const client = await connectTls(broker.port, pki.credentials("hub", "hub"));
+    const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
     clients.push(client);
-    return signer(client, pki.stateDir, "latchkey", "door-1");
+    return signer(client, world.pki.stateDir, "latchkey", "door-1");
   };
 
   it("opens the relay on time when the broker goes away in the middle of a pulse", async () => {
@@ -56,13 +49,13 @@ describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
     expect(await h.send("ON")).toMatchObject({ accepted: true });
     await until("the pulse", () => highs(device) === 1);
     clients.splice(0).forEach((c) => c.end(true));
-    await broker.stop();
+    await world.broker.stop();
     await device.waitFor(/MQTT down: /);
     await until("the end of the pulse", () => drives(device).at(-1)?.high === false, 5000);
     const [on, off] = drives(device).slice(-2);
     expect(off.t - on.t).toBeGreaterThanOrEqual(1450);
     expect(off.t - on.t).toBeLessThan(3000);
-    await broker.start();
+    await world.broker.start();
   });
 
   it("switch mode, maxOnMs: the relay turns itself off and says so", async () => {
@@ -81,20 +74,20 @@ describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
     expect(await h.send("ON")).toMatchObject({ accepted: true });
     await until("the relay on", () => highs(device) === 1);
     clients.splice(0).forEach((c) => c.end(true));
-    await broker.stop();
+    await world.broker.stop();
     const down = Date.now() - device.started;
     await until("the link-loss off", () => drives(device).at(-1)?.high === false, 8000);
     expect(drives(device).at(-1)!.t - down).toBeGreaterThanOrEqual(1400);
     await device.waitFor(/no broker for 1500 ms \(linkLoss off\)/);
-    await broker.start();
+    await world.broker.start();
   });
 
   it("never obeys a retained command, neither at connect nor after a reconnect", async () => {
-    const client = await connectTls(broker.port, pki.credentials("hub", "hub"));
+    const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
     clients.push(client);
     // Even a correctly signed command is refused when it comes retained: the retain flag is
     // checked before anything else.
-    const signed = signCommand(readCommandKey(pki.stateDir, "door-1"), `${T}/relay/set`, "0".repeat(16), "ON");
+    const signed = signCommand(readCommandKey(world.pki.stateDir, "door-1"), `${T}/relay/set`, "0".repeat(16), "ON");
     await client.publishAsync(`${T}/relay/set`, signed, { qos: 1, retain: true });
     try {
       const device = await boot(relayBehaviour({ mode: "switch" }));

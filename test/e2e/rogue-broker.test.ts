@@ -8,15 +8,15 @@ import net from "node:net";
 import tls from "node:tls";
 import { Aedes } from "aedes";
 import type mqtt from "mqtt";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { NOT_LIVE } from "../../firmware/app/auth.ts";
 import { UNSIGNED } from "../../firmware/app/commands.ts";
 import { signCommand, verifyResult } from "../../scripts/lib/signing.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
-import { freePort, mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
+import { freePort, mosquittoMissing } from "../support/broker.ts";
 import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { bootDevice, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
@@ -108,20 +108,13 @@ async function rogueBroker(pki: TestPki) {
 }
 
 describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
-  let pki: TestPki;
-  let broker: Broker | undefined;
   let device: SimulatedDevice | undefined;
   const clients: mqtt.MqttClient[] = [];
-  printLogOnFailure(() => [broker]);
-  beforeAll(async () => {
-    await builtBundle();
-    pki = await makeTestPki();
-    await pki.issue("device", "door-1");
-    await pki.issue("device", "door-2");
-    await pki.issue("hub", "hub");
-    broker = await startProjectBroker(pki.stateDir, "latchkey", false);
-  });
-  afterAll(async () => broker?.stop());
+  const world = projectWorld([
+    ["device", "door-1"],
+    ["device", "door-2"],
+    ["hub", "hub"],
+  ]);
   afterEach((context) => {
     if (context.task.result?.state === "fail" && device)
       console.error(`--- device log ---\n${device.lines.join("\n")}`);
@@ -129,7 +122,7 @@ describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
     clients.splice(0).forEach((c) => c.end(true));
   });
   const hub = async () => {
-    const client = await connectTls(broker!.port, pki.credentials("hub", "hub"));
+    const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
     clients.push(client);
     return client;
   };
@@ -137,14 +130,17 @@ describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
   it("gets the TLS session but cannot move the relay; every refusal is reported; the real broker still works", async () => {
     const rogueCa = await makeTestPki();
     const rogue = await rogueBroker(rogueCa);
-    const address = await spoofableAddress(broker!.port);
+    const address = await spoofableAddress(world.broker.port);
     try {
-      device = await bootDevice(pki.stateDir, e2eProfile(address.port, { commands: { freshnessMs: FRESHNESS_MS } }));
+      device = await bootDevice(
+        world.pki.stateDir,
+        e2eProfile(address.port, { commands: { freshnessMs: FRESHNESS_MS } }),
+      );
       await device.waitFor(/MQTT connected/);
       const h = await hub();
       const wire = await collect(h, SET);
-      const cmd = signer(h, pki.stateDir, "latchkey", "door-1");
-      const door2 = signer(h, pki.stateDir, "latchkey", "door-2");
+      const cmd = signer(h, world.pki.stateDir, "latchkey", "door-1");
+      const door2 = signer(h, world.pki.stateDir, "latchkey", "door-2");
 
       // Through the real Mosquitto: genuine commands work; the attacker records them.
       expect(await cmd.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
@@ -219,7 +215,7 @@ describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
       expect(drives.slice(drivesBefore).map((e) => e.high)).toEqual([false]);
 
       // Back on the real broker, genuine commands work again.
-      address.answerFrom(broker!.port);
+      address.answerFrom(world.broker.port);
       await until(
         "the device back on Mosquitto",
         () => device!.lines.filter((l) => /MQTT connected/.test(l)).length >= 4,

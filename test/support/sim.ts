@@ -4,11 +4,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { buildFirmware } from "../../build/build.ts";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { SimulatedDevice, type SimOptions } from "../../scripts/sim/device.ts";
+import type { Kind } from "../../scripts/pki/store.ts";
+import { printLogOnFailure, startProjectBroker, type Broker } from "./broker.ts";
+import { makeTestPki, type TestPki } from "./pki.ts";
 import { relayBehaviour, testProfile } from "./profile.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -64,4 +67,21 @@ export function cleanUpAfterEach(devices: SimulatedDevice[], clients: { end(forc
     devices.splice(0).forEach((d) => d.powerOff());
     clients.splice(0).forEach((c) => c.end(true));
   });
+}
+
+/** What an end-to-end file shares, set up once for the whole file: the built bundle, a test
+ *  CA with `identities` issued, and the project's broker (Mosquitto, or the embedded one when
+ *  `embedded`) with topic prefix "latchkey", its log printed when a test fails. Read its
+ *  fields inside tests and hooks (they are set in beforeAll). */
+export function projectWorld(identities: [Kind, string][], embedded = false): { pki: TestPki; broker: Broker } {
+  const world = {} as { pki: TestPki; broker: Broker };
+  printLogOnFailure(() => [world.broker]);
+  beforeAll(async () => {
+    await builtBundle();
+    world.pki = await makeTestPki();
+    for (const [kind, name] of identities) await world.pki.issue(kind, name);
+    world.broker = await startProjectBroker(world.pki.stateDir, "latchkey", embedded);
+  });
+  afterAll(async () => world.broker?.stop());
+  return world;
 }
