@@ -3,13 +3,13 @@
 // responsive, with the same timers and watches and its heap back to its level.
 import vm from "node:vm";
 import type mqtt from "mqtt";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing } from "../support/broker.ts";
 import { collect, connectTls } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, e2eProfile, projectWorld } from "../support/sim.ts";
+import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
@@ -24,21 +24,16 @@ async function deviceHeapBytes(): Promise<number> {
 }
 
 describe.skipIf(mosquittoMissing())("endurance against Mosquitto", () => {
-  let device: SimulatedDevice | undefined;
+  const devices: SimulatedDevice[] = [];
   const clients: mqtt.MqttClient[] = [];
   const world = projectWorld([
     ["device", "door-1"],
     ["hub", "hub"],
   ]);
-  afterEach((context) => {
-    if (context.task.result?.state === "fail" && device)
-      console.error(`--- device log ---\n${device.lines.join("\n")}`);
-    device?.powerOff();
-    clients.splice(0).forEach((c) => c.end(true));
-  });
+  cleanUpAfterEach(devices, clients);
 
   it("1,000 commands and 1,000 input edges leave it responsive, with its heap back to its level", async () => {
-    const d = (device = await bootDevice(
+    const d = await bootDevice(
       world.pki.stateDir,
       e2eProfile(world.broker.port, {
         pins: { relay: { pin: "D23", activeLow: false }, button: { pin: "D4", activeLow: false } },
@@ -46,7 +41,8 @@ describe.skipIf(mosquittoMissing())("endurance against Mosquitto", () => {
         inputs: { button: { pull: "down", debounceMs: 0 } },
         telemetry: { periodMs: 60000, minIntervalMs: 1000 },
       }),
-    ));
+    );
+    devices.push(d);
     await d.waitFor(/MQTT connected/);
     const h = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
     clients.push(h);

@@ -8,7 +8,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { Aedes } from "aedes";
 import type mqtt from "mqtt";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NOT_LIVE } from "../../firmware/app/auth.ts";
 import { UNSIGNED } from "../../firmware/app/commands.ts";
 import { signCommand, verifyResult } from "../../scripts/lib/signing.ts";
@@ -16,7 +16,7 @@ import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { freePort, mosquittoMissing } from "../support/broker.ts";
 import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, e2eProfile, projectWorld } from "../support/sim.ts";
+import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
@@ -108,19 +108,14 @@ async function rogueBroker(pki: TestPki) {
 }
 
 describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
-  let device: SimulatedDevice | undefined;
+  const devices: SimulatedDevice[] = [];
   const clients: mqtt.MqttClient[] = [];
   const world = projectWorld([
     ["device", "door-1"],
     ["device", "door-2"],
     ["hub", "hub"],
   ]);
-  afterEach((context) => {
-    if (context.task.result?.state === "fail" && device)
-      console.error(`--- device log ---\n${device.lines.join("\n")}`);
-    device?.powerOff();
-    clients.splice(0).forEach((c) => c.end(true));
-  });
+  cleanUpAfterEach(devices, clients);
   const hub = async () => {
     const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
     clients.push(client);
@@ -132,10 +127,11 @@ describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
     const rogue = await rogueBroker(rogueCa);
     const address = await spoofableAddress(world.broker.port);
     try {
-      device = await bootDevice(
+      const device = await bootDevice(
         world.pki.stateDir,
         e2eProfile(address.port, { commands: { freshnessMs: FRESHNESS_MS } }),
       );
+      devices.push(device);
       await device.waitFor(/MQTT connected/);
       const h = await hub();
       const wire = await collect(h, SET);
@@ -218,7 +214,7 @@ describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
       address.answerFrom(world.broker.port);
       await until(
         "the device back on Mosquitto",
-        () => device!.lines.filter((l) => /MQTT connected/.test(l)).length >= 4,
+        () => device.lines.filter((l) => /MQTT connected/.test(l)).length >= 4,
         15000,
       );
       expect(await cmd.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
