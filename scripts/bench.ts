@@ -151,7 +151,7 @@ async function sizeFigures(): Promise<void> {
     // What the bundle holds of firmware/mqtt/, byte by byte through the source map: the
     // difference to an empty bundle would count the bench entry's own options and handlers.
     const mqttBytes = (file: string) =>
-      Object.entries(bytesByFile(file))
+      Object.entries(bytesByFile(file, root))
         .filter(([source]) => source.includes("firmware/mqtt/"))
         .reduce((sum, [, bytes]) => sum + bytes, 0);
     console.log("Bundle bytes (minified, Espruino check passed):");
@@ -162,7 +162,7 @@ async function sizeFigures(): Promise<void> {
     console.log(`  mqtt/ + net/ (backoff, TLS transport) + hal TLS: ${mqtt.bytes - empty.bytes} bytes`);
     console.log(`  dist/latchkey.js as built: ${device.bytes} bytes (budget ${config.build.sizeBudgetBytes})`);
     console.log("  the whole firmware with every feature, per source file (from its source map):");
-    const perFile = Object.entries(bytesByFile(device.outFile)).sort((x, y) => y[1] - x[1]);
+    const perFile = Object.entries(bytesByFile(device.outFile, root)).sort((x, y) => y[1] - x[1]);
     for (const [file, bytes] of perFile) console.log(`    ${String(bytes).padStart(6)}  ${file}`);
   } finally {
     await rm(out, { recursive: true, force: true });

@@ -1,12 +1,19 @@
 // Minified bytes of a built bundle attributed to the TypeScript file each byte came from,
 // through the bundle's source map: what each feature file costs in dist/latchkey.js.
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { TraceMap, decodedMappings } from "@jridgewell/trace-mapping";
 
-export function bytesByFile(bundleFile: string): Record<string, number> {
+/** Bytes per source file, each named relative to `root` (the checkout): `firmware/app/device.ts`,
+ *  wherever the bundle was written. */
+export function bytesByFile(bundleFile: string, root = process.cwd()): Record<string, number> {
   const code = readFileSync(bundleFile, "latin1").split("\n");
   const map = new TraceMap(readFileSync(`${bundleFile}.map`, "utf8"));
-  const sources = map.sources.map((s) => (s ?? "?").replace(/^(\.\.\/)+/, ""));
+  // Source map sources are relative to the map's own folder (Source Map v3, "sources").
+  const mapDir = path.dirname(path.resolve(bundleFile));
+  const sources = map.sources.map((s) =>
+    s === null ? "?" : path.relative(root, path.resolve(mapDir, s)).split(path.sep).join("/"),
+  );
   const totals: Record<string, number> = {};
   decodedMappings(map).forEach((segments, line) => {
     const text = code[line] ?? "";

@@ -1,4 +1,4 @@
-// `npm run bench`, part 4: what issue 9's security features cost. Bundle bytes per feature
+// `npm run bench`, part 4: what the signed-command security features cost. Bundle bytes per feature
 // (entries under scripts/bench/ that add one feature at a time), and the time one signed
 // command's verification takes: in Node with the simulator's SHA-256 (scripts/sim/device.ts
 // "crypto"), and on Espruino's own interpreter (its Linux build, when ESPRUINO names it).
@@ -29,7 +29,7 @@ function nodeVerification(): number {
 }
 
 export async function securityFigures(root: string): Promise<void> {
-  console.log("Signed commands (issue 9):");
+  console.log("Signed commands:");
   console.log(
     `  one verification, gate code in Node with the simulator's SHA-256: ${nodeVerification().toFixed(3)} ms`,
   );
