@@ -143,6 +143,7 @@ export default tseslint.config(
       "latchkey/no-extends-error": "error",
       "latchkey/max-class-depth": "error",
       "latchkey/no-loop-closure": "error",
+      "latchkey/no-delete-in-for-in": "error",
     },
   },
   {

@@ -149,6 +149,34 @@ const noLoopClosure = {
   },
 };
 
+/** Espruino ends a `for (k in o)` whose current key is deleted (docs/espruino.md): the iterator
+ *  holds the removed child. So `delete o[...]` anywhere inside a for..in over `o` is an error. */
+const noDeleteInForIn = {
+  meta: {
+    type: "problem",
+    docs: { description: "no delete from an object inside a for..in over it" },
+    schema: [],
+  },
+  create(context) {
+    const text = (node) => context.sourceCode.getText(node);
+    return {
+      UnaryExpression(node) {
+        if (node.operator !== "delete" || node.argument.type !== "MemberExpression") return;
+        const object = text(node.argument.object);
+        for (let parent = node.parent; parent; parent = parent.parent) {
+          if (parent.type === "ForInStatement" && text(parent.right) === object) {
+            context.report({
+              node,
+              message: `delete from '${object}' inside a for..in over it: Espruino ends the loop; mark the entry (e.g. set it false) or collect the keys first`,
+            });
+            return;
+          }
+        }
+      },
+    };
+  },
+};
+
 export default {
   meta: { name: "eslint-plugin-latchkey" },
   rules: {
@@ -156,5 +184,6 @@ export default {
     "no-extends-error": noExtendsError,
     "max-class-depth": maxClassDepth,
     "no-loop-closure": noLoopClosure,
+    "no-delete-in-for-in": noDeleteInForIn,
   },
 };

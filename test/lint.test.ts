@@ -94,4 +94,22 @@ describe("lint rules for firmware/", () => {
       "3 latchkey/no-extends-error: Espruino cannot extend Error: use new Error(message) with a code property",
     ]);
   });
+
+  it("rejects deleting from an object inside a for..in over it, and nothing else", async () => {
+    const messages = await lint(
+      "firmware/app/lint-probe-for-in.ts",
+      [
+        "export function drain(o: { [k: string]: boolean }, p: { [k: string]: boolean }): void {",
+        "  for (const k in o) {",
+        "    if (o[k]) delete o[k];",
+        "    delete p[k];",
+        "  }",
+        "  for (const k in o) o[k] = false;",
+        "}",
+      ].join("\n"),
+    );
+    expect(messages).toEqual([
+      "3 latchkey/no-delete-in-for-in: delete from 'o' inside a for..in over it: Espruino ends the loop; mark the entry (e.g. set it false) or collect the keys first",
+    ]);
+  });
 });

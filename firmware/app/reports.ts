@@ -19,6 +19,8 @@ type ReportsConstructor = new (...args: Parameters<typeof createReports>) => Rep
 
 function createReports(timers: Timers): Reports {
   const values: { [topic: string]: string } = {};
+  /** Set to false once sent, never deleted: Espruino ends a for..in whose current key is
+   *  deleted (docs/espruino.md), which once sent one report per flush. */
   const dirty: { [topic: string]: boolean } = {};
   let publish: ((topic: string, value: string) => string | undefined) | undefined;
   /** Undefined the moment it fires (Espruino reuses timer ids at once). */
@@ -27,9 +29,10 @@ function createReports(timers: Timers): Reports {
     if (!publish || retry !== undefined) return;
     let problem: string | undefined;
     for (const topic in dirty) {
+      if (!dirty[topic]) continue;
       problem = publish(topic, values[topic]);
       if (problem !== undefined) break;
-      delete dirty[topic];
+      dirty[topic] = false;
     }
     // Offline: everything goes out again at the next CONNACK (resend); anything else soon.
     if (problem !== undefined && problem !== "offline")
