@@ -164,6 +164,22 @@ function failOnFindings(findings: LocatedFinding[], bundleName: string): void {
   throw new BuildError(`${bundleName}: ${findings.length} construct(s) Espruino cannot run:\n  ${lines}`, findings);
 }
 
+/** terser's compress options for code Espruino runs (the bench minifies peers with them too).
+ *  reduce_funcs off: a single-use function inlined as a function expression is created again
+ *  on every call, its text copied, on Espruino (src/jsparse.c). inline 1: inlining with
+ *  arguments leaves `var` temporaries after a return, which Espruino never declares used
+ *  before them (the check below rejects that; docs/espruino.md, "Interpreter costs").
+ *  unsafe_undefined: `void 0` becomes the wrapper's `undefined` parameter (see banner). */
+export const ESPRUINO_COMPRESS = {
+  ecma: 2015,
+  passes: 2,
+  unsafe_arrows: false,
+  hoist_funs: false,
+  reduce_funcs: false,
+  inline: 1,
+  unsafe_undefined: true,
+} as const;
+
 export async function buildFirmware(options: BuildOptions): Promise<BuildResult> {
   const started = performance.now();
   const entry = path.resolve(options.root, options.entry ?? "firmware/main.ts");
@@ -210,20 +226,7 @@ export async function buildFirmware(options: BuildOptions): Promise<BuildResult>
 
   const minified = await minify(code, {
     ecma: 2015,
-    // reduce_funcs off: a single-use function inlined as a function expression is created
-    // again on every call, its text copied, on Espruino (src/jsparse.c). inline 1: inlining
-    // with arguments leaves `var` temporaries after a return, which Espruino never declares
-    // used before them (the check below rejects that; docs/espruino.md, "Interpreter costs").
-    // unsafe_undefined: `void 0` becomes the wrapper's `undefined` parameter (see banner).
-    compress: {
-      ecma: 2015,
-      passes: 2,
-      unsafe_arrows: false,
-      hoist_funs: false,
-      reduce_funcs: false,
-      inline: 1,
-      unsafe_undefined: true,
-    },
+    compress: ESPRUINO_COMPRESS,
     // Property names ending in "_" are private by convention (lint enforces it for private
     // members in firmware/) and get mangled too: long member names are bundle bytes and RAM.
     // Also mangled: INTERNAL_NAMES, public members that only the bundle's own code reads.

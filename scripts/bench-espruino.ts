@@ -1,6 +1,6 @@
 // `npm run bench`, part 2: the codec on Espruino's own interpreter, side by side with
-// Espruino's MQTT module (modules/MQTT.js of the EspruinoDocs repository), both minified the
-// same way (terser, the build's options), on the same build. Needs
+// Espruino's MQTT module (modules/MQTT.js of the EspruinoDocs repository) loaded as its users
+// load it (prepareEspruinoModule), on the same build. Needs
 //   ESPRUINO=/path/to/espruino            the interpreter (a Linux build)
 //   ESPRUINO_MQTT_JS=/path/to/MQTT.js     optional: Espruino's module, for the comparison
 // and prints a message and skips without ESPRUINO. Figures only, nothing asserted.
@@ -10,7 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { minify } from "terser";
-import { buildFirmware } from "../build/build.ts";
+import { buildFirmware, ESPRUINO_COMPRESS } from "../build/build.ts";
+import { addedFunctions } from "./bench/function-nesting.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const RUNS = 5;
@@ -42,19 +43,30 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Espruino's module as the interpreter would load it: wrapped, `exports` returned, minified. */
-async function espruinoModule(file: string): Promise<string> {
-  const source = await readFile(file, "utf8");
-  const wrapped =
-    `var EMQTT=(function(){var exports={};\n${source}\nreturn exports;})();\n` +
-    "function EMQTT_PUBLISH(m,t,p,o){m.publish(t,p,o);}";
-  const out = await minify(wrapped, {
+/**
+ * Espruino's module as its users load it: minified with the firmware build's Espruino-safe
+ * options (build/build.ts, ESPRUINO_COMPRESS; no helper inlined into a method as a function
+ * expression) and handed to the interpreter the way the Espruino CLI and Web IDE upload a
+ * module, `Modules.addCached(name, function(){...})` (npm `espruino`, core/modules.js, its
+ * default MODULE_AS_FUNCTION), then `require`d. The module's own top level is a function body
+ * there (src/jsparse.c, jspEvaluateModule), so its names are mangled as locals. Throws if the
+ * minified module creates a function inside a method that its source did not.
+ */
+export async function prepareEspruinoModule(source: string): Promise<{ code: string; minified: string }> {
+  const out = await minify(source, {
     ecma: 2015,
-    compress: { ecma: 2015, passes: 2, unsafe_arrows: false, hoist_funs: false },
+    toplevel: true,
+    compress: ESPRUINO_COMPRESS,
     mangle: { reserved: ["of"] },
-    format: { ecma: 2015, comments: false },
+    format: { ecma: 2015, comments: false, ascii_only: true },
   });
-  return out.code!;
+  const minified = out.code!;
+  const added = addedFunctions(source, minified);
+  if (added.length) throw new Error(`the minified module creates functions its source did not: ${added.join("; ")}`);
+  const code =
+    `Modules.addCached("MQTT",function(){${minified}});\nvar EMQTT=require("MQTT");\n` +
+    "function EMQTT_PUBLISH(m,t,p,o){m.publish(t,p,o);}";
+  return { code, minified };
 }
 
 export async function espruinoFigures(): Promise<void> {
@@ -80,9 +92,9 @@ export async function espruinoFigures(): Promise<void> {
     const moduleFile = process.env.ESPRUINO_MQTT_JS;
     let moduleBytes = 0;
     if (moduleFile) {
-      const module = await espruinoModule(moduleFile);
-      moduleBytes = module.length;
-      libs.push({ lib: "espruino", prefix: 'var BENCH_LIB="espruino";\n' + module + "\n" });
+      const module = await prepareEspruinoModule(await readFile(moduleFile, "utf8"));
+      moduleBytes = module.minified.length;
+      libs.push({ lib: "espruino", prefix: 'var BENCH_LIB="espruino";\n' + module.code + "\n" });
     }
     const figures: Figure[] = [];
     for (let run = 0; run < RUNS; run++) {
