@@ -1,9 +1,9 @@
 // The broker policy, generated from the CA's records and the topic layout
 // (firmware/app/topics.ts, docs/protocol.md): a device publishes only its own
 // reports, nonce, result and telemetry and reads only its own command topics and nonce/get;
-// operators and the hub read every device and write only command topics and nonce/get
-// (operators: only their devices). The same text is Mosquitto's acl_file and what the
-// embedded broker enforces. The ACL is a second line: commands are signed end to end.
+// the hub and unlimited operators read every device; an operator limited to some devices
+// reads and commands only those (command topics and nonce/get). The same text is
+// Mosquitto's acl_file and what the embedded broker enforces. The ACL is a second line: commands are signed end to end.
 import { commandTopics } from "../../firmware/app/topics.ts";
 import type { PkiIndex } from "../pki/store.ts";
 import { homeAssistantRules } from "./acl-home-assistant.ts";
@@ -31,8 +31,11 @@ export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
       rules.push({ user: c.cn, access: "read", topic: `${root}/nonce/get` });
     }
     if (c.kind === "hub" || c.kind === "user") {
-      rules.push({ user: c.cn, access: "read", topic: `${prefix}/#` });
+      // An operator limited to some devices reads only their trees: another device's
+      // commands, results and reports are none of its business.
+      if (!c.devices) rules.push({ user: c.cn, access: "read", topic: `${prefix}/#` });
       for (const device of c.devices ?? ["+"]) {
+        if (c.devices) rules.push({ user: c.cn, access: "read", topic: `${prefix}/${device}/#` });
         rules.push({ user: c.cn, access: "write", topic: commandTopics(prefix, device) });
         rules.push({ user: c.cn, access: "write", topic: `${prefix}/${device}/nonce/get` });
       }

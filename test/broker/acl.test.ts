@@ -45,7 +45,7 @@ describe("ACL", () => {
         "topic read lk/door/nonce/get",
         "",
         "user alice",
-        "topic read lk/#",
+        "topic read lk/door/#",
         "topic write lk/door/+/set",
         "topic write lk/door/nonce/get",
         "",
@@ -119,6 +119,14 @@ describe("ACL", () => {
     expect(mayPublish(rules, "hub", "lk/door/nonce")).toBe(false);
     expect(mayPublish(rules, "alice", "lk/door/nonce/get")).toBe(true);
     expect(mayPublish(rules, "alice", "lk/other/nonce/get")).toBe(false);
+  });
+
+  it("lets an operator limited to some devices read only their trees", () => {
+    const rules = aclRules(INDEX, "lk");
+    expect(maySubscribe(rules, "alice", "lk/door/#")).toBe(true);
+    for (const filter of ["lk/#", "lk/other/maintenance/set", "lk/+/maintenance/set", "lk/other/result"])
+      expect(maySubscribe(rules, "alice", filter)).toBe(false);
+    expect(maySubscribe(rules, "hub", "lk/#")).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { until } from "../support/wait.ts";
 
 const PREFIX = "latchkey";
 const settle = () => new Promise((r) => setTimeout(r, 300));
@@ -125,6 +126,28 @@ for (const { name, embedded, skip } of BROKERS) {
       await settle();
       expect(atA).toEqual([`${PREFIX}/door-a/relay/set ON`]);
       expect(atB).toEqual([]);
+    });
+
+    it("an operator limited to door-a reads nothing of door-b: no state, no maintenance command, no result", async () => {
+      const alice = await as("user", "alice");
+      const seen: string[] = [];
+      alice.on("message", (topic, payload) => seen.push(`${topic} ${payload.toString()}`));
+      // Mosquitto grants a broad subscription and filters each delivery by the ACL; the
+      // embedded broker refuses what the ACL does not cover. Either way nothing of B arrives.
+      for (const filter of [`${PREFIX}/#`, `${PREFIX}/door-b/#`, `${PREFIX}/+/maintenance/set`])
+        await alice.subscribeAsync(filter, { qos: 1 }).catch(() => undefined);
+      await alice.subscribeAsync(`${PREFIX}/door-a/#`, { qos: 1 });
+      const hub = await as("hub", "hub");
+      const b = await as("device", "door-b");
+      const a = await as("device", "door-a");
+      await hub.publishAsync(`${PREFIX}/door-b/maintenance/set`, "MAINTENANCE 60", { qos: 1 });
+      await b.publishAsync(`${PREFIX}/door-b/maintenance/state`, "OPEN 60", { qos: 1 });
+      await b.publishAsync(`${PREFIX}/door-b/result`, "ok", { qos: 1 });
+      await b.publishAsync(`${PREFIX}/door-b/nonce`, "0123456789abcdef", { qos: 1 });
+      await a.publishAsync(`${PREFIX}/door-a/maintenance/state`, "CLOSED", { qos: 1 });
+      await until("door-a's report", () => seen.includes(`${PREFIX}/door-a/maintenance/state CLOSED`));
+      await settle();
+      expect(seen.filter((line) => line.includes("/door-b/"))).toEqual([]);
     });
 
     it("the hub reads every device and may command any of them", async () => {
