@@ -3,6 +3,12 @@
 // moving by its threshold, a reconnect), and never two closer than minIntervalMs: a burst of
 // changes costs one report at the end of the interval, held by one timer. A sample is a few
 // numbers and one string built for the publish, all garbage once it is sent.
+// `up` is time since boot. Espruino has no monotonic clock: getTime() is the wall clock
+// (gettimeofday on ESP32, targets/esp32/jshardware.c; setTime and SNTP move it), so uptime is
+// the sum of the clock's steps between ticks (every report and every period), and a step
+// that is negative or longer than a period plus the watchdog's 30 s is the clock being set,
+// not time that passed: it costs at most one period of uptime. The rate limit counts in uptime
+// too, so a clock set backwards cannot hold a report back by the size of the jump.
 import type { Health } from "../hal/platform";
 import type { Clock, TimerHandle, Timers } from "../hal/time";
 import type { Ds18b20 } from "./ds18b20";
@@ -47,12 +53,20 @@ function createTelemetry(
   let temp = NaN;
   let sentTemp = NaN;
   let tempError = "";
+  let upMs = 0;
+  let lastTick = clock.now();
+  const tick = () => {
+    const step = clock.now() - lastTick;
+    lastTick += step;
+    if (step >= 0 && step <= spec.periodMs + 30000) upMs += step;
+  };
 
   const json = () => {
+    tick();
     const memory = health.memory();
     const heap = health.heap();
     const rssi = health.rssi();
-    let text = '{"up":' + Math.floor(clock.now() / 1000) + ',"free":' + memory.free + ',"vars":' + memory.total;
+    let text = '{"up":' + Math.floor(upMs / 1000) + ',"free":' + memory.free + ',"vars":' + memory.total;
     if (heap >= 0) text += ',"heap":' + heap;
     if (rssi !== undefined) text += ',"rssi":' + rssi;
     text += ',"reconnects":' + (ups > 0 ? ups - 1 : 0) + ',"drop":' + JSON.stringify(drop);
@@ -64,12 +78,13 @@ function createTelemetry(
     timers.clear(held);
     held = undefined;
     if (!publish || !publish(json())) return;
-    lastSent = clock.now();
+    lastSent = upMs;
     sentValue = value;
     sentTemp = temp;
   };
   const significant = () => {
-    const wait = lastSent + spec.minIntervalMs - clock.now();
+    tick();
+    const wait = lastSent + spec.minIntervalMs - upMs;
     if (wait <= 0) return send();
     if (held === undefined)
       held = timers.set(() => {

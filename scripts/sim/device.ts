@@ -40,6 +40,9 @@ export interface SimOptions {
   output?: (line: string) => void;
   /** Serve the telnet console on a loopback port while telnet mode is on (console.ts). */
   console?: boolean;
+  /** What getTime() says at power-on, in ms: 0 (an ESP32 before SNTP, the default) or the wall
+   *  clock (Espruino's Linux build, or a board whose clock was set). */
+  clockAtBootMs?: number;
 }
 
 /** Espruino prints this at power-on and at reset() (src/jsinteractive.c, jsiDumpVersion). */
@@ -98,6 +101,8 @@ export class SimulatedDevice {
    *  "tls.connect", "telnet on|off", "wifi.connect". */
   readonly trace: string[] = [];
   reboots = 0;
+  /** getTime() minus the time since power-on (ms): setClock moves it, timers keep running. */
+  private clockOffsetMs: number;
   /** analogRead levels (0..1) a test sets per pin, e.g. analog.D34 = 0.5. */
   readonly analog: Record<string, number> = {};
   /** The OneWire bus of each pin (add SimDs18b20 sensors to its devices). */
@@ -114,6 +119,7 @@ export class SimulatedDevice {
   readonly tlsConnects: number[] = [];
 
   constructor(private readonly options: SimOptions) {
+    this.clockOffsetMs = options.clockAtBootMs ?? 0;
     this.storage = new FolderStorage(options.storageDir);
     if (options.console)
       this.console = new TelnetConsole({
@@ -423,7 +429,10 @@ export class SimulatedDevice {
         this.rngReads.push({ t: Date.now() - this.started, value });
         this.trace.push(`rng ${value}`);
       }),
-      getTime: () => (Date.now() - this.started) / 1000,
+      // The wall clock (gettimeofday on ESP32, targets/esp32/jshardware.c), which setTime and
+      // SNTP move without moving any timer.
+      getTime: () => (Date.now() - this.started + this.clockOffsetMs) / 1000,
+      setTime: (seconds: number) => this.setClock(seconds * 1000),
       setTimeout: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, false),
       setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),
       clearTimeout: (...args: unknown[]) => this.clearTimers(args, "Timeout"),
@@ -532,6 +541,11 @@ export class SimulatedDevice {
   }
 
   /** Power cut: no DISCONNECT is sent, so the broker publishes the last will. */
+  /** Sets the wall clock to `ms` (as SNTP or setTime would): getTime() jumps, timers do not. */
+  setClock(ms: number): void {
+    this.clockOffsetMs = ms - (Date.now() - this.started);
+  }
+
   powerOff(): void {
     this.teardown();
     this.console?.close();

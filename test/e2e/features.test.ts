@@ -4,7 +4,7 @@
 import type mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
-import type { SimulatedDevice } from "../../scripts/sim/device.ts";
+import type { SimOptions, SimulatedDevice } from "../../scripts/sim/device.ts";
 import { SimDs18b20, SimOneWireBus } from "../../scripts/sim/onewire.ts";
 import type { PinEvent } from "../../scripts/sim/pins.ts";
 import { mosquittoMissing } from "../support/broker.ts";
@@ -44,8 +44,8 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
     clients.push(client);
     return client;
   };
-  const boot = async (overrides: Partial<DeviceProfile>) => {
-    const device = await bootDevice(world.pki.stateDir, e2eProfile(world.broker.port, overrides), {});
+  const boot = async (overrides: Partial<DeviceProfile>, options: Partial<SimOptions> = {}) => {
+    const device = await bootDevice(world.pki.stateDir, e2eProfile(world.broker.port, overrides), options);
     devices.push(device);
     return device;
   };
@@ -210,5 +210,23 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
     // One report per interval of the flapping, plus the one held to its end.
     expect(during).toBeGreaterThanOrEqual(1);
     expect(during).toBeLessThanOrEqual(Math.ceil(flapMs / 1000) + 2);
+  });
+
+  it("telemetry: uptime is time since boot on a board whose clock is set, before and after it is set again", async () => {
+    const device = await boot(
+      { pins: { relay: { pin: "D23", activeLow: false } }, telemetry: { periodMs: 1000, minIntervalMs: 200 } },
+      { clockAtBootMs: Date.now() },
+    );
+    const h = await hub();
+    const seen = await collect(h, `${T}/telemetry`);
+    const ups = () => seen.map((l) => (JSON.parse(l.slice(T.length + 11)) as { up: number }).up);
+    await until("two reports", () => ups().length >= 2, 15000);
+    const secondsSinceBoot = () => Math.ceil((Date.now() - device.started) / 1000);
+    expect(Math.max(...ups())).toBeLessThanOrEqual(secondsSinceBoot());
+    // SNTP sets the clock a year ahead: uptime goes on counting from boot.
+    device.setClock(Date.now() + 365 * 24 * 3600 * 1000);
+    const before = ups().length;
+    await until("two more reports", () => ups().length >= before + 2, 15000);
+    expect(Math.max(...ups())).toBeLessThanOrEqual(secondsSinceBoot());
   });
 });

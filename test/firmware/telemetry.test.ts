@@ -61,6 +61,31 @@ describe("telemetry", () => {
     });
   });
 
+  it("reports uptime as time since boot, on a board whose clock is already set and when it is set later", () => {
+    // Espruino's getTime() is the wall clock (gettimeofday on ESP32, targets/esp32/jshardware.c):
+    // the Linux build starts with it set, an ESP32 gets it from SNTP after joining. Setting it
+    // moves getTime() but not the timers (setTime: jstSystemTimeChanged), modelled by an offset.
+    const fake = createFakePlatform();
+    let wallClock = 1796666109000;
+    const clock = { now: () => fake.time.now + wallClock };
+    const sent: Record<string, unknown>[] = [];
+    const t = new Telemetry(clock, fake.platform.timers, fake.platform.health, SPEC, undefined, undefined);
+    t.attach((json) => sent.push(JSON.parse(json)) > 0);
+    fake.time.advance(90000);
+    expect(JSON.parse(t.json()).up).toBe(90);
+    // The clock is set (forward a year, then back an hour) between two reports: uptime goes on
+    // from where it was, losing at most the interval the jump fell in.
+    wallClock += 365 * 24 * 3600 * 1000;
+    fake.time.advance(60000);
+    wallClock -= 3600 * 1000;
+    fake.time.advance(60000);
+    const up = JSON.parse(t.json()).up as number;
+    expect(up).toBeGreaterThanOrEqual(90);
+    expect(up).toBeLessThanOrEqual(210);
+    expect(sent.length).toBeGreaterThan(2);
+    expect(sent.every((s) => (s.up as number) <= 210)).toBe(true);
+  });
+
   it("reports every periodMs, and never two closer than minIntervalMs under a flood of changes", () => {
     const x = telemetry({ periodMs: 60000, minIntervalMs: 5000 });
     x.t.linkUp();
