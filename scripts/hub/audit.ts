@@ -6,6 +6,11 @@
 // mid-write) is skipped on reading. Why not a database: records are only ever appended and
 // read back newest-first in small numbers, which is exactly what a log file does; SQLite's
 // Node bindings are native modules that need a build step on this Node version.
+// Refusals (`denied`) are what anyone with a certificate can cause at will, so they live in
+// their own file, denied.jsonl, rotated on its own: no number of them can push a `sent` or
+// `result` record out. They are also rate-limited per requester (deniedPerMinute a minute);
+// what is held back beyond that becomes one summary record ("N more refusals not recorded
+// since ...") when the minute ends, or when the log closes.
 import {
   closeSync,
   existsSync,
@@ -19,6 +24,7 @@ import {
   rmSync,
   writeSync,
 } from "node:fs";
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 
 export interface AuditRecord {
@@ -41,23 +47,26 @@ export interface AuditOptions {
   dir: string;
   maxBytes?: number;
   keep?: number;
+  /** Refusals recorded per requester per minute (DENIED_PER_MINUTE). */
+  deniedPerMinute?: number;
   /** Called with each record once it is on disk. */
   onAppend?: (record: AuditRecord) => void;
 }
 
-export class AuditLog {
-  readonly file: string;
-  private readonly maxBytes: number;
-  private readonly keep: number;
+export const DENIED_PER_MINUTE = 20;
+const MINUTE = 60000;
+
+/** One append-only JSON-lines file with size rotation (file, file.1 ... file.<keep>). */
+class JsonLines {
   private fd: number;
   private size: number;
 
-  constructor(private readonly options: AuditOptions) {
-    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-    this.file = path.join(options.dir, "audit.jsonl");
-    this.maxBytes = options.maxBytes ?? 1 << 20;
-    this.keep = options.keep ?? 5;
-    this.fd = openSync(this.file, "a", 0o600);
+  constructor(
+    readonly file: string,
+    private readonly maxBytes: number,
+    private readonly keep: number,
+  ) {
+    this.fd = openSync(file, "a", 0o600);
     this.size = fstatSync(this.fd).size;
     // A torn last line (power lost mid-write) is ended, so the next record starts clean.
     if (this.size > 0 && !this.endsWithNewline()) {
@@ -78,19 +87,16 @@ export class AuditLog {
     return last[0] === 0x0a;
   }
 
-  append(record: Omit<AuditRecord, "at">): AuditRecord {
-    const full: AuditRecord = { at: new Date().toISOString(), ...record };
-    const line = Buffer.from(JSON.stringify(full) + "\n");
+  append(record: object): void {
+    const line = Buffer.from(JSON.stringify(record) + "\n");
     if (this.size > 0 && this.size + line.length > this.maxBytes) this.rotate();
     writeSync(this.fd, line);
     fsyncSync(this.fd);
     this.size += line.length;
-    this.options.onAppend?.(full);
-    return full;
   }
 
   /** The newest `limit` records, newest first, across the rotated files. */
-  recent(limit = 100): AuditRecord[] {
+  recent(limit: number): AuditRecord[] {
     const out: AuditRecord[] = [];
     for (let n = 0; n <= this.keep && out.length < limit; n++) {
       const file = n === 0 ? this.file : `${this.file}.${n}`;
@@ -120,8 +126,112 @@ export class AuditLog {
     renameSync(this.file, `${this.file}.1`);
     this.fd = openSync(this.file, "a", 0o600);
     this.size = 0;
-    const dir = openSync(this.options.dir, "r");
+    const dir = openSync(path.dirname(this.file), "r");
     fsyncSync(dir);
     closeSync(dir);
+  }
+}
+
+/** A requester's refusals in the current minute. */
+interface Quota {
+  start: number;
+  recorded: number;
+  heldBack: number;
+  since?: string;
+  via: AuditRecord["via"];
+}
+
+export class AuditLog {
+  readonly file: string;
+  private readonly actions: JsonLines;
+  private readonly denied: JsonLines;
+  private readonly perMinute: number;
+  private readonly quotas = new Map<string, Quota>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: AuditOptions) {
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    const maxBytes = options.maxBytes ?? 1 << 20;
+    const keep = options.keep ?? 5;
+    this.file = path.join(options.dir, "audit.jsonl");
+    this.actions = new JsonLines(this.file, maxBytes, keep);
+    this.denied = new JsonLines(path.join(options.dir, "denied.jsonl"), maxBytes, keep);
+    this.perMinute = options.deniedPerMinute ?? DENIED_PER_MINUTE;
+  }
+
+  /** Writes the record (a refusal only within its requester's quota) and returns it. */
+  append(record: Omit<AuditRecord, "at">): AuditRecord {
+    const full: AuditRecord = { at: new Date().toISOString(), ...record };
+    if (full.phase !== "denied") {
+      this.write(this.actions, full);
+      return full;
+    }
+    const now = Date.now();
+    let quota = this.quotas.get(full.who);
+    if (quota && now - quota.start >= MINUTE) {
+      this.summarise(full.who, quota);
+      quota = undefined;
+    }
+    if (!quota) this.quotas.set(full.who, (quota = { start: now, recorded: 0, heldBack: 0, via: full.via }));
+    if (quota.recorded < this.perMinute) {
+      quota.recorded++;
+      this.write(this.denied, full);
+    } else {
+      quota.heldBack++;
+      quota.since ??= full.at;
+      quota.via = full.via;
+      this.timer ??= setTimeout(() => this.endMinutes(), MINUTE).unref();
+    }
+    return full;
+  }
+
+  private write(file: JsonLines, record: AuditRecord): void {
+    file.append(record);
+    this.options.onAppend?.(record);
+  }
+
+  private summarise(who: string, quota: Quota): void {
+    this.quotas.delete(who);
+    if (!quota.heldBack) return;
+    this.write(this.denied, {
+      at: new Date().toISOString(),
+      id: randomUUID(),
+      phase: "denied",
+      who,
+      via: quota.via,
+      device: "*",
+      entity: "",
+      cmd: "",
+      accepted: false,
+      detail: `${quota.heldBack} more refusals not recorded since ${quota.since}`,
+    });
+  }
+
+  /** The minutes that have ended: their summaries written, the timer re-armed if needed. */
+  private endMinutes(all = false): void {
+    this.timer = undefined;
+    const now = Date.now();
+    for (const [who, quota] of [...this.quotas]) if (all || now - quota.start >= MINUTE) this.summarise(who, quota);
+    if (!all && [...this.quotas.values()].some((q) => q.heldBack))
+      this.timer = setTimeout(() => this.endMinutes(), MINUTE).unref();
+  }
+
+  /** The newest `limit` records, newest first, across both files and their rotations. */
+  recent(limit = 100): AuditRecord[] {
+    return [...this.actions.recent(limit), ...this.denied.recent(limit)]
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+      .slice(0, limit);
+  }
+
+  /** Writes what is held back, then closes; a second call does nothing. */
+  close(): void {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.endMinutes(true);
+    this.timer = undefined;
+    this.closed = true;
+    this.actions.close();
+    this.denied.close();
   }
 }

@@ -44,7 +44,7 @@ describe("the audit log", () => {
     const log = new AuditLog({ dir, maxBytes: 1000, keep: 2 });
     for (let n = 1; n <= 60; n++) log.append(entry(n));
     const files = readdirSync(dir).sort();
-    expect(files).toEqual(["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2"]);
+    expect(files).toEqual(["audit.jsonl", "audit.jsonl.1", "audit.jsonl.2", "denied.jsonl"]);
     for (const f of files) expect(statSync(path.join(dir, f)).size).toBeLessThanOrEqual(1000);
     const recent = log.recent(1000);
     expect(recent[0]!.id).toBe("id-60");
