@@ -42,7 +42,7 @@ export class DeviceStates {
 
   constructor(
     profiles: DeviceProfile[],
-    keyOf: (device: string) => Buffer,
+    private readonly keyOf: (device: string) => Buffer,
     private readonly changed: (view: DeviceView) => void,
   ) {
     for (const profile of profiles) {
@@ -80,8 +80,21 @@ export class DeviceStates {
 
   key(id: string): Buffer {
     const d = this.devices.get(id);
+    if (d) this.reloadKey(d);
     if (!d?.key) throw new Error(d?.keyProblem ?? `unknown device '${id}'`);
     return d.key;
+  }
+
+  /** Read again at every use: a revoke or renew takes effect at once (readCommandKey refuses
+   *  a revoked device's key). */
+  private reloadKey(d: Tracked): void {
+    try {
+      d.key = this.keyOf(d.profile.id);
+      d.keyProblem = undefined;
+    } catch (error) {
+      d.key = undefined;
+      d.keyProblem = (error as Error).message;
+    }
   }
 
   /** Every topic filter the hub must follow. */
@@ -144,6 +157,7 @@ export class DeviceStates {
     if (payload.length === 0) return { unverified: "empty report" };
     const looksSigned = payload.includes('"mac"');
     if (!signed && !looksSigned) return { text: payload.toString(), unsigned: true };
+    this.reloadKey(d);
     if (!d.key) return { unverified: `cannot verify: ${d.keyProblem}` };
     const report = verifyReport(d.key, topic, payload);
     if (!report.ok) return { unverified: report.error };

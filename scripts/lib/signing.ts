@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { MqttClient } from "mqtt";
 import { COMMAND_PREFIX, NOT_LIVE, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app/auth.ts";
 import { MAX_CMD_CHARS } from "../../firmware/app/commands.ts";
-import { PkiStore } from "../pki/store.ts";
+import { PkiStore, type PkiIndex } from "../pki/store.ts";
 
 export class SigningError extends Error {}
 
@@ -17,9 +17,23 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const PRINTABLE = /^[\x20-\x7e]+$/;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10000;
 
-/** The device's 32-byte command key, kept 0600 in the CA's state (`npm run pki -- device`). */
+/** The device's 32-byte command key, kept 0600 in the CA's state (`npm run pki -- device`).
+ *  Only while the device has an active certificate in the CA's index: a revoked device's
+ *  board may be in a thief's hands, and its key must sign nothing. */
 export function readCommandKey(stateDir: string, device: string): Buffer {
-  const file = new PkiStore(stateDir).commandKeyFile(device);
+  const store = new PkiStore(stateDir);
+  const file = store.commandKeyFile(device);
+  let records: { kind: string; name: string; status: string }[] | undefined;
+  try {
+    records = (JSON.parse(readFileSync(store.indexFile, "utf8")) as PkiIndex).certificates;
+  } catch {
+    records = undefined;
+  }
+  const own = records?.filter((c) => c.kind === "device" && c.name === device) ?? [];
+  if (own.length > 0 && !own.some((c) => c.status === "active"))
+    throw new SigningError(
+      `device '${device}' has no active certificate (${own.at(-1)!.status}): its command key is not used`,
+    );
   let key: Buffer;
   try {
     key = readFileSync(file);

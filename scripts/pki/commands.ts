@@ -1,6 +1,6 @@
 // What `npm run pki -- <command>` does, as functions tests and `npm start` call directly.
 import { createPrivateKey, randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { x509 } from "./x509.ts";
 import { TOPIC_LEVEL } from "../lib/config.ts";
 import { readCrl, writeCrl } from "./crl.ts";
@@ -59,11 +59,6 @@ export interface IssueOptions {
   devices?: string[];
   /** Tests: backdate the certificate (to make an expired one). */
   notBefore?: Date;
-}
-
-interface IssueInternal extends IssueOptions {
-  /** A device issued anew gets a new command key; a renewal keeps the one it has. */
-  newCommandKey?: boolean;
 }
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -131,7 +126,7 @@ export async function issue(
   return mutate(ctx, kind, async () => {
     const { issuer, index } = await loadIssuer(ctx);
     checkCnFree(index, name);
-    return issueInto(ctx, issuer, index, kind, name, { ...options, newCommandKey: true });
+    return issueInto(ctx, issuer, index, kind, name, options);
   });
 }
 
@@ -150,7 +145,7 @@ async function issueInto(
   index: PkiIndex,
   kind: Kind,
   name: string,
-  options: IssueInternal,
+  options: IssueOptions,
 ): Promise<CertRecord> {
   const days = options.days ?? DEFAULT_DAYS[kind];
   if (!(Number.isInteger(days) && days > 0))
@@ -190,9 +185,9 @@ async function issueInto(
     await ctx.store.write(`${dir}/cert.der`, new Uint8Array(cert.rawData));
     await ctx.store.write(`${dir}/key.der`, privateKeyDer(keyPem), true);
     await ctx.store.write(`${dir}/ca.der`, new Uint8Array(issuer.cert.rawData));
-    // The 32-byte command key (docs/protocol.md): 0600, never printed.
-    const keyFile = ctx.store.commandKeyFile(name);
-    if (options.newCommandKey || !existsSync(keyFile)) await ctx.store.write(keyFile, randomBytes(32), true);
+    // The 32-byte command key (docs/protocol.md): 0600, never printed. New with every
+    // certificate, renewals too: the old board's flash holds the old key.
+    await ctx.store.write(ctx.store.commandKeyFile(name), randomBytes(32), true);
   }
   if (kind === "user") {
     const password = options.password ?? Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url");
@@ -244,6 +239,12 @@ export async function revoke(ctx: PkiContext, name: string): Promise<CertRecord>
     await ctx.store.writeIndex(index);
     await writeCrl(ctx.store, issuer, index);
     ctx.log(`${record.kind} '${name}' revoked (serial ${record.serial}); CRL updated`);
+    if (record.kind === "device") {
+      // Whoever holds the board can read its command key: nothing signs with it again
+      // (readCommandKey refuses a device without an active certificate, and the key is gone).
+      rmSync(ctx.store.commandKeyFile(name), { force: true });
+      ctx.log(`its command key is destroyed; renew '${name}' and provision the replacement board over serial`);
+    }
     return record;
   });
 }
@@ -269,7 +270,10 @@ export async function renew(ctx: PkiContext, name: string, options: IssueOptions
     }
     await ctx.store.writeIndex(index);
     await writeCrl(ctx.store, issuer, index);
-    if (old.kind === "device") ctx.log(`provision device '${name}' again to install its new certificate`);
+    if (old.kind === "device")
+      ctx.log(
+        `provision device '${name}' again over serial (npm run flash) to install its new certificate and command key; the old key no longer signs`,
+      );
     return renewed;
   });
 }

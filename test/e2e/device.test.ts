@@ -7,7 +7,8 @@ import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { signer, verifiedReports, verifiedResults } from "../support/signed.ts";
-import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+import { bootDevice, builtBundle, e2eProfile, WIFI } from "../support/sim.ts";
+import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
@@ -29,6 +30,7 @@ for (const { name, embedded, skip } of BROKERS) {
   describe.skipIf(skip)(`simulated device against the ${name}`, () => {
     let pki: TestPki;
     let broker: Broker | undefined;
+    let door2Files: Record<string, string>;
     const devices: SimulatedDevice[] = [];
     const clients: mqtt.MqttClient[] = [];
     printLogOnFailure(() => [broker]);
@@ -44,6 +46,8 @@ for (const { name, embedded, skip } of BROKERS) {
       pki = await makeTestPki();
       await pki.issue("device", "door-1");
       await pki.issue("device", "door-2");
+      // A board flashed while its certificate was still good.
+      door2Files = deviceStorageFiles(e2eProfile(0, { id: "door-2" }), pki.stateDir, WIFI, await builtBundle());
       await pki.revoke("door-2");
       await pki.issue("hub", "hub");
       broker = await startProjectBroker(pki.stateDir, "latchkey", embedded);
@@ -57,8 +61,8 @@ for (const { name, embedded, skip } of BROKERS) {
     };
     /** The hub's signed commands to door-1. */
     const door1 = (client: mqtt.MqttClient) => signer(client, pki.stateDir, "latchkey", "door-1");
-    const boot = async (profile = e2eProfile(broker!.port)) => {
-      const device = await bootDevice(pki.stateDir, profile);
+    const boot = async (profile = e2eProfile(broker!.port), provisioned?: Record<string, string>) => {
+      const device = await bootDevice(pki.stateDir, profile, {}, provisioned);
       devices.push(device);
       return device;
     };
@@ -130,7 +134,7 @@ for (const { name, embedded, skip } of BROKERS) {
     });
 
     it("is refused with a revoked certificate: a clear reason and a growing wait, never a crash loop", async () => {
-      const device = await boot(e2eProfile(broker!.port, { id: "door-2" }));
+      const device = await boot(e2eProfile(broker!.port, { id: "door-2" }), door2Files);
       await until("three refusals", () => count(device, /MQTT down: TLS handshake failed/) >= 3, 20000);
       const delays = device.lines
         .filter((l) => /MQTT down: TLS handshake failed/.test(l))

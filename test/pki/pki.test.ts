@@ -1,7 +1,7 @@
 // The certificate authority: what it issues, what it refuses, and how its command line fails.
 import { spawnSync } from "node:child_process";
 import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -103,7 +103,7 @@ describe("certificate authority", () => {
     await pki.issue("device", "stolen");
   });
 
-  it("makes a 32-byte command key (0600) per device: kept on renewal, new when the name is issued again", async () => {
+  it("makes a 32-byte command key (0600) per device: new at every renewal, destroyed at revocation", async () => {
     await pki.issue("device", "keyed");
     const file = pki.store.commandKeyFile("keyed");
     const first = readFileSync(file);
@@ -111,12 +111,19 @@ describe("certificate authority", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readCommandKey(pki.stateDir, "keyed").equals(first)).toBe(true);
     await renew(pki.ctx, "keyed");
-    expect(readFileSync(file).equals(first)).toBe(true);
+    const renewed = readFileSync(file);
+    expect(renewed.length).toBe(32);
+    expect(renewed.equals(first)).toBe(false);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     await pki.revoke("keyed");
+    expect(existsSync(file)).toBe(false);
+    expect(() => readCommandKey(pki.stateDir, "keyed")).toThrow(
+      "device 'keyed' has no active certificate (revoked): its command key is not used",
+    );
     await pki.issue("device", "keyed");
     const second = readFileSync(file);
     expect(second.length).toBe(32);
-    expect(second.equals(first)).toBe(false);
+    expect(second.equals(first) || second.equals(renewed)).toBe(false);
     const files = deviceStorageFiles(testProfile({ id: "keyed" }), pki.stateDir, { ssid: "s", password: "p" });
     expect(Buffer.from(files["lk.cmdkey"], "latin1").equals(second)).toBe(true);
     expect(() => readCommandKey(pki.stateDir, "nobody")).toThrow(

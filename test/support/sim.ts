@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { buildFirmware } from "../../build/build.ts";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import { PROFILE_FILE, type DeviceProfile } from "../../firmware/app/profile.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { SimulatedDevice, type SimOptions } from "../../scripts/sim/device.ts";
 import type { Kind } from "../../scripts/pki/store.ts";
@@ -45,14 +45,19 @@ export function e2eProfile(port: number, overrides: Partial<DeviceProfile> = {})
   });
 }
 
+/** `provisioned`: the Storage files of a board flashed earlier (before its certificate was
+ *  revoked, say), booted with `profile`. */
 export async function bootDevice(
   stateDir: string,
   profile: DeviceProfile,
   options: Partial<SimOptions> = {},
+  provisioned?: Record<string, string>,
 ): Promise<SimulatedDevice> {
   const storageDir = await mkdtemp(path.join(os.tmpdir(), "latchkey-storage-"));
   const device = new SimulatedDevice({ storageDir, wifi: WIFI, handshakeMs: 20, ...options });
-  const files = deviceStorageFiles(profile, stateDir, WIFI, await builtBundle());
+  const files = provisioned
+    ? { ...provisioned, [PROFILE_FILE]: JSON.stringify(profile) }
+    : deviceStorageFiles(profile, stateDir, WIFI, await builtBundle());
   for (const [name, data] of Object.entries(files)) device.storage.write(name, data);
   device.boot();
   return device;
