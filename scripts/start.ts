@@ -16,7 +16,7 @@ import { buildFirmware } from "../build/build.ts";
 import type { DeviceProfile } from "../firmware/app/profile.ts";
 import { deviceTopics } from "../firmware/app/topics.ts";
 import { freePort } from "./broker/mosquitto.ts";
-import { startBroker } from "./broker/start.ts";
+import { startBroker, type RunningBroker } from "./broker/start.ts";
 import { ensureDevPki } from "./lib/dev-pki.ts";
 import { askPassphrase } from "./pki/passphrase.ts";
 import { connectAsHub } from "./lib/hub.ts";
@@ -25,30 +25,13 @@ import { readCommandKey, sendSignedCommand, verifyReport } from "./lib/signing.t
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
 import { startHub } from "./hub/hub.ts";
+import { Lifecycle, replaceStaleState } from "./start/lifecycle.ts";
 
 const SIM_WIFI = { ssid: "latchkey-sim", password: "simulated-only" };
 const LOCAL = "127.0.0.1";
 const show = (tag: string, text: string) => console.log(`${tag.padEnd(7)}│ ${text}`);
 
-/** What to undo, newest first, on every way out. */
-const cleanups: (() => unknown)[] = [];
-let stopping = false;
-async function shutdown(code: number, message?: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  for (const undo of cleanups.reverse()) {
-    try {
-      await undo();
-    } catch {
-      // Keep undoing the rest: the broker must stop even if something before it failed.
-    }
-  }
-  if (message) console.error(message);
-  else show("sim", "stopped");
-  process.exit(code);
-}
-const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
-for (const [signal, code] of Object.entries(EXIT_CODES)) process.on(signal, () => void shutdown(code!));
+let life: Lifecycle | undefined;
 
 async function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -64,8 +47,15 @@ async function main(): Promise<void> {
   });
   const config = projectConfig();
   const state = stateDir(config);
+  const lifecycle = new Lifecycle(
+    state,
+    (line) => show("sim", line),
+    (line) => console.error(line),
+  );
+  life = lifecycle;
   const profile = { ...config.device };
   await ensureDevPki(state, profile.id, (line) => show("pki", line));
+  await replaceStaleState(state, (line) => show("broker", line));
 
   const wanted = profile.broker;
   let port = wanted.port;
@@ -80,13 +70,26 @@ async function main(): Promise<void> {
     );
   }
   profile.broker = { host: LOCAL, port };
-  const starting = startBroker({ stateDir: state, prefix: profile.topicPrefix, host: LOCAL, port, askPassphrase });
+  const starting = startBroker({
+    stateDir: state,
+    prefix: profile.topicPrefix,
+    host: LOCAL,
+    port,
+    askPassphrase,
+    log: (line) => show("broker", line),
+  });
   // Registered before it resolves: a signal while Mosquitto starts still stops it.
-  cleanups.push(async () => (await starting.catch(() => undefined))?.stop());
+  const running: { broker?: RunningBroker } = {};
+  lifecycle.add(
+    "stopping the broker",
+    async () => (await starting.catch(() => undefined))?.stop(),
+    () => running.broker?.signal("SIGKILL"),
+  );
   const broker = await starting;
+  running.broker = broker;
   mkdirSync(path.join(state, "broker"), { recursive: true });
   writeFileSync(path.join(state, "broker", "listening.json"), JSON.stringify({ host: broker.host, port }));
-  cleanups.push(() => rmSync(path.join(state, "broker", "listening.json"), { force: true }));
+  lifecycle.add("removing listening.json", () => rmSync(path.join(state, "broker", "listening.json"), { force: true }));
   show(
     "broker",
     `${broker.kind === "mosquitto" ? "Mosquitto" : "embedded broker (aedes)"} on ${broker.host}:${port}: mutual TLS, ACL from the CA`,
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
 
   const storageDir = path.join(state, "sim", profile.id);
   rmSync(storageDir, { recursive: true, force: true });
-  if (stopping) return;
+  if (lifecycle.isStopping) return;
   const device = new SimulatedDevice({
     storageDir,
     wifi: SIM_WIFI,
@@ -121,7 +124,7 @@ async function main(): Promise<void> {
   show("sim", `provisioned ${device.storage.list().join(", ")} into ${path.relative(projectRoot, storageDir)}/`);
 
   const client = await connectAsHub(state, broker.host, port, true);
-  cleanups.push(() => client.end(true));
+  lifecycle.add("closing the console's MQTT connection", () => client.end(true));
   const topics = deviceTopics(profile.topicPrefix, profile.id);
   const key = readCommandKey(state, profile.id);
   // Signed reports are shown by value once verified; one that fails says so.
@@ -146,17 +149,17 @@ async function main(): Promise<void> {
     }
     seen = device.pins.history.length;
   }, 25);
-  cleanups.push(() => clearInterval(pins));
+  lifecycle.add("the pin view", () => clearInterval(pins));
 
   device.boot();
-  cleanups.push(() => device.powerOff());
+  lifecycle.add("powering the device off", () => device.powerOff());
   show("sim", "device booted; type  on  off  or  pulse  then Enter: a signed command, sent as 'hub' over mutual TLS,");
   show("sim", `or from another terminal: npm run command -- ${profile.id} on   ·   Ctrl-C stops everything`);
 
-  if (flags.hub) await runHub(state, profile, port, Number(flags["hub-port"]));
+  if (flags.hub) await runHub(lifecycle, state, profile, port, Number(flags["hub-port"]));
 
   const input = readline.createInterface({ input: process.stdin });
-  cleanups.push(() => input.close());
+  lifecycle.add("closing the console", () => input.close());
   input.on("line", (line) => {
     const cmd = line.trim().toUpperCase();
     if (cmd === "") return;
@@ -175,7 +178,13 @@ async function main(): Promise<void> {
 }
 
 /** The hub beside the simulated device: its page on `wantedPort` (or a free one). */
-async function runHub(state: string, profile: DeviceProfile, brokerPort: number, wantedPort: number): Promise<void> {
+async function runHub(
+  lifecycle: Lifecycle,
+  state: string,
+  profile: DeviceProfile,
+  brokerPort: number,
+  wantedPort: number,
+): Promise<void> {
   const webPort = (await portFree(LOCAL, wantedPort)) ? wantedPort : await freePort();
   const starting = startHub({
     stateDir: state,
@@ -185,7 +194,7 @@ async function runHub(state: string, profile: DeviceProfile, brokerPort: number,
     version: JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")).version,
     log: (line) => show("hub", line),
   });
-  cleanups.push(async () => (await starting.catch(() => undefined))?.stop());
+  lifecycle.add("stopping the hub", async () => (await starting.catch(() => undefined))?.stop());
   const hub = await starting;
   show("hub", `operators' page: ${hub.url} (a client certificate from this CA is required)`);
   show(
@@ -195,6 +204,15 @@ async function runHub(state: string, profile: DeviceProfile, brokerPort: number,
   show("hub", "Home Assistant: npm run pki -- ha, then give Home Assistant's MQTT integration that certificate");
 }
 
-process.on("uncaughtException", (error) => void shutdown(1, `start: ${error.message}`));
-process.on("unhandledRejection", (error) => void shutdown(1, `start: ${(error as Error)?.message ?? error}`));
-main().catch((error: unknown) => void shutdown(1, `start: ${(error as Error).message}`));
+/** An error at any step: one line, and everything started so far stopped. */
+function fail(error: unknown): void {
+  const message = `start: ${(error as Error)?.message ?? String(error)}`;
+  if (life) void life.stop(1, message);
+  else {
+    console.error(message);
+    process.exit(1);
+  }
+}
+process.on("uncaughtException", fail);
+process.on("unhandledRejection", fail);
+main().catch(fail);

@@ -1,91 +1,35 @@
 // `npm start` stops what it started on every way out: a failing step (the build), SIGINT,
 // SIGTERM and SIGHUP (the terminal closed), and a profile naming a LAN broker is served
 // locally, not reported as a busy port. Runs the real command with Mosquitto when installed.
-import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
-import net from "node:net";
-import os from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import https from "node:https";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { issue } from "../scripts/pki/commands.ts";
 import { PkiStore } from "../scripts/pki/store.ts";
-import { dropFolderPath } from "../scripts/broker/run-as.ts";
 import { freePort, mosquittoPath } from "./support/broker.ts";
 import { recordBadInput } from "./support/bad-input.ts";
-import { root } from "./support/cli.ts";
-import { until } from "./support/wait.ts";
+import {
+  accepts,
+  brokersOf,
+  brokerUp,
+  npmStart as startProcess,
+  waitForLine,
+  type Started,
+  type StartConfig,
+  type StartOptions,
+} from "./support/start.ts";
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  port: number;
-  stateDir: string;
+/** npm start, ended and its folder removed when the test ends, passed or failed. */
+async function npmStart(
+  change: (config: StartConfig) => void,
+  args: string[] = [],
+  options: StartOptions = {},
+): Promise<Started> {
+  const started = await startProcess(change, { args, ...options });
+  onTestFinished(() => started.cleanup());
+  return started;
 }
-
-interface Config {
-  device: { broker: { host: string; port: number } };
-  build: { sizeBudgetBytes: number };
-}
-
-async function npmStart(change: (config: Config) => void, args: string[] = []): Promise<Started> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-start-"));
-  const config = JSON.parse(readFileSync(path.join(root, "espruino.config.json"), "utf8")) as Config;
-  const port = await freePort();
-  config.device.broker.port = port;
-  change(config);
-  writeFileSync(path.join(dir, "config.json"), JSON.stringify(config));
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      LATCHKEY_CONFIG: path.join(dir, "config.json"),
-      LATCHKEY_STATE_DIR: path.join(dir, "state"),
-      LATCHKEY_DIST: path.join(dir, "dist", "latchkey.js"),
-      LATCHKEY_CA_PASSPHRASE: "",
-    },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => output, exited, port, stateDir: path.join(dir, "state") };
-}
-
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on("error", () => resolve(false));
-  });
-
-/** Pids of Mosquitto processes running with the configuration written for `stateDir`. */
-function brokersOf(stateDir: string): number[] {
-  const confs = [
-    path.join(stateDir, "broker", "mosquitto.conf"),
-    path.join(dropFolderPath(stateDir), "mosquitto.conf"),
-  ];
-  return readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const cmdline = readFileSync(`/proc/${p}/cmdline`, "utf8");
-        return confs.some((conf) => cmdline.includes(conf));
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-const brokerUp = /broker +│ (Mosquitto|embedded broker \(aedes\)) on 127\.0\.0\.1:(\d+)/;
 
 async function expectStopped(started: Started) {
   expect(await accepts(started.port)).toBe(false);
@@ -115,11 +59,7 @@ describe("npm start stops what it started", () => {
   ] as const) {
     it(`on ${signal} (${when === "broker" ? "while building" : "once running"}): exit ${code}, broker stopped`, async () => {
       const started = await npmStart(() => undefined);
-      await until(
-        when,
-        () => (when === "broker" ? brokerUp.test(started.output()) : started.output().includes("device booted")),
-        40000,
-      );
+      await waitForLine(started, when === "broker" ? brokerUp : /device booted/);
       // Not vacuous: the broker is there before the signal.
       expect(await accepts(started.port)).toBe(true);
       if (mosquittoPath()) expect(brokersOf(started.stateDir)).toHaveLength(1);
@@ -134,7 +74,7 @@ describe("npm start stops what it started", () => {
 describe("npm start with a LAN broker host in the profile", () => {
   it("serves 127.0.0.1 and says so, instead of calling the port busy", async () => {
     const started = await npmStart((c) => (c.device.broker.host = "broker.lan"));
-    await until("the broker", () => brokerUp.test(started.output()), 40000);
+    await waitForLine(started, brokerUp);
     started.child.kill("SIGTERM");
     await started.exited;
     expect(started.output()).not.toMatch(/busy|in use/);
@@ -148,12 +88,9 @@ describe("npm start -- --hub", () => {
   it("runs the hub beside the device, prints its page and how to get an operator certificate", async () => {
     const hubPort = await freePort();
     const started = await npmStart(() => undefined, ["--hub", "--hub-port", String(hubPort)]);
-    await until(
-      "the hub's page",
-      () => started.output().includes(`operators' page: https://localhost:${hubPort}/`),
-      40000,
-    );
-    expect(started.output()).toMatch(/operator certificate: npm run pki -- user NAME, then import .*NAME\.p12/);
+    await waitForLine(started, new RegExp(`operators' page: https://localhost:${hubPort}/`));
+    // Wait for the line asserted on, whole: the one after the page's may not have arrived yet.
+    await waitForLine(started, /operator certificate: npm run pki -- user NAME, then import .*NAME\.p12/);
     const store = new PkiStore(started.stateDir);
     await issue({ store, log: () => undefined }, "user", "op", { password: "pw" });
     const get = (credentials: { cert?: Buffer; key?: Buffer }) =>
@@ -179,5 +116,52 @@ describe("npm start -- --hub", () => {
     expect((await started.exited).code).toBe(143);
     expect(await accepts(hubPort)).toBe(false);
     await expectStopped(started);
+  }, 90000);
+});
+
+describe("npm start ends on Ctrl-C and recovers from a killed run", () => {
+  it.skipIf(!mosquittoPath())(
+    "Ctrl-C to the whole terminal (Mosquitto too) with --hub and a broker that stopped answering: all ends",
+    async () => {
+      const started = await npmStart(() => undefined, ["--hub", "--hub-port", String(await freePort())], {
+        detached: true,
+      });
+      await waitForLine(started, /Home Assistant:/);
+      await waitForLine(started, /relay\/state OFF \(signed/);
+      // The hub's goodbye then gets no PUBACK: it used to wait for it forever.
+      const [mosquitto] = brokersOf(started.stateDir);
+      process.kill(mosquitto, "SIGSTOP");
+      process.kill(-started.child.pid!, "SIGINT");
+      expect((await started.exited).code).toBe(130);
+      expect(started.output()).not.toMatch(/still stopping/);
+      expect(started.output()).toMatch(/sim +│ stopped\n$/);
+      await expectStopped(started);
+    },
+    60000,
+  );
+
+  it("a run killed with SIGKILL: the next start replaces what it left and runs", async () => {
+    const first = await npmStart(() => undefined);
+    await waitForLine(first, /relay\/state OFF \(signed/);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    expect(existsSync(path.join(first.stateDir, "broker", "listening.json"))).toBe(true);
+    expect(existsSync(path.join(first.stateDir, "broker", "running.json"))).toBe(true);
+    const leftBehind = brokersOf(first.stateDir);
+    const second = await npmStart((c) => (c.device.broker.port = first.port), [], { dir: first.dir });
+    await waitForLine(second, /relay\/state OFF \(signed/);
+    expect(second.output()).toMatch(
+      mosquittoPath()
+        ? new RegExp(
+            `broker +│ stopped Mosquitto \\(pid ${leftBehind[0]}, port ${first.port}\\), left running by a run that was killed`,
+          )
+        : /broker +│ replaced listening\.json and running\.json left by a run that was killed \(pid \d+\)/,
+    );
+    expect(second.output()).toMatch(new RegExp(`on 127\\.0\\.0\\.1:${first.port}:`));
+    second.child.kill("SIGINT");
+    expect((await second.exited).code).toBe(130);
+    await expectStopped(second);
+    expect(existsSync(path.join(first.stateDir, "broker", "listening.json"))).toBe(false);
+    expect(existsSync(path.join(first.stateDir, "broker", "running.json"))).toBe(false);
   }, 90000);
 });

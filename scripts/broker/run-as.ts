@@ -20,9 +20,26 @@ export interface BrokerUser {
   drops: boolean;
 }
 
+/** This process's own user: what the embedded broker (in this process) runs as. */
+export function selfUser(): BrokerUser {
+  const me = os.userInfo();
+  return { name: me.username, uid: me.uid, gid: me.gid, drops: false };
+}
+
+/** Why Mosquitto cannot run here as this user, or undefined when it can (brokerUser succeeds). */
+export function mosquittoUserProblem(): string | undefined {
+  try {
+    brokerUser();
+    return undefined;
+  } catch (error) {
+    if (error instanceof BrokerError) return error.message;
+    throw error;
+  }
+}
+
 export function brokerUser(): BrokerUser {
   const me = os.userInfo();
-  if (me.uid !== 0) return { name: me.username, uid: me.uid, gid: me.gid, drops: false };
+  if (me.uid !== 0) return selfUser();
   let passwd = "";
   try {
     passwd = readFileSync("/etc/passwd", "utf8");

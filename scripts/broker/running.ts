@@ -22,6 +22,9 @@ export interface RunningRecord {
   prefix: string;
   conf: string;
   reloadSignal: NodeJS.Signals;
+  /** The process that started the broker (npm start, npm run broker): when it is gone and
+   *  Mosquitto is not, Mosquitto was left behind by a run that was killed. */
+  owner?: number;
 }
 
 const recordFile = (stateDir: string) => path.join(stateDir, "broker", "running.json");
@@ -43,6 +46,15 @@ function readRecord(stateDir: string): RunningRecord | undefined {
     return JSON.parse(readFileSync(recordFile(stateDir), "utf8")) as RunningRecord;
   } catch {
     return undefined;
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -119,7 +131,12 @@ export async function applyRevocation(
     log(NOT_RUNNING);
     return false;
   }
-  await writeBrokerPolicy(stateDir, run.prefix, { host: run.host, port: run.port }, { passphrase, log });
+  await writeBrokerPolicy(
+    stateDir,
+    run.prefix,
+    { host: run.host, port: run.port },
+    { passphrase, log, embedded: run.kind === "embedded" },
+  );
   process.kill(run.pid, run.reloadSignal);
   const what = `${run.kind === "mosquitto" ? "Mosquitto" : "the embedded broker"} (pid ${run.pid}, port ${run.port})`;
   const deadline = Date.now() + 10000;

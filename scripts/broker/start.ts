@@ -2,12 +2,14 @@
 // broker, both with the policy written from the CA (policy.ts). The port is checked first,
 // so a busy port is one clear error and no file is written. A running broker is recorded in
 // `<stateDir>/broker/running.json` so that `npm run pki -- revoke` can reload it (running.ts).
+import { rm } from "node:fs/promises";
 import net from "node:net";
 import { BrokerError } from "./errors.ts";
 import { runEmbedded } from "./embedded.ts";
 import { mosquittoPath, runMosquitto } from "./mosquitto.ts";
 import { writeBrokerPolicy, type Listener, type PolicyOptions } from "./policy.ts";
 import { clearRunning, EMBEDDED_RELOAD_SIGNAL, recordRunning } from "./running.ts";
+import { dropFolderPath, mosquittoUserProblem } from "./run-as.ts";
 
 export interface RunningBroker {
   kind: "mosquitto" | "embedded";
@@ -47,13 +49,41 @@ export async function checkListen(host: string, port: number): Promise<void> {
   if (problem) throw new BrokerError(problem);
 }
 
+/** Which broker runs: Mosquitto when installed and able to run as this user, else the
+ *  embedded one. Chosen before any file is written, so a root without a `mosquitto` user
+ *  (Mosquitto built by hand, or not installed at all) gets the embedded broker, told why. */
+export function chooseBroker(embedded: boolean | undefined, log?: (line: string) => void): "mosquitto" | "embedded" {
+  if (embedded || !mosquittoPath()) return "embedded";
+  const problem = mosquittoUserProblem();
+  if (problem === undefined) return "mosquitto";
+  log?.(`Mosquitto is installed, but ${problem}: using the embedded broker`);
+  return "embedded";
+}
+
 export async function startBroker(options: StartOptions): Promise<RunningBroker> {
   const listener = { host: options.host, port: options.port };
   await checkListen(options.host, options.port);
-  const files = await writeBrokerPolicy(options.stateDir, options.prefix, listener, options);
-  const record = { host: options.host, port: options.port, prefix: options.prefix, conf: files.conf };
-  if (!options.embedded && mosquittoPath()) {
-    const proc = await runMosquitto(files.conf, options.host, options.port, options.onLog);
+  const kind = chooseBroker(options.embedded, options.log);
+  const files = await writeBrokerPolicy(options.stateDir, options.prefix, listener, {
+    ...options,
+    embedded: kind === "embedded",
+  });
+  const record = {
+    host: options.host,
+    port: options.port,
+    prefix: options.prefix,
+    conf: files.conf,
+    owner: process.pid,
+  };
+  if (kind === "mosquitto") {
+    // Root's copy for the `mosquitto` user (run-as.ts) holds the broker's key: it goes when
+    // the broker does, or when it fails to start.
+    const removeCopy = () =>
+      files.dir === dropFolderPath(options.stateDir) ? rm(files.dir, { recursive: true, force: true }) : undefined;
+    const proc = await runMosquitto(files.conf, options.host, options.port, options.onLog).catch(async (error) => {
+      await removeCopy();
+      throw error;
+    });
     await recordRunning(options.stateDir, { ...record, kind: "mosquitto", pid: proc.pid, reloadSignal: "SIGHUP" });
     return {
       kind: "mosquitto",
@@ -63,6 +93,7 @@ export async function startBroker(options: StartOptions): Promise<RunningBroker>
       stop: async () => {
         await proc.stop();
         await clearRunning(options.stateDir, proc.pid, options.port);
+        await removeCopy();
       },
       signal: proc.signal,
     };

@@ -14,6 +14,9 @@ import { HomeAssistantBridge } from "./ha-bridge.ts";
 import { LiveFeed } from "./live-feed.ts";
 import { startWeb, type WebServer } from "./web.ts";
 
+/** How long stop() waits for the broker to take the hub's goodbye. */
+const GOODBYE_MS = 1000;
+
 export interface HubOptions {
   stateDir: string;
   profiles: DeviceProfile[];
@@ -137,13 +140,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ha.stop();
       feed.close();
       await web.close();
-      // A clean goodbye publishes no will: say offline first, as the will would.
+      // A clean goodbye publishes no will: say offline first, as the will would. Waited for
+      // at most GOODBYE_MS: a broker that stops answering (or ends on the same Ctrl-C) never
+      // sends the PUBACK, and mqtt.js would keep the message for a reconnect that never comes.
       const will = ha.will();
-      if (current().connected)
-        await current()
-          .publishAsync(will.topic, will.payload, { qos: 1, retain: true })
-          .catch(() => undefined);
-      await current().endAsync();
+      const client = current();
+      const inTime = (work: Promise<unknown>) =>
+        Promise.race([
+          work.then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), GOODBYE_MS).unref()),
+        ]);
+      const said =
+        client.connected && (await inTime(client.publishAsync(will.topic, will.payload, { qos: 1, retain: true })));
+      // A DISCONNECT when the goodbye arrived; otherwise the socket is just closed (the broker
+      // then publishes the will, which says the same).
+      if (!said || !(await inTime(client.endAsync()))) await client.endAsync(true);
       audit.close();
     },
   };
