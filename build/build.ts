@@ -72,6 +72,7 @@ export const INTERNAL_NAMES = [
   "publish",
   "subscribe",
   "retryNow",
+  "afterStart",
   "inflightCount",
   "significant",
   "linkUp",

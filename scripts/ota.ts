@@ -1,4 +1,5 @@
-// `npm run ota -- <device> [--bundle file.js --version v] [--confirm-s 120] [--chunk 1024]`:
+// `npm run ota -- <device> [--bundle file.js --version v] [--confirm-s 120] [--chunk 1024]
+// [--allow-downgrade]`:
 // builds the bundle (or takes one), then updates the device over its MQTT session as the hub
 // identity (scripts/ota/transfer.ts), showing a progress bar and every answer of the device.
 // Exits non-zero unless the new bundle confirmed; the device never ends up without a
@@ -19,6 +20,7 @@ const { values, positionals } = parseArgs({
     version: { type: "string" },
     "confirm-s": { type: "string", default: "120" },
     chunk: { type: "string", default: "1024" },
+    "allow-downgrade": { type: "boolean", default: false },
   },
 });
 
@@ -33,7 +35,9 @@ function bar(sent: number, size: number): void {
 async function main(): Promise<void> {
   const device = positionals[0];
   if (!device || positionals.length > 1)
-    throw new OtaError("usage: npm run ota -- <device> [--bundle file.js --version v] [--confirm-s 120]");
+    throw new OtaError(
+      "usage: npm run ota -- <device> [--bundle file.js --version v] [--confirm-s 120] [--allow-downgrade]",
+    );
   const config = projectConfig();
   const state = stateDir(config);
   const key = readCommandKey(state, device);
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
       version,
       confirmSeconds: Number(values["confirm-s"]),
       chunkBytes: Number(values.chunk),
+      allowDowngrade: values["allow-downgrade"],
       progress: (e) => (e.kind === "chunk" ? bar(e.sent, e.size) : console.log(`ota: ${device} says: ${e.text}`)),
     });
     console.log(

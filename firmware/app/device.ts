@@ -210,5 +210,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     }
   });
   wifi.start(credentials as WifiCredentials);
+  // Everything started without an exception: a pending update may now confirm by itself.
+  ota.afterStart();
   return session;
 }

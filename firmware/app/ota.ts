@@ -1,14 +1,17 @@
 // Updates over the air through the device's own MQTT session (docs/protocol.md, "OTA"):
-// 1. a signed command on ota/set, `OTA <version> <size> <sha256hex> [confirmSeconds]`, opens
-//    a transfer (the manifest is authenticated by the command key; chunks need no MAC of
-//    their own because the manifest's SHA-256 covers every byte);
+// 1. a signed command on ota/set, `OTA <version> <size> <sha256hex> [confirmSeconds
+//    [downgrade]]`, opens a transfer (the manifest is authenticated by the command key; chunks
+//    need no MAC of their own because the manifest's SHA-256 covers every byte); a version
+//    that is not newer than the running one is refused unless the manifest says `downgrade`;
 // 2. chunks on otadata/set, `<offset> <bytes>`, are written straight into Storage at their
 //    offset (only one chunk is ever in RAM); each is answered on ota/state with `got <n>`;
 // 3. the staged file is hashed where it lies (on ESP32 Storage.read is memory-mapped, so
 //    nothing is copied to RAM: docs/espruino.md) and, when size and SHA-256 match, swapped
 //    in as .bootcde with the running bundle kept as lk.prev, then the device reboots;
-// 4. the new bundle confirms at its first CONNACK; the boot stub (.boot0, boot-stub.ts)
-//    restores lk.prev if that does not happen within the deadline or within two boots.
+// 4. the new bundle confirms at its first CONNACK, or by itself once it has run half the
+//    deadline after starting with no uncaught error (network or not: whoever can block the
+//    network must not be able to undo an update); the boot stub (.boot0, boot-stub.ts)
+//    restores lk.prev if neither happens within the deadline or within two boots.
 import type { Platform } from "../hal/platform";
 import { toHex } from "./auth";
 import type { Outcome } from "./commands";
@@ -27,13 +30,24 @@ interface Transfer {
   got: number;
 }
 
-/** lk.boot: the version that should run, and while `pending`, the one to restore. */
+/** lk.boot: the version that should run, and while `pending`, the one to restore; `ok` once
+ *  confirmed offline (said at the next CONNACK). */
 interface BootState {
   v?: string;
   prev?: string;
   pending?: number;
+  ms?: number;
+  ok?: number;
   back?: string;
 }
+
+/** A version's rank: major.minor.patch as one number (each field below 1000); a pre-release
+ *  suffix after `-` is not compared, and anything else that is not a number ranks NaN, which
+ *  is never newer. */
+const rank = (v: string) => {
+  const p = v.split("-")[0].split(".");
+  return +p[0] * 1e6 + +p[1] * 1e3 + +p[2];
+};
 
 export interface Ota {
   /** The verified manifest: `OTA <version> <size> <sha256hex> [confirmSeconds]`. */
@@ -42,6 +56,9 @@ export interface Ota {
   chunk(payload: string): void;
   /** At CONNACK: a pending update of this version is confirmed; a rollback is announced. */
   connected(): void;
+  /** Once the device has started: a pending update of this version confirms itself after half
+   *  its deadline unless an uncaught error (not a TLS handshake's) happened meanwhile. */
+  afterStart(): void;
 }
 
 type OtaConstructor = new (...args: Parameters<typeof createOta>) => Ota;
@@ -50,6 +67,7 @@ function createOta(platform: Platform, version: string, say: (state: string) => 
   const files = platform.files;
   let transfer: Transfer | undefined;
   const unstage = () => files.erase(STAGE_FILE);
+  const bootState = () => files.readJSON(BOOT_STATE_FILE) as BootState | undefined;
   // A transfer cut by a reboot leaves a partial file: free its space.
   unstage();
   const fail = (why: string) => {
@@ -59,27 +77,35 @@ function createOta(platform: Platform, version: string, say: (state: string) => 
   };
   const finish = (t: Transfer) => {
     const staged = files.read(STAGE_FILE) || "";
-    if (staged.length !== t.size || toHex(platform.sha256(staged)) !== t.sha)
-      return fail("sha256 mismatch: nothing changed");
+    if (staged.length !== t.size || toHex(platform.sha256(staged)) !== t.sha) return fail("sha256 mismatch");
+    // lk.boot is pending BEFORE .bootcde changes: a power cut after it boots whatever
+    // .bootcde holds, which cannot confirm as t.v, so the stub restores lk.prev.
+    try {
+      const running = files.read(".bootcde");
+      // Espruino refuses a zero-length file ("Can't create zero length file", checked on 2v29).
+      if (running) files.write(PREV_FILE, running);
+      files.write(BOOT_STATE_FILE, JSON.stringify({ v: t.v, prev: version, pending: 1, tries: 0, ms: t.ms }));
+      files.write(".bootcde", staged);
+    } catch (e) {
+      return fail("Storage: " + (e as Error).message);
+    }
     transfer = undefined;
-    const running = files.read(".bootcde");
-    // Espruino refuses a zero-length file ("Can't create zero length file", checked on 2v29).
-    if (running) files.write(PREV_FILE, running);
-    files.write(".bootcde", staged);
     unstage();
-    files.write(BOOT_STATE_FILE, JSON.stringify({ v: t.v, prev: version, pending: 1, tries: 0, ms: t.ms }));
     say("staged " + t.v + "; rebooting");
     platform.timers.set(() => platform.reboot(), 500);
   };
   return {
     begin: (command) => {
       const w = command.split(" ");
-      const size = parseInt(w[2], 10);
-      const seconds = w[4] ? parseInt(w[4], 10) : 120;
+      // Numbers as JavaScript reads them: anything else is NaN and refused below.
+      const size = +w[2];
+      const seconds = +w[4] || 120;
       if (w[0] !== "OTA" || !/^[0-9A-Za-z.+-]+$/.test(w[1] || "") || !(size > 0 && size <= MAX_SIZE))
-        return { refused: "bad manifest (OTA <version> <size> <sha256hex> [confirmSeconds])" };
+        return { refused: "bad manifest" };
       if (!/^[0-9a-f]+$/.test(w[3] || "") || w[3].length !== 64) return { refused: "bad manifest sha256" };
       if (!(seconds >= 5 && seconds <= 900)) return { refused: "confirm deadline outside 5-900 s" };
+      if (w[5] !== "downgrade" && !(rank(w[1]) > rank(version)))
+        return { refused: w[1] + " is not newer than " + version };
       unstage();
       transfer = { v: w[1], size: size, sha: w[3], ms: seconds * 1000, got: 0 };
       return { done: "ota ready for " + w[1] + " (" + size + " bytes)" };
@@ -91,7 +117,7 @@ function createOta(platform: Platform, version: string, say: (state: string) => 
       const at = parseInt(payload.substr(0, space), 10);
       const data = payload.substr(space + 1);
       if (at !== t.got) return say("got " + t.got);
-      if (at + data.length > t.size) return fail("more bytes than the manifest's " + t.size);
+      if (at + data.length > t.size) return fail("too many bytes");
       try {
         files.write(STAGE_FILE, data, at, at === 0 ? t.size : undefined);
       } catch (e) {
@@ -102,12 +128,28 @@ function createOta(platform: Platform, version: string, say: (state: string) => 
       if (t.got === t.size) finish(t);
     },
     connected: () => {
-      const b = files.readJSON(BOOT_STATE_FILE) as BootState | undefined;
+      const b = bootState();
       if (!b) return;
-      if (b.pending && b.v === version) say("confirmed " + b.v);
+      if ((b.pending || b.ok) && b.v === version) say("confirmed " + b.v);
       else if (b.back) say("rolled back from " + b.back + " to " + version);
       else return;
       files.write(BOOT_STATE_FILE, JSON.stringify({ v: version }));
+    },
+    afterStart: () => {
+      const b = bootState();
+      if (!b || !b.pending) return;
+      let failed = false;
+      platform.network.onUncaught((message) => {
+        // A refused TLS handshake is the network's doing (or an attacker's), not the bundle's.
+        failed = failed || message.indexOf("mbedtls") < 0;
+        return false;
+      });
+      platform.timers.set(() => {
+        // Still pending as this version: not confirmed at a CONNACK, no new update staged.
+        const now = bootState()!;
+        if (!failed && now.pending && now.v === version)
+          files.write(BOOT_STATE_FILE, JSON.stringify({ v: version, ok: 1 }));
+      }, b.ms! / 2);
     },
   };
 }

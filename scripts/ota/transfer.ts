@@ -15,8 +15,11 @@ export interface OtaOptions {
   key: Buffer;
   bundle: string;
   version: string;
-  /** How long the new bundle has to reach the broker and confirm (seconds, 5-900). */
+  /** How long the new bundle has to confirm (seconds, 5-900): at its first CONNACK, or by
+   *  itself after running half of it without an error. */
   confirmSeconds: number;
+  /** Install a version that is not newer than the running one (the signed manifest says so). */
+  allowDowngrade?: boolean;
   chunkBytes?: number;
   /** Per chunk acknowledgement (default 8 s); a chunk is sent at most `maxTries` times
    *  (default 5), which rides out a reconnect of the device. */
@@ -101,7 +104,7 @@ async function transfer(client: MqttClient, o: OtaOptions, answers: DeviceAnswer
   const granted = await client.subscribeAsync(topics.otaState, { qos: 1 });
   if (granted[0]?.qos === 128) throw new OtaError(`the broker refused a subscription to ${topics.otaState}`);
 
-  const manifest = `OTA ${o.version} ${size} ${sha} ${o.confirmSeconds}`;
+  const manifest = `OTA ${o.version} ${size} ${sha} ${o.confirmSeconds}${o.allowDowngrade ? " downgrade" : ""}`;
   const opened = await sendSignedCommand(client, {
     prefix: o.prefix,
     device: o.device,
@@ -110,7 +113,10 @@ async function transfer(client: MqttClient, o: OtaOptions, answers: DeviceAnswer
     cmd: manifest,
   });
   o.progress?.({ kind: "device", text: opened.detail });
-  if (!opened.accepted) throw new OtaError(`the device refused the manifest: ${opened.detail}`);
+  if (!opened.accepted)
+    throw new OtaError(
+      `the device refused the manifest: ${opened.detail}${/ is not newer than /.test(opened.detail) ? " (a downgrade: only with --allow-downgrade)" : ""}`,
+    );
 
   let offset = 0;
   let tries = 0;
@@ -140,7 +146,10 @@ async function transfer(client: MqttClient, o: OtaOptions, answers: DeviceAnswer
   const sentIn = (Date.now() - started) / 1000;
   const verdict = await answers.next(isVerdict, ackTimeoutMs);
   if (verdict === undefined) throw new OtaError("all bytes sent, but the device gave no verdict");
-  if (verdict.startsWith("refused")) throw new OtaError(`the device refused the update: ${verdict.slice(8)}`);
+  if (verdict.startsWith("refused"))
+    throw new OtaError(
+      `the device refused the update: ${verdict.slice(8)}${verdict.includes("sha256") ? " (its running bundle is unchanged)" : ""}`,
+    );
   const outcome = await answers.next(
     (t) => t.startsWith("confirmed") || t.startsWith("rolled back"),
     o.confirmSeconds * 1000 + 30000,

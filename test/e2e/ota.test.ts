@@ -103,7 +103,7 @@ describe.skipIf(mosquittoMissing())("OTA through the device's MQTT session (Mosq
     const flip = (offset: number, data: string) =>
       offset === 2048 ? String.fromCharCode(data.charCodeAt(0) ^ 1) + data.slice(1) : data;
     await expect(sendUpdate(hub, options({ mangle: flip }))).rejects.toThrow(
-      "the device refused the update: sha256 mismatch: nothing changed",
+      "the device refused the update: sha256 mismatch (its running bundle is unchanged)",
     );
     runs(device, oldBundle);
     expect(device.reboots).toBe(0);
@@ -142,7 +142,56 @@ describe.skipIf(mosquittoMissing())("OTA through the device's MQTT session (Mosq
     runs(device, newBundle);
   }, 120000);
 
-  it("a new bundle that never connects, and one that throws at boot: rolled back within the deadline", async () => {
+  it("a new bundle cut off from the network confirms by itself: blocking the device does not undo the update", async () => {
+    const { device, hub, answers, options } = await setup();
+    // The LAN attacker: from the swap on, the device reaches no broker.
+    const reboot = device.reboot.bind(device);
+    device.reboot = () => {
+      device.wifiDown();
+      reboot();
+    };
+    const update = sendUpdate(hub, options({ confirmSeconds: 6 })).catch((error: unknown) => error as Error);
+    await until(
+      "the new bundle to boot",
+      () => device.lines.some((l) => l.includes(`Latchkey ${NEW_VERSION} booting`)),
+      30000,
+    );
+    // Past the boot stub's deadline (armed at that boot, so it fires before this sleep ends).
+    await new Promise((r) => setTimeout(r, 6000 + 1500));
+    expect(device.reboots).toBe(1);
+    runs(device, newBundle);
+    expect(device.storage.readJSON(BOOT_STATE_FILE)).toEqual({ v: NEW_VERSION, ok: 1 });
+    expect(
+      device.lines.some(
+        (l) =>
+          /MQTT connected/.test(l) &&
+          device.lines.indexOf(l) > device.lines.findIndex((x) => x.includes(`Latchkey ${NEW_VERSION} booting`)),
+      ),
+    ).toBe(false);
+    // The network comes back: the device says so, and the update ends well.
+    device.wifiUp();
+    const result = await update;
+    expect(result).not.toBeInstanceOf(Error);
+    expect(answers.at(-1)).toBe(`confirmed ${NEW_VERSION}`);
+    expect(device.storage.readJSON(BOOT_STATE_FILE)).toEqual({ v: NEW_VERSION });
+    await obeys(hub);
+  }, 120000);
+
+  it("a signed downgrade is refused unless the owner asks for one in the manifest", async () => {
+    const { device, hub, options } = await setup();
+    await sendUpdate(hub, options());
+    runs(device, newBundle);
+    await expect(sendUpdate(hub, options({ bundle: oldBundle, version: "0.0.0-test" }))).rejects.toThrow(
+      `the device refused the manifest: 0.0.0-test is not newer than ${NEW_VERSION} (a downgrade: only with --allow-downgrade)`,
+    );
+    runs(device, newBundle);
+    await sendUpdate(hub, options({ bundle: oldBundle, version: "0.0.0-test", allowDowngrade: true }));
+    runs(device, oldBundle);
+    expect(device.storage.readJSON(BOOT_STATE_FILE)).toEqual({ v: "0.0.0-test" });
+    await obeys(hub);
+  }, 120000);
+
+  it("a new bundle that never starts, and one that throws at boot: rolled back within the deadline", async () => {
     const { device, hub, answers, options } = await setup();
     for (const [version, code] of [
       ["0.3.0-silent", 'print("0.3.0-silent: no network");'],
