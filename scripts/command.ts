@@ -6,6 +6,7 @@ import path from "node:path";
 import { deviceTopics } from "../firmware/app/topics.ts";
 import { PkiStore } from "./pki/store.ts";
 import { connectAsHub } from "./lib/hub.ts";
+import { NOT_LIVE } from "../firmware/app/auth.ts";
 import { readCommandKey, sendSignedCommand } from "./lib/signing.ts";
 import { projectConfig, stateDir } from "./lib/state.ts";
 
@@ -45,6 +46,11 @@ async function main(): Promise<void> {
   try {
     const result = await sendSignedCommand(client, { prefix: config.device.topicPrefix, device, key, topic, cmd });
     console.log(`${device}: ${cmd} ${result.accepted ? "done" : "REFUSED"}: ${result.detail}`);
+    // Never sent again automatically: a second copy could be a second press.
+    if (result.detail === NOT_LIVE)
+      console.log(
+        `${device}: the device did not act on this command (another client took the nonce, or it arrived late); run it again if you still want it`,
+      );
     if (!result.accepted) process.exitCode = 1;
   } finally {
     await client.endAsync();

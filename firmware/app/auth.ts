@@ -11,7 +11,7 @@ export type Sha256 = (data: string) => string;
 
 /** The domain-separation prefixes: a MAC for one kind of message is never valid for another. */
 export const COMMAND_PREFIX = "latchkey/1 cmd\n";
-export const RESULT_PREFIX = "latchkey/1 result\n";
+export const RESULT_PREFIX = "latchkey/2 result\n";
 export const REPORT_PREFIX = "latchkey/1 report\n";
 
 /** The command key is 32 bytes (docs/protocol.md); anything else is refused at boot. */
@@ -69,13 +69,18 @@ export function printable(text: string): boolean {
 /** The refusal of a nonce that was used, replaced, or issued before a reboot. */
 export const NOT_LIVE = "nonce not live";
 
+/** The device publishes at most one nonce per this many milliseconds (device.ts). */
+export const NONCE_GAP_MS = 500;
+
 /**
- * The one live nonce (docs/protocol.md): a fresh one replaces the old, it is forgotten when a
- * command carrying it is accepted, and it expires `freshnessMs` after it was issued by the
- * device's own clock. It lives only in RAM, so a reboot forgets it.
+ * The one live nonce (docs/protocol.md): it is forgotten when a command carrying it arrives
+ * signed, and it expires `freshnessMs` after it was issued by the device's own clock. A
+ * request in the first half of that gets the same nonce again (a flood of requests cannot
+ * keep replacing it under a genuine command); later a fresh one replaces it. It lives only
+ * in RAM, so a reboot forgets it.
  */
 export interface Nonces {
-  /** A new live nonce: 16 hex digits (64 bits). */
+  /** The live nonce if issued less than freshnessMs / 2 ago, else a new one: 16 hex digits (64 bits). */
   issue(): string;
   /** Takes `nonce` if it is the live one and still fresh; returns why not, or undefined. */
   take(nonce: string): string | undefined;
@@ -88,8 +93,10 @@ function createNonces(now: () => number, random: () => number, freshnessMs: numb
   let issuedAt = 0;
   return {
     issue: () => {
-      live = randomHex(random, 16);
-      issuedAt = now();
+      if (live === undefined || now() - issuedAt >= freshnessMs / 2) {
+        live = randomHex(random, 16);
+        issuedAt = now();
+      }
       return live;
     },
     take: (nonce) => {

@@ -20,19 +20,19 @@ export interface Verdict {
   command?: string;
   /** Why the message was refused, when not. */
   refused?: string;
-  /** The command's nonce when it had a well-formed one (the result carries it back). */
-  nonce?: string;
+  /** The command's MAC once it verified: the result refers to it (docs/protocol.md). */
+  mac?: string;
 }
 
 export interface CommandGate {
   verify(topic: string, payload: string): Verdict;
 }
 
-/** What an action did, or why it did nothing (and the command's nonce, for the result). */
+/** What an action did, or why it did nothing (and the verified command's MAC, for the result). */
 export interface Outcome {
   done?: string;
   refused?: string;
-  nonce?: string;
+  mac?: string;
 }
 
 interface SignedCommand {
@@ -52,21 +52,23 @@ export function signedGate(mac: (text: string) => string, nonces: Nonces): Comma
       } catch {
         message = undefined;
       }
-      const nonce = message && isHex(message.nonce, 16) ? (message.nonce as string) : undefined;
-      const cmd = (message && message.cmd) as string;
-      // The first refusal in this order; the nonce is taken only from a correctly signed one.
+      const m = (message || {}) as SignedCommand;
+      const cmd = m.cmd as string;
+      const nonce = m.nonce as string;
+      const sig = m.mac as string;
+      // The first refusal in this order; the nonce is taken only from a correctly signed one,
+      // and only then is its MAC the command's name in the result (never a MAC that failed).
       const refused =
-        typeof cmd !== "string" || nonce === undefined || !isHex((message as SignedCommand).mac, 64)
+        typeof cmd !== "string" || !isHex(nonce, 16) || !isHex(sig, 64)
           ? UNSIGNED
           : cmd.length > MAX_CMD_CHARS || !printable(cmd)
             ? "bad command text"
-            : !sameMac(
-                  mac(COMMAND_PREFIX + topic + "\n" + nonce + "\n" + cmd),
-                  (message as SignedCommand).mac as string,
-                )
+            : !sameMac(mac(COMMAND_PREFIX + topic + "\n" + nonce + "\n" + cmd), sig)
               ? "bad signature"
-              : nonces.take(nonce);
-      return refused ? { refused, nonce } : { command: cmd, nonce };
+              : undefined;
+      if (refused) return { refused };
+      const late = nonces.take(nonce);
+      return late ? { refused: late, mac: sig } : { command: cmd, mac: sig };
     },
   };
 }
@@ -93,8 +95,9 @@ export function applyCommand(relay: Relay, behaviour: RelayBehaviour, command: s
   return { done: "relay ON" };
 }
 
-/** The whole path: retained and oversized messages refused, the gate, then `action` with the
- *  verified command text. The nonce (if any) goes back in the signed result. */
+/** The whole path: oversized messages refused, the gate, then `action` with the verified
+ *  command text (a retained one is refused after the gate has used up its nonce, so no copy of
+ *  it is obeyed later). The verified command's MAC goes back in the signed result. */
 export function handleCommand(
   gate: CommandGate,
   topic: string,
@@ -102,13 +105,16 @@ export function handleCommand(
   retained: boolean,
   action: (command: string) => Outcome,
 ): Outcome {
-  // A retained command would be obeyed again at every reconnect (one press per Wi-Fi blip).
-  if (retained) return { refused: "retained message: a stored command is never obeyed" };
   if (payload.length > MAX_COMMAND_BYTES)
     return { refused: "command of " + payload.length + " bytes (max " + MAX_COMMAND_BYTES + ")" };
   const verdict = gate.verify(topic, payload);
-  if (verdict.command === undefined) return { refused: verdict.refused || "not verified", nonce: verdict.nonce };
-  const outcome = action(verdict.command);
-  outcome.nonce = verdict.nonce;
+  // A retained command would be obeyed again at every reconnect (one press per Wi-Fi blip).
+  const outcome: Outcome =
+    verdict.command === undefined
+      ? { refused: verdict.refused }
+      : retained
+        ? { refused: "retained message: a stored command is never obeyed" }
+        : action(verdict.command);
+  outcome.mac = verdict.mac;
   return outcome;
 }

@@ -12,6 +12,7 @@ import { WifiLink, type WifiCredentials } from "../net/wifi-link";
 import type { Booted } from "./boot";
 import { hmacSha256, KEY_BYTES, Nonces } from "./auth";
 import { applyCommand, handleCommand, signedGate, type Outcome } from "./commands";
+import { Results } from "./results";
 import {
   CA_FILE,
   CERT_FILE,
@@ -25,7 +26,7 @@ import { onOff, startFeatures } from "./features";
 import { Reports } from "./reports";
 import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
 import { Ota } from "./ota";
-import { Reporter, resultPayload } from "./signed";
+import { Reporter } from "./signed";
 import { deviceTopics } from "./topics";
 
 /** The watchdog's timeout: well above the seconds a TLS handshake blocks the event loop on
@@ -92,7 +93,9 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const routes: CommandRoute[] = features.routes;
   routes.push({ topic: topics.relaySet, action: (command) => applyCommand(relay, behaviour, command) });
   routes.push({ topic: topics.otaSet, action: (command) => ota.begin(command) });
-  const sendNonce = (session: Session) => session.publish(topics.nonce, nonces.issue(), 1, false);
+  const results = new Results(mac, platform.sha256, nonces, platform.clock.now, timers, log, (nonce, payload) =>
+    link.session!.publish(nonce ? topics.nonce : topics.result, payload, 1, false),
+  );
   const reportRelay = () => reports.report(topics.relayState, onOff(relay.isOn));
   const mqtt = profile.mqtt;
   // Switch mode with linkLoss "off": the relay goes off once the broker has been out of reach
@@ -141,7 +144,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
         session.publish(topics.availability, "online", 1, true);
         reports.resend();
-        sendNonce(session);
+        results.nonce();
         ota.connected();
         features.link(true, "");
       },
@@ -153,7 +156,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
       message: (topic, payload, retained) => {
         // A retained nonce/get would hand out a nonce at every reconnect for nobody.
         if (topic === topics.nonceGet) {
-          if (!retained) sendNonce(session);
+          if (!retained) results.nonce();
           return;
         }
         if (topic === topics.otaData) {
@@ -163,12 +166,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         let route: CommandRoute | undefined;
         for (let i = 0; i < routes.length; i++) if (routes[i].topic === topic) route = routes[i];
         if (!route) return;
-        const result = handleCommand(gate, topic, payload, retained, route.action);
-        const ok = result.refused === undefined;
-        const detail = (ok ? result.done : result.refused) || "";
-        if (ok) log.info("command: " + detail);
-        else log.warn("command refused: " + detail);
-        session.publish(topics.result, resultPayload(mac, topic, result.nonce || "", ok, detail), 1, false);
+        results.answer(topic, payload, handleCommand(gate, topic, payload, retained, route.action));
       },
     },
   );

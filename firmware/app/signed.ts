@@ -5,19 +5,21 @@
 // echoes only text the gate found printable.
 import { randomHex, REPORT_PREFIX, RESULT_PREFIX } from "./auth";
 
-/** The signed result of the message received on `commandTopic`. */
+/** The signed result of the message received on `commandTopic`: `re` is the verified
+ *  command's MAC, or the hex SHA-256 of a payload that did not verify, so a result answers
+ *  one command only (docs/protocol.md). */
 export function resultPayload(
   mac: (text: string) => string,
   commandTopic: string,
-  nonce: string,
+  re: string,
   ok: boolean,
   detail: string,
 ): string {
   return JSON.stringify({
-    nonce,
+    re,
     ok,
     detail,
-    mac: mac(RESULT_PREFIX + commandTopic + "\n" + nonce + "\n" + (ok ? "1" : "0") + "\n" + detail),
+    mac: mac(RESULT_PREFIX + commandTopic + "\n" + re + "\n" + (ok ? "1" : "0") + "\n" + detail),
   });
 }
 

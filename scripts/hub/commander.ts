@@ -1,8 +1,10 @@
 // Every actuation goes through here, whoever asked (an operator's page, Home Assistant): the
 // word is checked against the entity's commands, the "sent" audit record is written BEFORE the
 // command leaves, the command is signed with the device's key and a fresh device nonce
-// (sendSignedCommand), and the device's verified result is audited. One command per device at
-// a time (the device keeps one live nonce); a bounded queue behind it, refused when full.
+// (sendSignedCommand), and the device's verified result of THAT command (bound to its MAC) is
+// audited. A command is sent once: a refusal or a timeout is recorded and shown, never retried
+// (a second copy could be a second press). One command per device at a time (the device keeps
+// one live nonce); a bounded queue behind it, refused when full.
 import { randomUUID } from "node:crypto";
 import type { MqttClient } from "mqtt";
 import { sendSignedCommand } from "../lib/signing.ts";

@@ -3,10 +3,10 @@
 // state, command signing, verification of the device's signed results and reports, and
 // sendSignedCommand, which a one-shot tool (npm run command) and a long-running service with
 // one MQTT client for many devices (the hub) both use.
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { MqttClient } from "mqtt";
-import { COMMAND_PREFIX, NOT_LIVE, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app/auth.ts";
+import { COMMAND_PREFIX, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app/auth.ts";
 import { MAX_CMD_CHARS } from "../../firmware/app/commands.ts";
 import { PkiStore, type PkiIndex } from "../pki/store.ts";
 
@@ -90,21 +90,30 @@ export function verifyReport(
   return { ok: true, value: v, boot, seq };
 }
 
-/** A device's signed result of a command on `commandTopic`, or why it is not genuine. */
+/** A device's signed result of a message on `commandTopic`, or why it is not genuine. `re` is
+ *  what it answers: the command's MAC when the command verified, else the hex SHA-256 of the
+ *  payload the device received (resultRefersTo says whether that is a given command). */
 export function verifyResult(
   key: Buffer,
   commandTopic: string,
   payload: string | Buffer,
-): { ok: true; nonce: string; accepted: boolean; detail: string } | { ok: false; error: string } {
+): { ok: true; re: string; accepted: boolean; detail: string } | { ok: false; error: string } {
   const m = parseObject(payload);
   if (!m) return { ok: false, error: "not a signed result (not a JSON object)" };
-  const { nonce, ok, detail, mac } = m;
-  if (typeof nonce !== "string" || typeof ok !== "boolean" || typeof detail !== "string")
-    return { ok: false, error: "not a signed result (nonce, ok and detail required)" };
+  const { re, ok, detail, mac } = m;
+  if (typeof re !== "string" || !HEX64.test(re) || typeof ok !== "boolean" || typeof detail !== "string")
+    return { ok: false, error: "not a signed result (re, ok and detail required)" };
   if (typeof mac !== "string" || !HEX64.test(mac)) return { ok: false, error: "not a signed result (no mac)" };
-  const text = RESULT_PREFIX + commandTopic + "\n" + nonce + "\n" + (ok ? "1" : "0") + "\n" + detail;
+  const text = RESULT_PREFIX + commandTopic + "\n" + re + "\n" + (ok ? "1" : "0") + "\n" + detail;
   if (!sameHex(macHex(key, text), mac)) return { ok: false, error: "bad signature: not written by this device" };
-  return { ok: true, nonce, accepted: ok, detail };
+  return { ok: true, re, accepted: ok, detail };
+}
+
+/** True when a result's `re` names the signed command `payload` (its MAC, or, for a payload
+ *  the device could not verify, the SHA-256 of exactly these bytes). */
+export function resultRefersTo(re: string, payload: string): boolean {
+  const mac = (JSON.parse(payload) as { mac: string }).mac;
+  return re === mac || re === createHash("sha256").update(payload, "utf8").digest("hex");
 }
 
 export interface SignedCommandOptions {
@@ -142,7 +151,9 @@ function once(client: MqttClient, o: SignedCommandOptions): Promise<{ accepted: 
   const timeoutMs = o.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     let nonce: string | undefined;
+    let signed = "";
     let forged = 0;
+    let others = 0;
     let timer: NodeJS.Timeout;
     const finish = (settle: () => void) => {
       clearTimeout(timer);
@@ -155,7 +166,7 @@ function once(client: MqttClient, o: SignedCommandOptions): Promise<{ accepted: 
       timer = setTimeout(
         () =>
           fail(
-            `no ${what} from device '${o.device}' within ${timeoutMs} ms${forged ? ` (${forged} forged results ignored)` : ""}: is it online?`,
+            `no ${what} from device '${o.device}' within ${timeoutMs} ms${forged ? ` (${forged} forged results ignored)` : ""}${others ? ` (${others} results for other messages ignored)` : ""}: ${nonce === undefined ? "is it online?" : "it may have been obeyed: check its state before sending it again"}`,
           ),
         timeoutMs,
       );
@@ -166,13 +177,17 @@ function once(client: MqttClient, o: SignedCommandOptions): Promise<{ accepted: 
         if (!HEX16.test(text)) return;
         nonce = text;
         arm("result");
-        client.publish(o.topic, signCommand(o.key, o.topic, nonce, o.cmd), { qos: 1 }, (error) => {
+        signed = signCommand(o.key, o.topic, nonce, o.cmd);
+        client.publish(o.topic, signed, { qos: 1 }, (error) => {
           if (error) fail(`publishing to ${o.topic} failed: ${error.message}`);
         });
       } else if (topic === resultTopic && nonce !== undefined) {
         const result = verifyResult(o.key, o.topic, payload);
+        // Only a result that names this very command answers it: a broker can make the device
+        // refuse something else (a forgery made from it) and show the host that refusal.
         if (!result.ok) forged++;
-        else if (result.nonce === nonce) finish(() => resolve({ accepted: result.accepted, detail: result.detail }));
+        else if (!resultRefersTo(result.re, signed)) others++;
+        else finish(() => resolve({ accepted: result.accepted, detail: result.detail }));
       }
     };
     signCommand(o.key, o.topic, "0000000000000000", o.cmd);
@@ -192,17 +207,15 @@ function once(client: MqttClient, o: SignedCommandOptions): Promise<{ accepted: 
 }
 
 /**
- * Asks the device for a nonce, signs `cmd` with it, publishes it at QoS 1 and resolves with
- * the device's verified result for that nonce; rejects (SigningError) on a timeout. Another
- * client asking for a nonce in between replaces ours: that refusal is retried once.
+ * Asks the device for a nonce, signs `cmd` with it, publishes it once at QoS 1 and resolves
+ * with the device's verified result of that command; rejects (SigningError) on a timeout.
+ * Never sends it again: a refusal ("nonce not live": another client took the nonce first, or
+ * the command arrived late) goes to the caller, who decides. A copy of an obeyed command that
+ * reaches the device again is answered with the first result, never a refusal.
  */
 export function sendSignedCommand(
   client: MqttClient,
   o: SignedCommandOptions,
 ): Promise<{ accepted: boolean; detail: string }> {
-  return serialised(client, o.device, async () => {
-    const first = await once(client, o);
-    if (first.accepted || first.detail !== NOT_LIVE) return first;
-    return once(client, o);
-  });
+  return serialised(client, o.device, () => once(client, o));
 }

@@ -87,8 +87,11 @@ export function createEspruinoPlatform(): Platform {
   const log = (message: string) => console.log("[latchkey] " + message);
   const error = (message: string) => log("ERROR " + message);
   const register = rngRegister(process.env.BOARD);
-  const random = createRandom(register);
-  if (!register) log("WARN no RNG register known on " + process.env.BOARD + ": seeds are timing jitter only");
+  // SHA256 takes a binary string and returns an ArrayBuffer of 32 bytes; E.toString turns
+  // it back into a binary string (libs/crypto/jswrap_crypto.c, src/jswrap_espruino.c).
+  const sha256 = (data: string) => E.toString(crypto.SHA256(data));
+  const random = createRandom(register, sha256);
+  if (!register) log("WARN no RNG register known on " + process.env.BOARD + ": randomness is hashed timing jitter");
   return {
     clock: { now: () => getTime() * 1000 },
     timers: {
@@ -156,8 +159,6 @@ export function createEspruinoPlatform(): Platform {
           rssi: wifiRssi,
         }
       : (undefined as never),
-    // SHA256 takes a binary string and returns an ArrayBuffer of 32 bytes; E.toString turns
-    // it back into a binary string (libs/crypto/jswrap_crypto.c, src/jswrap_espruino.c).
-    sha256: (data) => E.toString(crypto.SHA256(data)),
+    sha256,
   };
 }

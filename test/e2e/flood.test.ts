@@ -1,0 +1,55 @@
+// A flood on the real Mosquitto: 2,000 nonce/get from an operator (any operator may write it)
+// while the hub sends one genuine command. The device publishes at most one nonce per
+// NONCE_GAP_MS and re-sends the live one to requests close together, so the flood neither
+// fills its in-flight store nor replaces the nonce under the genuine command, which gets its
+// result.
+import type mqtt from "mqtt";
+import { describe, expect, it } from "vitest";
+import type { SimulatedDevice } from "../../scripts/sim/device.ts";
+import { mosquittoMissing } from "../support/broker.ts";
+import { collect, connectTls } from "../support/pki.ts";
+import { signer } from "../support/signed.ts";
+import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
+import { until } from "../support/wait.ts";
+
+const T = "latchkey/door-1";
+const FLOOD = 2000;
+
+describe.skipIf(mosquittoMissing())("a flood of nonce requests", () => {
+  const devices: SimulatedDevice[] = [];
+  const clients: mqtt.MqttClient[] = [];
+  const world = projectWorld([
+    ["device", "door-1"],
+    ["hub", "hub"],
+    ["user", "mallory"],
+  ]);
+  cleanUpAfterEach(devices, clients);
+
+  it("does not starve a genuine command of its nonce or its result", async () => {
+    const device = await bootDevice(world.pki.stateDir, e2eProfile(world.broker.port));
+    devices.push(device);
+    await device.waitFor(/MQTT connected/);
+    const hub = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
+    const mallory = await connectTls(world.broker.port, world.pki.credentials("user", "mallory"));
+    clients.push(hub, mallory);
+    const since = Date.now();
+    const nonces = await collect(hub, `${T}/nonce`);
+    const cmd = signer(hub, world.pki.stateDir, "latchkey", "door-1");
+    let flooded = 0;
+    const flood = (async () => {
+      for (let i = 0; i < FLOOD; i++) {
+        mallory.publish(`${T}/nonce/get`, "", { qos: 0 });
+        flooded++;
+        if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await until("the flood under way", () => flooded >= 200);
+    const result = await cmd.send("ON");
+    await flood;
+    expect(result).toEqual({ accepted: true, detail: "relay ON" });
+    const seconds = (Date.now() - since) / 1000;
+    // One nonce per gap at most (plus the CONNACK's), however many were asked for.
+    expect(nonces.length).toBeLessThanOrEqual(2 + Math.ceil(seconds / 0.5) + 2);
+    expect(device.lines.filter((l) => /dropped/.test(l))).toEqual([]);
+  }, 60000);
+});
