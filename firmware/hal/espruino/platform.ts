@@ -91,7 +91,7 @@ export function createEspruinoPlatform(): Platform {
   // it back into a binary string (libs/crypto/jswrap_crypto.c, src/jswrap_espruino.c).
   const sha256 = (data: string) => E.toString(crypto.SHA256(data));
   const random = createRandom(register, sha256);
-  if (!register) log("WARN no RNG register known on " + process.env.BOARD + ": randomness is hashed timing jitter");
+  if (!register) log("WARN no RNG register known on " + process.env.BOARD + ": hashed timing jitter");
   return {
     clock: { now: () => getTime() * 1000 },
     timers: {

@@ -21,41 +21,33 @@ function jitter(): number {
   return x;
 }
 
-/** Timing samples until `changes` of them took a different time from the one before (each
- *  such change is at least one bit the clock's jitter chose), hashed into `pool`. */
-function gather(sha256: (data: string) => string, pool: string, changes: number): string {
-  let samples = "";
+/** The random source of a board: random() in [0, 1), and reseed() for Espruino's generator
+ *  (the hardware value with timing jitter XORed into its low 16 bits). Without a known
+ *  register: a SHA-256 pool of timing samples, hashed in one by one until 256 of them took a
+ *  different time from the one before (each such change is at least one bit the clock's
+ *  jitter chose), then stirred with the clock at every draw; a draw is 4 bytes of a hash whose
+ *  other 28 are the next pool, so no output reveals the pool. Never the generator's fixed
+ *  seed, nor a 16-bit one. */
+export function createRandom(register: number, sha256: (data: string) => string) {
+  let pool = "";
   let last = 0;
   let step = 0;
-  while (changes > 0) {
+  for (let changes = register ? 0 : 256; changes > 0;) {
     const t = getTime();
     if (t - last !== step) changes--;
     step = t - last;
     last = t;
-    samples += t;
-    if (samples.length > 512) {
-      pool = sha256(pool + samples);
-      samples = "";
-    }
+    pool = sha256(pool + t);
   }
-  return sha256(pool + samples);
-}
-
-/** The random source of a board: random() in [0, 1), and reseed() for Espruino's generator
- *  (the hardware value with timing jitter XORed into its low 16 bits). Without a known
- *  register: a SHA-256 pool of 256 timing changes (`gather`), stirred with the clock at every
- *  draw; each draw is 4 bytes of a hash whose other 28 are the next pool, so no output
- *  reveals the state. Never the generator's fixed seed, nor a 16-bit one. */
-export function createRandom(register: number, sha256: (data: string) => string) {
-  const hardware = () => (register ? peek32(register) >>> 0 : 0);
-  let pool = register ? "" : gather(sha256, "", 256);
   const draw = () => {
-    if (register) return hardware();
+    if (register) return peek32(register) >>> 0;
     const h = sha256(pool + getTime());
     pool = h.substr(4);
-    return ((h.charCodeAt(0) << 24) | (h.charCodeAt(1) << 16) | (h.charCodeAt(2) << 8) | h.charCodeAt(3)) >>> 0;
+    let x = 0;
+    for (let i = 0; i < 4; i++) x = x * 256 + h.charCodeAt(i);
+    return x;
   };
-  const reseed = () => E.srand(register ? hardware() ^ jitter() : draw());
+  const reseed = () => E.srand(register ? draw() ^ jitter() : draw());
   reseed();
   return {
     reseed,
