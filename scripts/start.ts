@@ -19,12 +19,14 @@ import { freePort } from "./broker/mosquitto.ts";
 import { startBroker, type RunningBroker } from "./broker/start.ts";
 import { ensureDevPki } from "./lib/dev-pki.ts";
 import { askPassphrase } from "./pki/passphrase.ts";
+import { PkiStore } from "./pki/store.ts";
 import { connectAsHub } from "./lib/hub.ts";
 import { deviceStorageFiles } from "./lib/provision.ts";
 import { readCommandKey, sendSignedCommand, verifyReport } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
-import { startHub } from "./hub/hub.ts";
+import { HA_ALLOW_FILE, haSummary, loadHaAllow } from "./hub/ha-permissions.ts";
+import { HA_PORT, startHub } from "./hub/hub.ts";
 import { Lifecycle, replaceStaleState } from "./start/lifecycle.ts";
 
 const SIM_WIFI = { ssid: "latchkey-sim", password: "simulated-only" };
@@ -186,11 +188,15 @@ async function runHub(
   wantedPort: number,
 ): Promise<void> {
   const webPort = (await portFree(LOCAL, wantedPort)) ? wantedPort : await freePort();
+  const haPort = (await portFree(LOCAL, HA_PORT)) ? HA_PORT : await freePort();
+  const allowFile = path.join(projectRoot, HA_ALLOW_FILE);
+  const allow = loadHaAllow(allowFile);
   const starting = startHub({
     stateDir: state,
     profiles: [profile],
     broker: { host: LOCAL, port: brokerPort },
     web: { host: LOCAL, port: webPort },
+    homeAssistant: { host: LOCAL, port: haPort, allow },
     version: JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")).version,
     log: (line) => show("hub", line),
   });
@@ -201,7 +207,13 @@ async function runHub(
     "hub",
     `operator certificate: npm run pki -- user NAME, then import ${path.relative(projectRoot, state)}/pki/user/NAME/NAME.p12 into the browser (README: "The hub")`,
   );
-  show("hub", "Home Assistant: npm run pki -- ha, then give Home Assistant's MQTT integration that certificate");
+  const store = new PkiStore(state);
+  for (const line of haSummary(hub.homeAssistant, allow, {
+    identityDir: (name) => path.relative(projectRoot, store.identityDir("ha", name)),
+    ca: path.relative(projectRoot, store.caCertFile),
+    allowFile: path.relative(projectRoot, allowFile),
+  }))
+    show("hub", line);
 }
 
 /** An error at any step: one line, and everything started so far stopped. */

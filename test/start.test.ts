@@ -91,6 +91,11 @@ describe("npm start -- --hub", () => {
     await waitForLine(started, new RegExp(`operators' page: https://localhost:${hubPort}/`));
     // Wait for the line asserted on, whole: the one after the page's may not have arrived yet.
     await waitForLine(started, /operator certificate: npm run pki -- user NAME, then import .*NAME\.p12/);
+    // No `ha` identity in a fresh CA: no Home Assistant endpoint, and the hub says what to do.
+    await waitForLine(
+      started,
+      /Home Assistant: no `ha` identity, so no Home Assistant endpoint: npm run pki -- ha, then restart the hub/,
+    );
     const store = new PkiStore(started.stateDir);
     await issue({ store, log: () => undefined }, "user", "op", { password: "pw" });
     const get = (credentials: { cert?: Buffer; key?: Buffer }) =>

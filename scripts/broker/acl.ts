@@ -3,10 +3,11 @@
 // reports, nonce, result and telemetry and reads only its own command topics and nonce/get;
 // the hub and unlimited operators read every device; an operator limited to some devices
 // reads and commands only those (command topics and nonce/get). The same text is
-// Mosquitto's acl_file and what the embedded broker enforces. The ACL is a second line: commands are signed end to end.
+// Mosquitto's acl_file and what the embedded broker enforces. The ACL is a second line:
+// commands are signed end to end. Home Assistant's identity gets nothing here: it talks only
+// to the hub's own endpoint.
 import { commandTopics } from "../../firmware/app/topics.ts";
 import type { PkiIndex } from "../pki/store.ts";
-import { homeAssistantRules } from "./acl-home-assistant.ts";
 
 export type Access = "read" | "write" | "readwrite";
 
@@ -40,7 +41,6 @@ export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
         rules.push({ user: c.cn, access: "write", topic: `${prefix}/${device}/nonce/get` });
       }
     }
-    rules.push(...homeAssistantRules(c, prefix));
   }
   return rules;
 }

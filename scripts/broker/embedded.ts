@@ -12,6 +12,11 @@ import type { BrokerFiles, Listener } from "./policy.ts";
 import { TLS12_CIPHERS, TLS13_CIPHERSUITES } from "./tls.ts";
 
 export interface EmbeddedBroker {
+  /** The port it listens on (the one asked for, or the one the system gave for port 0). */
+  port: number;
+  /** The aedes instance, for a process that serves its own topics (the hub's Home Assistant
+   *  endpoint publishes and listens in-process). */
+  aedes: Aedes;
   close(): Promise<void>;
   /** Re-reads the ACL and CRL; resolves to the CNs of the connections it closed. */
   reload(): Promise<string[]>;
@@ -35,10 +40,16 @@ function tlsOptions(files: BrokerFiles): tls.SecureContextOptions {
   };
 }
 
+export interface EmbeddedOptions {
+  /** Only these certificate CNs may connect (CONNACK 5 for any other); absent: every CN. */
+  admit?: (cn: string) => boolean;
+}
+
 export async function runEmbedded(
   files: BrokerFiles,
   listener: Listener,
   log: (line: string) => void,
+  options: EmbeddedOptions = {},
 ): Promise<EmbeddedBroker> {
   let rules = parseAcl(files.aclText);
   const secured = new Set<tls.TLSSocket>();
@@ -48,8 +59,10 @@ export async function runEmbedded(
     authenticate: (client, _username, _password, done) => {
       const peer = (client.conn as tls.TLSSocket).getPeerCertificate?.();
       const cn = peer?.subject?.CN;
-      if (typeof cn !== "string") {
-        const error = Object.assign(new Error("no client certificate"), { returnCode: 5 });
+      if (typeof cn !== "string" || (options.admit && !options.admit(cn))) {
+        const why = typeof cn === "string" ? `'${cn}' is not admitted here` : "no client certificate";
+        log(`refused a connection: ${why}`);
+        const error = Object.assign(new Error(why), { returnCode: 5 });
         done(error, false);
         return;
       }
@@ -97,7 +110,10 @@ export async function runEmbedded(
     server.once("error", reject);
     server.listen(listener.port, listener.host, () => resolve());
   });
+  const address = server.address();
   return {
+    port: typeof address === "object" && address ? address.port : listener.port,
+    aedes,
     reload: async () => {
       rules = parseAcl(readFileSync(files.acl, "utf8"));
       const options = tlsOptions(files);

@@ -21,6 +21,8 @@ export interface Entity {
   signed: boolean;
   /** Where a command goes, and the only command words accepted for it. */
   command?: { topic: string; words: string[] };
+  /** A pulse relay: each ON is one press, and there is no lasting state to switch off. */
+  press?: boolean;
   deviceClass?: string;
   unit?: string;
   stateClass?: "measurement" | "total_increasing";
@@ -91,6 +93,7 @@ export function deviceEntities(profile: DeviceProfile): Entity[] {
       topic: thingTopic(root, name, "state"),
       signed: true,
       command: { topic: thingTopic(root, name, "set"), words: behaviour.mode === "pulse" ? ["ON"] : ["ON", "OFF"] },
+      ...(behaviour.mode === "pulse" ? { press: true } : {}),
       deviceClass: "switch",
     });
   }

@@ -1,12 +1,13 @@
-// The topics between the hub and Home Assistant, kept apart from the devices' own tree so the
-// broker's ACL (scripts/broker/acl.ts) can say who writes what:
-//   <prefix>-ha/<device>/<entity>/set     Home Assistant's commands (only the `ha` identity writes)
+// The topics between the hub and Home Assistant, served only by the hub's own endpoint
+// (ha-endpoint.ts; its ACL in scripts/broker/acl-home-assistant.ts), never by the main broker:
+//   <prefix>-ha/<device>/<entity>/set     Home Assistant's commands (only `ha` identities write)
 //   <prefix>-ha/<device>/<entity>/state   verified values, mirrored by the hub (retained)
-//   <prefix>-ha/availability              the hub's own online/offline (its will)
+//   <prefix>-ha/<device>/availability     the device's availability, mirrored by the hub
+//   <prefix>-ha/availability              the hub's link to the main broker: online/offline
 //   homeassistant/<component>/<node>/<entity>/config   discovery, written by the hub (retained)
 //   homeassistant/status                  Home Assistant's birth and will
 // Home Assistant cannot check a device's signature, so it never writes a device topic: the hub
-// forwards its commands signed, after an audit record.
+// forwards the commands the owner allowed, signed, after an audit record.
 export const DISCOVERY_PREFIX = "homeassistant";
 export const HA_STATUS = `${DISCOVERY_PREFIX}/status`;
 
@@ -20,6 +21,10 @@ export function haCommandTopic(prefix: string, device: string, entity: string): 
 
 export function haStateTopic(prefix: string, device: string, entity: string): string {
   return `${haRoot(prefix)}/${device}/${entity}/state`;
+}
+
+export function deviceAvailabilityTopic(prefix: string, device: string): string {
+  return `${haRoot(prefix)}/${device}/availability`;
 }
 
 export function hubAvailabilityTopic(prefix: string): string {

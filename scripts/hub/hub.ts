@@ -1,6 +1,8 @@
 // The hub, put together: one mTLS MQTT connection as the `hub` identity, the device states it
-// follows (verified), the audit log, the commander that signs, the operators' HTTPS page and
-// the Home Assistant bridge. `npm run hub` (cli.ts), `npm start --hub` and the tests call this.
+// follows (verified), the audit log, the commander that signs, the operators' HTTPS page and,
+// when the CA has an `ha` identity, the Home Assistant endpoint and bridge (Home Assistant
+// connects to the hub, never to the main broker). `npm run hub` (cli.ts), `npm start --hub` and
+// the tests call this.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import mqtt from "mqtt";
@@ -11,11 +13,15 @@ import { AuditLog } from "./audit.ts";
 import { Commander } from "./commander.ts";
 import { DeviceStates } from "./device-state.ts";
 import { HomeAssistantBridge } from "./ha-bridge.ts";
+import { startHaEndpoint, type HaEndpoint } from "./ha-endpoint.ts";
+import { checkHaAllow, type HaAllow } from "./ha-permissions.ts";
 import { LiveFeed } from "./live-feed.ts";
 import { startWeb, type WebServer } from "./web.ts";
 
 /** How long stop() waits for the broker to take the hub's goodbye. */
 const GOODBYE_MS = 1000;
+/** Where Home Assistant connects by default (the main broker is on 8883). */
+export const HA_PORT = 8884;
 
 export interface HubOptions {
   stateDir: string;
@@ -25,8 +31,10 @@ export interface HubOptions {
   version: string;
   /** The hub's certificate name (`npm run pki -- hub [NAME]`). */
   name?: string;
-  /** The CN of Home Assistant's certificate (`npm run pki -- ha`). */
-  haIdentity?: string;
+  /** Home Assistant's endpoint on the hub: where it listens (port 0, the default: any free
+   *  port) and what Home Assistant may send (default nothing). Opened only when the CA has an
+   *  active `ha` identity. */
+  homeAssistant?: { host: string; port: number; allow: HaAllow; settleMs?: number };
   rediscoverMaxMs?: number;
   commandTimeoutMs?: number;
   audit?: { maxBytes?: number; keep?: number };
@@ -39,7 +47,10 @@ export interface Hub {
   web: WebServer;
   audit: AuditLog;
   states: DeviceStates;
-  bridge: HomeAssistantBridge;
+  /** The Home Assistant endpoint and bridge; undefined without an `ha` identity. */
+  homeAssistant?: HaEndpoint;
+  bridge?: HomeAssistantBridge;
+  commander: Commander;
   /** Resolves once the hub's MQTT session is up and discovery went out. */
   ready: Promise<void>;
   stop(): Promise<void>;
@@ -78,12 +89,30 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     onAppend: (record) => feed.audit(record.device, record),
   });
   const commander = new Commander(current, states, audit, options.commandTimeoutMs ?? 5000);
-  const ha = new HomeAssistantBridge(current, states, commander, {
+  const haOptions = options.homeAssistant ?? { host: "127.0.0.1", port: 0, allow: {} };
+  checkHaAllow(haOptions.allow, (device) => states.view(device)?.entities);
+  const prefixes = [...new Set(options.profiles.map((p) => p.topicPrefix))];
+  const endpoint = await startHaEndpoint({
     stateDir: options.stateDir,
-    version: options.version,
-    identity: options.haIdentity ?? "ha",
-    rediscoverMaxMs: options.rediscoverMaxMs ?? 5000,
+    cert: path.join(dir, "cert.pem"),
+    key: path.join(dir, "key.pem"),
+    host: haOptions.host,
+    port: haOptions.port,
+    prefixes,
+    onMessage: (m) => late.bridge?.message(m),
+    crlPollMs: options.crlPollMs,
+    log,
   });
+  const ha =
+    endpoint &&
+    new HomeAssistantBridge(endpoint, states, commander, audit, {
+      stateDir: options.stateDir,
+      version: options.version,
+      allow: haOptions.allow,
+      rediscoverMaxMs: options.rediscoverMaxMs ?? 5000,
+      settleMs: haOptions.settleMs ?? 2000,
+    });
+  if (ha) await ha.brokerUp(false);
   const web = await startWeb({
     stateDir: options.stateDir,
     cert,
@@ -94,6 +123,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     crlPollMs: options.crlPollMs,
   });
   late.bridge = ha;
+  if (ha) await ha.discover();
   const client = mqtt.connect({
     host: options.broker.host,
     port: options.broker.port,
@@ -105,7 +135,6 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 5000,
-    will: ha.will(),
   });
   late.client = client;
   let markReady: () => void = () => undefined;
@@ -114,8 +143,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     lastError = "";
     log(`connected to the broker at ${options.broker.host}:${options.broker.port}`);
     void current()
-      .subscribeAsync([...states.filters(), ...ha.filters()], { qos: 1 })
-      .then(() => ha.connected())
+      .subscribeAsync(states.filters(), { qos: 1 })
+      .then(() => ha?.brokerUp(true))
       .then(markReady)
       .catch((error: unknown) => log(`after connecting: ${(error as Error).message}`));
   });
@@ -125,25 +154,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     if (error.message !== lastError) log(`broker: ${error.message} (retrying every second)`);
     lastError = error.message;
   });
-  client.on("message", (topic, payload, packet) => {
-    if (ha.message(topic, payload, packet.retain)) return;
-    states.message(topic, payload);
-  });
+  client.on("close", () => void ha?.brokerUp(false).catch(() => undefined));
+  client.on("message", (topic, payload) => states.message(topic, payload));
   return {
     url: web.url,
     web,
     audit,
     states,
+    homeAssistant: endpoint,
     bridge: ha,
+    commander,
     ready,
     stop: async () => {
-      ha.stop();
+      ha?.stop();
       feed.close();
       await web.close();
-      // A clean goodbye publishes no will: say offline first, as the will would. Waited for
-      // at most GOODBYE_MS: a broker that stops answering (or ends on the same Ctrl-C) never
-      // sends the PUBACK, and mqtt.js would keep the message for a reconnect that never comes.
-      const will = ha.will();
+      // No goodbye to publish on the main broker (Home Assistant hears the hub on its own
+      // endpoint). Waited for at most GOODBYE_MS: a broker that stops answering (or ends on the
+      // same Ctrl-C) never answers the DISCONNECT; the socket is then just closed.
       const client = current();
       const inTime = (work: Promise<unknown>) =>
         Promise.race([
@@ -153,11 +181,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           ),
           new Promise<boolean>((resolve) => setTimeout(() => resolve(false), GOODBYE_MS).unref()),
         ]);
-      const said =
-        client.connected && (await inTime(client.publishAsync(will.topic, will.payload, { qos: 1, retain: true })));
-      // A DISCONNECT when the goodbye arrived; otherwise the socket is just closed (the broker
-      // then publishes the will, which says the same).
-      if (!said || !(await inTime(client.endAsync()))) await client.endAsync(true);
+      if (!client.connected || !(await inTime(client.endAsync()))) await client.endAsync(true);
+      if (ha) await ha.brokerUp(false).catch(() => undefined);
+      await endpoint?.close();
       audit.close();
     },
   };

@@ -1,4 +1,5 @@
 // The ACL generated from the CA's records, and the matching the embedded broker enforces it with.
+import { homeAssistantRules } from "../../scripts/broker/acl-home-assistant.ts";
 import { describe, expect, it } from "vitest";
 import { aclRules, covers, matches, mayPublish, maySubscribe, parseAcl, renderAcl } from "../../scripts/broker/acl.ts";
 import type { PkiIndex } from "../../scripts/pki/store.ts";
@@ -53,35 +54,29 @@ describe("ACL", () => {
         "topic read lk/#",
         "topic write lk/+/+/set",
         "topic write lk/+/nonce/get",
-        "topic read lk-ha/+/+/set",
-        "topic read homeassistant/status",
-        "topic write lk-ha/+/+/state",
-        "topic write lk-ha/availability",
-        "topic write homeassistant/+/+/+/config",
-        "",
-        "user ha",
-        "topic read lk-ha/#",
-        "topic read lk/+/availability",
-        "topic read homeassistant/#",
-        "topic write lk-ha/+/+/set",
-        "topic write homeassistant/status",
         "",
       ].join("\n"),
     );
   });
 
-  it("lets Home Assistant command only through the hub, and only Home Assistant", () => {
+  it("carries no Home Assistant topic: Home Assistant talks only to the hub's own endpoint", () => {
     const rules = aclRules(INDEX, "lk");
-    expect(mayPublish(rules, "ha", "lk-ha/door/relay/set")).toBe(true);
-    expect(mayPublish(rules, "ha", "lk/door/relay/set")).toBe(false);
-    expect(mayPublish(rules, "ha", "lk/door/nonce/get")).toBe(false);
-    expect(mayPublish(rules, "ha", "homeassistant/switch/x/relay/config")).toBe(false);
-    expect(mayPublish(rules, "hub", "lk-ha/door/relay/set")).toBe(false);
-    expect(mayPublish(rules, "alice", "lk-ha/door/relay/set")).toBe(false);
-    expect(mayPublish(rules, "door", "lk-ha/door/relay/state")).toBe(false);
-    expect(mayPublish(rules, "hub", "lk-ha/door/relay/state")).toBe(true);
-    expect(maySubscribe(rules, "ha", "lk/#")).toBe(false);
-    expect(maySubscribe(rules, "ha", "lk/+/availability")).toBe(true);
+    expect(
+      rules.filter((r) => r.user === "ha" || r.topic.startsWith("lk-ha") || r.topic.startsWith("homeassistant")),
+    ).toEqual([]);
+    for (const user of ["ha", "hub", "alice", "door"]) {
+      expect(mayPublish(rules, user, "lk-ha/door/relay/set"), user).toBe(false);
+      expect(maySubscribe(rules, user, "lk-ha/+/+/set"), user).toBe(false);
+    }
+    // The hub's endpoint: each `ha` identity reads the mirror and discovery, writes its commands.
+    const ha = homeAssistantRules(["ha"], ["lk"]);
+    expect(mayPublish(ha, "ha", "lk-ha/door/relay/set")).toBe(true);
+    expect(mayPublish(ha, "ha", "lk-ha/door/relay/state")).toBe(false);
+    expect(mayPublish(ha, "ha", "homeassistant/switch/x/relay/config")).toBe(false);
+    expect(mayPublish(ha, "ha", "homeassistant/status")).toBe(true);
+    expect(maySubscribe(ha, "ha", "homeassistant/+/+/+/config")).toBe(true);
+    expect(maySubscribe(ha, "ha", "lk/#")).toBe(false);
+    expect(mayPublish(ha, "hub", "lk-ha/door/relay/set")).toBe(false);
   });
 
   it("parses back to the same rules", () => {

@@ -1,10 +1,16 @@
 // Home Assistant discovery payloads against the configuration keys Home Assistant documents
 // for each MQTT platform, for a plain relay and for a garage door profile with the cover,
 // inputs and telemetry sections: every key we send is a documented key of its platform, the
-// required ones are there, and the entities follow the profile.
+// required ones are there, the entities follow the profile, and Home Assistant is offered only
+// the commands the owner allowed (a pulse relay as a button, a cover's other buttons null).
+// The state mapping (ha-mapping.ts) against the documented cover semantics: a door stopped
+// mid-close is never closed, closed needs the closed switch, a fault is an attribute.
 import { describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceView } from "../../scripts/hub/device-state.ts";
 import { discoveryFor } from "../../scripts/hub/discovery.ts";
+import { haCoverState, haValues, HA_UNKNOWN } from "../../scripts/hub/ha-mapping.ts";
+import type { HaAllow } from "../../scripts/hub/ha-permissions.ts";
 import { deviceEntities } from "../../scripts/hub/entities.ts";
 import { relayBehaviour, testProfile } from "../support/profile.ts";
 
@@ -33,6 +39,7 @@ const COMMON = [
   "unique_id",
 ];
 const DOCUMENTED: Record<string, string[]> = {
+  button: [...COMMON, "command_template", "command_topic", "device_class", "payload_press", "retain"],
   switch: [
     ...COMMON,
     "command_template",
@@ -106,6 +113,7 @@ const DOCUMENTED: Record<string, string[]> = {
   ],
 };
 const REQUIRED: Record<string, string[]> = {
+  button: ["command_topic"],
   switch: ["command_topic"],
   cover: [],
   binary_sensor: ["state_topic"],
@@ -130,7 +138,7 @@ const ORIGIN_KEYS = ["name", "sw_version", "support_url"];
 const CLASSES: Record<string, string[]> = {
   switch: ["outlet", "switch"],
   cover: ["garage", "door", "gate", "shutter"],
-  binary_sensor: ["door", "garage_door", "opening", "window"],
+  binary_sensor: ["door", "garage_door", "opening", "window", "power"],
   sensor: ["temperature", "signal_strength", "duration", "voltage"],
 };
 
@@ -146,8 +154,8 @@ const garage = {
   telemetry: { periodMs: 60000, minIntervalMs: 5000, temperature: { pin: "temp", threshold: 0.5, sampleMs: 10000 } },
 } as DeviceProfile;
 
-function check(profile: DeviceProfile) {
-  const all = discoveryFor(profile, deviceEntities(profile), "1.2.3");
+function check(profile: DeviceProfile, allow: HaAllow = {}) {
+  const all = discoveryFor(profile, deviceEntities(profile), "1.2.3", allow);
   for (const { topic, payload } of all) {
     const component = topic.split("/")[1]!;
     expect(DOCUMENTED[component], topic).toBeDefined();
@@ -160,7 +168,11 @@ function check(profile: DeviceProfile) {
     if (payload.entity_category !== undefined) expect(payload.entity_category).toBe("diagnostic");
     expect(topic).toMatch(/^homeassistant\/[a-z_]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/config$/);
     expect(payload.availability).toEqual([
-      { topic: `latchkey/${profile.id}/availability`, payload_available: "online", payload_not_available: "offline" },
+      {
+        topic: `latchkey-ha/${profile.id}/availability`,
+        payload_available: "online",
+        payload_not_available: "offline",
+      },
       { topic: "latchkey-ha/availability", payload_available: "online", payload_not_available: "offline" },
     ]);
     expect(payload.availability_mode).toBe("all");
@@ -170,7 +182,9 @@ function check(profile: DeviceProfile) {
 
 describe("Home Assistant discovery", () => {
   it("offers a plain relay as a switch, with the hub's diagnostic entities", () => {
-    const all = check(testProfile({ id: "pump-1", relay: relayBehaviour({ mode: "switch" }) }));
+    const all = check(testProfile({ id: "pump-1", relay: relayBehaviour({ mode: "switch" }) }), {
+      "pump-1": { relay: ["ON", "OFF"] },
+    });
     expect(all.map((d) => d.topic)).toEqual([
       "homeassistant/switch/latchkey_pump-1/relay/config",
       "homeassistant/sensor/latchkey_pump-1/maintenance/config",
@@ -186,7 +200,7 @@ describe("Home Assistant discovery", () => {
   });
 
   it("offers a garage door as a cover with binary sensors for its inputs and sensors for telemetry", () => {
-    const all = check(garage);
+    const all = check(garage, { "garage-1": { cover: ["OPEN", "CLOSE", "STOP"] } });
     const ids = all.map((d) => d.topic.split("/").slice(1, 2).concat(d.topic.split("/")[3]!).join(":"));
     expect(ids).toEqual([
       "sensor:maintenance",
@@ -226,5 +240,66 @@ describe("Home Assistant discovery", () => {
       topic: "latchkey/garage-1/closed/state",
       signed: true,
     });
+  });
+
+  it("offers Home Assistant only what the owner allowed: read-only without, a pulse relay as a button", () => {
+    const pump = testProfile({ id: "pump-1", relay: relayBehaviour({ mode: "switch" }) });
+    const readOnly = check(pump);
+    expect(readOnly[0]!.topic).toBe("homeassistant/binary_sensor/latchkey_pump-1/relay/config");
+    expect(readOnly[0]!.payload).toMatchObject({
+      device_class: "power",
+      state_topic: "latchkey-ha/pump-1/relay/state",
+    });
+    expect(readOnly[0]!.payload).not.toHaveProperty("command_topic");
+    const gate = testProfile({ id: "gate-1", relay: relayBehaviour({ mode: "pulse" }) });
+    expect(check(gate).map((d) => d.topic)).not.toContain("homeassistant/button/latchkey_gate-1/relay/config");
+    const pressed = check(gate, { "gate-1": { relay: ["ON"] } });
+    expect(pressed[0]!.topic).toBe("homeassistant/button/latchkey_gate-1/relay/config");
+    expect(pressed[0]!.payload).toMatchObject({ command_topic: "latchkey-ha/gate-1/relay/set", payload_press: "ON" });
+    expect(pressed[0]!.payload).not.toHaveProperty("state_topic");
+    expect(pressed.some((d) => d.topic.startsWith("homeassistant/switch/"))).toBe(false);
+    // A garage door that may be closed and stopped, never opened, from Home Assistant.
+    const cover = check(garage, { "garage-1": { cover: ["CLOSE", "STOP"] } }).find((d) => d.topic.includes("/cover/"))!;
+    expect(cover.payload).toMatchObject({ payload_open: null, payload_close: "CLOSE", payload_stop: "STOP" });
+    expect(cover.payload).not.toHaveProperty("state_stopped");
+    const watched = check(garage).find((d) => d.topic.includes("/cover/"))!;
+    expect(watched.payload).not.toHaveProperty("command_topic");
+    expect(watched.payload).not.toHaveProperty("payload_open");
+  });
+
+  it("maps the door's state as Home Assistant's cover documents it: never closed unless the switch says so", () => {
+    // Home Assistant turns `state_stopped` after `closing` into closed: the hub never sends it.
+    expect(haCoverState("stopped", "OFF")).toBe("open");
+    expect(haCoverState("stopped", undefined)).toBe("open");
+    expect(haCoverState("open", "OFF")).toBe("open");
+    expect(haCoverState("opening", "OFF")).toBe("opening");
+    expect(haCoverState("closing", "OFF")).toBe("closing");
+    expect(haCoverState("closed", "ON")).toBe("closed");
+    // "closed" without a verified closed switch, or both switches at once: unknown ("None").
+    expect(haCoverState("closed", "OFF")).toBe(HA_UNKNOWN);
+    expect(haCoverState("closed", undefined)).toBe(HA_UNKNOWN);
+    expect(haCoverState("unknown", "ON")).toBe(HA_UNKNOWN);
+    expect(HA_UNKNOWN).toBe("None");
+    expect(haCoverState(undefined, "ON")).toBeUndefined();
+    const entities = deviceEntities(garage);
+    const value = (v: string) => ({ value: v, history: [] });
+    const view: DeviceView = {
+      id: "garage-1",
+      availability: "online",
+      entities,
+      values: {
+        cover: value("stopped"),
+        cover_fault: value("travel timeout: the closed switch was not reached in 20000 ms"),
+        input_closed: value("OFF"),
+      },
+    };
+    const mirrored = haValues(garage, view);
+    expect(mirrored.cover).toBe("open");
+    expect(JSON.parse(mirrored.cover_attributes!)).toEqual({
+      reported: "stopped",
+      fault: "travel timeout: the closed switch was not reached in 20000 ms",
+    });
+    view.values.cover_fault = value("none");
+    expect(JSON.parse(haValues(garage, view).cover_attributes!)).toEqual({ reported: "stopped", fault: null });
   });
 });

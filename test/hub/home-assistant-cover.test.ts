@@ -1,7 +1,10 @@
-// A garage door in Home Assistant through the hub: the simulated device runs the built bundle
-// with a cover on two reed switches (Mosquitto, certificates made now). Home Assistant's
-// client sees the cover and its end switches, presses OPEN on the hub's topic, and the relay
-// pulses: the hub signed the command; the audit says it was Home Assistant.
+// A garage door in Home Assistant through the hub's own endpoint: the simulated device runs the
+// built bundle with a cover on two reed switches (Mosquitto, certificates made now). The owner
+// lets Home Assistant CLOSE and STOP but not OPEN. Home Assistant's client sees the cover and
+// its end switches; its OPEN is refused and audited, nothing pressed; its CLOSE presses the
+// relay once, signed by the hub. A door stopped mid-close is shown open, never closed (Home
+// Assistant's own `state_stopped` would turn it into closed), with the device's word and any
+// fault as attributes; closed is shown only once the closed switch says so.
 import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
@@ -13,6 +16,8 @@ import { relayBehaviour } from "../support/profile.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
+const LOCKOUT_MS = 150;
+
 describe.skipIf(mosquittoMissing())("a garage door in Home Assistant through the hub", () => {
   let pki: TestPki;
   let broker: Broker | undefined;
@@ -21,6 +26,13 @@ describe.skipIf(mosquittoMissing())("a garage door in Home Assistant through the
   let ha: mqtt.MqttClient | undefined;
   const seen = new Map<string, string>();
   printLogOnFailure(() => [broker]);
+  const presses = () => device!.pins.history.filter((e) => e.pin === "D23" && e.kind === "drive" && e.high).length;
+  const results = () => hub!.audit.recent(50).filter((r) => r.phase === "result");
+  /** Waits out the relay's lockout after the last press, so the next press is not refused. */
+  const afterLockout = async () => {
+    const last = Date.now();
+    await until("the lockout", () => Date.now() > last + LOCKOUT_MS + 50);
+  };
 
   beforeAll(async () => {
     await builtBundle();
@@ -35,9 +47,9 @@ describe.skipIf(mosquittoMissing())("a garage door in Home Assistant through the
         closed: { pin: "D27", activeLow: true },
         open: { pin: "D26", activeLow: true },
       },
-      relay: relayBehaviour({ mode: "pulse", pulseMs: 300, lockoutMs: 300 }),
+      relay: relayBehaviour({ mode: "pulse", pulseMs: 100, lockoutMs: LOCKOUT_MS }),
       inputs: { closed: { pull: "up", debounceMs: 50 }, open: { pull: "up", debounceMs: 50 } },
-      cover: { relay: "relay", closed: "closed", open: "open", travelMs: 5000 },
+      cover: { relay: "relay", closed: "closed", open: "open", travelMs: 60000 },
     });
     device = await bootDevice(pki.stateDir, garage);
     // The door is shut: the closed reed pulls its pin low.
@@ -48,13 +60,14 @@ describe.skipIf(mosquittoMissing())("a garage door in Home Assistant through the
       profiles: [garage],
       broker: { host: "127.0.0.1", port: broker.port },
       web: { host: "127.0.0.1", port: 0 },
+      homeAssistant: { host: "127.0.0.1", port: 0, allow: { "door-1": { cover: ["CLOSE", "STOP"] } }, settleMs: 0 },
       version: "0.0.0-test",
     });
     await hub.ready;
-    ha = await connectTls(broker.port, pki.credentials("ha", "ha"), "home-assistant");
+    ha = await connectTls(hub.homeAssistant!.port, pki.credentials("ha", "ha"), "home-assistant");
     ha.on("message", (topic, payload) => seen.set(topic, payload.toString()));
     await ha.subscribeAsync(["homeassistant/#", "latchkey-ha/#"], { qos: 1 });
-  });
+  }, 60000);
   afterAll(async () => {
     ha?.end(true);
     device?.powerOff();
@@ -62,13 +75,19 @@ describe.skipIf(mosquittoMissing())("a garage door in Home Assistant through the
     await broker?.stop();
   });
 
-  it("offers the cover and its end switches, not the cover's relay as a switch", async () => {
+  it("offers the cover with only the commands the owner allowed, and its end switches", async () => {
     await until("the cover's discovery", () => seen.has("homeassistant/cover/latchkey_door-1/cover/config"));
-    expect(JSON.parse(seen.get("homeassistant/cover/latchkey_door-1/cover/config")!)).toMatchObject({
+    const config = JSON.parse(seen.get("homeassistant/cover/latchkey_door-1/cover/config")!) as Record<string, unknown>;
+    expect(config).toMatchObject({
       device_class: "garage",
       command_topic: "latchkey-ha/door-1/cover/set",
       state_topic: "latchkey-ha/door-1/cover/state",
+      json_attributes_topic: "latchkey-ha/door-1/cover_attributes/state",
+      payload_open: null,
+      payload_close: "CLOSE",
+      payload_stop: "STOP",
     });
+    expect(config).not.toHaveProperty("state_stopped");
     expect(seen.has("homeassistant/binary_sensor/latchkey_door-1/input_closed/config")).toBe(true);
     expect(seen.has("homeassistant/switch/latchkey_door-1/relay/config")).toBe(false);
     await until("the verified cover state", () => seen.get("latchkey-ha/door-1/cover/state") === "closed", 15000);
@@ -76,17 +95,54 @@ describe.skipIf(mosquittoMissing())("a garage door in Home Assistant through the
     expect(seen.get("latchkey-ha/door-1/input_open/state")).toBe("OFF");
   });
 
-  it("opens the door when Home Assistant says OPEN: one press of the relay, signed by the hub", async () => {
-    const presses = () => device!.pins.history.filter((e) => e.pin === "D23" && e.kind === "drive" && e.high).length;
+  it("refuses OPEN from Home Assistant, audited, and presses nothing", async () => {
     const before = presses();
     await ha!.publishAsync("latchkey-ha/door-1/cover/set", "OPEN", { qos: 1 });
-    await until("the press", () => presses() === before + 1, 10000);
-    await until("Home Assistant to see it opening", () => seen.get("latchkey-ha/door-1/cover/state") === "opening");
-    await until("the audit", () => hub!.audit.recent(1)[0]?.phase === "result");
-    expect(hub!.audit.recent(2).map((r) => [r.phase, r.who, r.via, r.entity, r.cmd, r.accepted])).toEqual([
-      ["result", "ha", "home-assistant", "cover", "OPEN", true],
-      ["sent", "ha", "home-assistant", "cover", "OPEN", undefined],
-    ]);
-    expect(hub!.audit.recent(1)[0]!.detail).toBe("closed -> opening");
+    await until("the refusal", () => hub!.audit.recent(1)[0]?.cmd === "OPEN");
+    expect(hub!.audit.recent(1)[0]).toMatchObject({
+      phase: "denied",
+      who: "ha",
+      via: "home-assistant",
+      entity: "cover",
+      accepted: false,
+      detail: "Home Assistant may not send OPEN to door-1/cover (home-assistant.json)",
+    });
+    expect(presses()).toBe(before);
+  });
+
+  it("shows a door stopped mid-close as open, never closed; closed only from the closed switch", async () => {
+    // The owner opens the door from the page; it leaves the closed switch and is stopped.
+    await hub!.commander.command({ who: "alice", via: "web", device: "door-1", entity: "cover", cmd: "OPEN" });
+    device!.pins.drive("D27", true);
+    await until("opening", () => seen.get("latchkey-ha/door-1/cover/state") === "opening");
+    await afterLockout();
+    // Home Assistant closes it (one press, signed by the hub), then stops it mid-close.
+    let before = presses();
+    await ha!.publishAsync("latchkey-ha/door-1/cover/set", "STOP", { qos: 1 });
+    await until("the stop", () => results().length >= 2);
+    expect(results()[0]).toMatchObject({ who: "ha", cmd: "STOP", accepted: true });
+    expect(presses()).toBe(before + 1);
+    await until("stopped shown as open", () => seen.get("latchkey-ha/door-1/cover/state") === "open");
+    await afterLockout();
+    before = presses();
+    await ha!.publishAsync("latchkey-ha/door-1/cover/set", "CLOSE", { qos: 1 });
+    await until("closing", () => seen.get("latchkey-ha/door-1/cover/state") === "closing");
+    expect(presses()).toBe(before + 1);
+    expect(results()[0]).toMatchObject({ who: "ha", via: "home-assistant", cmd: "CLOSE", accepted: true });
+    await afterLockout();
+    await ha!.publishAsync("latchkey-ha/door-1/cover/set", "STOP", { qos: 1 });
+    await until("the device's stopped", () => hub!.states.view("door-1")!.values.cover?.value === "stopped");
+    await until("stopped mid-close shown as open", () => seen.get("latchkey-ha/door-1/cover/state") === "open");
+    await until("the device's word as an attribute", () =>
+      /"reported":"stopped"/.test(seen.get("latchkey-ha/door-1/cover_attributes/state") ?? ""),
+    );
+    expect(JSON.parse(seen.get("latchkey-ha/door-1/cover_attributes/state")!)).toEqual({
+      reported: "stopped",
+      fault: null,
+    });
+    // The door is pushed shut by hand: the closed switch, and only it, makes it closed.
+    device!.pins.drive("D27", false);
+    await until("closed", () => seen.get("latchkey-ha/door-1/cover/state") === "closed");
+    expect(seen.get("latchkey-ha/door-1/input_closed/state")).toBe("ON");
   });
 });

@@ -1,8 +1,10 @@
-// Home Assistant through the hub, on a real Mosquitto with the simulated device: a client with
-// the `ha` identity sees discovery, re-discovery after its birth message, commands the relay
-// through the hub (signed by the hub, audited as "ha"), and cannot reach the device itself: an
-// unsigned message on the device's own topic moves nothing. A profile that loses a device
-// loses its entities at the next hub start.
+// Home Assistant through the hub's own endpoint, with the simulated device on a real Mosquitto:
+// a client with the `ha` identity, connected to the hub (never to the main broker), sees
+// discovery, re-discovery after its birth message, commands the relay through the hub (signed
+// by the hub, audited as "ha"), and is refused what the owner did not allow, a retained or
+// re-delivered (DUP) command, and a command that arrives as its connection opens. The main
+// broker refuses it outright. A profile that loses a device loses its entities, and the delete
+// is sent again after a birth until it went out to Home Assistant.
 import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
@@ -10,12 +12,16 @@ import { startHub, type Hub } from "../../scripts/hub/hub.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { freePort } from "../support/broker.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { verifiedResults } from "../support/signed.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
-describe.skipIf(mosquittoMissing())("Home Assistant through the hub", () => {
+/** A command this soon after Home Assistant's connection opened is refused (the test's hub). */
+const SETTLE = 4000;
+
+describe.skipIf(mosquittoMissing())("Home Assistant through the hub's own endpoint", () => {
   let pki: TestPki;
   let broker: Broker | undefined;
   let hub: Hub | undefined;
@@ -28,15 +34,25 @@ describe.skipIf(mosquittoMissing())("Home Assistant through the hub", () => {
   let ha: mqtt.MqttClient;
   printLogOnFailure(() => [broker]);
 
+  let haPort = 0;
   const start = (profiles: DeviceProfile[]) =>
     startHub({
       stateDir: pki.stateDir,
       profiles,
       broker: { host: "127.0.0.1", port: broker!.port },
       web: { host: "127.0.0.1", port: 0 },
+      // The same port across the restart below, as a real hub's.
+      homeAssistant: {
+        host: "127.0.0.1",
+        port: haPort,
+        allow: { "door-1": { relay: ["ON", "OFF"] } },
+        settleMs: SETTLE,
+      },
       version: "0.0.0-test",
       rediscoverMaxMs: 300,
     });
+  const connectHa = (clientId: string) => connectTls(hub!.homeAssistant!.port, pki.credentials("ha", "ha"), clientId);
+  const denials = () => hub!.audit.recent(50).filter((r) => r.phase === "denied");
   const relayHigh = () => device!.pins.history.filter((e) => e.pin === "D23" && e.kind === "drive").at(-1)?.high;
 
   beforeAll(async () => {
@@ -49,13 +65,17 @@ describe.skipIf(mosquittoMissing())("Home Assistant through the hub", () => {
     door = e2eProfile(broker.port, { relay: relayBehaviour({ mode: "switch" }) });
     pump = e2eProfile(broker.port, { id: "pump-1" });
     device = await bootDevice(pki.stateDir, door);
+    haPort = await freePort();
     hub = await start([door, pump]);
     await hub.ready;
-    ha = await connectTls(broker.port, pki.credentials("ha", "ha"), "home-assistant");
+    ha = await connectHa("home-assistant");
+    const connectedAt = Date.now();
     clients.push(ha);
     ha.on("message", (topic, payload) => retained.set(topic, payload.toString()));
     await ha.subscribeAsync(["homeassistant/#", "latchkey-ha/#"], { qos: 1 });
-  });
+    // Commands count only once the connection is older than the settle time: wait it out.
+    await until("the settle time", () => Date.now() > connectedAt + SETTLE + 100, SETTLE + 5000);
+  }, 60000);
   afterAll(async () => {
     clients.splice(0).forEach((c) => c.end(true));
     device?.powerOff();
@@ -64,8 +84,15 @@ describe.skipIf(mosquittoMissing())("Home Assistant through the hub", () => {
   });
 
   it("publishes discovery for every device and sends it again after Home Assistant's birth", async () => {
-    await until("discovery for both devices", () =>
-      ["door-1", "pump-1"].every((d) => retained.has(`homeassistant/switch/latchkey_${d}/relay/config`)),
+    await until(
+      "discovery for both devices",
+      () =>
+        retained.has("homeassistant/switch/latchkey_door-1/relay/config") &&
+        retained.has("homeassistant/binary_sensor/latchkey_pump-1/relay/config"),
+    );
+    // pump-1's relay: Home Assistant may send it nothing, so it shows it read-only.
+    expect(JSON.parse(retained.get("homeassistant/binary_sensor/latchkey_pump-1/relay/config")!)).not.toHaveProperty(
+      "command_topic",
     );
     const config = JSON.parse(retained.get("homeassistant/switch/latchkey_door-1/relay/config")!) as Record<
       string,
@@ -77,9 +104,18 @@ describe.skipIf(mosquittoMissing())("Home Assistant through the hub", () => {
     });
     await until("the hub's availability", () => retained.get("latchkey-ha/availability") === "online");
     await until("the device's verified state mirrored", () => retained.get("latchkey-ha/door-1/relay/state") === "OFF");
-    const rounds = hub!.bridge.rounds;
+    const rounds = hub!.bridge!.rounds;
     await ha.publishAsync("homeassistant/status", "online", { qos: 1 });
-    await until("discovery again", () => hub!.bridge.rounds > rounds, 5000);
+    await until("discovery again", () => hub!.bridge!.rounds > rounds, 5000);
+  });
+
+  it("admits only Home Assistant's identity on the hub's endpoint", async () => {
+    // (The main broker's ACL gives the `ha` identity no rule: test/broker/acl.test.ts.) The hub's
+    // endpoint admits no other identity, not even the hub's or a device's.
+    await expect(connectTls(hub!.homeAssistant!.port, pki.credentials("hub", "hub"), "hub-on-ha")).rejects.toThrow();
+    await expect(
+      connectTls(hub!.homeAssistant!.port, pki.credentials("device", "door-1"), "door-on-ha"),
+    ).rejects.toThrow();
   });
 
   it("forwards Home Assistant's ON and OFF as signed commands: the simulated relay moves", async () => {
@@ -100,15 +136,13 @@ describe.skipIf(mosquittoMissing())("Home Assistant through the hub", () => {
     );
   });
 
-  it("never lets an unsigned message move the relay, from Home Assistant or even the hub's identity", async () => {
+  it("never lets an unsigned message move the relay, even from the hub's identity", async () => {
     const hubClient = await connectTls(broker!.port, pki.credentials("hub", "hub"), "hub-test");
     clients.push(hubClient);
     const key = (await import("../../scripts/lib/signing.ts")).readCommandKey(pki.stateDir, "door-1");
     const results = await verifiedResults(hubClient, key, "latchkey/door-1/relay/set");
     const drives = device!.pins.history.length;
-    // Home Assistant may not write the device's topic at all (the broker drops it)...
-    await ha.publishAsync("latchkey/door-1/relay/set", "ON", { qos: 1 });
-    // ...and the hub's identity may, but the device refuses what is not signed.
+    // The hub's identity may write the device's topic, but the device refuses what is not signed.
     await hubClient.publishAsync("latchkey/door-1/relay/set", "ON", { qos: 1 });
     await until("the device's refusal", () => results.some((r) => r.startsWith("refused")));
     expect(results).toHaveLength(1);
@@ -124,23 +158,52 @@ describe.skipIf(mosquittoMissing())("Home Assistant through the hub", () => {
     expect(relayHigh()).toBe(false);
   });
 
-  it("removes the entities of a device the profiles no longer have, and keeps the audit", async () => {
-    const audit = hub!.audit.recent(50);
-    await hub!.stop();
-    await until("the hub's will or goodbye", () => retained.get("latchkey-ha/availability") === "offline");
-    // A command left retained while the hub was away reaches it flagged retained at
-    // subscription [MQTT-3.3.1-8]: it is never obeyed.
+  it("refuses a re-delivered (DUP) command, and one that arrives as the connection opens", async () => {
+    const before = denials().length;
+    await ha.publishAsync("latchkey-ha/door-1/relay/set", "ON", { qos: 1, dup: true });
+    await until("the refusal of the DUP", () => denials().length > before);
+    expect(denials()[0]!.detail).toMatch(/re-delivered command \(DUP\) is never obeyed/);
+    // A command queued while disconnected goes out the moment the connection opens.
+    const late = await connectHa("home-assistant-2");
+    clients.push(late);
+    await late.publishAsync("latchkey-ha/door-1/relay/set", "ON", { qos: 1 });
+    await until("the refusal of the queued command", () => denials().length > before + 1);
+    expect(denials()[0]!.detail).toMatch(/ms after Home Assistant connected: it may have been queued/);
+    expect(relayHigh()).toBe(false);
+  });
+
+  it("refuses a retained command: it is left for later, not said now", async () => {
+    const before = denials().length;
     await ha.publishAsync("latchkey-ha/door-1/relay/set", "ON", { qos: 1, retain: true });
+    await until("the refusal of the retained command", () => denials().length > before);
+    expect(denials()[0]!.detail).toBe("a retained command is never obeyed");
+    await ha.publishAsync("latchkey-ha/door-1/relay/set", "", { qos: 1, retain: true });
+    expect(relayHigh()).toBe(false);
+  });
+
+  it("deletes the entities of a device the profiles no longer have, again after a birth until Home Assistant got them", async () => {
+    const audit = hub!.audit.recent(50);
+    ha.end(true);
+    await hub!.stop();
+    // The hub starts without pump-1 while Home Assistant is away: its delete reaches no one.
     hub = await start([door]);
     await hub.ready;
-    await until("the hub to see the retained command", () => hub!.bridge.ignoredRetained === 1);
-    await ha.publishAsync("latchkey-ha/door-1/relay/set", "", { qos: 1, retain: true });
+    expect(hub.bridge!.pendingDeletes()).toContain("homeassistant/binary_sensor/latchkey_pump-1/relay/config");
+    const seen = new Map<string, string>();
+    const back = await connectHa("home-assistant-3");
+    clients.push(back);
+    back.on("message", (topic, payload) => seen.set(topic, payload.toString()));
+    await back.subscribeAsync(["homeassistant/#", "latchkey-ha/#"], { qos: 1 });
+    expect(seen.get("homeassistant/binary_sensor/latchkey_pump-1/relay/config")).toBeUndefined();
+    // Home Assistant's birth message: the hub sends discovery again, and the pending deletes.
+    await back.publishAsync("homeassistant/status", "online", { qos: 1 });
     await until(
       "pump-1's entities deleted",
-      () => retained.get("homeassistant/switch/latchkey_pump-1/relay/config") === "",
+      () => seen.get("homeassistant/binary_sensor/latchkey_pump-1/relay/config") === "",
     );
-    expect(retained.get("homeassistant/sensor/latchkey_pump-1/verification/config")).toBe("");
-    expect(retained.get("homeassistant/switch/latchkey_door-1/relay/config")).not.toBe("");
+    await until("every delete sent to Home Assistant", () => hub!.bridge!.pendingDeletes().length === 0);
+    await until("the last delete", () => seen.get("homeassistant/sensor/latchkey_pump-1/verification/config") === "");
+    expect(seen.get("homeassistant/switch/latchkey_door-1/relay/config")).toMatch(/^\{/);
     expect(hub.audit.recent(50)).toEqual(audit);
     expect(relayHigh()).toBe(false);
   });

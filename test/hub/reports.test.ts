@@ -52,11 +52,12 @@ describe.skipIf(mosquittoMissing())("reports the hub follows", () => {
       profiles: [pump],
       broker: { host: "127.0.0.1", port: broker.port },
       web: { host: "127.0.0.1", port: 0 },
+      homeAssistant: { host: "127.0.0.1", port: 0, allow: {} },
       version: "0.0.0-test",
     });
     await hub.ready;
     device = await connectTls(broker.port, pki.credentials("device", "pump-1"), "pump-1");
-    ha = await connectTls(broker.port, pki.credentials("ha", "ha"), "ha");
+    ha = await connectTls(hub.homeAssistant!.port, pki.credentials("ha", "ha"), "ha");
     ha.on("message", (_topic, payload) => mirrored.push(payload.toString()));
     await ha.subscribeAsync("latchkey-ha/pump-1/relay/state", { qos: 1 });
   });

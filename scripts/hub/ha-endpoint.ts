@@ -1,0 +1,130 @@
+// The hub's own MQTT endpoint for Home Assistant: the embedded broker (scripts/broker/embedded.ts)
+// on its own port, with the project's CA, the CRL (re-read when the CA rewrites it) and the
+// hub's certificate as the server's. It admits only the `ha` identities the CA's index lists
+// as active when the hub starts, and the ACL (scripts/broker/acl-home-assistant.ts) lets them
+// read the mirror and discovery and write only their command topics and homeassistant/status.
+// The hub publishes in-process and hears Home Assistant's messages in-process: between Home
+// Assistant and the hub there is one TLS connection and no third party, so the main broker
+// never sees a Home Assistant command and cannot forge, hold back or replay one.
+import type { TLSSocket } from "node:tls";
+import { mkdir, writeFile } from "node:fs/promises";
+import { unwatchFile, watchFile, type Stats } from "node:fs";
+import path from "node:path";
+import type { Client, PublishPacket } from "aedes";
+import { homeAssistantRules } from "../broker/acl-home-assistant.ts";
+import { matches, renderAcl } from "../broker/acl.ts";
+import { runEmbedded, type EmbeddedBroker } from "../broker/embedded.ts";
+import { PkiStore } from "../pki/store.ts";
+
+/** One message Home Assistant published, as the endpoint received it. */
+export interface HaMessage {
+  topic: string;
+  payload: Buffer;
+  retain: boolean;
+  /** DUP: a re-delivery of a QoS 1 message [MQTT-3.3.1-1], sent again after a reconnect. */
+  dup: boolean;
+  /** The certificate CN of the client that sent it. */
+  who: string;
+  /** How long that client had been connected when it arrived (ms). */
+  sessionMs: number;
+}
+
+export interface HaEndpoint {
+  host: string;
+  port: number;
+  /** The `ha` identities it admits. */
+  identities: string[];
+  /** Publishes at QoS 1 as the broker; resolves true when a connected `ha` client's
+   *  subscription covered the topic (the message went out on its connection). */
+  publish(topic: string, payload: string, retain: boolean): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface HaEndpointOptions {
+  stateDir: string;
+  /** The hub's certificate files: the endpoint's server certificate. */
+  cert: string;
+  key: string;
+  host: string;
+  port: number;
+  prefixes: string[];
+  onMessage(message: HaMessage): void;
+  crlPollMs?: number;
+  log(line: string): void;
+}
+
+function cnOf(client: Client): string {
+  return String((client.conn as unknown as TLSSocket).getPeerCertificate?.()?.subject?.CN ?? "?");
+}
+
+/** Starts the endpoint, or resolves undefined when the CA lists no active `ha` identity: then
+ *  the hub has no Home Assistant path at all. */
+export async function startHaEndpoint(options: HaEndpointOptions): Promise<HaEndpoint | undefined> {
+  const store = new PkiStore(options.stateDir);
+  const index = await store.readIndex();
+  const identities = index.certificates.filter((c) => c.kind === "ha" && c.status === "active").map((c) => c.cn);
+  if (identities.length === 0) return undefined;
+  const dir = path.join(options.stateDir, "hub");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const aclText = renderAcl(homeAssistantRules(identities, options.prefixes));
+  const acl = path.join(dir, "home-assistant.acl");
+  await writeFile(acl, aclText, { mode: 0o600 });
+  const broker: EmbeddedBroker = await runEmbedded(
+    {
+      dir,
+      conf: "",
+      acl,
+      aclText,
+      ca: store.caCertFile,
+      cert: options.cert,
+      key: options.key,
+      crl: store.crlFile,
+    },
+    { host: options.host, port: options.port },
+    (line) => options.log(`Home Assistant endpoint: ${line}`),
+    { admit: (cn) => identities.includes(cn) },
+  );
+  const connectedAt = new WeakMap<Client, number>();
+  broker.aedes.on("client", (client) => connectedAt.set(client, Date.now()));
+  broker.aedes.on("publish", (packet: PublishPacket, client: Client | null) => {
+    if (!client) return;
+    options.onMessage({
+      topic: packet.topic,
+      payload: Buffer.from(packet.payload),
+      retain: packet.retain,
+      dup: packet.dup,
+      who: cnOf(client),
+      sessionMs: Date.now() - (connectedAt.get(client) ?? Date.now()),
+    });
+  });
+  // A revoked `ha` certificate is refused, and its open connection closed, within a poll.
+  const crlChanged = (now: Stats, before: Stats) => {
+    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) void broker.reload().catch(() => undefined);
+  };
+  watchFile(store.crlFile, { interval: options.crlPollMs ?? 1000 }, crlChanged);
+  return {
+    host: options.host,
+    port: broker.port,
+    identities,
+    publish: async (topic, payload, retain) => {
+      // aedes keeps each connected client's filters on the client (lib/client.js).
+      const clients = Object.values((broker.aedes as unknown as { clients: Record<string, Client> }).clients);
+      const reached = clients.some((c) =>
+        Object.keys((c as unknown as { subscriptions: Record<string, unknown> }).subscriptions).some((f) =>
+          matches(f, topic),
+        ),
+      );
+      await new Promise<void>((resolve, reject) =>
+        broker.aedes.publish(
+          { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain, dup: false },
+          (error?: Error) => (error ? reject(error) : resolve()),
+        ),
+      );
+      return reached;
+    },
+    close: async () => {
+      unwatchFile(store.crlFile, crlChanged);
+      await broker.close();
+    },
+  };
+}
