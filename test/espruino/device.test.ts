@@ -74,6 +74,39 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("the bundle on Espruino
     expect(device.lines.filter((l) => /Uncaught|ERROR/.test(l))).toEqual([]);
   });
 
+  it("sends every report at connect: the relay's and the maintenance window's state both arrive", async () => {
+    const h = await hub();
+    const live: string[] = [];
+    h.on("message", (topic, _payload, packet) => {
+      if (!packet.retain && !live.includes(topic)) live.push(topic);
+    });
+    await h.subscribeAsync(`${T}/+/state`, { qos: 1 });
+    const device = await boot(e2eProfile(broker.port));
+    await device.waitFor(/MQTT connected/, 30000);
+    await until("both reports", () => live.length >= 2, 10000);
+    expect(live.sort()).toEqual([`${T}/maintenance/state`, `${T}/relay/state`]);
+  });
+
+  it("answers a replayed command with its first result and obeys it once", async () => {
+    const { device, h, cmd } = await online(e2eProfile(broker.port));
+    const wire: string[] = [];
+    h.on("message", (topic, payload) => {
+      if (topic === `${T}/relay/set`) wire.push(payload.toString());
+    });
+    await h.subscribeAsync(`${T}/relay/set`, { qos: 1 });
+    const results: string[] = [];
+    h.on("message", (topic, payload) => {
+      if (topic === `${T}/result`) results.push(payload.toString());
+    });
+    expect(await cmd.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
+    await until("the command seen", () => wire.length === 1);
+    await h.publishAsync(`${T}/relay/set`, wire[0], { qos: 1 });
+    await until("the second result", () => results.length === 2, 10000);
+    expect(results[1]).toBe(results[0]);
+    await device.waitFor(/command again: first result resent/);
+    expect(device.pinChanges(RELAY).filter((c) => c.high)).toHaveLength(1);
+  });
+
   it("connects over mutual TLS and switches the relay on a command", async () => {
     const { device, cmd } = await online(e2eProfile(broker.port));
     const started = Date.now();
