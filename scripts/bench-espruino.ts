@@ -85,25 +85,30 @@ export async function espruinoFigures(): Promise<void> {
       sizeBudgetBytes: 1 << 20,
     });
     const driver = await readFile(built.outFile, "utf8");
-    const libs: { lib: string; prefix: string }[] = [
-      { lib: "latchkey", prefix: 'var BENCH_LIB="latchkey";\n' },
-      { lib: "none", prefix: 'var BENCH_LIB="none";\n' },
-    ];
     const moduleFile = process.env.ESPRUINO_MQTT_JS;
     let moduleBytes = 0;
+    let moduleCode = "";
     if (moduleFile) {
       const module = await prepareEspruinoModule(await readFile(moduleFile, "utf8"));
       moduleBytes = module.minified.length;
-      libs.push({ lib: "espruino", prefix: 'var BENCH_LIB="espruino";\n' + module.code + "\n" });
+      moduleCode = module.code + "\n";
     }
-    const figures: Figure[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      for (const { prefix } of libs) figures.push(...(await runOnce(espruino, dir, prefix + driver)));
+    const libs = moduleFile ? ["latchkey", "espruino", "none"] : ["latchkey", "none"];
+    const script = (names: string[], rounds: number) =>
+      `var BENCH_LIBS=${JSON.stringify(names)},BENCH_ROUNDS=${rounds};\n` +
+      (names.includes("espruino") ? moduleCode : "") +
+      driver;
+    // Timing: one interpreter runs every library, taking turns step by step (RUNS rounds).
+    const figures: Figure[] = await runOnce(espruino, dir, script(libs, RUNS));
+    // Variables held: one interpreter per library, alone.
+    for (const lib of libs) {
+      const alone = await runOnce(espruino, dir, script([lib], 1));
+      figures.push(...alone.filter((f) => f.name === "held" || f.name === "buffered"));
     }
     const value = (lib: string, name: string) =>
       median(figures.filter((f) => f.lib === lib && f.name === name).map((f) => f.value));
     const cell = (lib: string, name: string, perSecond: boolean) => {
-      if (!libs.some((l) => l.lib === lib)) return "(set ESPRUINO_MQTT_JS)";
+      if (!libs.includes(lib)) return "(set ESPRUINO_MQTT_JS)";
       const ms = value(lib, name);
       return perSecond
         ? `${ms.toFixed(0)} ms (${Math.round((1000 * 1000) / ms).toLocaleString("en")}/s)`
@@ -114,14 +119,16 @@ export async function espruinoFigures(): Promise<void> {
       timeout: 30_000,
     });
     const release = /\d+v\d+[.\d]*/.exec(version.stdout)?.[0] ?? "unknown";
-    console.log(`Espruino ${release} (${espruino}), 1,000 PUBLISH, median of ${RUNS} runs:`);
+    console.log(
+      `Espruino ${release} (${espruino}), 1,000 PUBLISH, median of ${RUNS} rounds taking turns in one interpreter (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores):`,
+    );
     const rows: [string, string, boolean][] = [
       ["decode, fed in 536-byte chunks", "chunks", true],
       ["decode, one string", "whole", false],
       ["encode PUBLISH", "encode", true],
     ];
-    // The machine may be loaded: runs alternate between the two, and the ratio is taken per
-    // run (the two measured seconds apart) before its median.
+    // The machine may be loaded: the libraries take turns in one interpreter, and the ratio is
+    // taken per round (the two measured a fraction of a second apart) before its median.
     const ratio = (name: string) => {
       const mine = figures.filter((f) => f.lib === "latchkey" && f.name === name).map((f) => f.value);
       const theirs = figures.filter((f) => f.lib === "espruino" && f.name === name).map((f) => f.value);
@@ -136,7 +143,7 @@ export async function espruinoFigures(): Promise<void> {
     // The decoding alone: what each run took beyond the event queue and the message callback
     // (as "none" measures them: an upper bound, since its own loop over the samples is in it).
     const shared = (name: string) => value("none", name);
-    if (libs.some((l) => l.lib === "espruino")) {
+    if (libs.includes("espruino")) {
       const alone: [string, string][] = [
         ["  decoding alone, in chunks", "chunks"],
         ["  decoding alone, one string", "whole"],
@@ -152,7 +159,7 @@ export async function espruinoFigures(): Promise<void> {
         `  (the event queue and the message callback alone, which both pay: ${shared("chunks").toFixed(0)} ms in chunks, ${shared("whole").toFixed(0)} ms whole)`,
       );
     }
-    const held = (lib: string) => (libs.some((l) => l.lib === lib) ? `${value(lib, "held")} variables` : "-");
+    const held = (lib: string) => (libs.includes(lib) ? `${value(lib, "held")} variables` : "-");
     console.log(
       `  ${"held after the burst - before".padEnd(32)} ${held("latchkey").padEnd(22)} ${held("espruino").padEnd(24)} (neither: ${held("none")}, the driver's own)`,
     );

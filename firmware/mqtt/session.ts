@@ -15,9 +15,10 @@
 import type { Clock, Timers, TimerHandle } from "../hal/time";
 import type { Backoff } from "../net/backoff";
 import type { Connector, LinkError, Transport } from "../net/transport";
+import { fromCharCode } from "./codec/bytes";
 import { Decoder } from "./codec/decoder";
 import { decodeFromBroker } from "./codec/decode";
-import { connectBody, encodeAck, encodePublish, encodeSubscribe, frame } from "./codec/encode";
+import { connectBody, encodePublish, encodeSubscribe, frame } from "./codec/encode";
 import { PACKET_NAMES, type Packet, type Subscription } from "./codec/packets";
 import type { Session as SessionApi, SessionEvents, SessionOptions } from "./session-api";
 
@@ -154,7 +155,7 @@ function createSession(
         connectedAt = clock.now();
         if (!packet.sessionPresent && wanted.length) sendSubscribe(wanted);
         held.forEach((h) => {
-          if (h.sent_) h.wire_ = String.fromCharCode(h.wire_.charCodeAt(0) | 8) + h.wire_.substr(1);
+          if (h.sent_) h.wire_ = fromCharCode(h.wire_.charCodeAt(0) | 8) + h.wire_.substr(1);
           h.sent_ = true;
           send(h.wire_);
         });
@@ -162,14 +163,7 @@ function createSession(
         events.connected(packet.sessionPresent);
       }
     } else if (!up) drop(PROTOCOL + PACKET_NAMES[type] + " before CONNACK [MQTT-3.2.0-1]");
-    else if (type === 3) {
-      const id = packet.id as number;
-      if (!packet.qos || !packet.dup || delivered.indexOf(id) < 0) {
-        if (packet.qos && delivered.push(id) > 8) delivered.shift();
-        events.message(packet.topic, packet.payload, packet.retain);
-      }
-      if (packet.qos && !failure) send(encodeAck(0x40, id));
-    } else if (type === 4) {
+    else if (type === 4) {
       held = held.filter((h) => h.id !== packet.id || ((heldBytes -= h.wire_.length), false));
     } else if (type === 9) {
       // Every subscription is a command topic: connected but deaf is worse than retrying.
@@ -180,6 +174,19 @@ function createSession(
     } else if (type === 13) pong();
     // The decoder lets through a broker's packets only: a second CONNACK is what is left.
     else if (type === 2) drop(PROTOCOL + "CONNACK again");
+  };
+  /** A PUBLISH from the decoder: `first` its first byte (bit 3 DUP, bit 1 QoS 1, bit 0
+   *  RETAIN), `id` its packet id at QoS 1. */
+  const onPublish = (topic: string, payload: string, first: number, id: number) => {
+    // Before CONNACK a PUBLISH is refused as any other packet is.
+    if (!up) return onPacket({ type: 3 } as Packet);
+    const qos = first & 2;
+    if (!qos || first < 56 || delivered.indexOf(id) < 0) {
+      if (qos && delivered.push(id) > 8) delivered.shift();
+      events.message(topic, payload, (first & 1) === 1);
+    }
+    // PUBACK (section 3.4): 0x40, remaining length 2, the packet id.
+    if (qos && !failure) send("@\x02" + fromCharCode(id >> 8, id & 255));
   };
   const onClose = () => {
     clearConnectTimer();
@@ -214,7 +221,7 @@ function createSession(
         // A link the session has given up on may still deliver bytes until its socket
         // closes (up to the transport's close grace): none of them is acted on.
         if (current !== generation || failure) return;
-        const problem = decoder.push(chunk, onPacket);
+        const problem = decoder.push(chunk, onPacket, onPublish);
         if (problem !== undefined) drop(PROTOCOL + problem);
       },
       error: (error: LinkError) => {

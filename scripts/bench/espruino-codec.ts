@@ -1,10 +1,14 @@
 // Bench-only entry, run on Espruino's own interpreter by scripts/bench-espruino.ts (never
-// flashed). One driver measures either Latchkey's codec or Espruino's MQTT module (the global
-// `EMQTT`, prepended by the bench from a local copy of EspruinoDocs' modules/MQTT.js), or
-// neither ("none": the event queue and the message callback alone, which both pay), on the
-// same 1,000 PUBLISH packets, the same way: socket data arrives through Espruino's event
-// queue (`obj.emit('data', chunk)`, src/jswrap_object.c), one chunk per event, the next chunk
-// after the queue ran empty. Prints one line `BENCH <json>` per figure.
+// flashed). One driver measures Latchkey's codec, Espruino's MQTT module (the global `EMQTT`,
+// prepended by the bench from a local copy of EspruinoDocs' modules/MQTT.js), and neither
+// ("none": the event queue and the message callback alone, which both pay), on the same 1,000
+// PUBLISH packets, the same way: socket data arrives through Espruino's event queue
+// (`obj.emit('data', chunk)`, src/jswrap_object.c), one chunk per event, the next chunk after
+// the queue ran empty. Each library does the same work per packet: the message callback, and
+// a PUBACK written at QoS 1 (the module writes its own; Latchkey's as its session does).
+// The libraries in BENCH_LIBS take turns, each step of a round for each library in a row, so
+// a machine whose load changes affects both alike. Prints one line `BENCH <json>` per figure;
+// "held" (variables kept after the burst) only when one library runs alone.
 import { Decoder } from "../../firmware/mqtt/codec/decoder";
 import { decodeFromBroker } from "../../firmware/mqtt/codec/decode";
 import { encodePublish } from "../../firmware/mqtt/codec/encode";
@@ -12,7 +16,8 @@ import type { Packet } from "../../firmware/mqtt/codec/packets";
 
 declare function getTime(): number;
 declare function print(text: string): void;
-declare const BENCH_LIB: string;
+declare const BENCH_LIBS: string[];
+declare const BENCH_ROUNDS: number;
 declare const EMQTT: { create(server: string): EspruinoMqtt };
 /** `mqtt.publish(...)`, defined by the bench beside the module: the build mangles the name
  *  `publish` (one of its INTERNAL_NAMES), which the module, minified on its own, keeps. */
@@ -47,8 +52,8 @@ function usage(): number {
   return (process as unknown as { memory(): { usage: number } }).memory().usage;
 }
 
-function report(name: string, value: number, extra: string): void {
-  print("BENCH " + JSON.stringify({ lib: BENCH_LIB, name, value, extra }));
+function report(lib: string, name: string, value: number, extra: string): void {
+  print("BENCH " + JSON.stringify({ lib, name, value, extra }));
 }
 
 /** The packets, and their wire bytes built by a plain encoder of the driver's own. */
@@ -85,6 +90,7 @@ function samples(): { list: Sample[]; wire: string; payloadBytes: number } {
 
 /** A socket-like object and a way to count what the library under test decoded from it. */
 function subject(
+  lib: string,
   onMessage: (topic: string, payload: string) => void,
   data: { list: Sample[]; wire: string },
 ): {
@@ -98,7 +104,7 @@ function subject(
       written[0] = data;
     },
   } as unknown as Emitter;
-  if (BENCH_LIB === "none") {
+  if (lib === "none") {
     // What both libraries pay and neither decodes: the event queue delivering the chunks, and
     // the message callback once per packet (from the samples, once the last byte came).
     let got = 0;
@@ -110,7 +116,7 @@ function subject(
     });
     return { socket, publish: () => undefined };
   }
-  if (BENCH_LIB === "espruino") {
+  if (lib === "espruino") {
     const mqtt = EMQTT.create("bench");
     mqtt.connect(socket);
     clearTimeout(mqtt.ctimo);
@@ -118,19 +124,22 @@ function subject(
     return { socket, publish: (s) => EMQTT_PUBLISH(mqtt, s.topic, s.payload, { qos: s.qos }) };
   }
   const decoder = new Decoder(4096, decodeFromBroker);
-  const onPacket = (p: Packet) => {
-    if (p.type === 3) onMessage(p.topic, p.payload);
+  const sink = socket as unknown as { write(d: string): void };
+  // Every packet here is a PUBLISH, decoded by the decoder itself; anything else is a mistake.
+  const onPacket = (p: Packet) => print("ERROR not a PUBLISH: " + p.type);
+  // What the session does with a PUBLISH (firmware/mqtt/session.ts): the message, then the
+  // PUBACK at QoS 1.
+  const onPublish = (topic: string, payload: string, first: number, id: number) => {
+    onMessage(topic, payload);
+    if (first & 2) sink.write("@\x02" + String.fromCharCode(id >> 8, id & 255));
   };
   socket.on("data", (chunk: string) => {
-    const problem = decoder.push(chunk, onPacket);
+    const problem = decoder.push(chunk, onPacket, onPublish);
     if (problem !== undefined) print("ERROR " + problem);
   });
   return {
     socket,
-    publish: (s) =>
-      (socket as unknown as { write(d: string): void }).write(
-        encodePublish(s.topic, s.payload, s.qos, false, s.qos ? s.id : undefined),
-      ),
+    publish: (s) => sink.write(encodePublish(s.topic, s.payload, s.qos, false, s.id)),
     decoded: () => decoder.buffered,
   };
 }
@@ -143,11 +152,12 @@ function run(): void {
   let bytes = 0;
   let started = 0;
   let finish: (() => void) | undefined;
-  const s = subject((_topic, payload) => {
+  const onMessage = (_topic: string, payload: string) => {
     count++;
     bytes += payload.length;
     if (count === COUNT && finish) finish();
-  }, data);
+  };
+  const subjects = BENCH_LIBS.map((lib) => subject(lib, onMessage, data));
   const check = (name: string) => {
     if (count !== COUNT || bytes !== data.payloadBytes) {
       print("ERROR " + name + ": decoded " + count + " packets, " + bytes + " payload bytes");
@@ -164,50 +174,65 @@ function run(): void {
       before = usage();
       setTimeout(nextStep, 10);
     },
-    () => {
-      // Decode, fed in 536-byte chunks (one TCP segment each), one event per chunk.
-      count = bytes = 0;
-      let i = 0;
-      finish = () => {
-        report("chunks", (getTime() - started) * 1000, pieces.length + " chunks");
-        check("chunks");
-        finish = undefined;
-        setTimeout(nextStep, 10);
-      };
-      const feed = () => {
-        if (i < pieces.length) {
-          s.socket.emit("data", pieces[i++]);
-          setTimeout(feed, 0);
-        }
-      };
-      started = getTime();
-      feed();
-    },
-    () => {
-      // Decode, the whole stream as one string in one event.
-      count = bytes = 0;
-      finish = () => {
-        report("whole", (getTime() - started) * 1000, data.wire.length + " bytes");
-        check("whole");
-        finish = undefined;
-        setTimeout(nextStep, 10);
-      };
-      started = getTime();
-      s.socket.emit("data", data.wire);
-    },
-    () => {
-      // Encode: 1,000 PUBLISH packets written to the socket.
-      const t = getTime();
-      for (let i = 0; i < COUNT; i++) s.publish(data.list[i]);
-      report("encode", (getTime() - t) * 1000, COUNT + " packets");
-      setTimeout(nextStep, 10);
-    },
-    () => {
-      const after = usage();
-      report("held", after - before, "variables held after the burst minus before (" + before + " before)");
-      if (s.decoded) report("buffered", s.decoded(), "bytes the decoder holds after the burst");
-    },
   ];
+  for (let round = 0; round < BENCH_ROUNDS; round++) {
+    BENCH_LIBS.forEach((lib, k) => {
+      const s = subjects[k];
+      steps.push(() => {
+        // Decode, fed in 536-byte chunks (one TCP segment each), one event per chunk.
+        count = bytes = 0;
+        let i = 0;
+        finish = () => {
+          report(lib, "chunks", (getTime() - started) * 1000, pieces.length + " chunks");
+          check("chunks");
+          finish = undefined;
+          setTimeout(nextStep, 10);
+        };
+        const feed = () => {
+          if (i < pieces.length) {
+            s.socket.emit("data", pieces[i++]);
+            setTimeout(feed, 0);
+          }
+        };
+        started = getTime();
+        feed();
+      });
+    });
+    BENCH_LIBS.forEach((lib, k) => {
+      const s = subjects[k];
+      steps.push(() => {
+        // Decode, the whole stream as one string in one event.
+        count = bytes = 0;
+        finish = () => {
+          report(lib, "whole", (getTime() - started) * 1000, data.wire.length + " bytes");
+          check("whole");
+          finish = undefined;
+          setTimeout(nextStep, 10);
+        };
+        started = getTime();
+        s.socket.emit("data", data.wire);
+      });
+    });
+    BENCH_LIBS.forEach((lib, k) => {
+      const s = subjects[k];
+      steps.push(() => {
+        // Encode: 1,000 PUBLISH packets written to the socket.
+        const t = getTime();
+        for (let i = 0; i < COUNT; i++) s.publish(data.list[i]);
+        report(lib, "encode", (getTime() - t) * 1000, COUNT + " packets");
+        setTimeout(nextStep, 10);
+      });
+    });
+  }
+  steps.push(() => {
+    if (BENCH_LIBS.length !== 1) return print("BENCH_DONE");
+    const after = usage();
+    const lib = BENCH_LIBS[0];
+    report(lib, "held", after - before, "variables held after the burst minus before (" + before + " before)");
+    const decoded = subjects[0].decoded;
+    if (decoded) report(lib, "buffered", decoded(), "bytes the decoder holds after the burst");
+    print("BENCH_DONE");
+  });
   let step = 0;
   function nextStep(): void {
     const f = steps[step++];

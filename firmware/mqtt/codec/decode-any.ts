@@ -1,5 +1,5 @@
-// Bytes -> Packet for every MQTT 3.1.1 packet a client sends or receives: the broker's
-// (decode.ts) plus CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT. Used by tests and
+// Bytes -> Packet for every MQTT 3.1.1 packet a client sends or receives, as the Decoder's
+// decode function (decoder.ts decodes PUBLISH itself): the broker's (decode.ts) plus CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT. Used by tests and
 // host tools (a fake broker reads what the device wrote); the firmware does not import it.
 // Errors come in words: the device's short ones are explained (explain.ts).
 import { topicFilterError, topicNameError } from "./checks";
@@ -89,3 +89,5 @@ export function decodeAny(first: number, buf: string, start: number, end: number
   if (r.err === undefined && r.left() > 0) r.fail(r.left() + " bytes after the last field");
   return r.err === undefined ? packet : PACKET_NAMES[type] + ": " + r.err;
 }
+/** The decoder's own PUBLISH refusals, in words too. */
+decodeAny.explain = explain;

@@ -1,45 +1,27 @@
-// Bytes -> Packet for the packets a broker sends a client (CONNACK, PUBLISH, PUBACK, SUBACK,
-// UNSUBACK, PINGRESP): all the device needs, so the bundle carries nothing else.
+// Bytes -> Packet for the packets a broker sends a client (CONNACK, PUBACK, SUBACK, UNSUBACK,
+// PINGRESP; PUBLISH, nearly every packet, the decoder decodes itself, decoder.ts): all the
+// device needs, so the bundle carries nothing else.
 // decode-any.ts adds the packets a client sends, for tests and host tools. Malformed input is
 // returned as a message naming the packet and the spec clause broken, in the device's short
 // form ("PUBLISH: [MQTT-3.3.1-4]"; explain.ts gives the words); nothing here throws.
 import { PACKET_NAMES, type Packet, type QoS } from "./packets";
-import { topicClause } from "./topic";
 
-const SHORT = "[MQTT-2.2.3]";
-const ID_0 = "[MQTT-2.3.1-1]";
+export const SHORT = "[MQTT-2.2.3]";
+export const ID_0 = "[MQTT-2.3.1-1]";
 const AFTER = " bytes after the last field";
 
-/** The PUBLISH whose first byte is `first` and whose body is buf[start, end), or why not:
- *  the careful path. The decoder (decoder.ts) decodes the common case itself. */
-export function decodePublish(first: number, buf: string, start: number, end: number): Packet | string {
-  const qos = (first >> 1) & 3;
-  const n = start + 1 < end ? buf.charCodeAt(start) * 256 + buf.charCodeAt(start + 1) : -1;
-  const at = start + 2 + n + qos * 2;
-  const topic = buf.substr(start + 2, n);
-  const id = buf.charCodeAt(at - 2) * 256 + buf.charCodeAt(at - 1);
-  const clause =
-    qos > 1
-      ? qos > 2
-        ? "[MQTT-3.3.1-4]"
-        : "[MQTT-3.8.4-6]"
-      : first & 8 && !qos
-        ? "[MQTT-3.3.1-2]"
-        : n < 0
-          ? SHORT
-          : at - qos * 2 > end
-            ? n + " [MQTT-1.5.3]"
-            : topicClause(topic) || (at > end ? SHORT : qos && !id ? ID_0 : "");
-  if (clause) return "PUBLISH: " + clause;
+/** The PUBLISH whose first byte `first` (0x30-0x3b: bit 3 DUP, bit 1 QoS 1, bit 0 RETAIN) was
+ *  found well-formed, as a packet object; `id` counts at QoS 1 only. */
+export function publishPacket(topic: string, payload: string, first: number, id: number): Packet {
   const packet: Packet = {
     type: 3,
     topic,
-    payload: buf.substring(at, end),
-    qos: qos as QoS,
+    payload,
+    qos: ((first >> 1) & 1) as QoS,
     retain: (first & 1) === 1,
-    dup: (first & 8) === 8,
+    dup: first > 55,
   };
-  if (qos) packet.id = id;
+  if (first & 2) packet.id = id;
   return packet;
 }
 
@@ -81,10 +63,10 @@ export function headerClause(type: number, flags: number): string | undefined {
   return undefined;
 }
 
-/** What the device's decoder uses: a broker's packets only, the packet being buf[start, end). */
+/** What the device's decoder uses: a broker's packets only, the packet being buf[start, end).
+ *  Not PUBLISH: the decoder decodes that itself (decoder.ts). */
 export function decodeFromBroker(first: number, buf: string, start: number, end: number): Packet | string {
   const type = first >> 4;
-  if (type === 3) return decodePublish(first, buf, start, end);
   const result = headerClause(type, first & 15) || brokerPacket(type, buf.substring(start, end));
   return typeof result === "object" ? result : PACKET_NAMES[type] + ": " + result;
 }

@@ -15,6 +15,11 @@ function id16(id: number): number {
   return id;
 }
 
+/** `bytes`, a PUBLISH, with the DUP flag set when `isDup` (section 3.3.1.1). */
+function dup(bytes: string, isDup: boolean): string {
+  return isDup ? String.fromCharCode(bytes.charCodeAt(0) | 8) + bytes.substr(1) : bytes;
+}
+
 function connectError(p: ConnectPacket): string | false | undefined {
   const user = p.username;
   return (
@@ -57,7 +62,7 @@ function unchecked(packet: Packet): string {
       check(topicNameError(packet.topic));
       if (packet.qos) id16(packet.id as number);
       else check(packet.dup && "DUP at QoS 0 [MQTT-3.3.1-2]");
-      return encodePublish(packet.topic, packet.payload, packet.qos, packet.retain, packet.id, packet.dup);
+      return dup(encodePublish(packet.topic, packet.payload, packet.qos, packet.retain, packet.id), packet.dup);
     case 4:
       return encodeAck(0x40, id16(packet.id));
     case 8:
