@@ -4,7 +4,7 @@
 // docs/espruino.md), so every command is signed end to end (docs/protocol.md):
 // {"cmd","nonce","mac"} with mac = HMAC-SHA256(commandKey, COMMAND_PREFIX + topic + "\n" +
 // nonce + "\n" + cmd), the nonce being the device's live one (auth.ts, Nonces).
-import { COMMAND_PREFIX, isHex, printable, sameMac, type Nonces } from "./auth";
+import { COMMAND_PREFIX, isHex, NOT_LIVE, printable, sameMac, type Nonces } from "./auth";
 import type { RelayBehaviour } from "./profile";
 import type { Relay } from "./relay";
 
@@ -96,8 +96,10 @@ export function applyCommand(relay: Relay, behaviour: RelayBehaviour, command: s
 }
 
 /** The whole path: oversized messages refused, the gate, then `action` with the verified
- *  command text (a retained one is refused after the gate has used up its nonce, so no copy of
- *  it is obeyed later). The verified command's MAC goes back in the signed result. */
+ *  command text. A retained message is refused, but only after the gate (so a copy with the
+ *  live nonce uses it up and is never obeyed later either). The result names the command by
+ *  its MAC once it verified, except a retained copy that used no nonce (named by its hash
+ *  then, so a broker's retained copies are never answered as commands the device obeyed). */
 export function handleCommand(
   gate: CommandGate,
   topic: string,
@@ -109,12 +111,11 @@ export function handleCommand(
     return { refused: "command of " + payload.length + " bytes (max " + MAX_COMMAND_BYTES + ")" };
   const verdict = gate.verify(topic, payload);
   // A retained command would be obeyed again at every reconnect (one press per Wi-Fi blip).
-  const outcome: Outcome =
-    verdict.command === undefined
+  const outcome: Outcome = retained
+    ? { refused: "retained message: a stored command is never obeyed" }
+    : verdict.command === undefined
       ? { refused: verdict.refused }
-      : retained
-        ? { refused: "retained message: a stored command is never obeyed" }
-        : action(verdict.command);
-  outcome.mac = verdict.mac;
+      : action(verdict.command);
+  if (!retained || verdict.refused !== NOT_LIVE) outcome.mac = verdict.mac;
   return outcome;
 }

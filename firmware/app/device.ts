@@ -144,7 +144,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
         log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
         session.publish(topics.availability, "online", 1, true);
         reports.resend();
-        results.nonce();
+        results.offerNonce();
         ota.connected();
         features.link(true, "");
       },
@@ -156,7 +156,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
       message: (topic, payload, retained) => {
         // A retained nonce/get would hand out a nonce at every reconnect for nobody.
         if (topic === topics.nonceGet) {
-          if (!retained) results.nonce();
+          if (!retained) results.offerNonce();
           return;
         }
         if (topic === topics.otaData) {

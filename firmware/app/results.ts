@@ -23,7 +23,7 @@ export interface Results {
   /** Signs and sends the result of `payload` received on `topic`, which had `outcome`. */
   answer(topic: string, payload: string, outcome: Outcome): void;
   /** Publishes the nonce now, or once at the end of the current gap. */
-  nonce(): void;
+  offerNonce(): void;
 }
 
 type ResultsConstructor = new (...args: Parameters<typeof createResults>) => Results;
@@ -66,7 +66,7 @@ function createResults(
       );
   };
   return {
-    nonce: () => {
+    offerNonce: () => {
       nonceWanted = true;
       flush();
     },
@@ -76,7 +76,7 @@ function createResults(
       if (outcome.refused === NOT_LIVE)
         for (let i = 0; i < remembered.length; i += 2) if (remembered[i] === re) out = remembered[i + 1];
       // The nonce was used up by this very command: the host gets what happened the first time.
-      if (out !== undefined) log.info("command again: first result resent");
+      if (out !== undefined) log.info("command again");
       else {
         const ok = outcome.refused === undefined;
         const detail = (ok ? outcome.done : outcome.refused) || "";

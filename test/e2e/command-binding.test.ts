@@ -7,6 +7,7 @@ import type mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { compromisedBroker, type CompromisedBroker } from "../support/compromised-broker.ts";
+import { startHub, type Hub } from "../../scripts/hub/hub.ts";
 import { makeTestPki, connectTls, type TestPki } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { signer } from "../support/signed.ts";
@@ -25,9 +26,13 @@ describe("a compromised broker and one operator action", () => {
   const devices: SimulatedDevice[] = [];
   const clients: mqtt.MqttClient[] = [];
   const brokers: CompromisedBroker[] = [];
+  const hubs: Hub[] = [];
   let pki: TestPki;
   cleanUpAfterEach(devices, clients);
-  afterEach(async () => Promise.all(brokers.splice(0).map((b) => b.close())));
+  afterEach(async () => {
+    await Promise.all(hubs.splice(0).map((h) => h.stop()));
+    await Promise.all(brokers.splice(0).map((b) => b.close()));
+  });
   beforeAll(async () => {
     await builtBundle();
     pki = await makeTestPki();
@@ -56,8 +61,8 @@ describe("a compromised broker and one operator action", () => {
     const { broker, device, cmd } = await start({ mode: "pulse", pulseMs: PULSE_MS, lockoutMs: LOCKOUT_MS });
     let first: string | undefined;
     let hidden = false;
-    broker.setPolicy((_to, topic, payload) => {
-      if (topic === SET) {
+    broker.setPolicy((to, topic, payload) => {
+      if (topic === SET && to === "door-1") {
         if (first === undefined) {
           first = payload;
           return true;
@@ -77,16 +82,17 @@ describe("a compromised broker and one operator action", () => {
     expect(result).toEqual({ accepted: true, detail: `relay pulsed for ${PULSE_MS} ms` });
     // Long enough for a held second command to be delivered after the lockout and obeyed.
     await new Promise((r) => setTimeout(r, LOCKOUT_MS + 1500));
-    expect(broker.published.filter((p) => p.topic === SET)).toHaveLength(1);
     expect(presses(device)).toBe(1);
+    expect(broker.published.filter((p) => p.topic === SET)).toHaveLength(1);
   }, 30000);
 
-  it("answers the host's command with the refusal of a forgery made from it: the host does not take it for its result", async () => {
-    const { broker, device, cmd } = await start({ mode: "switch", pulseMs: PULSE_MS });
+  /** Holds the host's command, sends the device a forgery with its nonce, lets the signed
+   *  refusal through to the host, then delivers the genuine command. */
+  const forgeRefusal = (broker: CompromisedBroker) => {
     let genuine: string | undefined;
     let forgedResult = false;
-    broker.setPolicy((_to, topic, payload) => {
-      if (topic === SET && genuine === undefined) {
+    broker.setPolicy((to, topic, payload) => {
+      if (topic === SET && to === "door-1" && genuine === undefined) {
         genuine = payload;
         const { nonce } = JSON.parse(payload) as { nonce: string };
         void broker.inject(SET, JSON.stringify({ cmd: "ON", nonce, mac: "0".repeat(64) }));
@@ -99,8 +105,43 @@ describe("a compromised broker and one operator action", () => {
       }
       return true;
     });
+  };
+
+  it("answers the host's command with the refusal of a forgery made from it: the host does not take it for its result", async () => {
+    const { broker, device, cmd } = await start({ mode: "switch", pulseMs: PULSE_MS });
+    forgeRefusal(broker);
     const result = await cmd.send("ON");
     await until("the relay on", () => device.pins.level(RELAY) === true);
     expect(result).toEqual({ accepted: true, detail: "relay ON" });
+  }, 30000);
+
+  it("the hub audits the device's answer to its own command, not the refusal of the forgery", async () => {
+    const broker = await compromisedBroker(pki);
+    brokers.push(broker);
+    const profile = e2eProfile(broker.port, { relay: relayBehaviour({ mode: "switch" }) });
+    const device = await bootDevice(pki.stateDir, profile);
+    devices.push(device);
+    const hub = await startHub({
+      stateDir: pki.stateDir,
+      profiles: [profile],
+      broker: { host: "127.0.0.1", port: broker.port },
+      web: { host: "127.0.0.1", port: 0 },
+      version: "0.0.0-test",
+    });
+    hubs.push(hub);
+    await hub.ready;
+    await until("the device's verified state", () => hub.states.view("door-1")!.values.relay?.value === "OFF");
+    forgeRefusal(broker);
+    const outcome = await hub.commander.command({
+      who: "alice",
+      via: "web",
+      device: "door-1",
+      entity: "relay",
+      cmd: "ON",
+    });
+    expect(outcome).toEqual({ accepted: true, detail: "relay ON" });
+    expect(device.pins.level(RELAY)).toBe(true);
+    const results = hub.audit.recent(20).filter((r) => r.phase === "result");
+    expect(results.map((r) => [r.who, r.accepted, r.detail])).toEqual([["alice", true, "relay ON"]]);
   }, 30000);
 });

@@ -30,11 +30,11 @@ function setup() {
     return undefined;
   });
   let presses = 0;
-  const receive = (payload: string) =>
+  const receive = (payload: string, retained = false) =>
     results.answer(
       TOPIC,
       payload,
-      handleCommand(gate, TOPIC, payload, false, (): Outcome => ({ done: "relay pulsed " + ++presses })),
+      handleCommand(gate, TOPIC, payload, retained, (): Outcome => ({ done: "relay pulsed " + ++presses })),
     );
   const answers = () => sent.filter((s) => !s.nonce).map((s) => verifyResult(key, TOPIC, s.payload));
   return {
@@ -63,7 +63,19 @@ describe("results", () => {
     const [first] = t.answers();
     expect(first).toMatchObject({ ok: true, accepted: true, detail: "relay pulsed 1" });
     expect(first.ok && resultRefersTo(first.re, command)).toBe(true);
-    expect(t.logs).toContain("command again: first result resent");
+    expect(t.logs).toContain("command again");
+  });
+
+  it("uses up the nonce of a retained copy, refuses it, and never obeys a later copy", () => {
+    const t = setup();
+    const command = signCommand(t.key, TOPIC, t.nonces.issue(), "PULSE");
+    t.receive(command, true);
+    t.receive(command);
+    expect(t.presses()).toBe(0);
+    expect(t.answers().map((a) => a.ok && a.detail)).toEqual([
+      "retained message: a stored command is never obeyed",
+      "retained message: a stored command is never obeyed",
+    ]);
   });
 
   it("names a message that did not verify by its hash, never by the MAC it carries", () => {
@@ -103,9 +115,9 @@ describe("results", () => {
 
   it("publishes at most one nonce per gap, and the live one again to requests close together", () => {
     const t = setup();
-    for (let i = 0; i < 2000; i++) t.results.nonce();
+    for (let i = 0; i < 2000; i++) t.results.offerNonce();
     t.time.advance(NONCE_GAP_MS);
-    for (let i = 0; i < 2000; i++) t.results.nonce();
+    for (let i = 0; i < 2000; i++) t.results.offerNonce();
     t.time.advance(NONCE_GAP_MS);
     const nonces = t.sent.filter((s) => s.nonce).map((s) => s.payload);
     expect(nonces).toHaveLength(3);
