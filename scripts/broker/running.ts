@@ -166,3 +166,30 @@ export async function applyRevocation(
   }
   return true;
 }
+
+/** After issuing an identity: rewrite the policy and reload the running broker, so the new
+ *  identity may do at once what its rules say (the ACL is otherwise written only at start).
+ *  A new broker certificate needs a restart. */
+export async function applyIssue(
+  stateDir: string,
+  record: CertRecord,
+  log: (line: string) => void,
+  passphrase?: string,
+): Promise<boolean> {
+  if (record.kind === "broker") {
+    log("a running broker keeps the certificate it started with: restart it to serve this one");
+    return false;
+  }
+  const run = findRunning(stateDir);
+  if (!run) return false;
+  await writeBrokerPolicy(
+    stateDir,
+    run.prefix,
+    { host: run.host, port: run.port },
+    { passphrase, log, embedded: run.kind === "embedded" },
+  );
+  process.kill(run.pid, run.reloadSignal);
+  const what = `${run.kind === "mosquitto" ? "Mosquitto" : "the embedded broker"} (pid ${run.pid}, port ${run.port})`;
+  log(`${what} reloaded its policy for '${record.name}'`);
+  return true;
+}

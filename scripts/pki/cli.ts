@@ -8,7 +8,7 @@ import { projectConfig, stateDir } from "../lib/state.ts";
 import { initCa, issue, list, refreshCrl, renew, revoke, type IssueOptions, type PkiContext } from "./commands.ts";
 import { PassphraseError, type KeyType } from "./keys.ts";
 import { askPassphrase, newPassphrase, passphraseFromEnvironment } from "./passphrase.ts";
-import { PkiError, PkiStore } from "./store.ts";
+import { PkiError, PkiStore, type CertRecord } from "./store.ts";
 
 const USAGE = `usage: npm run pki -- <command> [options]
   init [--rsa] [--days N] [--cn NAME]      create the CA (a passphrase, if given, encrypts its key)
@@ -76,6 +76,13 @@ async function main(argv: string[]): Promise<void> {
     if (!name) throw new PkiError(`${command} needs ${what}`);
     return name;
   };
+  // A broker started from this state folder takes the new identity's rules at once.
+  const issued = async (record: CertRecord) => {
+    const { applyIssue } = await import("../broker/running.ts");
+    await applyIssue(state, record, ctx.log, ctx.passphrase);
+    if (record.kind === "ha")
+      ctx.log("Home Assistant connects to the hub's own endpoint, not to the broker: restart the hub to admit it");
+  };
   switch (command) {
     case "init":
       if (ctx.store.hasCa()) throw new PkiError(`a CA already exists in ${ctx.store.dir}; refusing to overwrite it`);
@@ -85,17 +92,13 @@ async function main(argv: string[]): Promise<void> {
       await issue(ctx, "broker", name ?? "broker", options);
       return;
     case "device":
-      await issue(ctx, "device", needName("a device id"), options);
-      return;
+      return issued(await issue(ctx, "device", needName("a device id"), options));
     case "user":
-      await issue(ctx, "user", needName("a user name"), options);
-      return;
+      return issued(await issue(ctx, "user", needName("a user name"), options));
     case "hub":
-      await issue(ctx, "hub", name ?? "hub", options);
-      return;
+      return issued(await issue(ctx, "hub", name ?? "hub", options));
     case "ha":
-      await issue(ctx, "ha", name ?? "ha", options);
-      return;
+      return issued(await issue(ctx, "ha", name ?? "ha", options));
     case "revoke": {
       const record = await revoke(ctx, needName("the name of a certificate"));
       // Loaded only here: the MQTT client it needs makes every other command slower to start.
