@@ -50,13 +50,13 @@ function createResults(
     if ((++dropped & (dropped - 1)) === 0) log.warn("results dropped: " + dropped);
   };
   const flush = () => {
-    while (pending.length > 0 && publish(false, pending[0]) === undefined) pending.shift();
+    while (pending.length && publish(false, pending[0]) === undefined) pending.shift();
     const wait = nonceAt + NONCE_GAP_MS - now();
     if (nonceWanted && wait <= 0 && publish(true, nonces.issue()) === undefined) {
       nonceWanted = false;
       nonceAt = now();
     }
-    if ((pending.length > 0 || nonceWanted) && timer === undefined)
+    if ((pending.length || nonceWanted) && timer === undefined)
       timer = timers.set(
         () => {
           timer = undefined;
