@@ -1,8 +1,8 @@
 // The embedded broker for machines without Mosquitto: aedes behind Node's TLS server with the
 // same rules: a client certificate from our CA is required (and checked against the CRL), its
-// CN is the identity, and the same ACL text decides every publish and subscribe. TLS is
-// pinned as Mosquitto's is (tls.ts). reload() re-reads the ACL and the CRL and closes every
-// open connection whose certificate the CRL now lists.
+// CN is the identity and the client id, and the same ACL text decides every publish and
+// subscribe. TLS is pinned as Mosquitto's is (tls.ts). reload() re-reads the ACL and the CRL
+// and closes every open connection whose certificate the CRL now lists.
 import { readFileSync } from "node:fs";
 import tls from "node:tls";
 import { Aedes, type Client } from "aedes";
@@ -66,6 +66,10 @@ export async function runEmbedded(
         done(error, false);
         return;
       }
+      // As Mosquitto's use_username_as_clientid (policy.ts): the client id is the CN, so no
+      // identity can take over another's connection ([MQTT-3.1.4-2]). aedes registers the
+      // client, closing an earlier one with the same id, after this hook (handlers/connect.js).
+      client.id = cn;
       identities.set(client, cn);
       done(null, true);
     },

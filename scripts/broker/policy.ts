@@ -131,6 +131,9 @@ export async function writeBrokerPolicy(
     `crlfile ${files.crl}`,
     "require_certificate true",
     "use_identity_as_username true",
+    // Every client id is the certificate's CN: nobody can take another identity's id and so
+    // close its connection ([MQTT-3.1.4-2]); two connections of one identity replace each other.
+    "use_username_as_clientid true",
     // The minimum version (Mosquitto 2); TLS 1.2 gets ECDHE AEAD suites only, TLS 1.3 its named three.
     "tls_version tlsv1.2",
     `ciphers ${TLS12_CIPHERS}${options.dheRsa ? `:${DHE_RSA_CIPHERS}` : ""}`,

@@ -2,9 +2,12 @@
 // What Mosquitto 2 does (measured on 2.0.11, test/broker/revoke.test.ts): on SIGHUP it
 // re-reads its configuration, the ACL and the CRL; new connections with a revoked
 // certificate are then refused, and an open session stays connected but the ACL decides
-// each of its publishes and deliveries again. A client that connects with the same client id
-// closes the old connection (session takeover, whatever its user name). The embedded broker
-// reloads on EMBEDDED_RELOAD_SIGNAL and closes every connection with a revoked certificate.
+// each of its publishes and deliveries again. Every client id is the certificate's CN
+// (use_username_as_clientid), so only the same identity can take a session over
+// ([MQTT-3.1.4-2]): the revoke does that with the revoked identity's own certificate just
+// before the reload, and holds the session until the reload refuses its reconnects. The
+// embedded broker reloads on EMBEDDED_RELOAD_SIGNAL and closes every connection with a
+// revoked certificate.
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -80,21 +83,20 @@ export const NOT_RUNNING =
 
 const connectHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host);
 
-/** Connects with an identity's files; resolves true at CONNACK, false when refused. */
-async function accepted(
+/** The identity's connection (its client id is its CN), or undefined when refused. */
+async function connectAs(
   stateDir: string,
   kind: CertRecord["kind"],
   name: string,
   run: RunningRecord,
-  clientId: string,
-) {
+): Promise<mqtt.MqttClient | undefined> {
   const store = new PkiStore(stateDir);
   const dir = store.identityDir(kind, name);
   const client = mqtt.connect({
     host: connectHost(run.host),
     port: run.port,
     protocol: "mqtts",
-    clientId,
+    clientId: name,
     ca: readFileSync(store.caCertFile),
     cert: readFileSync(`${dir}/cert.pem`),
     key: readFileSync(`${dir}/key.pem`),
@@ -108,8 +110,9 @@ async function accepted(
     client.once("error", () => resolve(false));
     client.once("close", () => resolve(false));
   });
+  if (ok) return client;
   client.end(true);
-  return ok;
+  return undefined;
 }
 
 /** After `revoke`: rewrite the policy, reload the running broker, check the certificate is
@@ -137,33 +140,40 @@ export async function applyRevocation(
     { host: run.host, port: run.port },
     { passphrase, log, embedded: run.kind === "embedded" },
   );
+  // Mosquitto keeps open sessions through a reload: take the revoked identity's session over
+  // with its own certificate while that is still accepted, and hold it through the reload
+  // (each probe that is still accepted takes it over in its turn and becomes the holder).
+  const mosquitto = run.kind === "mosquitto";
+  let holder = mosquitto ? await connectAs(stateDir, record.kind, record.name, run) : undefined;
   process.kill(run.pid, run.reloadSignal);
-  const what = `${run.kind === "mosquitto" ? "Mosquitto" : "the embedded broker"} (pid ${run.pid}, port ${run.port})`;
+  const what = `${mosquitto ? "Mosquitto" : "the embedded broker"} (pid ${run.pid}, port ${run.port})`;
   const deadline = Date.now() + 10000;
-  const probeId = `latchkey-revoke-check-${process.pid}`;
-  while (await accepted(stateDir, record.kind, record.name, run, probeId)) {
-    if (Date.now() > deadline) {
-      log(`${what} was sent ${run.reloadSignal} but still accepts '${record.name}': restart it`);
-      return false;
+  let held: boolean;
+  try {
+    for (;;) {
+      const probe = await connectAs(stateDir, record.kind, record.name, run);
+      if (!probe) break;
+      holder?.end(true);
+      holder = mosquitto ? probe : undefined;
+      if (!mosquitto) probe.end(true);
+      if (Date.now() > deadline) {
+        log(`${what} was sent ${run.reloadSignal} but still accepts '${record.name}': restart it`);
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, 200));
     }
-    await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    held = holder?.connected ?? false;
+    holder?.end(true);
   }
   log(`${what} reloaded: it now refuses '${record.name}'`);
-  if (run.kind === "embedded") {
-    log(`the embedded broker closed every open connection with that certificate`);
-  } else if (record.kind === "device") {
-    // The device's client id is its id (firmware/app/device.ts): taking the id over closes it.
-    const closed = await accepted(stateDir, "hub", "hub", run, record.name);
+  if (run.kind === "embedded") log(`the embedded broker closed every open connection with that certificate`);
+  else if (held)
+    log(`closed ${record.kind} '${record.name}''s open session (client id taken over); its reconnect is refused`);
+  else
     log(
-      closed
-        ? `closed device '${record.name}''s open session (client id taken over); its reconnect is refused`
-        : `could not close device '${record.name}''s open session (no hub identity accepted): restart the broker to close it; the ACL already gives it nothing`,
+      `could not hold ${record.kind} '${record.name}''s session through the reload (it reconnected first): it may still be connected, but the ACL now lets it neither publish nor receive; restart the broker to close it`,
     );
-  } else {
-    log(
-      `Mosquitto cannot close '${record.name}''s open session by name (its client id is unknown): it stays connected, but the ACL now lets it neither publish nor receive; restart the broker to close it`,
-    );
-  }
   return true;
 }
 

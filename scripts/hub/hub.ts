@@ -131,7 +131,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ca: readFileSync(store.caCertFile),
     cert,
     key,
-    clientId: `latchkey-hub-${name}`,
+    // The broker makes it the CN anyway (use_username_as_clientid): one connection per identity.
+    clientId: name,
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 5000,

@@ -7,6 +7,7 @@ import path from "node:path";
 import { initCa, issue, renew, type PkiContext } from "../pki/commands.ts";
 import { askPassphrase, passphraseFromEnvironment } from "../pki/passphrase.ts";
 import { PkiStore, type Kind } from "../pki/store.ts";
+import { TOOLS_IDENTITY } from "./hub.ts";
 
 export async function ensureDevPki(stateDir: string, deviceId: string, log: (line: string) => void): Promise<void> {
   const ctx: PkiContext = {
@@ -24,6 +25,8 @@ export async function ensureDevPki(stateDir: string, deviceId: string, log: (lin
   // A device issued before signed commands existed gets its command key now.
   else if (!existsSync(ctx.store.commandKeyFile(deviceId)))
     await ctx.store.write(ctx.store.commandKeyFile(deviceId), randomBytes(32), true);
+  // The tools' own identity (lib/hub.ts): one connection per identity, and the hub has `hub`.
+  if (!has("hub", TOOLS_IDENTITY)) await issue(ctx, "hub", TOOLS_IDENTITY);
   if (!has("hub", "hub")) await issue(ctx, "hub", "hub");
   // A hub certificate from before the hub served its page has no serverAuth: renew it.
   else if (!servesTls(path.join(ctx.store.identityDir("hub", "hub"), "cert.pem"))) {

@@ -1,7 +1,12 @@
-// The host's MQTT client with the `hub` identity from the CA (npm start, npm run command).
+// The host tools' MQTT client (npm start, npm run command, npm run ota): the `tools` identity
+// from the CA (a hub certificate of that name, which `npm start` makes), or `hub` when there
+// is none. The broker makes every client id the certificate's CN, and two connections of one
+// identity close each other, so the tools keep off the identity the running hub uses.
 import { existsSync, readFileSync } from "node:fs";
 import mqtt from "mqtt";
 import { PkiStore } from "../pki/store.ts";
+
+export const TOOLS_IDENTITY = "tools";
 
 export async function connectAsHub(
   stateDir: string,
@@ -10,12 +15,15 @@ export async function connectAsHub(
   reconnect: boolean,
 ): Promise<mqtt.MqttClient> {
   const store = new PkiStore(stateDir);
-  const dir = store.identityDir("hub", "hub");
-  if (!existsSync(`${dir}/cert.pem`)) throw new Error("no hub certificate: run npm start once, or npm run pki -- hub");
+  const name = existsSync(`${store.identityDir("hub", TOOLS_IDENTITY)}/cert.pem`) ? TOOLS_IDENTITY : "hub";
+  const dir = store.identityDir("hub", name);
+  if (!existsSync(`${dir}/cert.pem`))
+    throw new Error(`no hub certificate: run npm start once, or npm run pki -- hub ${TOOLS_IDENTITY}`);
   return mqtt.connectAsync({
     host,
     port,
     protocol: "mqtts",
+    clientId: name,
     ca: readFileSync(store.caCertFile),
     cert: readFileSync(`${dir}/cert.pem`),
     key: readFileSync(`${dir}/key.pem`),

@@ -21,6 +21,7 @@ describe.skipIf(mosquittoMissing())("a stolen board's command key (Mosquitto)", 
   const world = projectWorld([
     ["device", "door-1"],
     ["hub", "hub"],
+    ["hub", "tools"],
   ]);
   const devices: SimulatedDevice[] = [];
   const clients: mqtt.MqttClient[] = [];
@@ -68,7 +69,8 @@ describe.skipIf(mosquittoMissing())("a stolen board's command key (Mosquitto)", 
       const replacement = await bootDevice(pki.stateDir, profile);
       devices.push(replacement);
       await replacement.waitFor(/MQTT connected/, 15000);
-      const client = await connectTls(broker.port, pki.credentials("hub", "hub"));
+      // The owner's tools: their own identity, beside the running hub (one connection each).
+      const client = await connectTls(broker.port, pki.credentials("hub", "tools"));
       clients.push(client);
       const results = await verifiedResults(client, newKey, `${T}/relay/set`);
       await sendWith(client, thiefKey, "ON");

@@ -60,6 +60,8 @@ describe.skipIf(mosquittoMissing())("Home Assistant through the hub's own endpoi
     pki = await makeTestPki();
     for (const id of ["door-1", "pump-1"]) await pki.issue("device", id);
     await pki.issue("hub", "hub");
+    // The owner's tools: a hub identity of their own (one connection per identity).
+    await pki.issue("hub", "tools");
     await pki.issue("ha", "ha");
     broker = await startProjectBroker(pki.stateDir, "latchkey", false);
     door = e2eProfile(broker.port, { relay: relayBehaviour({ mode: "switch" }) });
@@ -137,7 +139,7 @@ describe.skipIf(mosquittoMissing())("Home Assistant through the hub's own endpoi
   });
 
   it("never lets an unsigned message move the relay, even from the hub's identity", async () => {
-    const hubClient = await connectTls(broker!.port, pki.credentials("hub", "hub"), "hub-test");
+    const hubClient = await connectTls(broker!.port, pki.credentials("hub", "tools"), "tools");
     clients.push(hubClient);
     const key = (await import("../../scripts/lib/signing.ts")).readCommandKey(pki.stateDir, "door-1");
     const results = await verifiedResults(hubClient, key, "latchkey/door-1/relay/set");
