@@ -155,7 +155,10 @@ async function main(): Promise<void> {
 
   device.boot();
   lifecycle.add("powering the device off", () => device.powerOff());
-  show("sim", "device booted; type  on  off  or  pulse  then Enter: a signed command, sent as 'tools' over mutual TLS,");
+  show(
+    "sim",
+    "device booted; type  on  off  or  pulse  then Enter: a signed command, sent as 'tools' over mutual TLS,",
+  );
   show("sim", `or from another terminal: npm run command -- ${profile.id} on   ·   Ctrl-C stops everything`);
 
   if (flags.hub) await runHub(lifecycle, state, profile, port, Number(flags["hub-port"]));
