@@ -168,6 +168,8 @@ describe.skipIf(mosquittoMissing())("Home Assistant through the hub's own endpoi
     // A command queued while disconnected goes out the moment the connection opens.
     const late = await connectHa("home-assistant-2");
     clients.push(late);
+    // One connection per identity (the client id is the CN): the new one replaced the first.
+    ha = late;
     await late.publishAsync("latchkey-ha/door-1/relay/set", "ON", { qos: 1 });
     await until("the refusal of the queued command", () => denials().length > before + 1);
     expect(denials()[0]!.detail).toMatch(/ms after Home Assistant connected: it may have been queued/);
