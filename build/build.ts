@@ -112,8 +112,10 @@ export const INTERNAL_NAMES = [
   "root",
   "info",
   "warn",
-  "telnet",
-  "lock",
+  "telnetOff",
+  "serve",
+  "ask",
+  "enter",
 ].join("|");
 
 export interface BuildOptions {

@@ -34,4 +34,12 @@ export const MISSING_METHODS: Record<string, string> = {
   finally: "Promise.prototype.finally",
   flat: "Array.prototype.flat",
   flatMap: "Array.prototype.flatMap",
+  // Strings, checked on 2v29's Linux build ("Field or method ... does not already exist").
+  search: "String.prototype.search",
+  normalize: "String.prototype.normalize",
+  localeCompare: "String.prototype.localeCompare",
+  codePointAt: "String.prototype.codePointAt",
+  matchAll: "String.prototype.matchAll",
+  trimStart: "String.prototype.trimStart",
+  trimEnd: "String.prototype.trimEnd",
 };

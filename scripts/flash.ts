@@ -10,13 +10,16 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildFirmware } from "../build/build.ts";
-import { cliPath, FlashError, markerJson, runCli, shellLine, unlockTelnet, type CliRun } from "./lib/espruino-cli.ts";
+import { CA_FILE, CERT_FILE, CMDKEY_FILE, KEY_FILE, WIFI_FILE } from "../firmware/app/profile.ts";
+import { loginProxy } from "./lib/console-login.ts";
+import { cliPath, FlashError, markerJson, runCli, shellLine, type CliRun } from "./lib/espruino-cli.ts";
 import { deviceStorageFiles, type WifiSecrets } from "./lib/provision.ts";
+import { readCommandKey } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { askWifi } from "./flash/wifi-prompt.ts";
 import {
   chunksOf,
-  PROBE,
+  probeProgram,
   sha256Hex,
   storageCost,
   verifyProgram,
@@ -32,7 +35,6 @@ const { values } = parseArgs({
     board: { type: "string" },
     "dry-run": { type: "boolean", default: false },
     "timeout-ms": { type: "string" },
-    otp: { type: "string" },
   },
 });
 const dryRun = values["dry-run"];
@@ -63,7 +65,7 @@ function noAnswer(run: CliRun, port: string, seconds: number): FlashError {
   if (printed.length > 0)
     return new FlashError(`${port} is not an Espruino console: it answered ${JSON.stringify(printed[0].slice(0, 60))}`);
   return new FlashError(
-    `device silent: no answer from ${port} in ${seconds} s (powered? baud rate? telnet on? a maintenance window's console needs --otp)`,
+    `device silent: no answer from ${port} in ${seconds} s (powered? baud rate? over tcp://: is a maintenance window open?)`,
   );
 }
 
@@ -87,9 +89,19 @@ async function main(): Promise<void> {
   const { readFileSync } = await import("node:fs");
   const bundle = readFileSync(built.outFile, "latin1");
 
-  step(`2/5 provisioning files for device '${profile.id}'`);
-  const wifi: WifiSecrets = dryRun ? { ssid: "<ssid>", password: "<password>" } : await askWifi();
-  const files = deviceStorageFiles(profile, stateDir(config), wifi, bundle);
+  // Over tcp:// (the maintenance window's console: plain TCP, anyone on the LAN reads it) no
+  // secret is sent: code and profile only; the keys, certificates and Wi-Fi settings must
+  // already be on the device, the same as the CA's (compared by SHA-256 in the probe).
+  const network = port.startsWith("tcp://");
+  step(
+    `2/5 provisioning files for device '${profile.id}'${network ? " (over the network: code and profile only)" : ""}`,
+  );
+  const wifi: WifiSecrets = dryRun || network ? { ssid: "<ssid>", password: "<password>" } : await askWifi();
+  const all = deviceStorageFiles(profile, stateDir(config), wifi, bundle);
+  const kept = network ? [KEY_FILE, CMDKEY_FILE, CERT_FILE, CA_FILE] : [];
+  const files = Object.fromEntries(
+    Object.entries(all).filter(([name]) => !network || !(kept.includes(name) || name === WIFI_FILE)),
+  );
   const expected: Record<string, [number, string]> = {};
   for (const [name, data] of Object.entries(files)) expected[name] = [data.length, sha256Hex(data)];
   for (const [name, [length]] of Object.entries(expected)) step(`    ${name.padEnd(12)} ${length} bytes`);
@@ -98,16 +110,17 @@ async function main(): Promise<void> {
   const temp = dryRun ? "<tmp>" : mkdtempSync(path.join(os.tmpdir(), "latchkey-flash-"));
   const storageArgs = Object.keys(files).flatMap((name) => ["--storage", `${name}:${path.join(temp, name)}`]);
   const verifyFile = path.join(temp, "verify.js");
-  const probeArgs = [...common, "-e", PROBE];
-  // Over tcp:// the CLI's 250 ms pause after every Storage.write is not needed: Espruino's
-  // telnet server reads the socket only when its input queue has room
-  // (libs/network/telnet/jswrap_telnet.c, jshHasEventSpaceForChars), so TCP holds the rest
-  // back. Over serial the pause stays (no flow control but XON/XOFF).
-  const noDelays = port.startsWith("tcp://")
-    ? ["--config", "STORAGE_UPLOAD_METHOD=1", "--config", "SERIAL_THROTTLE_SEND=2"]
-    : [];
+  const probeArgs = [...common, "-e", probeProgram(kept)];
+  // Over tcp:// the console is the firmware's own (firmware/hal/espruino/console.ts): no
+  // reset() before the upload (it would end that server and the connection the upload runs
+  // on), and the CLI's own pacing stays: socket data goes into Espruino's input queue as it
+  // arrives, with no flow control (Espruino's telnet server, no longer used, had some).
+  const noDelays = network ? ["--config", "RESET_BEFORE_SEND=false"] : [];
   const writeArgs = ["-v", ...common, ...noDelays, ...storageArgs, verifyFile];
+  let proxy: Awaited<ReturnType<typeof loginProxy>> | undefined;
+  let via = (args: string[]) => args;
   const cleanup = () => {
+    proxy?.close();
     if (!dryRun) rmSync(temp, { recursive: true, force: true });
   };
   process.once("SIGINT", () => {
@@ -115,10 +128,12 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
-    if (values.otp) step(`    first: the maintenance window's one-time password to ${port} (unlocks the console)`);
+    if (network) step(`    through a local port that types each connection's console password (from the command key)`);
     step(`3/5 ask the device for its interpreter, free Storage and files (read-only)`);
     step(`    ${shellLine("espruino", probeArgs)}`);
-    step(`4/5 reset() it, write ${Object.keys(files).length} files, read each back (length, SHA-256), reboot`);
+    step(
+      `4/5 ${network ? "" : "reset() it, "}write ${Object.keys(files).length} files, read each back (length, SHA-256), reboot`,
+    );
     step(`    ${shellLine("espruino", writeArgs)}`);
     step(`5/5 compare what the device read back with what was sent`);
     if (dryRun) {
@@ -130,11 +145,22 @@ async function main(): Promise<void> {
       writeFileSync(path.join(temp, name), data, { encoding: "latin1", mode: 0o600 });
     writeFileSync(verifyFile, verifyProgram(expected), { mode: 0o600 });
 
-    if (values.otp) await unlockTelnet(port, values.otp);
-    const probe = await runCli(cli, probeArgs, { timeoutMs, until: (l) => markerJson(l) !== undefined });
+    if (network) {
+      proxy = await loginProxy(port, readCommandKey(stateDir(config), profile.id));
+      const local = proxy.port;
+      via = (args) => args.map((a) => (a === port ? local : a));
+    }
+    const probe = await runCli(cli, via(probeArgs), { timeoutMs, until: (l) => markerJson(l) !== undefined });
     const found = markerJson<ProbeAnswer>(probe.device);
+    if (proxy?.failed()) throw new FlashError(proxy.failed()!);
     if (!found || typeof found.free !== "number") throw noAnswer(probe, port, timeoutMs / 1000);
     if (!found.v) throw new FlashError(`${port} is not running Espruino (no process.env.VERSION)`);
+    const differ = kept.filter((name) => found.h?.[name] !== sha256Hex(all[name]));
+    if (network && found.files[WIFI_FILE] === undefined) differ.push(WIFI_FILE);
+    if (differ.length > 0)
+      throw new FlashError(
+        `the device's ${differ.join(", ")} ${differ.length > 1 ? "are" : "is"} not the CA's: keys, certificates and Wi-Fi settings are never sent over the network; flash over serial (--port /dev/ttyUSB0) to change them`,
+      );
     const need = Object.values(files).reduce((sum, d) => sum + storageCost(d.length), 0);
     const reclaim = Object.keys(files).reduce(
       (sum, n) => sum + (found.files[n] === undefined ? 0 : storageCost(found.files[n])),
@@ -155,7 +181,7 @@ async function main(): Promise<void> {
     progress(0, total, bytes);
     // No early stop: the tool exits when the device reboots (the link drops) or, if it does
     // not, half a second after the device went quiet.
-    const write = await runCli(cli, writeArgs, {
+    const write = await runCli(cli, via(writeArgs), {
       timeoutMs: timeoutMs + total * 1000,
       onToolLine: (line) => {
         // With -v the tool logs the whole upload once ("--->"), then every block it sends.

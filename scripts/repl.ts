@@ -5,8 +5,10 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { cliPath, unlockTelnet } from "./lib/espruino-cli.ts";
-import { projectConfig, projectRoot } from "./lib/state.ts";
+import { loginProxy } from "./lib/console-login.ts";
+import { cliPath } from "./lib/espruino-cli.ts";
+import { readCommandKey } from "./lib/signing.ts";
+import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 
 const { values } = parseArgs({
   options: {
@@ -14,7 +16,6 @@ const { values } = parseArgs({
     baud: { type: "string", short: "b" },
     board: { type: "string" },
     ide: { type: "string" },
-    otp: { type: "string" },
   },
 });
 
@@ -30,10 +31,26 @@ if (!cli || !existsSync(cli)) fail("the Espruino CLI is missing: run npm install
 if (!port.startsWith("tcp://") && !existsSync(port))
   fail(`no port ${port}: plug the board in, or pass --port /dev/ttyX or tcp://IP`);
 const board = values.board ?? path.join(projectRoot, "scripts/flash/ESP32.json");
-const args = ["--no-ble", "--board", board, "-p", port, "-b", values.baud ?? String(config.tools.baud)];
+// Over tcp:// the device is in a maintenance window: every connection must type the window's
+// next console password, so the CLI talks to a local port that logs each one in first (the
+// password comes from the device's command key in the CA's state; scripts/lib/console-login.ts).
+const proxy = port.startsWith("tcp://")
+  ? await loginProxy(port, readCommandKey(stateDir(config), config.device.id)).catch((e: Error) => fail(e.message))
+  : undefined;
+const args = [
+  "--no-ble",
+  "--board",
+  board,
+  "-p",
+  proxy ? proxy.port : port,
+  "-b",
+  values.baud ?? String(config.tools.baud),
+];
 // --ide PORT: the CLI serves a page embedding the Web IDE that talks through this connection.
 if (values.ide) args.push("--ide", values.ide);
-// --otp: the maintenance window's one-time password, typed before the CLI connects.
-if (values.otp) await unlockTelnet(port, values.otp).catch((e: Error) => fail(e.message));
 const child = spawn(process.execPath, [cli, ...args], { stdio: "inherit" });
-child.on("close", (code) => process.exit(code ?? 1));
+child.on("close", (code) => {
+  const failed = proxy?.failed();
+  if (failed) console.error(`repl: ${failed}`);
+  process.exit(code ?? 1);
+});

@@ -16,7 +16,7 @@ export interface Booted {
 
 export function boot(platform: Platform, version: string): Booted | undefined {
   const log = platform.log;
-  const telnet = platform.consoles.telnet(false);
+  const telnet = platform.consoles.telnetOff();
   platform.consoles.bluetoothOff();
   log.info("Latchkey " + version + " booting; " + (telnet ? "telnet off" : "no telnet"));
   const stored = platform.files.readJSON(PROFILE_FILE);

@@ -181,6 +181,8 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     platform.consoles,
     timers,
     commands.maintenanceMaxSeconds || DEFAULT_MAINTENANCE_MAX_SECONDS,
+    mac,
+    platform.random,
     () => {
       log.info("maintenance " + maintenance.state);
       reports.report(topics.maintenanceState, maintenance.state);

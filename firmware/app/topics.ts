@@ -4,8 +4,8 @@
 //   <prefix>/<device>/relay/state      signed report of "ON" / "OFF" (retained)
 //   <prefix>/<device>/relay/set        signed commands to the relay
 //   <prefix>/<device>/<thing>/set      every command topic ends in /set (docs/protocol.md)
-//   <prefix>/<device>/maintenance/set  signed MAINTENANCE <seconds> <otp> (or 0: close)
-//   <prefix>/<device>/maintenance/state  signed report of "OPEN <seconds>" / "CLOSED" (retained)
+//   <prefix>/<device>/maintenance/set  signed MAINTENANCE <seconds> (or 0: close)
+//   <prefix>/<device>/maintenance/state  signed report of "OPEN <seconds> <id> <k>" / "CLOSED" (retained)
 //   <prefix>/<device>/nonce/get        anything: the device answers with a fresh nonce
 //   <prefix>/<device>/nonce            the live nonce, 16 hex digits (QoS 1, not retained)
 //   <prefix>/<device>/result           signed result of every message on a command topic

@@ -22,14 +22,24 @@ export interface FileStore {
   erase(name: string): void;
 }
 
+/** What faces every connection to the maintenance window's console. */
+export interface ConsoleDoor {
+  /** What a new connection is shown before it types its password. */
+  ask(): string;
+  /** The first line the connection typed: true lets it in (it becomes the console). */
+  enter(line: string): boolean;
+}
+
 /** The consoles someone on the network could reach (telnet, Bluetooth). */
 export interface Consoles {
-  /** Turns the telnet console on or off; false when the board has none. */
-  telnet(on: boolean): boolean;
+  /** Turns Espruino's own telnet console off (it is on at every boot); false when the board
+   *  has none. */
+  telnetOff(): boolean;
   /** Removes the Bluetooth console, where the board has one. */
   bluetoothOff(): void;
-  /** Locks every console behind `password` (asked for at the prompt), or removes it. */
-  lock(password: string | undefined): void;
+  /** Serves the console on the telnet port, every connection facing `door` first; the newest
+   *  connection let in takes it over. undefined: stops, and drops the connection inside. */
+  serve(door: ConsoleDoor | undefined): void;
 }
 
 /** Espruino's watchdog in manual mode: the chip resets unless kick() comes within the timeout. */

@@ -24,12 +24,26 @@ export interface ProbeAnswer {
   b?: string;
   free: number;
   files: Record<string, number>;
+  /** SHA-256 (hex) of each file named in probeProgram's `hash` that exists. */
+  h?: Record<string, string>;
 }
 
-/** Read-only: the interpreter version and board, free Storage, and every file's length. */
-export const PROBE =
-  '(function(){var S=require("Storage"),f={};S.list().forEach(function(n){f[n]=S.read(n).length;});' +
-  'print("LK<<"+JSON.stringify({v:process.env.VERSION,b:process.env.BOARD,free:S.getFree(),files:f})+">>");})()';
+/** Read-only: the interpreter version and board, free Storage, every file's length, and the
+ *  SHA-256 of the files named in `hash` (only files whose hash gives nothing away: random
+ *  keys and certificates, never the Wi-Fi settings). */
+export function probeProgram(hash: string[] = []): string {
+  return (
+    '(function(){var S=require("Storage"),f={},h={};S.list().forEach(function(n){f[n]=S.read(n).length;});' +
+    (hash.length === 0
+      ? ""
+      : 'var C=require("crypto");function hex(b){var a=new Uint8Array(b),s="";for(var i=0;i<a.length;i++)s+=(256+a[i]).toString(16).substr(1);return s;}' +
+        JSON.stringify(hash) +
+        ".forEach(function(n){var d=S.read(n);if(d!==undefined)h[n]=hex(C.SHA256(d));});") +
+    'print("LK<<"+JSON.stringify({v:process.env.VERSION,b:process.env.BOARD,free:S.getFree(),files:f,h:h})+">>");})()'
+  );
+}
+
+export const PROBE = probeProgram();
 
 export interface VerifyAnswer {
   ok: boolean;

@@ -1,7 +1,7 @@
 // The hub's own MQTT endpoint for Home Assistant: the embedded broker (scripts/broker/embedded.ts)
 // on its own port, with the project's CA, the CRL (re-read when the CA rewrites it) and the
 // hub's certificate as the server's. It admits only the `ha` identities the CA's index lists
-// as active (refresh() when the index changes), and the ACL (scripts/broker/acl-home-assistant.ts) lets them
+// as active when the hub starts, and the ACL (scripts/broker/acl-home-assistant.ts) lets them
 // read the mirror and discovery and write only their command topics and homeassistant/status.
 // The hub publishes in-process and hears Home Assistant's messages in-process: between Home
 // Assistant and the hub there is one TLS connection and no third party, so the main broker
@@ -33,9 +33,7 @@ export interface HaEndpoint {
   host: string;
   port: number;
   /** The `ha` identities it admits. */
-  readonly identities: string[];
-  /** Admits these identities from now on (new ACL, CRL re-read, revoked connections closed). */
-  refresh(identities: string[]): Promise<void>;
+  identities: string[];
   /** Publishes at QoS 1 as the broker; resolves true when a connected `ha` client's
    *  subscription covered the topic (the message went out on its connection). */
   publish(topic: string, payload: string, retain: boolean): Promise<boolean>;
@@ -44,8 +42,6 @@ export interface HaEndpoint {
 
 export interface HaEndpointOptions {
   stateDir: string;
-  /** The active `ha` identities (activeHaIdentities). */
-  identities: string[];
   /** The hub's certificate files: the endpoint's server certificate. */
   cert: string;
   key: string;
@@ -61,24 +57,18 @@ function cnOf(client: Client): string {
   return String((client.conn as unknown as TLSSocket).getPeerCertificate?.()?.subject?.CN ?? "?");
 }
 
-/** The CNs of the CA's active `ha` identities: none means no Home Assistant path at all. */
-export async function activeHaIdentities(stateDir: string): Promise<string[]> {
-  const index = await new PkiStore(stateDir).readIndex();
-  return index.certificates.filter((c) => c.kind === "ha" && c.status === "active").map((c) => c.cn);
-}
-
-export async function startHaEndpoint(options: HaEndpointOptions): Promise<HaEndpoint> {
+/** Starts the endpoint, or resolves undefined when the CA lists no active `ha` identity: then
+ *  the hub has no Home Assistant path at all. */
+export async function startHaEndpoint(options: HaEndpointOptions): Promise<HaEndpoint | undefined> {
   const store = new PkiStore(options.stateDir);
-  let identities = options.identities;
+  const index = await store.readIndex();
+  const identities = index.certificates.filter((c) => c.kind === "ha" && c.status === "active").map((c) => c.cn);
+  if (identities.length === 0) return undefined;
   const dir = path.join(options.stateDir, "hub");
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const aclText = renderAcl(homeAssistantRules(identities, options.prefixes));
   const acl = path.join(dir, "home-assistant.acl");
-  const writeAcl = async () => {
-    const text = renderAcl(homeAssistantRules(identities, options.prefixes));
-    await writeFile(acl, text, { mode: 0o600 });
-    return text;
-  };
-  const aclText = await writeAcl();
+  await writeFile(acl, aclText, { mode: 0o600 });
   const broker: EmbeddedBroker = await runEmbedded(
     {
       dir,
@@ -115,14 +105,7 @@ export async function startHaEndpoint(options: HaEndpointOptions): Promise<HaEnd
   return {
     host: options.host,
     port: broker.port,
-    get identities() {
-      return identities;
-    },
-    refresh: async (next) => {
-      identities = next;
-      await writeAcl();
-      await broker.reload();
-    },
+    identities,
     publish: async (topic, payload, retain) => {
       // aedes keeps each connected client's filters on the client (lib/client.js).
       const clients = Object.values((broker.aedes as unknown as { clients: Record<string, Client> }).clients);

@@ -127,31 +127,3 @@ export function shellLine(command: string, args: string[]): string {
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
   return [command, ...args].map(quote).join(" ");
 }
-
-/** Unlocks a telnet console locked by a maintenance window (E.setPassword + E.lockConsole:
- *  a locked console takes each line as a password attempt, src/jsinteractive.c). The lock is
- *  the interpreter's, not the connection's, so the CLI that connects next finds it open. */
-export async function unlockTelnet(port: string, otp: string, timeoutMs = 5000): Promise<void> {
-  const m = /^tcp:\/\/([^/:]+)(?::(\d+))?$/.exec(port);
-  if (!m) throw new FlashError("--otp works only with a tcp:// port (the maintenance window's telnet console)");
-  const { connect } = await import("node:net");
-  await new Promise<void>((resolve, reject) => {
-    const socket = connect(Number(m[2] ?? 23), m[1]);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new FlashError(`device silent: no prompt from ${port} in ${timeoutMs / 1000} s (is the window open?)`));
-    }, timeoutMs);
-    socket.once("error", (e) => {
-      clearTimeout(timer);
-      reject(new FlashError(`cannot open ${port}: ${e.message} (open a maintenance window first)`));
-    });
-    socket.once("data", () => {
-      socket.write(`${otp}\n`);
-      setTimeout(() => {
-        clearTimeout(timer);
-        socket.end();
-        resolve();
-      }, 300);
-    });
-  });
-}

@@ -81,9 +81,7 @@ async function main(argv: string[]): Promise<void> {
     const { applyIssue } = await import("../broker/running.ts");
     await applyIssue(state, record, ctx.log, ctx.passphrase);
     if (record.kind === "ha")
-      ctx.log(
-        "Home Assistant connects to the hub's own endpoint, not to the broker: a running hub admits it within its CA poll (a second)",
-      );
+      ctx.log("Home Assistant connects to the hub's own endpoint, not to the broker: restart the hub to admit it");
   };
   switch (command) {
     case "init":

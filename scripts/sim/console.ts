@@ -9,7 +9,11 @@
 // - ESC+LF is a newline inside the input ("Alt-Enter"), ESC[<n>d sets a line number
 //   (ignored), Ctrl-C clears the line;
 // - an empty Enter shows the prompt (`\r\n>` when one was showing, `>` when it was not);
-// - one client at a time: a new one takes over; the console closes when telnet mode is off.
+// - one client at a time: a new one takes over (nothing in JavaScript sees it: E.getConsole()
+//   stays "Telnet"); the console closes when telnet mode is off;
+// - the password lock is the device's one flag, whoever types (ConsoleHost.locked).
+// The same line discipline serves the loopback console (E.setConsole("LoopbackA")): its
+// client is whatever listens on LoopbackB (SimulatedDevice).
 import net from "node:net";
 import vm from "node:vm";
 
@@ -47,9 +51,15 @@ export function consoleForm(value: unknown): string {
   }
 }
 
+/** Where the console's output goes: a telnet client, or LoopbackB's listeners. */
+export interface ConsoleClient {
+  write(text: string): void;
+  destroy(): void;
+}
+
 export class TelnetConsole {
   private server: net.Server | undefined;
-  private client: net.Socket | undefined;
+  private client: ConsoleClient | undefined;
   private line = "";
   private pending = "";
   private echo = true;
@@ -108,27 +118,33 @@ export class TelnetConsole {
   }
 
   private accept(socket: net.Socket): void {
-    this.client?.destroy();
-    this.client = socket;
-    this.line = "";
-    this.pending = "";
-    this.escape = "";
-    this.echo = true;
     socket.setNoDelay(true);
     socket.on("data", (data) => this.receive(data.toString("latin1")));
     socket.on("error", () => undefined);
     socket.on("close", () => {
       if (this.client === socket) this.client = undefined;
     });
-    this.promptShown = true;
-    socket.write(">");
+    this.attach(socket, ">", true);
+  }
+
+  /** `client` becomes the console (the previous one is dropped); `greeting` is what it is
+   *  shown first. */
+  attach(client: ConsoleClient | undefined, greeting: string, promptShown: boolean): void {
+    if (this.client !== client) this.client?.destroy();
+    this.client = client;
+    this.line = "";
+    this.pending = "";
+    this.escape = "";
+    this.echo = true;
+    this.promptShown = promptShown;
+    client?.write(greeting);
   }
 
   private write(text: string): void {
     this.client?.write(text);
   }
 
-  private receive(data: string): void {
+  receive(data: string): void {
     for (const ch of data) {
       if (!this.client) return;
       if (this.escape) {

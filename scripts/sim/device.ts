@@ -11,6 +11,7 @@ import { SimOneWireBus } from "./onewire.ts";
 import { pinName, PinBank } from "./pins.ts";
 import { BOARD_CONSOLES, EspruinoRand, peek32For, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
+import { createServerFor } from "./net-server.ts";
 import { createTlsModule } from "./tls.ts";
 
 /** Removes from the context what Espruino lacks (build/espruino-builtins.ts), so using one
@@ -76,6 +77,15 @@ export class SimulatedDevice {
   private watchdog: { timeoutMs: number; auto: boolean; lastKick: number; check: NodeJS.Timeout } | undefined;
   private lastTlsClose = -Infinity;
   private sockets: net.Socket[] = [];
+  private servers: { destroy(): void }[] = [];
+  /** Device TCP port -> the loopback port its require("net") server listens on. */
+  private tcpPorts = new Map<number, Promise<number>>();
+  /** E.setConsole / E.getConsole: "Serial1" (an ESP32's default) until moved. */
+  private consoleDevice = "Serial1";
+  private loopbackListeners: Listener[] = [];
+  /** The console when it is moved to LoopbackA: its input is what the device writes to
+   *  LoopbackB, its output goes to LoopbackB's 'data' listeners (src/jsdevices.c). */
+  private readonly loopback: TelnetConsole;
   private uncaught: Listener[] = [];
   private wifiListeners: Record<string, Listener[]> = {};
   private networkUp = true;
@@ -121,13 +131,14 @@ export class SimulatedDevice {
   constructor(private readonly options: SimOptions) {
     this.clockOffsetMs = options.clockAtBootMs ?? 0;
     this.storage = new FolderStorage(options.storageDir);
-    if (options.console)
-      this.console = new TelnetConsole({
-        evaluate: (code) => vm.runInContext(code, this.ctx ?? this.context(), { filename: "console" }),
-        afterLine: () => this.runDeferred(),
-        locked: () => this.consoleLocked,
-        typePassword: (line) => this.typePassword(line),
-      });
+    const host = {
+      evaluate: (code: string) => vm.runInContext(code, this.ctx ?? this.context(), { filename: "console" }),
+      afterLine: () => this.runDeferred(),
+      locked: () => this.consoleLocked,
+      typePassword: (line: string) => this.typePassword(line),
+    };
+    if (options.console) this.console = new TelnetConsole(host);
+    this.loopback = new TelnetConsole(host);
     this.pins = new PinBank(
       () => Date.now() - this.started,
       (fn) => this.guard(fn),
@@ -157,7 +168,8 @@ export class SimulatedDevice {
   private print(line: string): void {
     this.lines.push(line);
     this.options.output?.(line);
-    this.console?.print(line);
+    if (this.consoleDevice === "LoopbackA") this.loopback.print(line);
+    else this.console?.print(line);
   }
 
   private runDeferred(): void {
@@ -321,7 +333,16 @@ export class SimulatedDevice {
       case "tls":
         return createTlsModule(sim, true);
       case "net":
-        return createTlsModule(sim, false);
+        return Object.assign(createTlsModule(sim, false), {
+          createServer: createServerFor({
+            run: sim.run,
+            listening: (port, actual) => {
+              if (actual) this.tcpPorts.set(port, actual);
+              else this.tcpPorts.delete(port);
+            },
+            track: (thing) => this.servers.push("destroy" in thing ? thing : { destroy: () => void thing.close() }),
+          }),
+        });
       case "crypto":
         return {
           SHA256: (data: string | ArrayBuffer) =>
@@ -355,6 +376,35 @@ export class SimulatedDevice {
     this.telnetMode = mode;
     this.telnetHistory.push({ t: Date.now() - this.started, mode });
     this.trace.push(`telnet ${mode}`);
+  }
+
+  /** E.setConsole: Espruino says "<- <old device>" on the new console (src/jsinteractive.c,
+   *  jsiSetConsoleDevice). */
+  private setConsole(device: string): void {
+    if (device === this.consoleDevice) return;
+    const old = this.consoleDevice;
+    this.consoleDevice = device;
+    const generation = this.generation;
+    if (device === "LoopbackA")
+      this.loopback.attach(
+        {
+          write: (text) => this.loopbackListeners.forEach((fn) => this.guard(() => fn(text), generation)),
+          destroy: () => undefined,
+        },
+        `<- ${old}\r\n`,
+        false,
+      );
+    else if (old === "LoopbackA") this.loopback.attach(undefined, "", false);
+  }
+
+  /** The loopback port where the device's require("net") server for `port` listens. */
+  async tcpPort(port: number, timeoutMs = 5000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.tcpPorts.has(port)) {
+      if (Date.now() > deadline) throw new Error(`the device never listened on port ${port}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.tcpPorts.get(port)!;
   }
 
   /** Someone types `line` and Enter at the locked prompt: true when it unlocked. */
@@ -394,6 +444,21 @@ export class SimulatedDevice {
         if (this.consolePassword !== undefined) this.consoleLocked = true;
       },
       on: () => undefined,
+      getConsole: () => (this.consoleDevice === "Serial1" && this.console?.connected ? "Telnet" : this.consoleDevice),
+      setConsole: (device: unknown) =>
+        this.setConsole(device === null || device === undefined ? "null" : String(device)),
+    };
+    const loopbackB = {
+      write: (data: unknown) => {
+        const generation = this.generation;
+        // Input arrives through the event queue, after the code that wrote it.
+        setImmediate(() => {
+          if (generation === this.generation && this.consoleDevice === "LoopbackA") this.loopback.receive(String(data));
+        });
+      },
+      on: (event: string, fn: Listener) => {
+        if (event === "data") this.loopbackListeners.push(fn);
+      },
     };
     const show = (...values: unknown[]) =>
       this.print(values.map((v) => (typeof v === "string" ? v : consoleForm(v))).join(" "));
@@ -440,6 +505,8 @@ export class SimulatedDevice {
       btoa: (s: string) => Buffer.from(s, "latin1").toString("base64"),
       atob: (s: string) => Buffer.from(s, "base64").toString("latin1"),
       E,
+      LoopbackA: { write: () => undefined, on: () => undefined },
+      LoopbackB: loopbackB,
       process: {
         env: { VERSION: "2v29", BOARD: this.board },
         memory: () => ({ ...this.memory }),
@@ -525,6 +592,10 @@ export class SimulatedDevice {
     for (const handle of this.timers.values()) clearTimeout(handle);
     this.timers.clear();
     for (const socket of this.sockets.splice(0)) socket.destroy();
+    for (const server of this.servers.splice(0)) server.destroy();
+    this.tcpPorts.clear();
+    this.setConsole("Serial1");
+    this.loopbackListeners = [];
     this.uncaught = [];
     this.wifiListeners = {};
     this.joined = false;

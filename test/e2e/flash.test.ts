@@ -2,23 +2,21 @@
 // console, then the flashed device on the real Mosquitto; and every refusal with one clear line,
 // a non-zero exit, nothing written to the device and nothing left on the host.
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import type mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { validateConfig } from "../../scripts/lib/config.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
-import { SimulatedDevice } from "../../scripts/sim/device.ts";
+import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { runScript, writeConfig, type FlashRun } from "../support/flash.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
-import { signer, verifiedReports } from "../support/signed.ts";
+import { signer } from "../support/signed.ts";
 import { bootDevice, e2eProfile, WIFI } from "../support/sim.ts";
+import { tcpTap } from "../support/telnet.ts";
 import { until } from "../support/wait.ts";
 
-const T = "latchkey/door-1";
 let pki: TestPki;
 let broker: Broker | undefined;
 const devices: SimulatedDevice[] = [];
@@ -41,14 +39,6 @@ afterEach((context) => {
   clients.splice(0).forEach((c) => c.end(true));
 });
 
-async function consoleDevice(): Promise<SimulatedDevice> {
-  const storageDir = await mkdtemp(path.join(os.tmpdir(), "latchkey-flashdev-"));
-  const device = new SimulatedDevice({ storageDir, wifi: WIFI, handshakeMs: 20, console: true });
-  devices.push(device);
-  device.boot();
-  return device;
-}
-
 async function flash(port: string, profile = e2eProfile(broker?.port ?? 1), args: string[] = [], env = {}) {
   const config = await writeConfig(profile, port);
   return runScript("scripts/flash.ts", args, { LATCHKEY_CONFIG: config, LATCHKEY_STATE_DIR: pki.stateDir, ...env });
@@ -66,12 +56,14 @@ function refused(run: FlashRun, pattern: RegExp): void {
 /** What the flash process left in its TMPDIR (tsx keeps its own cache there). */
 const leftovers = (run: FlashRun) => readdirSync(run.tmp).filter((name) => !name.startsWith("tsx-"));
 
-/** A TCP listener that counts connections and answers with `reply` (or stays silent). */
-async function fakePort(reply?: string): Promise<{ port: string; connections: () => number }> {
+/** A TCP listener that counts connections and answers with `reply` (or stays silent),
+ *  also as soon as a client connects when `greet`. */
+async function fakePort(reply?: string, greet = false): Promise<{ port: string; connections: () => number }> {
   let connections = 0;
   const server = net.createServer((s) => {
     connections++;
     s.on("error", () => undefined);
+    if (reply && greet) s.write(reply);
     if (reply) s.on("data", () => s.write(reply));
   });
   servers.push(server);
@@ -79,74 +71,96 @@ async function fakePort(reply?: string): Promise<{ port: string; connections: ()
   return { port: `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`, connections: () => connections };
 }
 
-describe.skipIf(mosquittoMissing())("flash to the simulated device, then Mosquitto", () => {
-  it("writes exactly the provisioning set, reads it back, reboots, connects and obeys a command", async () => {
-    const device = await consoleDevice();
+/** A running device (provisioned over serial earlier) with a maintenance window open: the
+ *  loopback port of its console. */
+async function deviceInWindow(
+  change?: (d: SimulatedDevice) => void,
+): Promise<{ device: SimulatedDevice; port: number }> {
+  const device = await bootDevice(pki.stateDir, e2eProfile(broker!.port));
+  devices.push(device);
+  change?.(device);
+  await device.waitFor(/MQTT connected/, 15000);
+  const hub = await connectTls(broker!.port, pki.credentials("hub", "hub"));
+  clients.push(hub);
+  const sign = signer(hub, pki.stateDir, "latchkey", "door-1");
+  expect(await sign.send("MAINTENANCE 120", "maintenance")).toMatchObject({ accepted: true });
+  return { device, port: await device.tcpPort(23) };
+}
+
+describe.skipIf(mosquittoMissing())("flash over the network during a maintenance window", () => {
+  it("writes code and profile only, through the window's console; the LAN sees no secret; reboots, connects, obeys", async () => {
+    const { device, port } = await deviceInWindow();
+    const secretsBefore = ["lk.cmdkey", "lk.key", "lk.wifi", "lk.cert", "lk.ca"].map((n) => device.storage.read(n));
+    const profile = e2eProfile(broker!.port, {
+      mqtt: { keepaliveSeconds: 7, connectTimeoutMs: 4000, maxPacketBytes: 4096 },
+    });
+    const tap = await tcpTap(port);
     const started = Date.now();
-    const run = await flash(`tcp://127.0.0.1:${await device.consolePort()}`);
-    const seconds = (Date.now() - started) / 1000;
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/all 8 files read back identical \(length and SHA-256\)/);
-    expect(run.stdout).toMatch(/Storage free before: \d+ bytes/);
-    expect(run.stdout).toMatch(/Storage free after: \d+ bytes/);
-    expect(run.stderr).toMatch(/\[#{30}\] 100% of \d+ bytes/);
-    expect(run.stderr, "progress while uploading").toMatch(/\] [1-9]\d% of \d+ bytes/);
-    expect(leftovers(run)).toEqual([]);
-    // The profile as the host validated it (defaults filled in), the bundle as built.
-    const profile = validateConfig({
-      device: e2eProfile(broker!.port),
+    try {
+      const run = await flash(`tcp://127.0.0.1:${tap.port}`, profile);
+      const seconds = (Date.now() - started) / 1000;
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/all 3 files read back identical \(length and SHA-256\)/);
+      expect(run.stdout).toMatch(/Storage free after: \d+ bytes/);
+      expect(run.stderr).toMatch(/\[#{30}\] 100% of \d+ bytes/);
+      expect(leftovers(run)).toEqual([]);
+      // Plain TCP: anyone on the LAN reads it. No key, no Wi-Fi password crossed it.
+      const secrets = deviceStorageFiles(profile, pki.stateDir, WIFI);
+      const traffic = tap.seen();
+      for (const name of ["lk.cmdkey", "lk.key", "lk.wifi"])
+        expect(traffic.includes(Buffer.from(secrets[name], "latin1").toString("base64")), name).toBe(false);
+      expect(traffic).not.toContain(WIFI.password);
+      console.log(`flash over tcp:// with the real CLI: ${seconds.toFixed(1)} s including the build`);
+    } finally {
+      tap.close();
+    }
+    const want = validateConfig({
+      device: profile,
       build: { sizeBudgetBytes: 40000 },
       tools: { port: "x", baud: 115200, stateDir: "x" },
     }).device;
-    const want = deviceStorageFiles(
-      profile,
-      pki.stateDir,
-      WIFI,
+    expect(device.storage.read("lk.profile")).toBe(JSON.stringify(want));
+    expect(device.storage.read(".bootcde")).toBe(
       readFileSync(path.resolve(import.meta.dirname, "../../dist/latchkey.js"), "latin1"),
     );
-    expect(device.storage.list()).toEqual(Object.keys(want).sort());
-    for (const [name, data] of Object.entries(want)) expect(device.storage.read(name), name).toBe(data);
-    await until("the reboot", () => device.reboots === 1);
-    await device.waitFor(/MQTT connected/, 15000);
-    const hub = await connectTls(broker!.port, pki.credentials("hub", "hub"));
-    clients.push(hub);
-    const sign = signer(hub, pki.stateDir, "latchkey", "door-1");
-    const reports = await verifiedReports(hub, sign.key, `${T}/relay/state`);
-    await until("the signed retained OFF", () => reports.includes("OFF"));
-    expect(await sign.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
-    await until("the relay pin", () => device.pins.level("D23"));
-    await until("the signed ON report", () => reports.includes("ON"));
-    console.log(`flash over tcp:// with the real CLI: ${seconds.toFixed(1)} s including the build`);
-  }, 120000);
-});
-
-describe.skipIf(mosquittoMissing())("code pushed over Wi-Fi during a maintenance window", () => {
-  it("a running device: telnet closed; a signed window opens it; flash --otp reflashes; the reboot closes it", async () => {
-    const device = await bootDevice(pki.stateDir, e2eProfile(broker!.port), { console: true });
-    devices.push(device);
-    await device.waitFor(/MQTT connected/, 15000);
-    expect(device.telnetMode).toBe("off");
-    const hub = await connectTls(broker!.port, pki.credentials("hub", "hub"));
-    clients.push(hub);
-    const sign = signer(hub, pki.stateDir, "latchkey", "door-1");
-    expect(await sign.send("MAINTENANCE 120 otp12345", "maintenance")).toMatchObject({ accepted: true });
-    await until("telnet on", () => device.telnetMode === "on" && device.console!.port > 0);
-    const port = `tcp://127.0.0.1:${device.console!.port}`;
-    const locked = await flash(port, undefined, ["--timeout-ms", "4000"]);
-    expect(locked.code).toBe(1);
-    expect(locked.stderr).toMatch(/^flash: device silent: .*needs --otp\)$/m);
-    expect(device.storage.read("lk.boot")).toBeUndefined();
-    const run = await flash(port, undefined, ["--otp", "otp12345"]);
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/all 8 files read back identical/);
+    expect(["lk.cmdkey", "lk.key", "lk.wifi", "lk.cert", "lk.ca"].map((n) => device.storage.read(n))).toEqual(
+      secretsBefore,
+    );
     await until("the reboot", () => device.reboots === 1);
     await device.waitFor(
       /MQTT connected/,
       15000,
       device.lines.lastIndexOf("[latchkey] Latchkey 0.0.0-test booting") + 1,
     );
-    expect(device.telnetMode).toBe("off");
+    const hub = await connectTls(broker!.port, pki.credentials("hub", "hub"));
+    clients.push(hub);
+    const sign = signer(hub, pki.stateDir, "latchkey", "door-1");
     expect(await sign.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
+    await until("the relay pin", () => device.pins.level("D23"));
+  }, 120000);
+
+  it("refuses, before writing anything, a device whose keys or certificates are not the CA's (serial changes them)", async () => {
+    const { device, port } = await deviceInWindow((d) => d.storage.write("lk.ca", d.storage.read("lk.cert")!));
+    const bundleBefore = device.storage.read(".bootcde");
+    const run = await flash(`tcp://127.0.0.1:${port}`);
+    refused(
+      run,
+      /^flash: the device's lk.ca is not the CA's: keys, certificates and Wi-Fi settings are never sent over the network; flash over serial/,
+    );
+    expect(device.storage.read(".bootcde")).toBe(bundleBefore);
+    expect(device.reboots).toBe(0);
+  }, 120000);
+
+  it("a full Storage: found by the read-only probe, nothing written", async () => {
+    const { device, port } = await deviceInWindow();
+    // An older, smaller bundle: the new one does not fit in what it leaves.
+    device.storage.write(".bootcde", "/* an older, smaller bundle */");
+    device.storage.write("junk", "x".repeat(device.storage.getFree() - 2000));
+    const list = device.storage.list();
+    const run = await flash(`tcp://127.0.0.1:${port}`);
+    refused(run, /^flash: Storage full: the files need \d+ bytes, the device has \d+ free .*nothing was written$/);
+    expect(device.storage.list()).toEqual(list);
+    expect(device.reboots).toBe(0);
   }, 120000);
 });
 
@@ -158,24 +172,16 @@ describe("flash refuses, with one line and nothing half-written", () => {
     expect(target.connections()).toBe(0);
   }, 60000);
 
-  it("a full Storage: found by the read-only probe, nothing written", async () => {
-    const device = await consoleDevice();
-    device.storage.write("junk", "x".repeat(910000));
-    const run = await flash(`tcp://127.0.0.1:${await device.consolePort()}`);
-    refused(run, /^flash: Storage full: the files need \d+ bytes, the device has \d+ free .*nothing was written$/);
-    expect(device.storage.list()).toEqual(["junk"]);
-  }, 60000);
-
   it("a silent port, a port that is not Espruino, a missing port, a missing CLI, a bundle over budget", async () => {
     const silent = await fakePort();
     refused(
       await flash(silent.port, undefined, ["--timeout-ms", "4000"]),
-      /^flash: device silent: no answer from tcp:/,
+      /^flash: device silent: no answer from tcp:.*is a maintenance window open\?\)$/,
     );
-    const http = await fakePort("HTTP/1.0 400 Bad Request\r\n\r\n");
+    const http = await fakePort("HTTP/1.0 400 Bad Request\r\n\r\n", true);
     refused(
       await flash(http.port, undefined, ["--timeout-ms", "4000"]),
-      /is not an Espruino console: it answered "HTTP/,
+      /is not a maintenance window's console: it answered "HTTP/,
     );
     refused(await flash("/dev/ttyLATCHKEY-NONE"), /^flash: no port \/dev\/ttyLATCHKEY-NONE: plug the board in/);
     const target = await fakePort();

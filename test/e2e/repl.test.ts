@@ -1,42 +1,57 @@
-// `npm run repl`: the real Espruino CLI's terminal on the simulated device's telnet console, with
-// the port from the project config; what is typed runs on the device.
+// `npm run repl` over tcp:// during a maintenance window: the real Espruino CLI's terminal,
+// through a local port that types the window's console password (derived from the command
+// key) for each connection; what is typed runs on the device.
 import { spawn } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
-import { afterEach, expect, it } from "vitest";
-import { SimulatedDevice } from "../../scripts/sim/device.ts";
+import type mqtt from "mqtt";
+import { describe, expect, it } from "vitest";
+import type { SimulatedDevice } from "../../scripts/sim/device.ts";
+import { mosquittoMissing } from "../support/broker.ts";
 import { writeConfig } from "../support/flash.ts";
-import { e2eProfile, WIFI } from "../support/sim.ts";
+import { connectTls } from "../support/pki.ts";
+import { signer } from "../support/signed.ts";
+import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const devices: SimulatedDevice[] = [];
-afterEach(() => devices.splice(0).forEach((d) => d.powerOff()));
 
-it("opens the CLI's terminal on the profile's port; typed code runs in the device's context", async () => {
-  const device = new SimulatedDevice({
-    storageDir: await mkdtemp(path.join(os.tmpdir(), "latchkey-repl-")),
-    wifi: WIFI,
-    console: true,
-  });
-  devices.push(device);
-  device.boot();
-  const config = await writeConfig(e2eProfile(1), `tcp://127.0.0.1:${await device.consolePort()}`);
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/repl.ts")], {
-    cwd: root,
-    env: { ...process.env, LATCHKEY_CONFIG: config },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
-  try {
-    await until("the CLI connected", () => out.includes("Connected"), 20000);
-    await until("the console", () => device.console!.connected, 5000);
-    child.stdin.write('require("Storage").write("lk.note","hi from the repl");6*7\n');
-    await until("the answer", () => out.includes("=42"), 10000);
-    expect(device.storage.read("lk.note")).toBe("hi from the repl");
-  } finally {
-    child.kill("SIGTERM");
-  }
-}, 40000);
+describe("npm run repl over the network", () => {
+  const devices: SimulatedDevice[] = [];
+  const clients: mqtt.MqttClient[] = [];
+  const world = projectWorld(
+    [
+      ["device", "door-1"],
+      ["hub", "hub"],
+    ],
+    mosquittoMissing(),
+  );
+  cleanUpAfterEach(devices, clients);
+
+  it("opens the CLI's terminal on the window's console; typed code runs in the device's context", async () => {
+    const device = await bootDevice(world.pki.stateDir, e2eProfile(world.broker.port));
+    devices.push(device);
+    await device.waitFor(/MQTT connected/);
+    const hub = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
+    clients.push(hub);
+    const cmd = signer(hub, world.pki.stateDir, "latchkey", "door-1");
+    expect(await cmd.send("MAINTENANCE 60", "maintenance")).toMatchObject({ accepted: true });
+    const config = await writeConfig(e2eProfile(1), `tcp://127.0.0.1:${await device.tcpPort(23)}`);
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/repl.ts")], {
+      cwd: root,
+      env: { ...process.env, LATCHKEY_CONFIG: config, LATCHKEY_STATE_DIR: world.pki.stateDir },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString("latin1")));
+    try {
+      await until("the CLI connected", () => out.includes("Connected"), 20000);
+      await until("the login", () => device.lines.some((l) => / 1$/.test(l) && l.includes("maintenance OPEN")), 5000);
+      child.stdin.write('require("Storage").write("lk.note","hi from the repl");6*7\n');
+      await until("the answer", () => out.includes("=42"), 10000);
+      expect(device.storage.read("lk.note")).toBe("hi from the repl");
+    } finally {
+      child.kill("SIGTERM");
+    }
+  }, 40000);
+});

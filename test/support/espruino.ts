@@ -83,16 +83,6 @@ export class RealEspruino {
     child.on("exit", () => (this.exited = true));
   }
 
-  /** Types `line` at the interpreter's console (its stdin), as Enter would run it. */
-  type(line: string): void {
-    this.process?.stdin.write(line + "\n");
-  }
-
-  /** The interpreter's process id (the bench reads its CPU time from /proc). */
-  get pid(): number | undefined {
-    return this.process?.pid;
-  }
-
   /** The level changes of `pin`, in order, with when each came. */
   pinChanges(pin: string): PinChange[] {
     const changes: PinChange[] = [];

@@ -1,7 +1,7 @@
 // A scriptable Platform for unit tests: fake time you advance by hand, pins that record every
 // level they were driven to, an in-memory file store and a captured log.
 import { createHash } from "node:crypto";
-import type { Platform } from "../../firmware/hal/platform.ts";
+import type { ConsoleDoor, Platform } from "../../firmware/hal/platform.ts";
 import type { InputPin, OutputPin } from "../../firmware/hal/pins.ts";
 import type { TimerHandle } from "../../firmware/hal/time.ts";
 import { SimOneWireBus } from "../../scripts/sim/onewire.ts";
@@ -78,8 +78,10 @@ export function createFakePlatform(files: Record<string, string> = {}) {
   const log: string[] = [];
   const watchdog = { seconds: 0, kicks: 0 };
   const reboots: number[] = [];
-  /** Every console change, in order: "telnet on", "telnet off", "bluetooth off", "lock <pw>", "unlock". */
+  /** Every console change, in order: "telnet off", "bluetooth off", "serve", "stop". */
   const consoles: string[] = [];
+  /** What faces a connection to the console now (consoles.serve). */
+  const served: { door?: ConsoleDoor } = {};
   const store: Record<string, string> = { ...files };
   const platform: Platform = {
     clock: time.clock,
@@ -146,12 +148,15 @@ export function createFakePlatform(files: Record<string, string> = {}) {
       kick: () => watchdog.kicks++,
     },
     consoles: {
-      telnet: (on) => {
-        consoles.push(on ? "telnet on" : "telnet off");
+      telnetOff: () => {
+        consoles.push("telnet off");
         return true;
       },
       bluetoothOff: () => consoles.push("bluetooth off"),
-      lock: (password) => consoles.push(password ? `lock ${password}` : "unlock"),
+      serve: (door) => {
+        served.door = door;
+        consoles.push(door ? "serve" : "stop");
+      },
     },
     random: () => 0.5,
     health: {
@@ -176,6 +181,7 @@ export function createFakePlatform(files: Record<string, string> = {}) {
     driveInput,
     watchdog,
     consoles,
+    served,
     reboots,
     inputs,
     analog,

@@ -2,6 +2,7 @@
 // Espruino's globals and built-in modules (enforced by eslint.config.js).
 import type { Consoles, Platform } from "../platform";
 import type { InputPin, OneWireBus, OutputPin } from "../pins";
+import { consoleServer } from "./console";
 import { createEspruinoNetwork } from "./network";
 import { createRandom, rngRegister } from "./random";
 import { createEspruinoWifi, wifiRssi } from "./wifi";
@@ -66,18 +67,14 @@ function consoles(): Consoles {
     telnet = undefined;
   }
   return {
-    telnet: (on) => {
-      if (telnet) telnet.setOptions({ mode: on ? "on" : "off" });
+    telnetOff: () => {
+      if (telnet) telnet.setOptions({ mode: "off" });
       return !!telnet;
     },
     bluetoothOff: () => {
       if (typeof NRF !== "undefined" && NRF) NRF.setServices(undefined, { uart: false });
     },
-    // E.setPassword() with no argument removes it (src/jswrap_espruino.c).
-    lock: (password) => {
-      E.setPassword(password);
-      if (password) E.lockConsole();
-    },
+    serve: consoleServer(),
   };
 }
 

@@ -104,6 +104,10 @@ interface EspruinoEnvironment {
   /** No argument removes the password. At most 20 characters can be typed at the prompt. */
   setPassword(password?: string): void;
   lockConsole(): void;
+  /** The console device's name ("Serial1", "Telnet", "LoopbackA"...), null for none. */
+  getConsole(): string | null;
+  /** force: no other device takes the console (src/jsinteractive.c, jsiSetConsoleDevice). */
+  setConsole(device: string | null, options?: { force?: boolean }): void;
   on(event: "init" | "kill", callback: () => void): void;
 }
 declare const E: EspruinoEnvironment;
@@ -156,7 +160,8 @@ interface WifiModule {
 
 interface SocketLike {
   write(data: string): boolean;
-  end(): void;
+  /** With data: writes it, then closes. */
+  end(data?: string): void;
   on(event: "connect" | "end" | "drain", callback: () => void): void;
   on(event: "data", callback: (data: string) => void): void;
   on(event: "close", callback: (hadError: boolean) => void): void;
@@ -176,9 +181,21 @@ interface TlsModule {
    *  'connect' (the listener list is corrupted and neither fires). */
   connect(options: TlsConnectOptions): SocketLike;
 }
+interface NetServer {
+  listen(port: number): NetServer;
+  close(): void;
+}
 interface NetModule {
   connect(options: { host: string; port: number }): SocketLike;
+  createServer(callback: (socket: SocketLike) => void): NetServer;
 }
+/** The loopback serial pair (src/jsdevices.c): what is written to one is the other's input. */
+interface LoopbackDevice {
+  write(data: string): void;
+  on(event: "data", callback: (data: string) => void): void;
+}
+declare const LoopbackA: LoopbackDevice;
+declare const LoopbackB: LoopbackDevice;
 interface CryptoModule {
   /** Returns an ArrayBuffer of 32 bytes. There is no HMAC built in. */
   SHA256(message: string | ArrayBuffer | ArrayBufferView): ArrayBuffer;

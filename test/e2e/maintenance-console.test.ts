@@ -1,0 +1,98 @@
+// The maintenance window's console end to end: the built bundle in the simulated ESP32
+// against the real Mosquitto (the embedded broker where it is missing). Every connection to
+// the console faces the password, each password works once, and what the owner's tools
+// type is derived from the command key: nothing secret crosses the broker.
+import type mqtt from "mqtt";
+import { afterEach, describe, expect, it } from "vitest";
+import type { SimulatedDevice } from "../../scripts/sim/device.ts";
+import { mosquittoMissing } from "../support/broker.ts";
+import { connectTls } from "../support/pki.ts";
+import { consolePassword, login } from "../../scripts/lib/console-login.ts";
+import { signer, verifiedReports } from "../support/signed.ts";
+import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
+import { TelnetClient } from "../support/telnet.ts";
+import { until } from "../support/wait.ts";
+
+const T = "latchkey/door-1";
+
+describe("the maintenance window's console", () => {
+  const devices: SimulatedDevice[] = [];
+  const clients: mqtt.MqttClient[] = [];
+  const consoles: TelnetClient[] = [];
+  const world = projectWorld(
+    [
+      ["device", "door-1"],
+      ["hub", "hub"],
+    ],
+    mosquittoMissing(),
+  );
+  cleanUpAfterEach(devices, clients);
+  afterEach(() => consoles.splice(0).forEach((c) => c.close()));
+  const boot = async () => {
+    const device = await bootDevice(world.pki.stateDir, e2eProfile(world.broker.port), { console: true });
+    devices.push(device);
+    await device.waitFor(/MQTT connected/);
+    const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
+    clients.push(client);
+    return { device, cmd: { ...signer(client, world.pki.stateDir, "latchkey", "door-1"), client } };
+  };
+  const dial = async (port: number) => {
+    const c = await TelnetClient.connect(port);
+    consoles.push(c);
+    return c;
+  };
+
+  it("a second connection, while the owner's is open and after it left, faces the password and cannot read the command key", async () => {
+    const { device, cmd } = await boot();
+    const states = await verifiedReports(cmd.client, cmd.key, `${T}/maintenance/state`);
+    expect(await cmd.send("MAINTENANCE 60", "maintenance")).toEqual({ accepted: true, detail: "console open 60 s" });
+    await until("the OPEN report", () => states.some((v) => v.startsWith("OPEN 60 ")));
+    const [, , id, k] = states.at(-1)!.split(" ");
+    expect(k).toBe("0");
+    const port = await device.tcpPort(23);
+    // The owner's tools type the window's first password (the LAN sees it: it works once).
+    const owner = await login("127.0.0.1", port, cmd.key);
+    let ownerText = "";
+    owner.on("data", (d: Buffer) => (ownerText += d.toString("latin1")));
+    owner.write("6*7\r\n");
+    await until("the owner's answer", () => ownerText.includes("=42"));
+    const key = cmd.key.toString("base64");
+    const steal = 'btoa(require("Storage").read("lk.cmdkey"))\r\n';
+    const attempts: TelnetClient[] = [];
+    for (const first of [steal, `${consolePassword(cmd.key, id, 0)}\r\n${steal}`]) {
+      const neighbour = await dial(port);
+      await neighbour.expect(`OPEN 60 ${id} 1\r\npassword>`);
+      neighbour.send(first);
+      await neighbour.expect("Invalid password");
+      await until("the neighbour dropped", () => neighbour.closed);
+      attempts.push(neighbour);
+    }
+    // The owner's session is still there, still the console.
+    owner.write("6*8\r\n");
+    await until("the owner's second answer", () => ownerText.includes("=48"));
+    owner.destroy();
+    const later = await dial(port);
+    await later.expect(`OPEN 60 ${id} 1\r\npassword>`);
+    later.send(steal);
+    await until("the later one dropped", () => later.closed);
+    attempts.push(later);
+    for (const a of attempts) expect(a.text).not.toContain(key);
+    expect(ownerText).not.toContain(key);
+    // The owner's next session needs the next password, which the tools compute.
+    const again = await login("127.0.0.1", port, cmd.key);
+    again.destroy();
+    await until("the report of the used password", () => states.at(-1) === `OPEN 60 ${id} 2`);
+  });
+
+  it("closes on a signed MAINTENANCE 0: the session inside is dropped and the port closed", async () => {
+    const { device, cmd } = await boot();
+    expect(await cmd.send("MAINTENANCE 60", "maintenance")).toMatchObject({ accepted: true });
+    const port = await device.tcpPort(23);
+    const owner = await login("127.0.0.1", port, cmd.key);
+    let closed = false;
+    owner.on("close", () => (closed = true));
+    expect(await cmd.send("MAINTENANCE 0", "maintenance")).toEqual({ accepted: true, detail: "console closed" });
+    await until("the session dropped", () => closed);
+    await expect(TelnetClient.connect(port)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
