@@ -192,6 +192,25 @@ describe("the boot stub (.boot0)", () => {
   });
 
   it.skipIf(espruinoMissing())(
+    "in Espruino: an error thrown in a timer reaches the uncaughtException listener, and later timers run",
+    async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-uncaught-"));
+      await writeFile(
+        path.join(dir, "uncaught.js"),
+        [
+          "var seen=[];",
+          'process.on("uncaughtException",function(e){seen.push(""+e);});',
+          'setTimeout(function(){throw new Error("in a timer");},10);',
+          'setTimeout(function(){print("SEEN "+JSON.stringify(seen));},200);',
+        ].join("\n"),
+      );
+      const run = spawnSync(ESPRUINO!, ["uncaught.js"], { cwd: dir, timeout: 8000, encoding: "latin1" });
+      expect(run.stdout).toContain('SEEN ["Error: in a timer"]');
+    },
+    20000,
+  );
+
+  it.skipIf(espruinoMissing())(
     "in Espruino: a bundle that throws at boot is restored at the deadline",
     async () => {
       const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-stub-real-"));
