@@ -112,7 +112,7 @@ export function handleCommand(
   const verdict = gate.verify(topic, payload);
   // A retained command would be obeyed again at every reconnect (one press per Wi-Fi blip).
   const outcome: Outcome = retained
-    ? { refused: "retained message: a stored command is never obeyed" }
+    ? { refused: "retained message refused" }
     : verdict.command === undefined
       ? { refused: verdict.refused }
       : action(verdict.command);

@@ -72,10 +72,7 @@ describe("results", () => {
     t.receive(command, true);
     t.receive(command);
     expect(t.presses()).toBe(0);
-    expect(t.answers().map((a) => a.ok && a.detail)).toEqual([
-      "retained message: a stored command is never obeyed",
-      "retained message: a stored command is never obeyed",
-    ]);
+    expect(t.answers().map((a) => a.ok && a.detail)).toEqual(["retained message refused", "retained message refused"]);
   });
 
   it("names a message that did not verify by its hash, never by the MAC it carries", () => {

@@ -14,15 +14,8 @@ export function rngRegister(board: string): number {
   return board === "ESP32" || board.indexOf("ESP32_") === 0 ? 0x3ff75144 : 0;
 }
 
-/** Timing jitter in the low 16 bits: the microsecond clock across calls, folded. */
-function jitter(): number {
-  let x = 0;
-  for (let i = 0; i < 4; i++) x = (x * 33 + getTime() * 1e6) & 65535;
-  return x;
-}
-
 /** The random source of a board: random() in [0, 1), and reseed() for Espruino's generator
- *  (the hardware value with timing jitter XORed into its low 16 bits). Without a known
+ *  (seeded with a draw: the RNG register's value where it is known). Without a known
  *  register: a SHA-256 pool of timing samples, hashed in one by one until 256 of them took a
  *  different time from the one before (each such change is at least one bit the clock's
  *  jitter chose), then stirred with the clock at every draw; a draw is 4 bytes of a hash whose
@@ -47,7 +40,7 @@ export function createRandom(register: number, sha256: (data: string) => string)
     for (let i = 0; i < 4; i++) x = x * 256 + h.charCodeAt(i);
     return x;
   };
-  const reseed = () => E.srand(register ? draw() ^ jitter() : draw());
+  const reseed = () => E.srand(draw());
   reseed();
   return {
     reseed,
