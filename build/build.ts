@@ -13,6 +13,7 @@ import path from "node:path";
 import { checkEspruinoCompatibility, type Finding } from "./espruino-check.ts";
 import { constToLet } from "./const-to-let.ts";
 import { createPositionMapper, type OriginalPosition } from "./source-map.ts";
+import { UserError } from "../scripts/lib/errors.ts";
 
 /** Espruino's built-in modules: left as require("...") for the interpreter to resolve. */
 export const ESPRUINO_MODULES = ["Wifi", "Storage", "tls", "net", "crypto", "TelnetServer", "Flash", "ESP32"];
@@ -140,7 +141,7 @@ export interface BuildResult {
   findings: LocatedFinding[];
 }
 
-export class BuildError extends Error {
+export class BuildError extends UserError {
   constructor(
     message: string,
     readonly findings: LocatedFinding[] = [],

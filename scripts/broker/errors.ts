@@ -1,2 +1,2 @@
 /** A broker command's failure: one line for the operator, no stack. */
-export class BrokerError extends Error {}
+export { BrokerError } from "../lib/errors.ts";

@@ -1,72 +1,83 @@
 // `npm run hub`: the hub against the project's broker (the one `npm start` or `npm run broker`
-// runs), its HTTPS page on --port (default 8443), following the project's device and any
-// --profile files. One line per error, exit 1.
+// runs), its HTTPS page on --port (default 8443) of --host (default 127.0.0.1: this machine
+// only), following the project's device and any --profile files. For phones and other
+// machines on the LAN: `--host 0.0.0.0` (or the machine's LAN address), and a hub certificate
+// naming the address they use (`npm run pki -- renew hub --ip 192.168.1.50`); the hub says
+// which names its certificate holds. Every error is one line and exit 1 (scripts/lib/cli.ts).
+import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { ConfigError } from "../lib/config.ts";
+import { checkListen } from "../broker/start.ts";
+import { hostOption, portOption, runTool } from "../lib/cli.ts";
 import { projectConfig, projectRoot, stateDir } from "../lib/state.ts";
-import { PkiError, PkiStore } from "../pki/store.ts";
-import { HA_ALLOW_FILE, haSummary, loadHaAllow } from "./ha-permissions.ts";
-import { HA_PORT, startHub } from "./hub.ts";
+import { PkiStore } from "../pki/store.ts";
+import { startHub } from "./hub.ts";
 import { hubProfiles } from "./profiles.ts";
 
-const USAGE = `usage: npm run hub -- [--port 8443] [--host 127.0.0.1] [--profile device.json]... [--name hub]
-                    [--ha-port 8884] [--ha-host HOST (default: --host)] [--ha-allow home-assistant.json]`;
+const USAGE = `usage: npm run hub -- [--port 8443] [--host 127.0.0.1] [--profile device.json]... [--name hub]`;
+const EVERY_ADDRESS = ["0.0.0.0", "::"];
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+/** The names a browser may use to reach the page: the hub certificate's DNS names and IPs. */
+function certificateNames(state: string, name: string): string[] {
+  const file = path.join(new PkiStore(state).identityDir("hub", name), "cert.pem");
+  if (!existsSync(file)) return [];
+  const san = new X509Certificate(readFileSync(file)).subjectAltName ?? "";
+  return san
+    .split(", ")
+    .map((entry) => entry.slice(entry.indexOf(":") + 1))
+    .map((value) => (value === "0:0:0:0:0:0:0:1" ? "::1" : value));
+}
+
+runTool(
+  "hub",
+  {
     options: {
       port: { type: "string", default: "8443" },
       host: { type: "string", default: "127.0.0.1" },
       profile: { type: "string", multiple: true, default: [] },
       name: { type: "string", default: "hub" },
-      "ha-port": { type: "string", default: String(HA_PORT) },
-      "ha-host": { type: "string" },
-      "ha-allow": { type: "string", default: path.join(projectRoot, HA_ALLOW_FILE) },
       help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) return console.log(USAGE);
-  const config = projectConfig();
-  const state = stateDir(config);
-  const listening = path.join(state, "broker", "listening.json");
-  const broker = existsSync(listening)
-    ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
-    : config.device.broker;
-  const version = (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version: string })
-    .version;
-  const haPort = Number(values["ha-port"]);
-  if (!Number.isInteger(haPort) || haPort < 0 || haPort > 65535)
-    throw new ConfigError(`--ha-port must be a port number, not '${values["ha-port"]}'`);
-  const allow = loadHaAllow(values["ha-allow"]);
-  const hub = await startHub({
-    stateDir: state,
-    profiles: hubProfiles(config, values.profile),
-    broker,
-    web: { host: values.host, port: Number(values.port) },
-    version,
-    name: values.name,
-    homeAssistant: { host: values["ha-host"] ?? values.host, port: haPort, allow },
-    log: (line) => console.log(`hub: ${line}`),
-  });
-  const store = new PkiStore(state);
-  for (const line of haSummary(hub.homeAssistant, allow, {
-    identityDir: (name) => path.relative(process.cwd(), store.identityDir("ha", name)),
-    ca: path.relative(process.cwd(), store.caCertFile),
-    allowFile: path.relative(process.cwd(), values["ha-allow"]),
-  }))
-    console.log(`hub: ${line}`);
-  console.log(`hub: page at ${hub.url} (operators: npm run pki -- user NAME, then import NAME.p12; see README)`);
-  const stop = () => void hub.stop().then(() => process.exit(0));
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-}
-
-main().catch((error: unknown) => {
-  const known = error instanceof PkiError || error instanceof ConfigError;
-  const parse = (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
-  if (!known && !parse) throw error;
-  console.error(`hub: ${(error as Error).message}`);
-  process.exit(1);
-});
+    usage: USAGE,
+  },
+  async ({ values }) => {
+    if (values.help) return console.log(USAGE);
+    const port = portOption(values.port);
+    const host = hostOption(values.host);
+    const config = projectConfig();
+    const state = stateDir(config);
+    const profiles = hubProfiles(config, values.profile);
+    // Before anything starts: a busy port, an address not of this machine, a name that does
+    // not resolve are each one line.
+    await checkListen(host, port);
+    const listening = path.join(state, "broker", "listening.json");
+    const broker = existsSync(listening)
+      ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
+      : config.device.broker;
+    const version = (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version: string })
+      .version;
+    const hub = await startHub({
+      stateDir: state,
+      profiles,
+      broker,
+      web: { host, port },
+      version,
+      name: values.name,
+      log: (line) => console.log(`hub: ${line}`),
+    });
+    console.log(`hub: page at ${hub.url} (operators: npm run pki -- user NAME, then import NAME.p12; see README)`);
+    const names = certificateNames(state, values.name);
+    if (EVERY_ADDRESS.includes(host)) {
+      console.log(
+        `hub: serving every address of this machine; browsers must use a name the hub's certificate holds (${names.join(", ")}): add one with npm run pki -- renew ${values.name} --ip A (or --dns H)`,
+      );
+    } else if (!names.includes(host) && !(host === "127.0.0.1" || host === "::1")) {
+      console.log(
+        `hub: the hub's certificate does not name ${host} (it names ${names.join(", ")}): browsers will refuse the page; run npm run pki -- renew ${values.name} ${/^[0-9.:]+$/.test(host) ? "--ip" : "--dns"} ${host}`,
+      );
+    }
+    const stop = () => void hub.stop().then(() => process.exit(0));
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  },
+);

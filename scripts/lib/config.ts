@@ -27,7 +27,8 @@ export interface ProjectConfig {
   tools: ToolSettings;
 }
 
-export class ConfigError extends Error {}
+import { ConfigError } from "./errors.ts";
+export { ConfigError };
 
 /** An MQTT topic level we allow for ids: no wildcards, separators or spaces. */
 export const TOPIC_LEVEL = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

@@ -15,7 +15,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
-export class FlashError extends Error {}
+import { FlashError } from "./errors.ts";
+export { FlashError };
 
 const DEVICE_PREFIX = "--] ";
 const STARTUP_MS = 30000;

@@ -10,7 +10,8 @@ import { COMMAND_PREFIX, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app
 import { MAX_CMD_CHARS } from "../../firmware/app/commands.ts";
 import { PkiStore, type PkiIndex } from "../pki/store.ts";
 
-export class SigningError extends Error {}
+import { SigningError } from "./errors.ts";
+export { SigningError };
 
 const HEX16 = /^[0-9a-f]{16}$/;
 const HEX64 = /^[0-9a-f]{64}$/;

@@ -7,7 +7,8 @@ import type { MqttClient } from "mqtt";
 import { deviceTopics } from "../../firmware/app/topics.ts";
 import { sendSignedCommand, verifyReport } from "../lib/signing.ts";
 
-export class OtaError extends Error {}
+import { OtaError } from "../lib/errors.ts";
+export { OtaError };
 
 export interface OtaOptions {
   prefix: string;

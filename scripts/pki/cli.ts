@@ -1,14 +1,14 @@
 // `npm run pki -- <command>`: the project's certificate authority. One line per error, exit 1.
 // Every command that changes the state folder holds the CA lock (lock.ts).
-import { parseArgs } from "node:util";
-import { BrokerError } from "../broker/errors.ts";
-import { ConfigError } from "../lib/config.ts";
-import { oneLine } from "../lib/one-line.ts";
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { runTool } from "../lib/cli.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
 import { initCa, issue, list, refreshCrl, renew, revoke, type IssueOptions, type PkiContext } from "./commands.ts";
-import { PassphraseError, type KeyType } from "./keys.ts";
+import type { KeyType } from "./keys.ts";
 import { askPassphrase, newPassphrase, passphraseFromEnvironment } from "./passphrase.ts";
-import { PkiError, PkiStore, type CertRecord } from "./store.ts";
+import { PkiError, PkiStore, type CertRecord, type PkiIndex } from "./store.ts";
 
 const USAGE = `usage: npm run pki -- <command> [options]
   init [--rsa] [--days N] [--cn NAME]      create the CA (a passphrase, if given, encrypts its key)
@@ -24,112 +24,130 @@ const USAGE = `usage: npm run pki -- <command> [options]
 Keys follow the CA's type (EC P-256 or RSA-2048) unless --rsa or --ec is given.
 The CA passphrase: on a terminal, LATCHKEY_CA_PASSPHRASE, or LATCHKEY_CA_PASSPHRASE_FILE (0600).`;
 
-async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      rsa: { type: "boolean" },
-      ec: { type: "boolean" },
-      days: { type: "string" },
-      cn: { type: "string" },
-      dns: { type: "string", multiple: true },
-      ip: { type: "string", multiple: true },
-      password: { type: "string" },
-      devices: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const [command, name, ...extra] = positionals;
-  if (values.help || !command) {
-    console.log(USAGE);
-    return;
-  }
-  if (extra.length > 0) throw new PkiError(`unexpected argument '${extra[0]}'`);
-  if (values.rsa && values.ec) throw new PkiError("--rsa and --ec contradict each other");
-  if (values.days !== undefined && !/^[1-9][0-9]{0,5}$/.test(values.days))
-    throw new PkiError(`--days must be a positive whole number, not '${values.days}'`);
-  const devices = values.devices?.split(",");
-  if (devices && (devices.length === 0 || devices.some((d) => d === "")))
-    throw new PkiError(`--devices must be device ids separated by commas, not '${values.devices}'`);
-  const config = projectConfig();
-  const state = stateDir(config);
-  const ctx: PkiContext = {
-    store: new PkiStore(state),
-    passphrase: passphraseFromEnvironment(),
-    askPassphrase,
-    // How long to wait for another CA command (lock.ts DEFAULT_WAIT_MS otherwise).
-    lockWaitMs: Number(process.env.LATCHKEY_PKI_LOCK_WAIT_MS) || undefined,
-    log: (line) => console.log(line),
-  };
-  const days = values.days === undefined ? undefined : Number(values.days);
-  const keyType: KeyType | undefined = values.rsa ? "rsa" : values.ec ? "ec" : undefined;
-  const options: IssueOptions = {
-    keyType,
-    days,
-    dns: values.dns,
-    ips: values.ip,
-    password: values.password,
-    devices,
-  };
-  const needName = (what: string) => {
-    if (!name) throw new PkiError(`${command} needs ${what}`);
-    return name;
-  };
-  // A broker started from this state folder takes the new identity's rules at once.
-  const issued = async (record: CertRecord) => {
-    const { applyIssue } = await import("../broker/running.ts");
-    await applyIssue(state, record, ctx.log, ctx.passphrase);
-    if (record.kind === "ha")
-      ctx.log("Home Assistant connects to the hub's own endpoint, not to the broker: restart the hub to admit it");
-  };
-  switch (command) {
-    case "init":
-      if (ctx.store.hasCa()) throw new PkiError(`a CA already exists in ${ctx.store.dir}; refusing to overwrite it`);
-      ctx.passphrase = await newPassphrase();
-      return initCa(ctx, { keyType, days, cn: values.cn });
-    case "broker":
-      await issue(ctx, "broker", name ?? "broker", options);
-      return;
-    case "device":
-      return issued(await issue(ctx, "device", needName("a device id"), options));
-    case "user":
-      return issued(await issue(ctx, "user", needName("a user name"), options));
-    case "hub":
-      return issued(await issue(ctx, "hub", name ?? "hub", options));
-    case "ha":
-      return issued(await issue(ctx, "ha", name ?? "ha", options));
-    case "revoke": {
-      const record = await revoke(ctx, needName("the name of a certificate"));
-      // Loaded only here: the MQTT client it needs makes every other command slower to start.
-      const { applyRevocation } = await import("../broker/running.ts");
-      await applyRevocation(state, record, ctx.log, ctx.passphrase);
+const OPTIONS = {
+  rsa: { type: "boolean" },
+  ec: { type: "boolean" },
+  days: { type: "string" },
+  cn: { type: "string" },
+  dns: { type: "string", multiple: true },
+  ip: { type: "string", multiple: true },
+  password: { type: "string" },
+  devices: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+runTool(
+  "pki",
+  { options: OPTIONS, allowPositionals: true, usage: USAGE.split("\n")[0] },
+  async ({ values, positionals }) => {
+    const [command, name, ...extra] = positionals;
+    if (values.help || !command) {
+      console.log(USAGE);
       return;
     }
-    case "crl":
-      await refreshCrl(ctx);
-      return;
-    case "renew":
-      await renew(ctx, needName("the name of a certificate"), { days });
-      return;
-    case "list":
-      (await list(ctx)).forEach((line) => console.log(line));
-      return;
-    default:
-      throw new PkiError(
-        `unknown command '${command}' (init, broker, device, user, hub, ha, revoke, crl, list, renew)`,
-      );
-  }
-}
+    if (extra.length > 0) throw new PkiError(`unexpected argument '${extra[0]}'`);
+    if (values.rsa && values.ec) throw new PkiError("--rsa and --ec contradict each other");
+    if (values.days !== undefined && !/^[1-9][0-9]{0,5}$/.test(values.days))
+      throw new PkiError(`--days must be a positive whole number, not '${values.days}'`);
+    const devices = values.devices?.split(",");
+    if (devices && (devices.length === 0 || devices.some((d) => d === "")))
+      throw new PkiError(`--devices must be device ids separated by commas, not '${values.devices}'`);
+    const config = projectConfig();
+    const state = stateDir(config);
+    const ctx: PkiContext = {
+      store: new PkiStore(state),
+      passphrase: passphraseFromEnvironment(),
+      askPassphrase,
+      // How long to wait for another CA command (lock.ts DEFAULT_WAIT_MS otherwise).
+      lockWaitMs: Number(process.env.LATCHKEY_PKI_LOCK_WAIT_MS) || undefined,
+      log: (line) => console.log(line),
+    };
+    const days = values.days === undefined ? undefined : Number(values.days);
+    const keyType: KeyType | undefined = values.rsa ? "rsa" : values.ec ? "ec" : undefined;
+    const options: IssueOptions = {
+      keyType,
+      days,
+      dns: values.dns,
+      ips: values.ip,
+      password: values.password,
+      devices,
+    };
+    const needName = (what: string) => {
+      if (!name) throw new PkiError(`${command} needs ${what}`);
+      return name;
+    };
+    // A broker started from this state folder takes the new identity's rules at once.
+    const issued = async (record: CertRecord) => {
+      const { applyIssue } = await import("../broker/running.ts");
+      await applyIssue(state, record, ctx.log, ctx.passphrase);
+      if (record.kind === "ha")
+        ctx.log(
+          "Home Assistant connects to the hub's own endpoint, not to the broker: a running hub admits it within its CA poll (a second)",
+        );
+    };
+    switch (command) {
+      case "init":
+        if (ctx.store.hasCa()) throw new PkiError(`a CA already exists in ${ctx.store.dir}; refusing to overwrite it`);
+        ctx.passphrase = await newPassphrase();
+        return initCa(ctx, { keyType, days, cn: values.cn });
+      case "broker":
+        await issue(ctx, "broker", name ?? "broker", options);
+        return;
+      case "device":
+        return issued(await issue(ctx, "device", needName("a device id"), options));
+      case "user":
+        return issued(await issue(ctx, "user", needName("a user name"), options));
+      case "hub":
+        return issued(await issue(ctx, "hub", name ?? "hub", options));
+      case "ha":
+        return issued(await issue(ctx, "ha", name ?? "ha", options));
+      case "revoke": {
+        const record = await revoke(ctx, needName("the name of a certificate"));
+        // Loaded only here: the MQTT client it needs makes every other command slower to start.
+        const { applyRevocation } = await import("../broker/running.ts");
+        await applyRevocation(state, record, ctx.log, ctx.passphrase);
+        return;
+      }
+      case "crl":
+        await refreshCrl(ctx);
+        return;
+      case "renew": {
+        // The names the server certificate had, and any given now (--dns, --ip).
+        const kept = serverNames(ctx.store, needName("the name of a certificate"), await ctx.store.readIndex());
+        const dns = [...new Set([...kept.dns, ...(values.dns ?? [])])];
+        const ips = [...new Set([...kept.ips, ...(values.ip ?? [])])];
+        await renew(ctx, name, { days, dns, ips });
+        return;
+      }
+      case "list":
+        (await list(ctx)).forEach((line) => console.log(line));
+        return;
+      default:
+        throw new PkiError(
+          `unknown command '${command}' (init, broker, device, user, hub, ha, revoke, crl, list, renew)`,
+        );
+    }
+  },
+);
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  const known =
-    error instanceof PkiError ||
-    error instanceof PassphraseError ||
-    error instanceof ConfigError ||
-    error instanceof BrokerError;
-  const parse = (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS");
-  if (!known && !parse) throw error;
-  console.error(`pki: ${oneLine((error as Error).message, parse === true)}`);
-  process.exit(1);
-});
+/** The extra DNS names and IP addresses (beyond the loopback ones every server certificate
+ *  gets) of the active certificate `name`, so a renewal keeps them. */
+function serverNames(store: PkiStore, name: string, index: PkiIndex): { dns: string[]; ips: string[] } {
+  const record = index.certificates.find((c) => c.status === "active" && c.name === name);
+  const names = { dns: [] as string[], ips: [] as string[] };
+  if (!record) return names;
+  let san = "";
+  try {
+    san =
+      new X509Certificate(readFileSync(path.join(store.identityDir(record.kind, name), "cert.pem"))).subjectAltName ??
+      "";
+  } catch {
+    return names;
+  }
+  for (const entry of san.split(", ")) {
+    const [type, value] = [entry.slice(0, entry.indexOf(":")), entry.slice(entry.indexOf(":") + 1)];
+    if (type === "DNS" && value !== "localhost") names.dns.push(value);
+    if (type === "IP Address" && !["127.0.0.1", "::1", "0:0:0:0:0:0:0:1"].includes(value)) names.ips.push(value);
+  }
+  return names;
+}

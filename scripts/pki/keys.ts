@@ -40,7 +40,8 @@ export function privateKeyDer(pem: string): Buffer {
   return object.export({ type: object.asymmetricKeyType === "rsa" ? "pkcs1" : "sec1", format: "der" }) as Buffer;
 }
 
-export class PassphraseError extends Error {}
+import { PassphraseError } from "../lib/errors.ts";
+export { PassphraseError };
 
 /** Where a CA passphrase may come from (passphrase.ts reads them in this order). */
 export const PASSPHRASE_HINT =

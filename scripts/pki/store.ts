@@ -40,7 +40,8 @@ export interface PkiIndex {
   certificates: CertRecord[];
 }
 
-export class PkiError extends Error {}
+import { PkiError } from "../lib/errors.ts";
+export { PkiError };
 
 export class PkiStore {
   readonly dir: string;

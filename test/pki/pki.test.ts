@@ -238,7 +238,7 @@ describe("npm run pki: bad input gives one clear line and exit 1, and never lose
       [["device", "a", "b"], "pki: unexpected argument 'b'"],
       [
         ["device", "d9", "--colour"],
-        "pki: Unknown option '--colour'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--colour\"",
+        "pki: unknown option '--colour' (usage: npm run pki -- <command> [options])",
       ],
     ];
     for (const [args, message] of cases) {
