@@ -236,10 +236,7 @@ describe("npm run pki: bad input gives one clear line and exit 1, and never lose
       [["renew", "nobody"], "pki: no certificate named 'nobody'"],
       [["device"], "pki: device needs a device id"],
       [["device", "a", "b"], "pki: unexpected argument 'b'"],
-      [
-        ["device", "d9", "--colour"],
-        "pki: unknown option '--colour' (usage: npm run pki -- <command> [options])",
-      ],
+      [["device", "d9", "--colour"], "pki: unknown option '--colour' (usage: npm run pki -- <command> [options])"],
     ];
     for (const [args, message] of cases) {
       const before = [hash(pki.store.indexFile), hash(pki.store.crlFile)];
