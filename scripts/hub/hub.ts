@@ -11,11 +11,13 @@ import { readCommandKey } from "../lib/signing.ts";
 import { PkiError, PkiStore } from "../pki/store.ts";
 import { AuditLog } from "./audit.ts";
 import { Commander } from "./commander.ts";
-import { DeviceStates } from "./device-state.ts";
+import { DeviceJournals, TIMELINE_EVENTS } from "./device-journal.ts";
+import { DeviceStates, type DeviceView } from "./device-state.ts";
 import { HomeAssistantBridge } from "./ha-bridge.ts";
 import { startHaEndpoint, type HaEndpoint } from "./ha-endpoint.ts";
 import { checkHaAllow, type HaAllow } from "./ha-permissions.ts";
 import { LiveFeed } from "./live-feed.ts";
+import { pageDevice } from "./page-model.ts";
 import { startWeb, type WebServer } from "./web.ts";
 
 /** How long stop() waits for the broker to take the hub's goodbye. */
@@ -75,19 +77,32 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     if (!late.client) throw new Error("the hub is not connected to the broker");
     return late.client;
   };
+  // The page's view of each device: its values, health and recent events.
+  const journals = new DeviceJournals(options.profiles, options.stateDir, (device) =>
+    readCommandKey(options.stateDir, device),
+  );
+  const present = (view: DeviceView) => pageDevice(states.profile(view.id)!, view, journals);
   const states = new DeviceStates(
     options.profiles,
     (device) => readCommandKey(options.stateDir, device),
     (view) => {
-      feed.device(view);
+      journals.observe(view);
+      feed.device(present(view));
       late.bridge?.mirror(view);
     },
   );
   const audit = new AuditLog({
     dir: path.join(options.stateDir, "hub"),
     ...options.audit,
-    onAppend: (record) => feed.audit(record.device, record),
+    onAppend: (record) => {
+      feed.audit(record.device, record);
+      journals.audit(record);
+      const view = states.view(record.device);
+      if (view) feed.device(present(view));
+    },
   });
+  for (const record of audit.recent(TIMELINE_EVENTS).reverse()) journals.audit(record);
+  await journals.refreshCertificates();
   const commander = new Commander(current, states, audit, options.commandTimeoutMs ?? 5000);
   const haOptions = options.homeAssistant ?? { host: "127.0.0.1", port: 0, allow: {} };
   checkHaAllow(haOptions.allow, (device) => states.view(device)?.entities);
@@ -119,7 +134,17 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     key,
     host: options.web.host,
     port: options.web.port,
-    routes: { states, commander, audit, feed },
+    routes: {
+      states,
+      commander,
+      audit,
+      feed,
+      journals,
+      present: (id) => {
+        const view = states.view(id);
+        return view && present(view);
+      },
+    },
     crlPollMs: options.crlPollMs,
   });
   late.bridge = ha;
@@ -156,7 +181,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     lastError = error.message;
   });
   client.on("close", () => void ha?.brokerUp(false).catch(() => undefined));
-  client.on("message", (topic, payload) => states.message(topic, payload));
+  client.on("message", (topic, payload) => {
+    journals.message(topic, payload);
+    states.message(topic, payload);
+  });
   return {
     url: web.url,
     web,

@@ -7,8 +7,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { maySee, type Operator } from "./access.ts";
 import type { AuditLog } from "./audit.ts";
 import type { Commander } from "./commander.ts";
+import type { DeviceJournals } from "./device-journal.ts";
 import type { DeviceStates } from "./device-state.ts";
 import type { LiveFeed } from "./live-feed.ts";
+import type { PageDevice } from "./page-model.ts";
 import { PAGE_CSS, PAGE_HTML, PAGE_SCRIPT } from "./page.ts";
 
 export interface Routes {
@@ -16,6 +18,22 @@ export interface Routes {
   commander: Commander;
   audit: AuditLog;
   feed: LiveFeed;
+  journals: DeviceJournals;
+  /** A device as the page draws it (page-model.ts). */
+  present(id: string): PageDevice | undefined;
+}
+
+/** What an operator who sees no device is told instead of an empty page. */
+export function noDevicesNotice(operator: Operator, followed: string[]): string | undefined {
+  if (operator.devices === undefined)
+    return followed.length === 0 ? "This hub follows no device: give it a device profile (--profile)." : undefined;
+  if (operator.devices.some((d) => followed.includes(d))) return undefined;
+  if (operator.devices.length === 0)
+    return `The certificate of ${operator.cn} names no device, so there is nothing to show.`;
+  const names = operator.devices.join(", ");
+  return `The certificate of ${operator.cn} is limited to ${names}, and this hub has no profile for ${
+    operator.devices.length === 1 ? "it" : "any of them"
+  }: ask the hub's owner to add the device's profile (--profile), or to issue a certificate for the devices it follows.`;
 }
 
 const MAX_BODY = 1024;
@@ -62,9 +80,12 @@ export async function route(
       case "/app.css":
         return send(response, 200, "text/css", PAGE_CSS);
       case "/api/state":
+        await routes.journals.refreshCertificates();
         return json(response, 200, {
           operator: operator.cn,
-          devices: visible.map((id) => routes.states.view(id)),
+          now: Date.now(),
+          notice: noDevicesNotice(operator, routes.states.ids()),
+          devices: visible.map((id) => routes.present(id)),
           audit: routes.audit
             .recent(200)
             .filter((r) => visible.includes(r.device))

@@ -119,11 +119,13 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the hub's page in Chro
     await expect.poll(() => page.locator("#operator").textContent()).toBe("operator: alice");
     const card = page.locator('[data-device="door-1"]');
     await expect.poll(() => card.locator(".availability").textContent(), { timeout: 15000 }).toBe("online");
-    await expect.poll(() => card.locator('[data-entity="relay"] .value').textContent(), { timeout: 15000 }).toBe("OFF");
+    await expect
+      .poll(() => card.locator('[data-entity="relay"] .value').textContent(), { timeout: 15000 })
+      .toBe("Ready");
     expect(await page.locator('[data-device="pump-1"]').count()).toBe(1);
     const drives = () => device!.pins.history.filter((e) => e.pin === "D23" && e.kind === "drive");
     const before = drives().length;
-    await card.locator('[data-entity="relay"] button[data-command="ON"]').click();
+    await card.getByRole("button", { name: "Press Relay" }).click();
     await until(
       "the relay pulse (HIGH then LOW)",
       () => {
@@ -132,7 +134,9 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the hub's page in Chro
       },
       15000,
     );
-    await expect.poll(() => card.locator(".result").textContent(), { timeout: 10000 }).toMatch(/ON by alice: done/);
+    await expect
+      .poll(() => card.locator(".result").textContent(), { timeout: 10000 })
+      .toMatch(/^Press: done, relay pulsed/);
     const pulse = drives().slice(before);
     const high = pulse.find((e) => e.high)!;
     const low = pulse.find((e) => !e.high && e.t > high.t)!;

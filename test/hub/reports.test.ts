@@ -127,7 +127,7 @@ describe.skipIf(mosquittoMissing())("reports the hub follows", () => {
     expect(points!.split(" ")).toHaveLength(HISTORY_POINTS);
     expect(await card.locator('[data-entity="free"] .badge').textContent()).toBe("unsigned");
     // The last relay report was a replay: the page keeps the verified ON and says so.
-    expect(await card.locator('[data-entity="relay"] .value').textContent()).toBe("ON");
+    expect(await card.locator('[data-entity="relay"] .value').textContent()).toBe("On");
     expect(await card.locator('[data-entity="relay"] .badge.unverified').getAttribute("title")).toMatch(/replayed/);
     await page.screenshot({
       path: process.env.LATCHKEY_HUB_SCREENSHOT_2 ?? path.join(os.tmpdir(), "latchkey-hub-telemetry.png"),

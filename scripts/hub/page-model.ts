@@ -1,0 +1,201 @@
+// What the page draws for one device, decided here (tested without a browser) so the page's
+// script only lays it out: the door in the owner's words with its buttons (door.ts), one row
+// per relay, input and sensor in the words of the device's profile, each marked confirmed,
+// last known, unsigned or unverified with the times needed for its age, then the device's
+// health and recent events (device-journal.ts).
+import type { DeviceProfile, InputBehaviour } from "../../firmware/app/profile.ts";
+import type { DeviceView } from "./device-state.ts";
+import type { DeviceJournals, Health, TimelineEvent } from "./device-journal.ts";
+import { doorInputs, doorPanel, type DoorPanel } from "./door.ts";
+import type { Entity } from "./entities.ts";
+
+export type Trust = "confirmed" | "last known" | "unsigned" | "none";
+
+/** How much to trust a value, and the times its age is counted from. */
+export interface Mark {
+  trust: Trust;
+  /** When the value arrived (host clock, ms). */
+  at?: number;
+  /** A confirmed value: when the challenge that confirmed it went out. */
+  confirmedAt?: number;
+  /** Why the latest report on this topic was not accepted (shown beside, never as the value). */
+  unverified?: string;
+}
+
+export interface Button {
+  word: string;
+  label: string;
+  enabled: boolean;
+  /** A toggle: whether it is on now (aria-checked). */
+  on?: boolean;
+}
+
+export interface Row extends Mark {
+  id: string;
+  name: string;
+  /** diagnostic: the device's health (signal, uptime, memory), shown with the details. */
+  kind: "press" | "switch" | "input" | "sensor" | "diagnostic";
+  shown: string;
+  /** What the value means here, from the profile (an input's role). */
+  meaning?: string;
+  buttons: Button[];
+  history?: { t: number; v: number }[];
+}
+
+export interface PageDevice extends DeviceView {
+  door?: DoorPanel & Mark;
+  rows: Row[];
+  maintenance?: { shown: string } & Mark;
+  /** Whether the profile has telemetry (uptime, signal, memory come only with it). */
+  telemetry: boolean;
+  health: Health;
+  timeline: TimelineEvent[];
+}
+
+type Slot = DeviceView["values"][string] & {
+  confirmedAt?: number;
+  lastKnown?: { value: string; at: number };
+};
+
+function mark(entity: Entity, slot: Slot | undefined): Mark {
+  const unverified = slot?.unverified;
+  if (slot?.value !== undefined)
+    return entity.signed
+      ? { trust: "confirmed", at: slot.at, confirmedAt: slot.confirmedAt, unverified }
+      : { trust: "unsigned", at: slot.at, unverified };
+  if (slot?.lastKnown) return { trust: "last known", at: slot.lastKnown.at, unverified };
+  return { trust: "none", unverified };
+}
+
+const valueOf = (slot: Slot | undefined) => slot?.value ?? slot?.lastKnown?.value;
+
+/** An input's meaning: an end switch of the door, a button and what it does, or a contact. */
+function inputWords(
+  profile: DeviceProfile,
+  name: string,
+  spec: InputBehaviour | undefined,
+): { name: string; on: string; off: string; meaning: string } {
+  if (profile.cover?.closed === name)
+    return {
+      name: "Closed switch",
+      on: "Door at the closed end",
+      off: "Not at the closed end",
+      meaning: "reed switch",
+    };
+  if (profile.cover?.open === name)
+    return { name: "Open switch", on: "Door fully open", off: "Not fully open", meaning: "reed switch" };
+  const title = name.charAt(0).toUpperCase() + name.slice(1);
+  if (spec?.action) {
+    const relay = spec.relay ?? "relay";
+    const does = spec.action === "toggle" ? `toggles ${relay}` : `presses ${relay}`;
+    return { name: title, on: "Pressed", off: "Released", meaning: `button: ${does}` };
+  }
+  return { name: title, on: "Active", off: "Inactive", meaning: "contact" };
+}
+
+/** Seconds as the page says a span of time: "42 s", "17 min", "5 h 3 min", "12 days 4 h". */
+export function duration(seconds: number): string {
+  const s = Math.floor(seconds);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  if (s < 172800) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} days ${Math.floor((s % 86400) / 3600)} h`;
+}
+
+/** One value in words, for the timeline: the entity's name and the value as the page says it. */
+export function describeValue(profile: DeviceProfile, entity: Entity, value: string): { name: string; shown: string } {
+  if (entity.component === "binary_sensor") {
+    const name = entity.id.slice("input_".length);
+    const words = inputWords(profile, name, profile.inputs?.[name]);
+    return { name: words.name, shown: value === "ON" ? words.on : words.off };
+  }
+  if (entity.component === "switch")
+    return {
+      name: entity.name,
+      shown: entity.press ? (value === "ON" ? "Pressing" : "Ready") : value === "ON" ? "On" : "Off",
+    };
+  if (entity.id === "cover") return { name: entity.name, shown: value.charAt(0).toUpperCase() + value.slice(1) };
+  if (entity.id === "cover_fault")
+    return { name: entity.name, shown: value === "none" || value === "" ? "none" : value };
+  return { name: entity.name, shown: value };
+}
+
+function row(profile: DeviceProfile, view: DeviceView, entity: Entity, online: boolean): Row | undefined {
+  const slot = view.values[entity.id] as Slot | undefined;
+  const value = valueOf(slot);
+  const base = { id: entity.id, ...mark(entity, slot) };
+  if (entity.component === "switch") {
+    const on = value === "ON";
+    if (entity.press)
+      return {
+        ...base,
+        name: entity.name,
+        kind: "press",
+        shown: value === undefined ? "Unknown" : on ? "Pressing" : "Ready",
+        buttons: [{ word: "ON", label: "Press", enabled: online && !on }],
+      };
+    return {
+      ...base,
+      name: entity.name,
+      kind: "switch",
+      shown: value === undefined ? "Unknown" : on ? "On" : "Off",
+      buttons: [
+        { word: on ? "OFF" : "ON", label: on ? "Turn off" : "Turn on", enabled: online && value !== undefined, on },
+      ],
+    };
+  }
+  if (entity.component === "binary_sensor") {
+    const name = entity.id.slice("input_".length);
+    const words = inputWords(profile, name, profile.inputs?.[name]);
+    return {
+      ...base,
+      name: words.name,
+      kind: "input",
+      shown: value === undefined ? "Unknown" : value === "ON" ? words.on : words.off,
+      meaning: words.meaning,
+      buttons: [],
+    };
+  }
+  // The maintenance window and the door's fault have their own places (health, the door).
+  if (entity.component !== "sensor" || entity.id === "maintenance" || entity.id === "cover_fault") return undefined;
+  const number = Number(value);
+  const shown =
+    value === undefined || value === "null"
+      ? "—"
+      : entity.id === "up" && Number.isFinite(number)
+        ? duration(number)
+        : `${value}${entity.unit ? ` ${entity.unit}` : ""}`;
+  return {
+    ...base,
+    name: entity.name,
+    kind: entity.diagnostic ? "diagnostic" : "sensor",
+    shown,
+    buttons: [],
+    history: entity.chart ? slot?.history : undefined,
+  };
+}
+
+export function pageDevice(profile: DeviceProfile, view: DeviceView, journals: DeviceJournals): PageDevice {
+  const online = view.availability === "online";
+  const rows: Row[] = [];
+  for (const entity of view.entities) {
+    const r = row(profile, view, entity, online);
+    if (r) rows.push(r);
+  }
+  const inputs = doorInputs(profile, view.values as Record<string, Slot>, online, journals.lastMove(view.id));
+  const coverEntity = view.entities.find((e) => e.id === "cover");
+  const maintenanceEntity = view.entities.find((e) => e.id === "maintenance");
+  const maintenance = maintenanceEntity && view.values.maintenance;
+  return {
+    ...view,
+    door: inputs && coverEntity && { ...doorPanel(inputs), ...mark(coverEntity, view.values.cover as Slot) },
+    rows,
+    maintenance: maintenanceEntity && {
+      shown: valueOf(maintenance as Slot) ?? "Unknown",
+      ...mark(maintenanceEntity, maintenance as Slot),
+    },
+    telemetry: profile.telemetry !== undefined,
+    health: journals.health(view.id) ?? { offlineSeen: 0 },
+    timeline: journals.timeline(view.id),
+  };
+}
