@@ -57,7 +57,8 @@ export function sameMac(a: string, b: string): boolean {
 /** `count` random hex digits from `random` (uniform in [0, 1), the hardware RNG on a device). */
 export function randomHex(random: () => number, count: number): string {
   let out = "";
-  while (out.length < count) out += HEX.charAt(Math.floor(random() * 16) & 15);
+  // & floors a number in [0, 16) (ToInt32, docs/espruino.md).
+  while (out.length < count) out += HEX.charAt((random() * 16) & 15);
   return out;
 }
 
