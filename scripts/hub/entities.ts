@@ -67,6 +67,7 @@ export const TELEMETRY_SENSORS: TelemetrySensor[] = [
   { key: "up", name: "Uptime", unit: "s", deviceClass: "duration", stateClass: "total_increasing", diagnostic: true },
   { key: "free", name: "Free variables", stateClass: "measurement", diagnostic: true, chart: true },
   { key: "reconnects", name: "Reconnects", stateClass: "total_increasing", diagnostic: true },
+  { key: "drop", name: "Last disconnect", diagnostic: true },
 ];
 
 function title(name: string): string {

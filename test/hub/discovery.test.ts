@@ -214,6 +214,7 @@ describe("Home Assistant discovery", () => {
       "sensor:up",
       "sensor:free",
       "sensor:reconnects",
+      "sensor:drop",
       "sensor:last_result",
       "sensor:verification",
     ]);
@@ -226,7 +227,9 @@ describe("Home Assistant discovery", () => {
     const temp = all.find((d) => d.topic.includes("/temp/"))!.payload;
     expect(temp).toMatchObject({ device_class: "temperature", unit_of_measurement: "°C", state_class: "measurement" });
     expect(temp.entity_category).toBeUndefined();
-    expect(all.find((d) => d.topic.includes("/rssi/"))!.payload.entity_category).toBe("diagnostic");
+    // Device health, as ESPHome offers it: diagnostic sensors in Home Assistant.
+    for (const health of ["rssi", "up", "free", "reconnects", "drop"])
+      expect(all.find((d) => d.topic.includes(`/${health}/`))!.payload.entity_category, health).toBe("diagnostic");
   });
 
   it("takes entities from the profile only: the cover's relay is not also a switch", () => {
