@@ -183,10 +183,10 @@ function createSession(
     const qos = first & 2;
     if (!qos || first < 56 || delivered.indexOf(id) < 0) {
       if (qos && delivered.push(id) > 8) delivered.shift();
-      events.message(topic, payload, (first & 1) === 1);
+      events.message(topic, payload, !!(first & 1));
     }
     // PUBACK (section 3.4): 0x40, remaining length 2, the packet id.
-    if (qos && !failure) send("@\x02" + fromCharCode(id >> 8, id & 255));
+    if (qos && !failure) send(fromCharCode(0x40, 2, id >> 8, id & 255));
   };
   const onClose = () => {
     clearConnectTimer();

@@ -6,8 +6,9 @@
  *  as Espruino's own MQTT module does (EspruinoDocs modules/MQTT.js). */
 export const fromCharCode = String.fromCharCode;
 
+/** `value` (0-65535: lengths and ids are checked first) as two bytes, high first. */
 export function u16(value: number): string {
-  return fromCharCode((value >> 8) & 255, value & 255);
+  return fromCharCode(value >> 8, value & 255);
 }
 
 /** A UTF-8 encoded string field: two length bytes then the bytes (section 1.5.3). */

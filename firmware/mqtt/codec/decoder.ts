@@ -188,7 +188,7 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
         }
         if (run !== resets) return undefined;
       }
-      held = at === 0 ? buf : buf.substr(at);
+      held = at ? buf.substr(at) : buf;
       return undefined;
     },
   };
