@@ -5,6 +5,14 @@
 //    beside Espruino's MQTT module (bench-espruino.ts, when ESPRUINO is set). 5. The state
 //    echo through Mosquitto with and without set_tcp_nodelay (bench/echo.ts). 6. Bytes per
 //    signed-command feature and the time one verification takes (bench/security.ts).
+// 7. On Espruino's interpreter through Mosquitto over mutual TLS: the signed command path,
+//    boot and reconnect times, beside Espruino's MQTT module with an unsigned command, and
+//    the device's RAM over telemetry and a command burst (bench/command-path.ts,
+//    bench/device-memory.ts; ESPRUINO set).
+// BENCH_HOG=N runs N busy loops beside the whole bench (one per core loads the machine as
+// other work would): the Espruino ratios are taken in turns within one interpreter, so they
+// should hold. BENCH_RUNS, BENCH_BURST, BENCH_TELEMETRY_REPORTS and BENCH_TELEMETRY_MS scale
+// the command-path and RAM runs down for a quick look (defaults 21, 1000, 120, 1000 ms).
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +27,8 @@ import { espruinoFigures } from "./bench-espruino.ts";
 import { echoFigures } from "./bench/echo.ts";
 import { loadConfig } from "./lib/config.ts";
 import { securityFigures } from "./bench/security.ts";
+import { commandPathFigures } from "./bench/command-path.ts";
+import { spawn, type ChildProcess } from "node:child_process";
 
 const root = path.resolve(import.meta.dirname, "..");
 const config = loadConfig(path.join(root, "espruino.config.json"));
@@ -179,9 +189,24 @@ function memoryFigures(): void {
   );
 }
 
-codecFigures();
-await sizeFigures();
-memoryFigures();
-await espruinoFigures();
-await echoFigures();
-await securityFigures(root);
+const hogs: ChildProcess[] = [];
+for (let i = 0; i < Number(process.env.BENCH_HOG ?? 0); i++) {
+  hogs.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
+}
+if (hogs.length) console.log(`With ${hogs.length} busy loop(s) beside the bench (BENCH_HOG).`);
+console.log(`Load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the start.`);
+try {
+  await allFigures();
+} finally {
+  hogs.forEach((h) => h.kill());
+}
+
+async function allFigures(): Promise<void> {
+  codecFigures();
+  await sizeFigures();
+  memoryFigures();
+  await espruinoFigures();
+  await echoFigures();
+  await securityFigures(root);
+  await commandPathFigures();
+}

@@ -83,6 +83,11 @@ export class RealEspruino {
     child.on("exit", () => (this.exited = true));
   }
 
+  /** The interpreter's process id (the bench reads its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
   /** The level changes of `pin`, in order, with when each came. */
   pinChanges(pin: string): PinChange[] {
     const changes: PinChange[] = [];
