@@ -51,6 +51,7 @@ function marks(parent, m, why) {
     var b = m.confirmedAt ? aged("span", "badge confirmed", "confirmed ", m.confirmedAt) : el("span", "badge confirmed", "verified");
     b.title = "signed by the device" + (m.at ? "; received " + age(m.at) + " ago" : "");
     parent.appendChild(b);
+    if (!m.confirmedAt && m.at) parent.appendChild(aged("span", "age", "", m.at));
   } else if (m.trust === "last known") {
     var s = el("span", "badge unconfirmed", "last known, unconfirmed");
     s.title = (why || "not confirmed by the device") + "; received " + age(m.at) + " ago";

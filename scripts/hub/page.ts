@@ -63,6 +63,7 @@ svg.chart polyline { fill: none; stroke: #2a5bd7; stroke-width: 1.5; }
 .result { font-size: .85em; color: #445; margin-top: .4em; min-height: 1.2em; }
 details { margin-top: .6em; border-top: 1px solid #eee; padding-top: .4em; }
 summary { cursor: pointer; min-height: 44px; display: flex; align-items: center; font-weight: 600; }
+summary::before { content: "\\25B8"; margin-right: .4em; } details[open] > summary::before { content: "\\25BE"; }
 dl.health { display: grid; grid-template-columns: max-content 1fr; gap: .2em .8em; margin: .4em 0; font-size: .9em; }
 dl.health dt { color: #556; } dl.health dd { margin: 0; overflow-wrap: anywhere; }
 ol.timeline { list-style: none; padding: 0; margin: .4em 0; font-size: .85em; }

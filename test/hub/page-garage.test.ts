@@ -130,6 +130,11 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: the 
     await expect.poll(() => enabled(page)).toEqual(["OPEN"]);
     const closedSwitch = page.locator('[data-device="door-1"] [data-entity="input_closed"] .value');
     await expect.poll(() => closedSwitch.textContent()).toBe("Door at the closed end");
+    // Each value says it is verified, and how old it is.
+    const closedRow = page.locator('[data-device="door-1"] [data-entity="input_closed"]');
+    expect(await closedRow.locator(".badge.confirmed").count()).toBe(1);
+    expect(await closedRow.locator(".age").textContent()).toMatch(/^\d+ s ago$/);
+    expect(await doorBox(page).locator(".age, .badge.confirmed[data-at]").count()).toBeGreaterThan(0);
     expect(await noSideScroll(page)).toBe(true);
     await recordLabels(page);
     await page.screenshot({ path: shot("phone-1-closed"), fullPage: true });
