@@ -140,13 +140,15 @@ export async function espruinoFigures(): Promise<void> {
         `  ${label.padEnd(32)} ${cell("latchkey", name, perSecond).padEnd(22)} ${cell("espruino", name, perSecond).padEnd(24)} ${ratio(name)}`,
       );
     }
-    // The decoding alone: what each run took beyond the event queue and the message callback
-    // (as "none" measures them: an upper bound, since its own loop over the samples is in it).
+    // The codec alone: what each run took beyond what both pay, as "none" measures it: the event
+    // queue and the message callback (an upper bound, since its own loop over the samples is
+    // in it), and for encoding the call per packet and the socket write.
     const shared = (name: string) => value("none", name);
     if (libs.includes("espruino")) {
       const alone: [string, string][] = [
         ["  decoding alone, in chunks", "chunks"],
         ["  decoding alone, one string", "whole"],
+        ["  encoding alone", "encode"],
       ];
       for (const [label, name] of alone) {
         const mine = value("latchkey", name) - shared(name);
@@ -156,7 +158,7 @@ export async function espruinoFigures(): Promise<void> {
         );
       }
       console.log(
-        `  (the event queue and the message callback alone, which both pay: ${shared("chunks").toFixed(0)} ms in chunks, ${shared("whole").toFixed(0)} ms whole)`,
+        `  (what both pay: the event queue and the message callback, ${shared("chunks").toFixed(0)} ms in chunks, ${shared("whole").toFixed(0)} ms whole; the call and the write per packet, ${shared("encode").toFixed(0)} ms)`,
       );
     }
     const held = (lib: string) => (libs.includes(lib) ? `${value(lib, "held")} variables` : "-");
