@@ -20,6 +20,8 @@ import { askWifi } from "./flash/wifi-prompt.ts";
 import {
   chunksOf,
   probeProgram,
+  stagedName,
+  unstagedName,
   sha256Hex,
   storageCost,
   verifyProgram,
@@ -99,8 +101,13 @@ async function main(): Promise<void> {
   const wifi: WifiSecrets = dryRun || network ? { ssid: "<ssid>", password: "<password>" } : await askWifi();
   const all = deviceStorageFiles(profile, stateDir(config), wifi, bundle);
   const kept = network ? [KEY_FILE, CMDKEY_FILE, CERT_FILE, CA_FILE] : [];
+  // Over the network the firmware keeps running while the files go in, and its functions are
+  // text in .bootcde's flash (docs/espruino.md "Boot and Storage"): each file is written under
+  // a staged name and moved into place by the verification program just before its reboot.
   const files = Object.fromEntries(
-    Object.entries(all).filter(([name]) => !network || !(kept.includes(name) || name === WIFI_FILE)),
+    Object.entries(all)
+      .filter(([name]) => !network || !(kept.includes(name) || name === WIFI_FILE))
+      .map(([name, data]) => [network ? stagedName(name) : name, data]),
   );
   const expected: Record<string, [number, string]> = {};
   for (const [name, data] of Object.entries(files)) expected[name] = [data.length, sha256Hex(data)];
@@ -143,7 +150,7 @@ async function main(): Promise<void> {
     chmodSync(temp, 0o700);
     for (const [name, data] of Object.entries(files))
       writeFileSync(path.join(temp, name), data, { encoding: "latin1", mode: 0o600 });
-    writeFileSync(verifyFile, verifyProgram(expected), { mode: 0o600 });
+    writeFileSync(verifyFile, verifyProgram(expected, network), { mode: 0o600 });
 
     if (network) {
       proxy = await loginProxy(port, readCommandKey(stateDir(config), profile.id));
@@ -161,8 +168,10 @@ async function main(): Promise<void> {
       throw new FlashError(
         `the device's ${differ.join(", ")} ${differ.length > 1 ? "are" : "is"} not the CA's: keys, certificates and Wi-Fi settings are never sent over the network; flash over serial (--port /dev/ttyUSB0) to change them`,
       );
-    const need = Object.values(files).reduce((sum, d) => sum + storageCost(d.length), 0);
-    const reclaim = Object.keys(files).reduce(
+    // Staged files are copied into place: twice their size, less what the old ones free.
+    const need = Object.values(files).reduce((sum, d) => sum + storageCost(d.length), 0) * (network ? 2 : 1);
+    const replaced = Object.keys(files).flatMap((n) => (network ? [n, unstagedName(n)] : [n]));
+    const reclaim = replaced.reduce(
       (sum, n) => sum + (found.files[n] === undefined ? 0 : storageCost(found.files[n])),
       0,
     );

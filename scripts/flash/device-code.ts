@@ -51,10 +51,18 @@ export interface VerifyAnswer {
   files: Record<string, [number, string]>;
 }
 
+/** The name a file is uploaded under over the network, and back (at most 28 characters). */
+export const stagedName = (name: string) => "lk.up" + (name.startsWith(".") ? name : "." + name);
+export const unstagedName = (name: string) => name.slice(5).replace(/^\.lk\./, "lk.");
+
 /** After the CLI wrote the files: each one's length and SHA-256 as the device reads it back
  *  (on ESP32 Storage.read is memory-mapped, so hashing copies nothing to RAM), free Storage,
- *  and a reboot into the new bundle only when every file matches. */
-export function verifyProgram(expected: Record<string, [number, string]>): string {
+ *  and a reboot into the new bundle only when every file matches. With `staged`, the files
+ *  were written under stagedName: they are moved into place in the same turn as the reboot,
+ *  so the running firmware never runs from a .bootcde being rewritten. */
+export function verifyProgram(expected: Record<string, [number, string]>, staged = false): string {
+  const moves: Record<string, string> = {};
+  for (const name of Object.keys(expected)) moves[name] = unstagedName(name);
   return (
     '(function(){var S=require("Storage"),C=require("crypto"),want=' +
     JSON.stringify(expected) +
@@ -62,6 +70,10 @@ export function verifyProgram(expected: Record<string, [number, string]>): strin
     'for(var n in want){var d=S.read(n);got[n]=d===undefined?[-1,""]:[d.length,hex(C.SHA256(d))];' +
     "if(got[n][0]!==want[n][0]||got[n][1]!==want[n][1])ok=false;}" +
     'print("LK<<"+JSON.stringify({ok:ok,free:S.getFree(),files:got})+">>");' +
-    "if(ok)setTimeout(function(){E.reboot();},500);})()\n"
+    (staged
+      ? "if(ok)setTimeout(function(){var m=" +
+        JSON.stringify(moves) +
+        ";for(var n in m){S.write(m[n],S.read(n));S.erase(n);}E.reboot();},500);})()\n"
+      : "if(ok)setTimeout(function(){E.reboot();},500);})()\n")
   );
 }

@@ -209,7 +209,7 @@ describe("flash refuses, with one line and nothing half-written", () => {
     expect(run.code, run.stderr).toBe(0);
     for (const n of [1, 2, 3, 4, 5]) expect(run.stdout).toContain(`flash: ${n}/5`);
     expect(run.stdout).toMatch(/espruino --no-ble --board \S+ESP32.json -p tcp:\/\/127.0.0.1:\d+ -b 115200 -e /);
-    expect(run.stdout).toMatch(/espruino -v --no-ble .* --storage '.bootcde:<tmp>\/.bootcde' /);
+    expect(run.stdout).toMatch(/espruino -v --no-ble .* --storage 'lk.up.bootcde:<tmp>\/lk.up.bootcde' /);
     expect(run.stdout).toContain("dry run: nothing was sent");
     expect(run.stdout).not.toContain(WIFI.password);
     expect(target.connections()).toBe(0);

@@ -18,6 +18,7 @@ import { ESPRUINO, espruinoMissing, RealEspruino } from "../support/espruino.ts"
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { signer, verifiedReports } from "../support/signed.ts";
 import { builtBundle, e2eProfile, WIFI } from "../support/sim.ts";
+import { runScript, writeConfig } from "../support/flash.ts";
 import { TelnetClient } from "../support/telnet.ts";
 import { until } from "../support/wait.ts";
 
@@ -93,6 +94,33 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("the bundle's maintenan
     broker = await startProjectBroker(pki.stateDir, "latchkey", false, { dheRsa: true });
   }, 60000);
   afterAll(async () => broker?.stop());
+
+  it("npm run flash over tcp:// writes code and profile through the window's console, and the device reboots into them", async () => {
+    const h = await connectTls(broker.port, pki.credentials("hub", "hub"));
+    clients.push(h);
+    const cmd = signer(h, pki.stateDir, "latchkey", "door-1");
+    const device = await RealEspruino.boot(
+      deviceStorageFiles(e2eProfile(broker.port), pki.stateDir, WIFI, await builtBundle()),
+    );
+    devices.push(device);
+    await device.waitFor(/MQTT connected/, 30000);
+    expect(await cmd.send("MAINTENANCE 300", "maintenance")).toMatchObject({ accepted: true });
+    const config = await writeConfig(e2eProfile(broker.port), `tcp://127.0.0.1:${PORT}`);
+    const run = await runScript("scripts/flash.ts", [], {
+      LATCHKEY_CONFIG: config,
+      LATCHKEY_STATE_DIR: pki.stateDir,
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/all 3 files read back identical \(length and SHA-256\)/);
+    // The staged files were moved into place and the device rebooted into the new bundle.
+    await device.restart();
+    await device.waitFor(/Latchkey 0\.1\.0 booting/, 30000);
+    await device.waitFor(
+      /MQTT connected/,
+      30000,
+      device.lines.findIndex((l) => /Latchkey 0\.1\.0 booting/.test(l)),
+    );
+  }, 240000);
 
   it("every connection faces the window's next password; the owner's session stays; the key stays on the device", async () => {
     const h = await connectTls(broker.port, pki.credentials("hub", "hub"));

@@ -88,6 +88,20 @@ export class RealEspruino {
     return this.process?.pid;
   }
 
+  /** E.reboot() ends the Linux build: this starts it again on the same emulated flash and
+   *  boots as a board does (load()). Resolves once the old process is gone. */
+  async restart(timeoutMs = 15000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.exited) {
+      if (Date.now() > deadline) throw new Error("Espruino did not reboot (the process is still running)");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const script = path.join(this.dir, "restart.js");
+    await writeFile(script, "setTimeout(function(){load();},10);\n");
+    this.exited = false;
+    this.run(script);
+  }
+
   /** The level changes of `pin`, in order, with when each came. */
   pinChanges(pin: string): PinChange[] {
     const changes: PinChange[] = [];
