@@ -133,14 +133,16 @@ export class DeviceJournals {
     }
   }
 
-  /** Every MQTT message from the broker: last seen, telemetry, update progress. */
-  message(topic: string, payload: Buffer, now = Date.now()): void {
+  /** Every MQTT message from the broker: last seen, telemetry, update progress. A retained
+   *  message is the broker's copy of an old one: it says nothing of when the device was heard. */
+  message(topic: string, payload: Buffer, retained: boolean, now = Date.now()): void {
     const id = topic.split("/")[1] ?? "";
     const j = this.journals.get(id);
     if (!j || !topic.startsWith(`${j.root}/`)) return;
     const leaf = topic.slice(j.root.length + 1);
     // The device's own topics only: what operators and the hub publish is not the device.
     if (leaf.endsWith("/set") || leaf.endsWith("/get")) return;
+    if (retained) return;
     j.health.lastSeen = now;
     if (leaf === "telemetry") this.telemetry(j, payload, now);
     if (leaf === "ota/state") this.update(j, topic, payload, now);

@@ -181,8 +181,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     lastError = error.message;
   });
   client.on("close", () => void ha?.brokerUp(false).catch(() => undefined));
-  client.on("message", (topic, payload) => {
-    journals.message(topic, payload);
+  client.on("message", (topic, payload, packet) => {
+    journals.message(topic, payload, packet.retain);
     states.message(topic, payload);
   });
   return {

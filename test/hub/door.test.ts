@@ -1,9 +1,12 @@
 // The door as the page shows it, from the verified cover state and reed switches: Closed only
 // with the closed switch, a stop mid-travel Stopped (never Closed), a contradiction or fault a
-// Fault, and the buttons the device would act on. And what an operator who sees no device is told.
+// Fault, and the buttons the device would act on. What an operator who sees no device is told,
+// and when a device counts as last seen.
 import { describe, expect, it } from "vitest";
+import { DeviceJournals } from "../../scripts/hub/device-journal.ts";
 import { doorPanel, type DoorInputs } from "../../scripts/hub/door.ts";
 import { noDevicesNotice } from "../../scripts/hub/routes.ts";
+import { testProfile } from "../support/profile.ts";
 
 const door = (over: Partial<DoorInputs>): DoorInputs => ({
   reported: "closed",
@@ -68,5 +71,26 @@ describe("an operator who sees no device", () => {
     );
     expect(noDevicesNotice({ cn: "bob", devices: ["door-1"] }, ["door-1"])).toBeUndefined();
     expect(noDevicesNotice({ cn: "alice" }, ["door-1"])).toBeUndefined();
+  });
+});
+
+describe("a device's journal", () => {
+  const profile = testProfile({ id: "door-1" });
+  const journals = () => new DeviceJournals([profile], "/nonexistent", () => Buffer.alloc(32));
+
+  it("counts only live messages from the device as seen: not retained copies, not commands", () => {
+    const j = journals();
+    j.message("latchkey/door-1/relay/state", Buffer.from("{}"), true, 1000);
+    j.message("latchkey/door-1/relay/set", Buffer.from("{}"), false, 2000);
+    j.message("latchkey/door-1/nonce/get", Buffer.from(""), false, 2500);
+    expect(j.health("door-1")!.lastSeen).toBeUndefined();
+    j.message("latchkey/door-1/telemetry", Buffer.from('{"up":42,"rssi":-61,"drop":"keepalive"}'), false, 3000);
+    expect(j.health("door-1")).toMatchObject({
+      lastSeen: 3000,
+      up: 42,
+      rssi: -61,
+      drop: "keepalive",
+      telemetryAt: 3000,
+    });
   });
 });
