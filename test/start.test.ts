@@ -94,7 +94,7 @@ describe("npm start -- --hub", () => {
     // No `ha` identity in a fresh CA: no Home Assistant endpoint, and the hub says what to do.
     await waitForLine(
       started,
-      /Home Assistant: no `ha` identity, so no Home Assistant endpoint: npm run pki -- ha, then restart the hub/,
+      /Home Assistant: no `ha` identity, so no Home Assistant endpoint \(npm run pki -- ha opens it, the hub need not restart\)/,
     );
     const store = new PkiStore(started.stateDir);
     await issue({ store, log: () => undefined }, "user", "op", { password: "pw" });

@@ -1,7 +1,7 @@
 // The hub's own MQTT endpoint for Home Assistant: the embedded broker (scripts/broker/embedded.ts)
 // on its own port, with the project's CA, the CRL (re-read when the CA rewrites it) and the
 // hub's certificate as the server's. It admits only the `ha` identities the CA's index lists
-// as active when the hub starts, and the ACL (scripts/broker/acl-home-assistant.ts) lets them
+// as active (refresh() when the index changes), and the ACL (scripts/broker/acl-home-assistant.ts) lets them
 // read the mirror and discovery and write only their command topics and homeassistant/status.
 // The hub publishes in-process and hears Home Assistant's messages in-process: between Home
 // Assistant and the hub there is one TLS connection and no third party, so the main broker
@@ -33,7 +33,9 @@ export interface HaEndpoint {
   host: string;
   port: number;
   /** The `ha` identities it admits. */
-  identities: string[];
+  readonly identities: string[];
+  /** Admits these identities from now on (new ACL, CRL re-read, revoked connections closed). */
+  refresh(identities: string[]): Promise<void>;
   /** Publishes at QoS 1 as the broker; resolves true when a connected `ha` client's
    *  subscription covered the topic (the message went out on its connection). */
   publish(topic: string, payload: string, retain: boolean): Promise<boolean>;
@@ -42,6 +44,8 @@ export interface HaEndpoint {
 
 export interface HaEndpointOptions {
   stateDir: string;
+  /** The active `ha` identities (activeHaIdentities). */
+  identities: string[];
   /** The hub's certificate files: the endpoint's server certificate. */
   cert: string;
   key: string;
@@ -57,18 +61,24 @@ function cnOf(client: Client): string {
   return String((client.conn as unknown as TLSSocket).getPeerCertificate?.()?.subject?.CN ?? "?");
 }
 
-/** Starts the endpoint, or resolves undefined when the CA lists no active `ha` identity: then
- *  the hub has no Home Assistant path at all. */
-export async function startHaEndpoint(options: HaEndpointOptions): Promise<HaEndpoint | undefined> {
+/** The CNs of the CA's active `ha` identities: none means no Home Assistant path at all. */
+export async function activeHaIdentities(stateDir: string): Promise<string[]> {
+  const index = await new PkiStore(stateDir).readIndex();
+  return index.certificates.filter((c) => c.kind === "ha" && c.status === "active").map((c) => c.cn);
+}
+
+export async function startHaEndpoint(options: HaEndpointOptions): Promise<HaEndpoint> {
   const store = new PkiStore(options.stateDir);
-  const index = await store.readIndex();
-  const identities = index.certificates.filter((c) => c.kind === "ha" && c.status === "active").map((c) => c.cn);
-  if (identities.length === 0) return undefined;
+  let identities = options.identities;
   const dir = path.join(options.stateDir, "hub");
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const aclText = renderAcl(homeAssistantRules(identities, options.prefixes));
   const acl = path.join(dir, "home-assistant.acl");
-  await writeFile(acl, aclText, { mode: 0o600 });
+  const writeAcl = async () => {
+    const text = renderAcl(homeAssistantRules(identities, options.prefixes));
+    await writeFile(acl, text, { mode: 0o600 });
+    return text;
+  };
+  const aclText = await writeAcl();
   const broker: EmbeddedBroker = await runEmbedded(
     {
       dir,
@@ -105,7 +115,14 @@ export async function startHaEndpoint(options: HaEndpointOptions): Promise<HaEnd
   return {
     host: options.host,
     port: broker.port,
-    identities,
+    get identities() {
+      return identities;
+    },
+    refresh: async (next) => {
+      identities = next;
+      await writeAcl();
+      await broker.reload();
+    },
     publish: async (topic, payload, retain) => {
       // aedes keeps each connected client's filters on the client (lib/client.js).
       const clients = Object.values((broker.aedes as unknown as { clients: Record<string, Client> }).clients);

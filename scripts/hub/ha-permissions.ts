@@ -74,7 +74,9 @@ export function haSummary(
   files: { identityDir: (name: string) => string; ca: string; allowFile: string },
 ): string[] {
   if (!endpoint)
-    return ["Home Assistant: no `ha` identity, so no Home Assistant endpoint: npm run pki -- ha, then restart the hub"];
+    return [
+      "Home Assistant: no `ha` identity, so no Home Assistant endpoint (npm run pki -- ha opens it, the hub need not restart)",
+    ];
   const host = endpoint.host === "0.0.0.0" || endpoint.host === "::" ? "<this machine's address>" : endpoint.host;
   const lines = endpoint.identities.map(
     (name) =>

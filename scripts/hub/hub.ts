@@ -3,7 +3,7 @@
 // when the CA has an `ha` identity, the Home Assistant endpoint and bridge (Home Assistant
 // connects to the hub, never to the main broker). `npm run hub` (cli.ts), `npm start --hub` and
 // the tests call this.
-import { readFileSync } from "node:fs";
+import { readFileSync, unwatchFile, watchFile, type Stats } from "node:fs";
 import path from "node:path";
 import mqtt from "mqtt";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
@@ -14,7 +14,7 @@ import { Commander } from "./commander.ts";
 import { DeviceJournals, TIMELINE_EVENTS } from "./device-journal.ts";
 import { DeviceStates, type DeviceView } from "./device-state.ts";
 import { HomeAssistantBridge } from "./ha-bridge.ts";
-import { startHaEndpoint, type HaEndpoint } from "./ha-endpoint.ts";
+import { activeHaIdentities, startHaEndpoint, type HaEndpoint } from "./ha-endpoint.ts";
 import { checkHaAllow, type HaAllow } from "./ha-permissions.ts";
 import { LiveFeed } from "./live-feed.ts";
 import { pageDevice } from "./page-model.ts";
@@ -72,7 +72,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
   const feed = new LiveFeed();
   // Filled in below; the parts made first reach the later ones through these.
-  const late: { client?: mqtt.MqttClient; bridge?: HomeAssistantBridge } = {};
+  const late: { client?: mqtt.MqttClient } = {};
+  let endpoint: HaEndpoint | undefined;
+  let ha: HomeAssistantBridge | undefined;
   const current = () => {
     if (!late.client) throw new Error("the hub is not connected to the broker");
     return late.client;
@@ -88,7 +90,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     (view) => {
       journals.observe(view);
       feed.device(present(view));
-      late.bridge?.mirror(view);
+      ha?.mirror(view);
     },
   );
   const audit = new AuditLog({
@@ -107,27 +109,48 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const haOptions = options.homeAssistant ?? { host: "127.0.0.1", port: 0, allow: {} };
   checkHaAllow(haOptions.allow, (device) => states.view(device)?.entities);
   const prefixes = [...new Set(options.profiles.map((p) => p.topicPrefix))];
-  const endpoint = await startHaEndpoint({
-    stateDir: options.stateDir,
-    cert: path.join(dir, "cert.pem"),
-    key: path.join(dir, "key.pem"),
-    host: haOptions.host,
-    port: haOptions.port,
-    prefixes,
-    onMessage: (m) => late.bridge?.message(m),
-    crlPollMs: options.crlPollMs,
-    log,
-  });
-  const ha =
-    endpoint &&
-    new HomeAssistantBridge(endpoint, states, commander, audit, {
-      stateDir: options.stateDir,
-      version: options.version,
-      allow: haOptions.allow,
-      rediscoverMaxMs: options.rediscoverMaxMs ?? 5000,
-      settleMs: haOptions.settleMs ?? 2000,
-    });
-  if (ha) await ha.brokerUp(false);
+  // Opens the Home Assistant endpoint once the CA has an `ha` identity (at start, or when
+  // `npm run pki -- ha` adds one while the hub runs), and follows later changes of that list.
+  let following = Promise.resolve();
+  const followHaIdentities = () =>
+    (following = following.then(async () => {
+      const identities = await activeHaIdentities(options.stateDir);
+      if (endpoint) {
+        if (identities.join() !== endpoint.identities.join()) await endpoint.refresh(identities);
+        return;
+      }
+      if (identities.length === 0) return;
+      const opened = await startHaEndpoint({
+        stateDir: options.stateDir,
+        identities,
+        cert: path.join(dir, "cert.pem"),
+        key: path.join(dir, "key.pem"),
+        host: haOptions.host,
+        port: haOptions.port,
+        prefixes,
+        onMessage: (m) => ha?.message(m),
+        crlPollMs: options.crlPollMs,
+        log,
+      });
+      const bridge = new HomeAssistantBridge(opened, states, commander, audit, {
+        stateDir: options.stateDir,
+        version: options.version,
+        allow: haOptions.allow,
+        rediscoverMaxMs: options.rediscoverMaxMs ?? 5000,
+        settleMs: haOptions.settleMs ?? 2000,
+      });
+      endpoint = opened;
+      ha = bridge;
+      await bridge.brokerUp(late.client?.connected ?? false);
+      await bridge.discover();
+      log(`Home Assistant endpoint open on ${opened.host}:${opened.port} for ${identities.join(", ")}`);
+    }));
+  await followHaIdentities();
+  const indexChanged = (now: Stats, before: Stats) => {
+    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size)
+      void followHaIdentities().catch((error: unknown) => log(`Home Assistant endpoint: ${(error as Error).message}`));
+  };
+  watchFile(store.indexFile, { interval: options.crlPollMs ?? 1000 }, indexChanged);
   const web = await startWeb({
     stateDir: options.stateDir,
     cert,
@@ -147,8 +170,6 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     },
     crlPollMs: options.crlPollMs,
   });
-  late.bridge = ha;
-  if (ha) await ha.discover();
   const client = mqtt.connect({
     host: options.broker.host,
     port: options.broker.port,
@@ -190,11 +211,17 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     web,
     audit,
     states,
-    homeAssistant: endpoint,
-    bridge: ha,
+    get homeAssistant() {
+      return endpoint;
+    },
+    get bridge() {
+      return ha;
+    },
     commander,
     ready,
     stop: async () => {
+      unwatchFile(store.indexFile, indexChanged);
+      await following.catch(() => undefined);
       ha?.stop();
       feed.close();
       await web.close();

@@ -76,7 +76,12 @@ describe.skipIf(mosquittoMissing())("a garage door in Home Assistant through the
   });
 
   it("offers the cover with only the commands the owner allowed, and its end switches", async () => {
-    await until("the cover's discovery", () => seen.has("homeassistant/cover/latchkey_door-1/cover/config"));
+    await until(
+      "the cover's discovery and its end switches'",
+      () =>
+        seen.has("homeassistant/cover/latchkey_door-1/cover/config") &&
+        seen.has("homeassistant/binary_sensor/latchkey_door-1/input_closed/config"),
+    );
     const config = JSON.parse(seen.get("homeassistant/cover/latchkey_door-1/cover/config")!) as Record<string, unknown>;
     expect(config).toMatchObject({
       device_class: "garage",
@@ -88,7 +93,6 @@ describe.skipIf(mosquittoMissing())("a garage door in Home Assistant through the
       payload_stop: "STOP",
     });
     expect(config).not.toHaveProperty("state_stopped");
-    expect(seen.has("homeassistant/binary_sensor/latchkey_door-1/input_closed/config")).toBe(true);
     expect(seen.has("homeassistant/switch/latchkey_door-1/relay/config")).toBe(false);
     await until("the verified cover state", () => seen.get("latchkey-ha/door-1/cover/state") === "closed", 15000);
     await until("the closed switch", () => seen.get("latchkey-ha/door-1/input_closed/state") === "ON");
