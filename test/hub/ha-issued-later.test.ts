@@ -1,6 +1,7 @@
 // `npm run pki -- ha` while the hub runs: the hub, which had no Home Assistant path at all,
 // opens its endpoint within a poll of the CA's index and admits the new identity, which sees
-// discovery at once; no restart. (The main broker's reload on issue: test/broker/issue-reload.)
+// discovery at once; no restart. `npm run pki -- revoke ha` closes that connection and refuses
+// the next. (The main broker's reload on issue: test/broker/issue-reload.)
 import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHub, type Hub } from "../../scripts/hub/hub.ts";
@@ -44,5 +45,16 @@ describe("an `ha` identity issued while the hub runs", () => {
     ha.on("message", (topic, payload) => seen.set(topic, payload.toString()));
     await ha.subscribeAsync("homeassistant/#", { qos: 1 });
     await until("discovery", () => seen.has("homeassistant/binary_sensor/latchkey_door-1/relay/config"));
+  });
+
+  it("closes a revoked `ha` identity's connection and refuses it after", async () => {
+    let closed = false;
+    ha!.on("close", () => (closed = true));
+    const revoked = await pkiCli(world.pki.stateDir, ["revoke", "ha"]);
+    expect(revoked.status).toBe(0);
+    await until("the revoked connection closed", () => closed, 10000);
+    await expect(
+      connectTls(hub!.homeAssistant!.port, world.pki.credentials("ha", "ha"), "home-assistant"),
+    ).rejects.toThrow();
   });
 });
