@@ -1,6 +1,8 @@
 // `npm run command -- <device> on|off|pulse`: one signed relay command as the hub identity, to
 // the broker `npm start` (or `npm run broker`) is running; prints the device's verified result
 // and exits non-zero when it refused, did not answer, or the command could not be sent.
+import { runTool } from "./lib/cli.ts";
+import { UserError } from "./lib/errors.ts";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { deviceTopics } from "../firmware/app/topics.ts";
@@ -13,7 +15,7 @@ import { projectConfig, stateDir } from "./lib/state.ts";
 const WORDS: Record<string, string> = { on: "ON", off: "OFF", pulse: "PULSE" };
 const USAGE = "usage: npm run command -- <device> on|off|pulse";
 
-class CommandError extends Error {}
+class CommandError extends UserError {}
 
 async function main(): Promise<void> {
   const [device, word, ...rest] = process.argv.slice(2);
@@ -57,7 +59,5 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`command: ${(error as Error).message}`);
-  process.exit(1);
-});
+// Arguments are positional (`<device> <word>`); the runner refuses any option.
+runTool("command", { options: {}, allowPositionals: true, usage: USAGE }, () => main());

@@ -8,8 +8,9 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { buildFirmware } from "../build/build.ts";
+import { ALL_FEATURES, buildFirmware, featuresOf } from "../build/build.ts";
+import { runTool, wholeNumber } from "./lib/cli.ts";
+import { probeTcp } from "./lib/tcp-probe.ts";
 import { CA_FILE, CERT_FILE, CMDKEY_FILE, KEY_FILE, WIFI_FILE } from "../firmware/app/profile.ts";
 import { loginProxy } from "./lib/console-login.ts";
 import { cliPath, FlashError, markerJson, runCli, shellLine, type CliRun } from "./lib/espruino-cli.ts";
@@ -30,16 +31,25 @@ import {
 } from "./flash/device-code.ts";
 
 const DEFAULT_BOARD = path.join(projectRoot, "scripts/flash/ESP32.json");
-const { values } = parseArgs({
-  options: {
-    port: { type: "string", short: "p" },
-    baud: { type: "string", short: "b" },
-    board: { type: "string" },
-    "dry-run": { type: "boolean", default: false },
-    "timeout-ms": { type: "string" },
-  },
-});
-const dryRun = values["dry-run"];
+const OPTIONS = {
+  port: { type: "string", short: "p" },
+  baud: { type: "string", short: "b" },
+  board: { type: "string" },
+  "dry-run": { type: "boolean", default: false },
+  "timeout-ms": { type: "string" },
+  "all-features": { type: "boolean", default: false },
+} as const;
+const USAGE =
+  "usage: npm run flash -- [--port /dev/ttyUSB0|tcp://IP[:port]] [--baud 115200] [--board file.json] [--timeout-ms 15000] [--dry-run] [--all-features]";
+let values: {
+  port?: string;
+  baud?: string;
+  board?: string;
+  "dry-run": boolean;
+  "timeout-ms"?: string;
+  "all-features": boolean;
+};
+let dryRun = false;
 const step = (text: string) => console.log(`flash: ${text}`);
 
 /** The CLI's way to a port: tcp://host[:port] (telnet console) or a serial device. */
@@ -61,7 +71,9 @@ function progress(done: number, total: number, bytes: number): void {
 /** The one-line reason a CLI run produced no answer. */
 function noAnswer(run: CliRun, port: string, seconds: number): FlashError {
   const tool = run.tool.join("\n");
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Unable to connect|not found/i.test(tool))
+  if (/ENOTFOUND|EAI_AGAIN/.test(tool))
+    return new FlashError(`cannot open ${port}: the host name does not resolve to an address (DNS lookup failed)`);
+  if (/ECONNREFUSED|EHOSTUNREACH|Unable to connect|not found/i.test(tool))
     return new FlashError(`cannot open ${port}: nothing accepts the connection (is telnet on? is the port right?)`);
   const printed = run.device.filter((l) => l.trim() !== "");
   if (printed.length > 0)
@@ -75,18 +87,29 @@ async function main(): Promise<void> {
   const config = projectConfig();
   const profile = config.device;
   const port = values.port ?? config.tools.port;
-  const baud = values.baud ?? String(config.tools.baud);
+  const baud = String(values.baud === undefined ? config.tools.baud : wholeNumber(values.baud, "--baud", 300, 2000000));
   const board = values.board ?? DEFAULT_BOARD;
-  const timeoutMs = Number(values["timeout-ms"] ?? 15000);
+  const timeoutMs =
+    values["timeout-ms"] === undefined ? 15000 : wholeNumber(values["timeout-ms"], "--timeout-ms", 1000, 600000);
   const cli = process.env.LATCHKEY_ESPRUINO_CLI ?? cliPath(projectRoot);
   if (!cli || !existsSync(cli))
     throw new FlashError("the Espruino CLI is missing: run npm install (devDependency espruino)");
   checkPort(port);
+  // Over tcp://: a refusal, a name that does not resolve or silence, said as such, up front.
+  if (port.startsWith("tcp://") && !dryRun) await probeTcp(port);
   if (!existsSync(board)) throw new FlashError(`no board description ${board}`);
+  // Wi-Fi is asked (and checked) before the build, with the other input.
+  const wifiAsked = dryRun || port.startsWith("tcp://") ? undefined : await askWifi();
 
   step(`1/5 build dist/latchkey.js (budget ${config.build.sizeBudgetBytes} bytes)`);
   const version = process.env.LATCHKEY_VERSION ?? "0.1.0";
-  const built = await buildFirmware({ root: projectRoot, version, sizeBudgetBytes: config.build.sizeBudgetBytes });
+  // The parts the profile uses (--all-features: every part, one bundle for any profile).
+  const built = await buildFirmware({
+    root: projectRoot,
+    version,
+    sizeBudgetBytes: config.build.sizeBudgetBytes,
+    features: values["all-features"] ? ALL_FEATURES : featuresOf(profile),
+  });
   step(`    ${built.bytes} bytes`);
   const { readFileSync } = await import("node:fs");
   const bundle = readFileSync(built.outFile, "latin1");
@@ -98,7 +121,7 @@ async function main(): Promise<void> {
   step(
     `2/5 provisioning files for device '${profile.id}'${network ? " (over the network: code and profile only)" : ""}`,
   );
-  const wifi: WifiSecrets = dryRun || network ? { ssid: "<ssid>", password: "<password>" } : await askWifi();
+  const wifi: WifiSecrets = dryRun || network ? { ssid: "<ssid>", password: "<password>" } : wifiAsked!;
   const all = deviceStorageFiles(profile, stateDir(config), wifi, bundle);
   const kept = network ? [KEY_FILE, CMDKEY_FILE, CERT_FILE, CA_FILE] : [];
   // Over the network the firmware keeps running while the files go in, and its functions are
@@ -136,14 +159,25 @@ async function main(): Promise<void> {
   });
   try {
     if (network) step(`    through a local port that types each connection's console password (from the command key)`);
-    step(`3/5 ask the device for its interpreter, free Storage and files (read-only)`);
-    step(`    ${shellLine("espruino", probeArgs)}`);
-    step(
-      `4/5 ${network ? "" : "reset() it, "}write ${Object.keys(files).length} files, read each back (length, SHA-256), reboot`,
-    );
-    step(`    ${shellLine("espruino", writeArgs)}`);
-    step(`5/5 compare what the device read back with what was sent`);
+    // Each step is printed when it is reached (a dry run prints them all): a dead port must
+    // not read as if the files were already being written.
+    const plan = {
+      probe: () => {
+        step(`3/5 ask the device for its interpreter, free Storage and files (read-only)`);
+        step(`    ${shellLine("espruino", probeArgs)}`);
+      },
+      write: () => {
+        step(
+          `4/5 ${network ? "" : "reset() it, "}write ${Object.keys(files).length} files, read each back (length, SHA-256), reboot`,
+        );
+        step(`    ${shellLine("espruino", writeArgs)}`);
+      },
+      compare: () => step(`5/5 compare what the device read back with what was sent`),
+    };
     if (dryRun) {
+      plan.probe();
+      plan.write();
+      plan.compare();
       step("dry run: nothing was sent");
       return;
     }
@@ -157,6 +191,7 @@ async function main(): Promise<void> {
       const local = proxy.port;
       via = (args) => args.map((a) => (a === port ? local : a));
     }
+    plan.probe();
     const probe = await runCli(cli, via(probeArgs), { timeoutMs, until: (l) => markerJson(l) !== undefined });
     const found = markerJson<ProbeAnswer>(probe.device);
     if (proxy?.failed()) throw new FlashError(proxy.failed()!);
@@ -181,6 +216,7 @@ async function main(): Promise<void> {
         `Storage full: the files need ${need} bytes, the device has ${found.free} free (+${reclaim} from files replaced); nothing was written`,
       );
 
+    plan.write();
     const total = Object.values(files).reduce((sum, d) => sum + chunksOf(d.length), 0);
     const bytes = Object.values(files).reduce((sum, d) => sum + d.length, 0);
     let sent = 0;
@@ -212,6 +248,7 @@ async function main(): Promise<void> {
     const verified = markerJson<VerifyAnswer>(write.device);
     if (!verified) throw noAnswer(write, port, Math.round((timeoutMs + total * 1000) / 1000));
     if (sent < total) progress(total, total, bytes);
+    plan.compare();
     const bad = Object.keys(expected).filter(
       (n) => !verified.files[n] || verified.files[n][0] !== expected[n][0] || verified.files[n][1] !== expected[n][1],
     );
@@ -226,9 +263,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  const e = error as Error;
-  const known = e instanceof FlashError || ["PkiError", "ConfigError", "BuildError"].includes(e.constructor.name);
-  console.error(`flash: ${known ? e.message.split("\n")[0] : String(e.stack ?? e)}`);
-  process.exit(1);
+runTool("flash", { options: OPTIONS, usage: USAGE }, (parsed) => {
+  values = parsed.values;
+  dryRun = values["dry-run"];
+  return main();
 });

@@ -6,23 +6,32 @@
 // verified bundle (firmware/app/ota.ts, firmware/app/boot-stub.ts).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { buildFirmware } from "../build/build.ts";
+import { ALL_FEATURES, buildFirmware, featuresOf } from "../build/build.ts";
+import { describeError, runTool, wholeNumber } from "./lib/cli.ts";
+import { ArgumentError, NetworkError, UserError } from "./lib/errors.ts";
 import { connectAsHub } from "./lib/hub.ts";
 import { readCommandKey } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { OtaError, sendUpdate } from "./ota/transfer.ts";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    bundle: { type: "string" },
-    version: { type: "string" },
-    "confirm-s": { type: "string", default: "120" },
-    chunk: { type: "string", default: "1024" },
-    "allow-downgrade": { type: "boolean", default: false },
-  },
-});
+const OPTIONS = {
+  bundle: { type: "string" },
+  version: { type: "string" },
+  "confirm-s": { type: "string", default: "120" },
+  chunk: { type: "string", default: "1024" },
+  "allow-downgrade": { type: "boolean", default: false },
+  "all-features": { type: "boolean", default: false },
+} as const;
+const USAGE =
+  "usage: npm run ota -- <device> [--bundle file.js --version v] [--confirm-s 120] [--chunk 1024] [--allow-downgrade] [--all-features]";
+type Values = {
+  bundle?: string;
+  version?: string;
+  "confirm-s": string;
+  chunk: string;
+  "allow-downgrade": boolean;
+  "all-features": boolean;
+};
 
 function bar(sent: number, size: number): void {
   const width = 30;
@@ -32,15 +41,27 @@ function bar(sent: number, size: number): void {
   else if (sent === size) process.stderr.write(`${line}\n`);
 }
 
-async function main(): Promise<void> {
+async function main(values: Values, positionals: string[]): Promise<void> {
   const device = positionals[0];
-  if (!device || positionals.length > 1)
-    throw new OtaError(
-      "usage: npm run ota -- <device> [--bundle file.js --version v] [--confirm-s 120] [--allow-downgrade]",
-    );
+  if (!device || positionals.length > 1) throw new ArgumentError(USAGE);
+  // The device's own limits (firmware/app/ota.ts): a deadline of 5-900 s; a chunk and its
+  // offset must fit in one MQTT packet of the profile's maxPacketBytes.
+  const confirmSeconds = wholeNumber(values["confirm-s"], "--confirm-s", 5, 900);
   const config = projectConfig();
+  const chunkBytes = wholeNumber(values.chunk, "--chunk", 64, config.device.mqtt.maxPacketBytes - 256);
   const state = stateDir(config);
   const key = readCommandKey(state, device);
+  // The broker first: no build when nothing would carry the update.
+  const listening = path.join(state, "broker", "listening.json");
+  const { host, port } = existsSync(listening)
+    ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
+    : config.device.broker;
+  const client = await connectAsHub(state, host, port, false).catch((error: Error) => {
+    if (error instanceof UserError) throw error;
+    throw new NetworkError(
+      `no broker answers at ${host}:${port} (${describeError(error)}): start it with npm start or npm run broker`,
+    );
+  });
   let bundle: string;
   let version: string;
   if (values.bundle) {
@@ -51,14 +72,17 @@ async function main(): Promise<void> {
     version =
       values.version ??
       (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version: string }).version;
-    const built = await buildFirmware({ root: projectRoot, version, sizeBudgetBytes: config.build.sizeBudgetBytes });
+    // The parts the project's profile uses when updating the project's device; every part
+    // for another device (its profile is not known here) or when asked (--all-features).
+    const features = values["all-features"] || device !== config.device.id ? ALL_FEATURES : featuresOf(config.device);
+    const built = await buildFirmware({
+      root: projectRoot,
+      version,
+      sizeBudgetBytes: config.build.sizeBudgetBytes,
+      features,
+    });
     bundle = readFileSync(built.outFile, "latin1");
   }
-  const listening = path.join(state, "broker", "listening.json");
-  const { host, port } = existsSync(listening)
-    ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
-    : config.device.broker;
-  const client = await connectAsHub(state, host, port, false);
   console.log(`ota: ${device}: ${bundle.length} bytes of ${version} through ${host}:${port}`);
   try {
     const result = await sendUpdate(client, {
@@ -67,8 +91,8 @@ async function main(): Promise<void> {
       key,
       bundle,
       version,
-      confirmSeconds: Number(values["confirm-s"]),
-      chunkBytes: Number(values.chunk),
+      confirmSeconds,
+      chunkBytes,
       allowDowngrade: values["allow-downgrade"],
       progress: (e) => (e.kind === "chunk" ? bar(e.sent, e.size) : console.log(`ota: ${device} says: ${e.text}`)),
     });
@@ -80,7 +104,6 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`ota: ${(error as Error).message}`);
-  process.exit(1);
-});
+runTool("ota", { options: OPTIONS, allowPositionals: true, usage: USAGE }, ({ values, positionals }) =>
+  main(values, positionals),
+);

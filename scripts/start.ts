@@ -12,7 +12,8 @@ import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
 import { parseArgs } from "node:util";
-import { buildFirmware } from "../build/build.ts";
+import { ALL_FEATURES, buildFirmware, featuresOf } from "../build/build.ts";
+import { describeError, portOption } from "./lib/cli.ts";
 import type { DeviceProfile } from "../firmware/app/profile.ts";
 import { deviceTopics } from "../firmware/app/topics.ts";
 import { freePort } from "./broker/mosquitto.ts";
@@ -45,8 +46,15 @@ async function portFree(host: string, port: number): Promise<boolean> {
 
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({
-    options: { hub: { type: "boolean", default: false }, "hub-port": { type: "string", default: "8443" } },
+    options: {
+      hub: { type: "boolean", default: false },
+      "hub-port": { type: "string", default: "8443" },
+      "all-features": { type: "boolean", default: false },
+    },
+    strict: true,
   });
+  // Checked before anything starts (not after the broker, the build and the boot).
+  const hubPort = portOption(flags["hub-port"], "--hub-port");
   const config = projectConfig();
   const state = stateDir(config);
   const lifecycle = new Lifecycle(
@@ -103,6 +111,8 @@ async function main(): Promise<void> {
     outFile: process.env.LATCHKEY_DIST,
     version: JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")).version,
     sizeBudgetBytes: config.build.sizeBudgetBytes,
+    // The parts the profile uses, as flash and ota build (--all-features: every part).
+    features: flags["all-features"] ? ALL_FEATURES : featuresOf(profile),
   });
   show(
     "build",
@@ -161,7 +171,7 @@ async function main(): Promise<void> {
   );
   show("sim", `or from another terminal: npm run command -- ${profile.id} on   ·   Ctrl-C stops everything`);
 
-  if (flags.hub) await runHub(lifecycle, state, profile, port, Number(flags["hub-port"]));
+  if (flags.hub) await runHub(lifecycle, state, profile, port, hubPort);
 
   const input = readline.createInterface({ input: process.stdin });
   lifecycle.add("closing the console", () => input.close());
@@ -191,7 +201,11 @@ async function runHub(
   wantedPort: number,
 ): Promise<void> {
   const webPort = (await portFree(LOCAL, wantedPort)) ? wantedPort : await freePort();
+  if (webPort !== wantedPort)
+    show("hub", `port ${wantedPort} on ${LOCAL} is in use by another program: the page uses ${webPort}`);
   const haPort = (await portFree(LOCAL, HA_PORT)) ? HA_PORT : await freePort();
+  if (haPort !== HA_PORT)
+    show("hub", `port ${HA_PORT} on ${LOCAL} is in use by another program: Home Assistant's endpoint uses ${haPort}`);
   const allowFile = path.join(projectRoot, HA_ALLOW_FILE);
   const allow = loadHaAllow(allowFile);
   const starting = startHub({
@@ -221,7 +235,7 @@ async function runHub(
 
 /** An error at any step: one line, and everything started so far stopped. */
 function fail(error: unknown): void {
-  const message = `start: ${(error as Error)?.message ?? String(error)}`;
+  const message = `start: ${describeError(error)}`;
   if (life) void life.stop(1, message);
   else {
     console.error(message);

@@ -20,13 +20,28 @@ function ask(question: string, hidden: boolean): Promise<string> {
   );
 }
 
+/** Wi-Fi's own rules (IEEE 802.11 and WPA2-PSK): an SSID of 1-32 bytes; a passphrase of 8-63
+ *  printable ASCII characters, or the 64-hex-digit key itself. */
+export function checkWifi(wifi: WifiSecrets): WifiSecrets {
+  const ssidBytes = Buffer.byteLength(wifi.ssid, "utf8");
+  if (ssidBytes === 0) throw new FlashError("the Wi-Fi network name (SSID) is empty");
+  if (ssidBytes > 32) throw new FlashError(`the Wi-Fi network name is ${ssidBytes} bytes: an SSID has at most 32`);
+  const p = wifi.password;
+  if (!/^[0-9a-fA-F]{64}$/.test(p) && !/^[\x20-\x7e]{8,63}$/.test(p))
+    throw new FlashError(
+      `the Wi-Fi password must be 8 to 63 printable ASCII characters (WPA2), or 64 hex digits; it has ${p.length} characters`,
+    );
+  return wifi;
+}
+
 export async function askWifi(): Promise<WifiSecrets> {
   if (process.env.LATCHKEY_WIFI_SSID !== undefined && process.env.LATCHKEY_WIFI_PASSWORD !== undefined)
-    return wifiFromEnv();
+    return checkWifi(wifiFromEnv());
   if (!process.stdin.isTTY)
     throw new FlashError("no Wi-Fi credentials: set LATCHKEY_WIFI_SSID and LATCHKEY_WIFI_PASSWORD");
   const ssid = await ask("Wi-Fi network (SSID): ", false);
+  // Refused before the password is asked.
+  if (!ssid) throw new FlashError("the Wi-Fi network name (SSID) is empty");
   const password = await ask("Wi-Fi password: ", true);
-  if (!ssid) throw new FlashError("no Wi-Fi network given");
-  return { ssid, password };
+  return checkWifi({ ssid, password });
 }

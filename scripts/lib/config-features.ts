@@ -33,7 +33,7 @@ function finite(value: unknown, where: string, fallback?: number): number {
 
 function input(profile: DeviceProfile, name: string, value: unknown, relays: string[]): InputBehaviour {
   const where = `device.inputs.${name}`;
-  const raw = object(value, where);
+  const raw = object(value, where, ["pull", "debounceMs", "action", "relay"]);
   if (!profile.pins[name]) throw new ConfigError(`${where} needs a pin: add device.pins.${name}`);
   const noPulls = INPUT_ONLY_GPIOS.includes(gpio(profile, name));
   const pull = oneOf(raw.pull, `${where}.pull`, ["up", "down", "none"], noPulls ? "none" : "up");
@@ -57,7 +57,7 @@ function input(profile: DeviceProfile, name: string, value: unknown, relays: str
 }
 
 function cover(profile: DeviceProfile, value: unknown, relays: string[]): CoverBehaviour {
-  const raw = object(value, "device.cover");
+  const raw = object(value, "device.cover", ["relay", "closed", "open", "travelMs"]);
   const relay = string(raw.relay ?? "relay", "device.cover.relay");
   if (!relays.includes(relay)) throw new ConfigError(`device.cover.relay "${relay}" is not a relay`);
   const mode = relay === "relay" ? profile.relay.mode : profile.relays![relay].mode;
@@ -84,14 +84,14 @@ function cover(profile: DeviceProfile, value: unknown, relays: string[]): CoverB
 }
 
 function telemetry(profile: DeviceProfile, value: unknown): TelemetryBehaviour {
-  const raw = object(value, "device.telemetry");
+  const raw = object(value, "device.telemetry", ["periodMs", "minIntervalMs", "analog", "temperature"]);
   const periodMs = integer(raw.periodMs ?? 60000, "device.telemetry.periodMs", 1000, 86400000);
   const spec: TelemetryBehaviour = {
     periodMs,
     minIntervalMs: integer(raw.minIntervalMs ?? 5000, "device.telemetry.minIntervalMs", 100, periodMs),
   };
   if (raw.analog !== undefined) {
-    const a = object(raw.analog, "device.telemetry.analog");
+    const a = object(raw.analog, "device.telemetry.analog", ["pin", "scale", "offset", "threshold", "sampleMs"]);
     const pin = pinRole(profile, a.pin, "device.telemetry.analog.pin");
     if (!ADC1_GPIOS.includes(gpio(profile, pin)))
       throw new ConfigError(
@@ -108,7 +108,7 @@ function telemetry(profile: DeviceProfile, value: unknown): TelemetryBehaviour {
     };
   }
   if (raw.temperature !== undefined) {
-    const t = object(raw.temperature, "device.telemetry.temperature");
+    const t = object(raw.temperature, "device.telemetry.temperature", ["pin", "threshold", "sampleMs"]);
     const pin = pinRole(profile, t.pin, "device.telemetry.temperature.pin");
     if (INPUT_ONLY_GPIOS.includes(gpio(profile, pin)))
       throw new ConfigError(
@@ -130,7 +130,7 @@ function interlock(value: unknown, relays: string[]): InterlockGroup[] {
   const seen = new Map<string, number>();
   return value.map((g, i) => {
     const where = `device.interlock[${i}]`;
-    const raw = object(g, where);
+    const raw = object(g, where, ["relays", "deadTimeMs"]);
     if (!Array.isArray(raw.relays) || raw.relays.length < 2)
       throw new ConfigError(`${where}.relays must list at least two relays`);
     for (const name of raw.relays) {

@@ -32,13 +32,53 @@ export { ConfigError };
 
 /** An MQTT topic level we allow for ids: no wildcards, separators or spaces. */
 export const TOPIC_LEVEL = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** Every key a device profile may have (the optional sections: config-features.ts). */
+const DEVICE_KEYS = [
+  "id",
+  "topicPrefix",
+  "pins",
+  "relay",
+  "broker",
+  "mqtt",
+  "backoff",
+  "commands",
+  "inputs",
+  "cover",
+  "telemetry",
+  "relays",
+  "interlock",
+] as const;
 const PIN_NAME = /^D([0-9]|[1-3][0-9])$/;
 
 type Json = Record<string, unknown>;
 
-export function object(value: unknown, where: string): Json {
+/** Edit distance (Levenshtein): how far a misspelt key is from a known one. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** The object at `where`; with `known`, a key not in it is refused, naming the nearest known
+ *  key (a misspelt `lockoutMS` would otherwise be ignored and its default used). */
+export function object(value: unknown, where: string, known?: readonly string[]): Json {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new ConfigError(`${where} must be an object`);
+  for (const key of known ? Object.keys(value) : []) {
+    if (known!.includes(key)) continue;
+    const nearest = [...known!].sort(
+      (a, b) => distance(key.toLowerCase(), a.toLowerCase()) - distance(key.toLowerCase(), b.toLowerCase()),
+    )[0];
+    const close = nearest !== undefined && distance(key.toLowerCase(), nearest.toLowerCase()) <= 3;
+    throw new ConfigError(
+      `${where}.${key} is not a known setting${close ? `: did you mean ${nearest}?` : ` (known: ${known!.join(", ")})`}`,
+    );
+  }
   return value as Json;
 }
 export function string(value: unknown, where: string, pattern?: RegExp, hint?: string): string {
@@ -61,7 +101,7 @@ export function oneOf<T extends string>(value: unknown, where: string, choices: 
 }
 
 function pinSpec(value: unknown, where: string, relay: boolean): PinSpec {
-  const spec = object(value, where);
+  const spec = object(value, where, ["pin", "activeLow"]);
   const pin = string(spec.pin, `${where}.pin`, PIN_NAME, 'an ESP32 pin name such as "D23"');
   const activeLow = spec.activeLow ?? false;
   if (typeof activeLow !== "boolean") throw new ConfigError(`${where}.activeLow must be true or false`);
@@ -73,7 +113,7 @@ function pinSpec(value: unknown, where: string, relay: boolean): PinSpec {
 }
 
 export function relayBehaviour(value: unknown, where = "device.relay"): RelayBehaviour {
-  const relay = object(value, where);
+  const relay = object(value, where, ["mode", "pulseMs", "lockoutMs", "maxOnMs", "linkLoss", "linkLossMs", "powerOn"]);
   const mode = oneOf(relay.mode, `${where}.mode`, ["switch", "pulse"], undefined as never);
   const powerOn = oneOf(relay.powerOn, `${where}.powerOn`, ["off", "restore"], "off");
   if (mode === "pulse" && powerOn !== "off")
@@ -95,7 +135,7 @@ export function relayBehaviour(value: unknown, where = "device.relay"): RelayBeh
 
 function backoffSettings(value: unknown): BackoffSettings | undefined {
   if (value === undefined) return undefined;
-  const b = object(value, "device.backoff");
+  const b = object(value, "device.backoff", ["baseMs", "capMs", "refusedMs", "refusedCapMs"]);
   const baseMs = integer(b.baseMs, "device.backoff.baseMs", 100, 3600000);
   const refusedMs = integer(b.refusedMs, "device.backoff.refusedMs", 1000, 86400000);
   return {
@@ -108,7 +148,7 @@ function backoffSettings(value: unknown): BackoffSettings | undefined {
 
 function commandSettings(value: unknown): CommandSettings | undefined {
   if (value === undefined) return undefined;
-  const c = object(value, "device.commands");
+  const c = object(value, "device.commands", ["freshnessMs", "maintenanceMaxSeconds"]);
   const settings: CommandSettings = {};
   if (c.freshnessMs !== undefined)
     settings.freshnessMs = integer(c.freshnessMs, "device.commands.freshnessMs", 1000, 600000);
@@ -123,8 +163,8 @@ function commandSettings(value: unknown): CommandSettings | undefined {
 }
 
 export function validateConfig(raw: unknown): ProjectConfig {
-  const root = object(raw, "the config");
-  const device = object(root.device, "device");
+  const root = object(raw, "the config", ["device", "build", "tools"]);
+  const device = object(root.device, "device", DEVICE_KEYS);
   const pins = object(device.pins, "device.pins");
   if (pins.relay === undefined) throw new ConfigError('device.pins must name a "relay" pin');
   const pinMap: DeviceProfile["pins"] = { relay: pinSpec(pins.relay, "device.pins.relay", true) };
@@ -139,10 +179,15 @@ export function validateConfig(raw: unknown): ProjectConfig {
     used.set(spec.pin, name);
     pinMap[name] = spec;
   }
-  const broker = object(device.broker, "device.broker");
-  const mqtt = object(device.mqtt, "device.mqtt");
-  const build = object(root.build, "build");
-  const tools = object(root.tools, "tools");
+  const broker = object(device.broker, "device.broker", ["host", "port"]);
+  const mqtt = object(device.mqtt, "device.mqtt", [
+    "keepaliveSeconds",
+    "connectTimeoutMs",
+    "maxPacketBytes",
+    "maxInflight",
+  ]);
+  const build = object(root.build, "build", ["sizeBudgetBytes"]);
+  const tools = object(root.tools, "tools", ["port", "baud", "stateDir"]);
   const profile: DeviceProfile = {
     id: string(device.id, "device.id", TOPIC_LEVEL, "a topic-safe id (letters, digits, - and _)"),
     topicPrefix: string(device.topicPrefix, "device.topicPrefix", TOPIC_LEVEL, "a topic-safe prefix"),

@@ -6,9 +6,10 @@
 // loginProxy gives it a loopback port whose every connection is logged in first.
 import { createHmac } from "node:crypto";
 import net from "node:net";
+import { UserError } from "./errors.ts";
 import { CONSOLE_PREFIX } from "../../firmware/app/maintenance.ts";
 
-export class ConsoleLoginError extends Error {}
+export class ConsoleLoginError extends UserError {}
 
 export function consolePassword(key: Buffer, id: string, k: number): string {
   return createHmac("sha256", key).update(`${CONSOLE_PREFIX}${id}\n${k}`).digest("hex").slice(0, 16);
