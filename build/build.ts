@@ -62,6 +62,8 @@ export const INTERNAL_NAMES = [
   "otaState",
   "otaData",
   "nonceGet",
+  "snapshotGet",
+  "snapshot",
   "availability",
   "timers",
   "clock",

@@ -27,6 +27,7 @@ import { Reports } from "./reports";
 import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
 import { Ota } from "./ota";
 import { Reporter } from "./signed";
+import { snapshots } from "./snapshot";
 import { deviceTopics } from "./topics";
 
 /** The watchdog's timeout: well above the seconds a TLS handshake blocks the event loop on
@@ -96,6 +97,16 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const results = new Results(mac, platform.sha256, nonces, platform.clock.now, timers, log, (nonce, payload) =>
     link.session!.publish(nonce ? topics.nonce : topics.result, payload, 1, false),
   );
+  // One signed snapshot of every report value per challenge, not retained, QoS 0 (it takes no
+  // room in the in-flight store that results need; the hub asks again if it is lost).
+  const challenged = snapshots(timers, (challenge) =>
+    link.session!.publish(
+      topics.snapshot,
+      reporter.report(topics.snapshot, JSON.stringify({ c: challenge, r: reports.values })),
+      0,
+      false,
+    ),
+  );
   const reportRelay = () => reports.report(topics.relayState, onOff(relay.isOn));
   const mqtt = profile.mqtt;
   // Switch mode with linkLoss "off": the relay goes off once the broker has been out of reach
@@ -159,6 +170,10 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
           if (!retained) results.offerNonce();
           return;
         }
+        if (topic === topics.snapshotGet) {
+          if (!retained) challenged(payload);
+          return;
+        }
         if (topic === topics.otaData) {
           if (!retained) ota.chunk(payload);
           return;
@@ -199,6 +214,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   if (telemetry)
     telemetry.attach((json) => session.connected && session.publish(topics.telemetry, json, 0, false) === undefined);
   session.subscribe(topics.nonceGet, 1);
+  session.subscribe(topics.snapshotGet, 1);
   session.subscribe(topics.otaData, 1);
   for (let i = 0; i < routes.length; i++) session.subscribe(routes[i].topic, 1);
   let started = false;

@@ -13,6 +13,8 @@ export interface Reports {
   report(topic: string, value: string): void;
   /** The link came up: every report goes out again. */
   resend(): void;
+  /** The latest value of every report, by topic (read by the state snapshot). */
+  readonly values: { [topic: string]: string };
 }
 
 type ReportsConstructor = new (...args: Parameters<typeof createReports>) => Reports;
@@ -42,6 +44,7 @@ function createReports(timers: Timers): Reports {
       }, REPORT_RETRY_MS);
   };
   return {
+    values,
     attach: (p) => {
       publish = p;
     },

@@ -8,6 +8,9 @@
 //   <prefix>/<device>/maintenance/state  signed report of "OPEN <seconds> <id> <k>" / "CLOSED" (retained)
 //   <prefix>/<device>/nonce/get        anything: the device answers with a fresh nonce
 //   <prefix>/<device>/nonce            the live nonce, 16 hex digits (QoS 1, not retained)
+//   <prefix>/<device>/state/get        a challenge (32 hex digits): asks for a state snapshot
+//   <prefix>/<device>/state            signed snapshot of every report value, bound to the
+//                                      challenge (not retained; app/snapshot.ts)
 //   <prefix>/<device>/result           signed result of every message on a command topic
 //   <prefix>/<device>/telemetry        sensor readings and health (JSON)
 //   <prefix>/<device>/ota/set          signed OTA manifest (app/ota.ts)
@@ -16,9 +19,10 @@
 //   <prefix>/<device>/<name>/set       the profile's further relays (relays.<name>)
 //   <prefix>/<device>/<name>/state     their states, and each input's ("ON" / "OFF")
 //   <prefix>/<device>/cover/set        OPEN / CLOSE / STOP; cover/state, fault/state (the cover's)
-// A device publishes only its reports, nonce, result and telemetry, and reads only its own
-// command topics and nonce/get; operators and the hub read everything under <prefix>/ and
-// write only command topics and nonce/get.
+// A device publishes only its reports, nonce, snapshot, result and telemetry, and reads only
+// its own command topics, nonce/get and state/get; operators and the hub read everything under
+// <prefix>/ (a limited operator only its devices') and write only command topics, nonce/get and
+// state/get.
 
 export interface DeviceTopics {
   root: string;
@@ -29,6 +33,8 @@ export interface DeviceTopics {
   maintenanceState: string;
   nonceGet: string;
   nonce: string;
+  snapshotGet: string;
+  snapshot: string;
   result: string;
   telemetry: string;
   otaSet: string;
@@ -47,6 +53,8 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
     maintenanceState: root + "/maintenance/state",
     nonceGet: root + "/nonce/get",
     nonce: root + "/nonce",
+    snapshotGet: root + "/state/get",
+    snapshot: root + "/state",
     result: root + "/result",
     telemetry: root + "/telemetry",
     otaSet: root + "/ota/set",

@@ -1,8 +1,9 @@
 // The broker policy, generated from the CA's records and the topic layout
 // (firmware/app/topics.ts, docs/protocol.md): a device publishes only its own
-// reports, nonce, result and telemetry and reads only its own command topics and nonce/get;
+// reports, nonce, state snapshot, result and telemetry and reads only its own command topics,
+// nonce/get and state/get;
 // the hub and unlimited operators read every device; an operator limited to some devices
-// reads and commands only those (command topics and nonce/get). The same text is
+// reads and commands only those (command topics, nonce/get and state/get). The same text is
 // Mosquitto's acl_file and what the embedded broker enforces. The ACL is a second line:
 // commands are signed end to end. Home Assistant's identity gets nothing here: it talks only
 // to the hub's own endpoint.
@@ -18,8 +19,10 @@ export interface AclRule {
 }
 
 /** What a device publishes under its own tree: availability, every `<thing>/state` report,
- *  its nonce, its results and telemetry (with sub-topics). */
-const DEVICE_WRITES = ["availability", "+/state", "nonce", "result", "telemetry/#"];
+ *  its nonce, its state snapshot, its results and telemetry (with sub-topics). */
+const DEVICE_WRITES = ["availability", "+/state", "nonce", "state", "result", "telemetry/#"];
+/** What anyone may ask of a device besides commands: a nonce, a state snapshot. */
+const ASKS = ["nonce/get", "state/get"];
 
 export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
   const rules: AclRule[] = [];
@@ -29,7 +32,7 @@ export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
     if (c.kind === "device") {
       for (const topic of DEVICE_WRITES) rules.push({ user: c.cn, access: "write", topic: `${root}/${topic}` });
       rules.push({ user: c.cn, access: "read", topic: commandTopics(prefix, c.cn) });
-      rules.push({ user: c.cn, access: "read", topic: `${root}/nonce/get` });
+      for (const ask of ASKS) rules.push({ user: c.cn, access: "read", topic: `${root}/${ask}` });
     }
     if (c.kind === "hub" || c.kind === "user") {
       // An operator limited to some devices reads only their trees: another device's
@@ -38,7 +41,7 @@ export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
       for (const device of c.devices ?? ["+"]) {
         if (c.devices) rules.push({ user: c.cn, access: "read", topic: `${prefix}/${device}/#` });
         rules.push({ user: c.cn, access: "write", topic: commandTopics(prefix, device) });
-        rules.push({ user: c.cn, access: "write", topic: `${prefix}/${device}/nonce/get` });
+        for (const ask of ASKS) rules.push({ user: c.cn, access: "write", topic: `${prefix}/${device}/${ask}` });
       }
     }
   }

@@ -2,17 +2,30 @@
 // and for every entity the last VERIFIED value. A signed report is checked with the device's
 // command key (scripts/lib/signing.ts verifyReport); one that fails, or that replays an older
 // seq of the same boot, is kept aside as `unverified` and never becomes the value.
+// A verified report proves who wrote it, not when: a genuine "closed" from yesterday verifies
+// too. So a signed value is CURRENT (`value`, with `confirmedAt`) only once the device answered
+// the hub's own latest challenge with a signed snapshot (freshness.ts asks; docs/protocol.md
+// "State snapshots") of that boot, or in a later report of the same boot (a higher seq was
+// signed after the snapshot). Anything else, retained reports included, is `lastKnown`.
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
 import { verifyReport } from "../lib/signing.ts";
 import { deviceEntities, type Entity } from "./entities.ts";
+import type { Freshness, FreshnessHooks } from "./freshness.ts";
+import { readSnapshot } from "./snapshot.ts";
 
 /** Readings kept per charted entity (the page's chart). */
 export const HISTORY_POINTS = 120;
 
 export interface EntityValue {
+  /** The current value: confirmed for a signed entity, as received for unsigned telemetry. */
   value?: string;
   /** When the value was accepted (host clock, ms). */
   at?: number;
+  /** A signed value: when the challenge that confirmed it went out (host clock, ms). */
+  confirmedAt?: number;
+  /** A verified value the hub cannot tell is current (retained, before the device answered,
+   *  after it went away or stopped answering). */
+  lastKnown?: { value: string; at: number };
   /** Why the latest report on this entity's topic was not accepted. */
   unverified?: string;
   /** Telemetry sent without a signature: shown, marked, never acted on. */
@@ -23,22 +36,40 @@ export interface EntityValue {
 export interface DeviceView {
   id: string;
   availability: "online" | "offline" | "unknown";
+  freshness: Freshness;
   entities: Entity[];
   values: Record<string, EntityValue>;
   lastResult?: { at: number; who: string; cmd: string; accepted: boolean; detail: string };
 }
 
+interface Known {
+  value: string;
+  boot: string;
+  seq: number;
+  at: number;
+}
+
 interface Tracked {
   profile: DeviceProfile;
+  root: string;
   key: Buffer | undefined;
   keyProblem?: string;
   view: DeviceView;
-  /** Per topic: the boot and seq of the last accepted report (replay guard). */
-  seen: Map<string, { boot: string; seq: number }>;
+  /** Per topic: the boot and seq of the last accepted report (replay guard); `snapshot` when
+   *  a snapshot set it (an older live report is then simply superseded). */
+  seen: Map<string, { boot: string; seq: number; snapshot?: boolean }>;
+  /** Per signed topic: the last verified value. */
+  known: Map<string, Known>;
+  /** The hub's latest challenge, until answered or given up. */
+  challenge?: { text: string; at: number };
+  confirmation?: { boot: string; seq: number; at: number };
+  /** The boot id of the latest verified report or snapshot. */
+  boot?: string;
 }
 
 export class DeviceStates {
   private readonly devices = new Map<string, Tracked>();
+  hooks: FreshnessHooks = { ask: () => undefined, answered: () => undefined };
 
   constructor(
     profiles: DeviceProfile[],
@@ -58,10 +89,18 @@ export class DeviceStates {
       for (const e of entities) values[e.id] = { history: [] };
       this.devices.set(profile.id, {
         profile,
+        root: `${profile.topicPrefix}/${profile.id}`,
         key,
         keyProblem,
-        view: { id: profile.id, availability: "unknown", entities, values },
+        view: {
+          id: profile.id,
+          availability: "unknown",
+          freshness: { confirmed: false, why: "the device has not answered the hub yet" },
+          entities,
+          values,
+        },
         seen: new Map(),
+        known: new Map(),
       });
     }
   }
@@ -99,7 +138,7 @@ export class DeviceStates {
 
   /** Every topic filter the hub must follow. */
   filters(): string[] {
-    return [...this.devices.values()].map((d) => `${d.profile.topicPrefix}/${d.profile.id}/#`);
+    return [...this.devices.values()].map((d) => `${d.root}/#`);
   }
 
   recordResult(id: string, result: NonNullable<DeviceView["lastResult"]>): void {
@@ -109,63 +148,153 @@ export class DeviceStates {
     this.changed(d.view);
   }
 
+  /** The hub published `text` as its challenge to `id` (the only one an answer may carry). */
+  challenged(id: string, text: string, at: number): void {
+    const d = this.devices.get(id);
+    if (d) d.challenge = { text, at };
+  }
+
+  /** The challenge `text` went unanswered (or the hub can no longer hear an answer). */
+  unanswered(id: string, text: string, why: string): void {
+    const d = this.devices.get(id);
+    if (!d || d.challenge?.text !== text) return;
+    d.challenge = undefined;
+    this.unconfirm(d, why);
+  }
+
+  /** The hub lost the broker: nothing it shows can be known current until it asks again. */
+  linkDown(): void {
+    for (const d of this.devices.values()) {
+      d.challenge = undefined;
+      this.unconfirm(d, "the hub lost its connection to the broker");
+    }
+  }
+
   /** One MQTT message from the broker. Returns the entities whose value changed. */
   message(topic: string, payload: Buffer, now = Date.now()): Entity[] {
     const [prefix, id] = topic.split("/");
     const d = this.devices.get(id ?? "");
     if (!d || d.profile.topicPrefix !== prefix) return [];
     const view = d.view;
-    if (topic === `${prefix}/${id}/availability`) {
+    if (topic === `${d.root}/availability`) {
       const text = payload.toString();
       view.availability = text === "online" ? "online" : text === "offline" ? "offline" : "unknown";
-      this.changed(view);
+      if (view.availability === "offline") this.unconfirm(d, "the device is offline");
+      else this.changed(view);
+      if (view.availability === "online") this.hooks.ask(view.id, true);
+      return [];
+    }
+    if (topic === `${d.root}/state`) {
+      this.snapshot(d, topic, payload, now);
       return [];
     }
     const entities = view.entities.filter((e) => e.topic === topic);
     if (entities.length === 0) return [];
-    const verdict = this.check(d, topic, payload, entities[0]!.signed);
-    const updated: Entity[] = [];
+    if (entities[0]!.signed) return this.signed(d, topic, payload, entities, now);
     for (const entity of entities) {
       const slot = view.values[entity.id]!;
-      if ("unverified" in verdict) {
-        slot.unverified = verdict.unverified;
-        continue;
-      }
-      const value = entity.jsonKey === undefined ? verdict.text : jsonField(verdict.text, entity.jsonKey);
-      slot.unverified = undefined;
+      const value = entity.jsonKey === undefined ? payload.toString() : jsonField(payload.toString(), entity.jsonKey);
       if (value === undefined) continue;
-      slot.unsigned = verdict.unsigned;
-      slot.value = value;
-      slot.at = now;
+      Object.assign(slot, { value, at: now, unsigned: true, unverified: undefined });
       const number = Number(value);
       if (entity.chart && value !== "" && Number.isFinite(number)) {
         slot.history.push({ t: now, v: number });
         if (slot.history.length > HISTORY_POINTS) slot.history.splice(0, slot.history.length - HISTORY_POINTS);
       }
-      updated.push(entity);
     }
     this.changed(view);
-    return updated;
+    return entities;
+  }
+
+  private signed(d: Tracked, topic: string, payload: Buffer, entities: Entity[], now: number): Entity[] {
+    const verdict = this.check(d, topic, payload);
+    if (verdict === "superseded") return [];
+    if ("unverified" in verdict) {
+      for (const entity of entities) d.view.values[entity.id]!.unverified = verdict.unverified;
+      this.changed(d.view);
+      return [];
+    }
+    for (const entity of entities) d.view.values[entity.id]!.unverified = undefined;
+    const newBoot = d.boot !== undefined && verdict.boot !== d.boot;
+    if (newBoot && d.confirmation) {
+      // Another boot than the one confirmed: a reboot, or an old boot's report replayed. The
+      // hub cannot tell which is newer, so it keeps what was confirmed as last known and asks.
+      this.unconfirm(d, "a report from another boot of the device");
+      this.hooks.ask(d.view.id, false);
+      return [];
+    }
+    d.boot = verdict.boot;
+    d.seen.set(topic, { boot: verdict.boot, seq: verdict.seq });
+    d.known.set(topic, { value: verdict.value, boot: verdict.boot, seq: verdict.seq, at: now });
+    this.render(d);
+    if (newBoot) this.hooks.ask(d.view.id, false);
+    return entities;
+  }
+
+  private snapshot(d: Tracked, topic: string, payload: Buffer, now: number): void {
+    const challenge = d.challenge;
+    if (!challenge) return;
+    this.reloadKey(d);
+    if (!d.key) return;
+    const snapshot = readSnapshot(d.key, topic, payload, challenge.text);
+    if (!snapshot) return;
+    d.challenge = undefined;
+    d.boot = snapshot.boot;
+    d.confirmation = { boot: snapshot.boot, seq: snapshot.seq, at: challenge.at };
+    for (const [reportTopic, value] of Object.entries(snapshot.values)) {
+      const had = d.known.get(reportTopic);
+      if (had && had.boot === snapshot.boot && had.seq > snapshot.seq) continue;
+      d.known.set(reportTopic, { value, boot: snapshot.boot, seq: snapshot.seq, at: now });
+      d.seen.set(reportTopic, { boot: snapshot.boot, seq: snapshot.seq, snapshot: true });
+    }
+    d.view.freshness = { confirmed: true, at: challenge.at, boot: snapshot.boot };
+    this.render(d);
+    this.hooks.answered(d.view.id);
+  }
+
+  private unconfirm(d: Tracked, why: string): void {
+    d.confirmation = undefined;
+    d.view.freshness = { confirmed: false, why };
+    this.render(d);
+  }
+
+  /** Each signed entity's slot from what is known and whether it is confirmed. */
+  private render(d: Tracked): void {
+    const c = d.confirmation;
+    for (const entity of d.view.entities) {
+      if (!entity.signed) continue;
+      const slot = d.view.values[entity.id]!;
+      const k = d.known.get(entity.topic);
+      if (!k) continue;
+      if (c && k.boot === c.boot && k.seq >= c.seq)
+        Object.assign(slot, { value: k.value, at: k.at, confirmedAt: c.at, lastKnown: undefined });
+      else
+        Object.assign(slot, {
+          value: undefined,
+          at: undefined,
+          confirmedAt: undefined,
+          lastKnown: { value: k.value, at: k.at },
+        });
+    }
+    this.changed(d.view);
   }
 
   private check(
     d: Tracked,
     topic: string,
     payload: Buffer,
-    signed: boolean,
-  ): { text: string; unsigned: boolean } | { unverified: string } {
+  ): { value: string; boot: string; seq: number } | { unverified: string } | "superseded" {
     if (payload.length === 0) return { unverified: "empty report" };
-    const looksSigned = payload.includes('"mac"');
-    if (!signed && !looksSigned) return { text: payload.toString(), unsigned: true };
     this.reloadKey(d);
     if (!d.key) return { unverified: `cannot verify: ${d.keyProblem}` };
     const report = verifyReport(d.key, topic, payload);
     if (!report.ok) return { unverified: report.error };
     const last = d.seen.get(topic);
     if (last && last.boot === report.boot && report.seq <= last.seq)
-      return { unverified: `replayed report (seq ${report.seq}, already saw ${last.seq} of this boot)` };
-    d.seen.set(topic, { boot: report.boot, seq: report.seq });
-    return { text: report.value, unsigned: false };
+      return last.snapshot
+        ? "superseded"
+        : { unverified: `replayed report (seq ${report.seq}, already saw ${last.seq} of this boot)` };
+    return report;
   }
 }
 

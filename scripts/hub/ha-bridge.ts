@@ -3,8 +3,9 @@
 // announces itself online on homeassistant/status (so a restarted Home Assistant does not get
 // every hub's discovery in the same instant); deletes the entities a profile no longer has (an
 // empty retained config, the discovery protocol's delete), and sends each delete again after
-// every birth until it has gone out on a Home Assistant connection subscribed to it; mirrors each VERIFIED value
-// (ha-mapping.ts) and each device's availability; and turns Home Assistant's commands into
+// every birth until it has gone out on a Home Assistant connection subscribed to it; mirrors each CURRENT value
+// (confirmed by the device's answer to the hub's challenge, freshness.ts; unknown when not;
+// ha-mapping.ts) and each device's availability; and turns Home Assistant's commands into
 // signed commands through the Commander, only those the owner allowed (ha-permissions.ts).
 // Refused, and audited as refused: a retained command, a re-delivery (DUP), a command that
 // arrives as the connection opens (queued while disconnected: it may be old), and any word the
@@ -140,7 +141,11 @@ export class HomeAssistantBridge {
       .filter((e) => view.values[e.id]?.unverified)
       .map((e) => `${e.id}: ${view.values[e.id]!.unverified}`);
     const values: Record<string, string | undefined> = {
-      verification: unverified.length ? `unverified ${unverified.join("; ")}` : "verified",
+      verification: unverified.length
+        ? `unverified ${unverified.join("; ")}`
+        : view.freshness.confirmed
+          ? "verified"
+          : `unconfirmed: ${view.freshness.why}`,
       last_result:
         view.lastResult &&
         `${view.lastResult.cmd} by ${view.lastResult.who}: ${view.lastResult.accepted ? "done" : "refused"}, ${view.lastResult.detail}`,

@@ -13,6 +13,7 @@ import { AuditLog } from "./audit.ts";
 import { Commander } from "./commander.ts";
 import { DeviceJournals, TIMELINE_EVENTS } from "./device-journal.ts";
 import { DeviceStates, type DeviceView } from "./device-state.ts";
+import { Challenger, DEFAULT_FRESHNESS } from "./freshness.ts";
 import { HomeAssistantBridge } from "./ha-bridge.ts";
 import { activeHaIdentities, startHaEndpoint, type HaEndpoint } from "./ha-endpoint.ts";
 import { checkHaAllow, type HaAllow } from "./ha-permissions.ts";
@@ -39,6 +40,11 @@ export interface HubOptions {
   homeAssistant?: { host: string; port: number; allow: HaAllow; settleMs?: number };
   rediscoverMaxMs?: number;
   commandTimeoutMs?: number;
+  /** Ask every device for a signed state snapshot this often (ms; default 60 s). */
+  confirmEveryMs?: number;
+  /** A device that does not answer the hub's challenge within this (ms; default 10 s, at least
+   *  1.5 s) is shown as unconfirmed. */
+  answerTimeoutMs?: number;
   audit?: { maxBytes?: number; keep?: number };
   crlPollMs?: number;
   log?: (line: string) => void;
@@ -184,6 +190,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     connectTimeout: 5000,
   });
   late.client = client;
+  const challenger = new Challenger(
+    (topic, payload) => client.publish(topic, payload, { qos: 1, retain: false }),
+    states,
+    {
+      everyMs: options.confirmEveryMs ?? DEFAULT_FRESHNESS.everyMs,
+      answerMs: options.answerTimeoutMs ?? DEFAULT_FRESHNESS.answerMs,
+    },
+  );
+  client.on("close", () => challenger.disconnected());
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   client.on("connect", () => {
@@ -191,6 +206,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log(`connected to the broker at ${options.broker.host}:${options.broker.port}`);
     void current()
       .subscribeAsync(states.filters(), { qos: 1 })
+      .then(() => challenger.connected())
       .then(() => ha?.brokerUp(true))
       .then(markReady)
       .catch((error: unknown) => log(`after connecting: ${(error as Error).message}`));
@@ -220,6 +236,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     commander,
     ready,
     stop: async () => {
+      challenger.stop();
       unwatchFile(store.indexFile, indexChanged);
       await following.catch(() => undefined);
       ha?.stop();

@@ -40,20 +40,24 @@ describe("ACL", () => {
         "topic write lk/door/availability",
         "topic write lk/door/+/state",
         "topic write lk/door/nonce",
+        "topic write lk/door/state",
         "topic write lk/door/result",
         "topic write lk/door/telemetry/#",
         "topic read lk/door/+/set",
         "topic read lk/door/nonce/get",
+        "topic read lk/door/state/get",
         "",
         "user alice",
         "topic read lk/door/#",
         "topic write lk/door/+/set",
         "topic write lk/door/nonce/get",
+        "topic write lk/door/state/get",
         "",
         "user hub",
         "topic read lk/#",
         "topic write lk/+/+/set",
         "topic write lk/+/nonce/get",
+        "topic write lk/+/state/get",
         "",
       ].join("\n"),
     );
@@ -102,9 +106,24 @@ describe("ACL", () => {
 
   it("lets a device write only its reports, nonce, result and telemetry, and read only its commands", () => {
     const rules = aclRules(INDEX, "lk");
-    for (const topic of ["availability", "relay/state", "cover/state", "nonce", "result", "telemetry", "telemetry/t"])
+    for (const topic of [
+      "availability",
+      "relay/state",
+      "cover/state",
+      "nonce",
+      "state",
+      "result",
+      "telemetry",
+      "telemetry/t",
+    ])
       expect(mayPublish(rules, "door", `lk/door/${topic}`)).toBe(true);
-    for (const topic of ["lk/door/relay/set", "lk/door/nonce/get", "lk/other/relay/state", "lk/door/x/y/state"])
+    for (const topic of [
+      "lk/door/relay/set",
+      "lk/door/nonce/get",
+      "lk/door/state/get",
+      "lk/other/relay/state",
+      "lk/door/x/y/state",
+    ])
       expect(mayPublish(rules, "door", topic)).toBe(false);
     for (const filter of ["lk/door/relay/state", "lk/door/result", "lk/door/nonce", "lk/door/#"])
       expect(maySubscribe(rules, "door", filter)).toBe(false);
@@ -114,6 +133,13 @@ describe("ACL", () => {
     expect(mayPublish(rules, "hub", "lk/door/nonce")).toBe(false);
     expect(mayPublish(rules, "alice", "lk/door/nonce/get")).toBe(true);
     expect(mayPublish(rules, "alice", "lk/other/nonce/get")).toBe(false);
+    // A state snapshot is asked for by the hub and operators of that device, answered by it alone.
+    expect(maySubscribe(rules, "door", "lk/door/state/get")).toBe(true);
+    expect(mayPublish(rules, "hub", "lk/door/state/get")).toBe(true);
+    expect(mayPublish(rules, "alice", "lk/door/state/get")).toBe(true);
+    expect(mayPublish(rules, "alice", "lk/other/state/get")).toBe(false);
+    expect(mayPublish(rules, "hub", "lk/door/state")).toBe(false);
+    expect(mayPublish(rules, "ha", "lk/door/state/get")).toBe(false);
   });
 
   it("lets an operator limited to some devices read only their trees", () => {

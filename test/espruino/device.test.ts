@@ -3,10 +3,12 @@
 // over mutual TLS (RSA-2048: the Linux build's mbedTLS negotiates RSA only, docs/espruino.md),
 // obeys a command, and opens the relay on time when the link drops during a pulse (the
 // timer-id reuse that the simulator once hid).
+import { randomBytes } from "node:crypto";
 import type mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
+import { readCommandKey, verifyReport } from "../../scripts/lib/signing.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { espruinoMissing, RealEspruino } from "../support/espruino.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
@@ -132,5 +134,29 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("the bundle on Espruino
     expect(off.t - on.t).toBeGreaterThanOrEqual(pulseMs - 50);
     expect(off.t - on.t).toBeLessThan(pulseMs + 2000);
     await broker.start();
+  });
+
+  it("answers a challenge with one signed snapshot of its reports, and counts uptime from boot", async () => {
+    const { h } = await online(e2eProfile(broker.port, { telemetry: { periodMs: 1000, minIntervalMs: 200 } }));
+    const key = readCommandKey(pki.stateDir, "door-1");
+    const answers: ReturnType<typeof verifyReport>[] = [];
+    const telemetry: { up: number }[] = [];
+    h.on("message", (topic, payload) => {
+      if (topic === `${T}/state`) answers.push(verifyReport(key, topic, payload));
+      if (topic === `${T}/telemetry`) telemetry.push(JSON.parse(payload.toString()) as { up: number });
+    });
+    await h.subscribeAsync([`${T}/state`, `${T}/telemetry`], { qos: 1 });
+    const challenge = randomBytes(16).toString("hex");
+    await h.publishAsync(`${T}/state/get`, challenge, { qos: 1 });
+    await until("the answer", () => answers.length > 0, 10000);
+    const answer = answers[0]!;
+    if (!answer.ok) throw new Error(answer.error);
+    expect(JSON.parse(answer.value)).toEqual({
+      c: challenge,
+      r: { [`${T}/relay/state`]: "OFF", [`${T}/maintenance/state`]: "CLOSED" },
+    });
+    // Espruino's getTime() here is the wall clock: uptime must not be.
+    await until("telemetry", () => telemetry.length > 0, 10000);
+    expect(telemetry.at(-1)!.up).toBeLessThan(120);
   });
 });

@@ -289,6 +289,7 @@ describe("Home Assistant discovery", () => {
     const view: DeviceView = {
       id: "garage-1",
       availability: "online",
+      freshness: { confirmed: true, at: 0 },
       entities,
       values: {
         cover: value("stopped"),

@@ -1,7 +1,9 @@
 // What the hub believes: on a real Mosquitto, a client with a device's own certificate (what a
 // compromised broker or a stolen device certificate could say) publishes forged, unsigned,
 // replayed and genuine reports; only the genuine ones become the state the page and Home
-// Assistant see. Unsigned telemetry is shown marked "unsigned", with its history for the chart.
+// Assistant see, and only once the device answered the hub's challenge (this client answers
+// as the device would, signing a snapshot). Unsigned telemetry is shown marked "unsigned",
+// with its history for the chart.
 import os from "node:os";
 import path from "node:path";
 import type mqtt from "mqtt";
@@ -32,6 +34,17 @@ describe.skipIf(mosquittoMissing())("reports the hub follows", () => {
   const signed = (key: Buffer, topic: string, seq: number, v: string) =>
     JSON.stringify({ v, boot: BOOT, seq, mac: macHex(key, `latchkey/1 report\n${topic}\n${BOOT}\n${seq}\n${v}`) });
   const slot = (id: string) => hub!.states.view("pump-1")!.values[id]!;
+  /** What the device holds now, signed into its answer to the hub's challenge. */
+  const current: Record<string, string> = {};
+  let seq = 0;
+  const answerChallenges = (key: Buffer) => {
+    device.on("message", (topic, challenge) => {
+      if (topic !== "latchkey/pump-1/state/get") return;
+      const body = JSON.stringify({ c: challenge.toString(), r: current });
+      void device.publishAsync("latchkey/pump-1/state", signed(key, "latchkey/pump-1/state", ++seq, body), { qos: 0 });
+    });
+    return device.subscribeAsync("latchkey/pump-1/state/get", { qos: 1 });
+  };
   const publish = async (topic: string, payload: string) => {
     await device.publishAsync(topic, payload, { qos: 1, retain: true });
   };
@@ -83,19 +96,31 @@ describe.skipIf(mosquittoMissing())("reports the hub follows", () => {
     await publish(STATE, signed(key, "latchkey/pump-1/maintenance/state", 1, "ON"));
     await until("the misdirected report", () => /bad signature/.test(slot("relay").unverified ?? ""));
     expect(slot("relay").value).toBeUndefined();
-    expect(mirrored).toEqual([]);
+    expect(slot("relay").lastKnown).toBeUndefined();
+    // Home Assistant is told the state is unknown, never a value.
+    expect(mirrored.every((m) => m === "None")).toBe(true);
   });
 
-  it("takes a genuine report, refuses a replay of an older one from the same boot", async () => {
+  it("takes a genuine report as last known, current once the device answers, refuses a replay", async () => {
     const key = readCommandKey(pki.stateDir, "pump-1");
     await publish(STATE, signed(key, STATE, 5, "ON"));
-    await until("the genuine report", () => slot("relay").value === "ON");
+    seq = 5;
+    await until("the genuine report", () => slot("relay").lastKnown?.value === "ON");
     expect(slot("relay").unverified).toBeUndefined();
+    expect(slot("relay").value).toBeUndefined();
+    // The device comes online: the hub asks, the device answers with what it holds.
+    current[STATE] = "ON";
+    await answerChallenges(key);
+    await device.publishAsync("latchkey/pump-1/availability", "online", { qos: 1, retain: true });
+    await until("the answer", () => slot("relay").value === "ON");
+    expect(slot("relay").lastKnown).toBeUndefined();
     await until("Home Assistant to get it", () => mirrored.includes("ON"));
+    // A later live report of the same boot is current too; a replay of an older seq is not.
+    await publish(STATE, signed(key, STATE, ++seq, "ON"));
     await publish(STATE, signed(key, STATE, 3, "OFF"));
     await until("the replay", () => /replayed/.test(slot("relay").unverified ?? ""));
     expect(slot("relay").value).toBe("ON");
-    expect(mirrored).toEqual(["ON"]);
+    expect(mirrored.filter((m) => m !== "None")).toEqual(["ON"]);
   });
 
   it("keeps unsigned telemetry marked, with a bounded history for the chart", async () => {
