@@ -28,6 +28,7 @@ import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
 import { HA_ALLOW_FILE, haSummary, loadHaAllow } from "./hub/ha-permissions.ts";
 import { HA_PORT, startHub } from "./hub/hub.ts";
+import { deviceLine, typed, UpdateProgress } from "./start/console.ts";
 import { Lifecycle, replaceStaleState } from "./start/lifecycle.ts";
 
 const SIM_WIFI = { ssid: "latchkey-sim", password: "simulated-only" };
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
     wifi: SIM_WIFI,
     handshakeMs: 300,
     // The device says a protocol error by its clause; the words are put back here (explain.ts).
-    output: (line) => show("device", explain(line.replace(/^\[latchkey\] /, ""))),
+    output: (line) => show("device", deviceLine(explain(line.replace(/^\[latchkey\] /, "")))),
   });
   for (const [name, data] of Object.entries(
     deviceStorageFiles(profile, state, SIM_WIFI, readFileSync(built.outFile, "utf8")),
@@ -140,7 +141,10 @@ async function main(): Promise<void> {
   const topics = deviceTopics(profile.topicPrefix, profile.id);
   const key = readCommandKey(state, profile.id);
   // Signed reports are shown by value once verified; one that fails says so.
+  const update = new UpdateProgress();
   client.on("message", (topic, payload, packet) => {
+    const progress = update.line(topic, payload.toString("latin1"));
+    if (progress !== null) return progress === undefined ? undefined : show("update", progress);
     const report = topic === topics.relayState ? verifyReport(key, topic, payload) : undefined;
     const text = !report
       ? payload.toString()
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
   lifecycle.add("powering the device off", () => device.powerOff());
   show(
     "sim",
-    "device booted; type  on  off  or  pulse  then Enter: a signed command, sent as 'tools' over mutual TLS,",
+    "device booted; type  on  off  pulse  or  help  then Enter: a signed command, sent as 'tools' over mutual TLS,",
   );
   show("sim", `or from another terminal: npm run command -- ${profile.id} on   ·   Ctrl-C stops everything`);
 
@@ -176,8 +180,10 @@ async function main(): Promise<void> {
   const input = readline.createInterface({ input: process.stdin });
   lifecycle.add("closing the console", () => input.close());
   input.on("line", (line) => {
-    const cmd = line.trim().toUpperCase();
-    if (cmd === "") return;
+    const meant = typed(line);
+    if (!meant) return;
+    if ("say" in meant) return show("you", meant.say);
+    const cmd = meant.send;
     show("you", `${topics.relaySet} ${cmd} (signed)`);
     sendSignedCommand(client, {
       prefix: profile.topicPrefix,

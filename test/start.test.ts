@@ -13,6 +13,7 @@ import {
   accepts,
   brokersOf,
   brokerUp,
+  completeLine,
   npmStart as startProcess,
   waitForLine,
   type Started,
@@ -169,4 +170,23 @@ describe("npm start ends on Ctrl-C and recovers from a killed run", () => {
     expect(existsSync(path.join(first.stateDir, "broker", "listening.json"))).toBe(false);
     expect(existsSync(path.join(first.stateDir, "broker", "running.json"))).toBe(false);
   }, 90000);
+});
+
+describe("npm start's console", () => {
+  it("answers help with its words and refuses exit and nonsense locally (nothing is sent)", async () => {
+    const started = await npmStart(() => undefined);
+    await waitForLine(started, /relay\/state OFF \(signed/);
+    started.child.stdin!.write("help\nexit\nfrobnicate\n");
+    await waitForLine(started, /you +│ 'frobnicate' is not a command here \(nothing was sent\)/);
+    expect(
+      completeLine(started.output(), /you +│ words: on, off, pulse \(signed relay commands\) or help/),
+    ).toBeDefined();
+    expect(completeLine(started.output(), /you +│ 'exit' is not a command here \(nothing was sent\)/)).toBeDefined();
+    // Nothing signed went out for them: no command line, no result.
+    expect(started.output()).not.toMatch(/\/set (HELP|EXIT|FROBNICATE) \(signed\)|result +│/);
+    started.child.stdin!.write("pulse\n");
+    await waitForLine(started, /result +│ PULSE done/);
+    started.child.kill("SIGINT");
+    expect((await started.exited).code).toBe(130);
+  }, 60000);
 });
