@@ -13,7 +13,7 @@ import { passphraseFromEnvironment } from "../pki/passphrase.ts";
 import { PkiError, PkiStore, type PkiIndex } from "../pki/store.ts";
 import { aclRules, renderAcl } from "./acl.ts";
 import { commonConfig } from "./mosquitto.ts";
-import { brokerUser, dropFolder, selfUser, writeFor } from "./run-as.ts";
+import { brokerUser, dropFolder, mosquittoUserProblem, selfUser, writeFor } from "./run-as.ts";
 import { DHE_RSA_CIPHERS, TLS12_CIPHERS, TLS13_CIPHERSUITES } from "./tls.ts";
 
 export interface BrokerFiles {
@@ -104,7 +104,10 @@ export async function writeBrokerPolicy(
   }
   checkIndexNames(index);
   const aclText = renderAcl(aclRules(index, prefix));
-  const user = options.embedded ? selfUser() : brokerUser();
+  // Not said: for Mosquitto when it can run as this user, else for the embedded broker (a
+  // root without a `mosquitto` user has nobody to hand the files to).
+  const embedded = options.embedded ?? mosquittoUserProblem() !== undefined;
+  const user = embedded ? selfUser() : brokerUser();
   await renewCrl(store, options);
   const dir = user.drops ? await dropFolder(stateDir, user) : path.join(stateDir, "broker");
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -150,6 +153,6 @@ export async function writeBrokerPolicy(
     await writeFor(user, files.crl, readFileSync(store.crlFile), false);
   }
   await writeFor(user, files.acl, aclText, false);
-  if (!options.embedded) await writeFor(user, files.conf, conf().join("\n") + "\n", false);
+  if (!embedded) await writeFor(user, files.conf, conf().join("\n") + "\n", false);
   return files;
 }
