@@ -41,6 +41,9 @@ export interface AuditRecord {
   cmd: string;
   accepted?: boolean;
   detail?: string;
+  /** On a "result": the MAC of the signed command the device's result refers to (when one
+   *  was sent), so the record names the exact command, as the device's result does. */
+  mac?: string;
 }
 
 export interface AuditOptions {

@@ -67,6 +67,7 @@ export class Commander {
     const run = async (): Promise<Outcome> => {
       this.audit.append({ ...base, phase: "sent" });
       let outcome: Outcome;
+      let mac: string | undefined;
       try {
         outcome = await sendSignedCommand(this.client(), {
           prefix: profile.topicPrefix,
@@ -75,11 +76,12 @@ export class Commander {
           topic: entity.command!.topic,
           cmd: request.cmd,
           timeoutMs: this.timeoutMs,
+          onSigned: (m) => (mac = m),
         });
       } catch (error) {
         outcome = { accepted: false, detail: (error as Error).message };
       }
-      this.audit.append({ ...base, phase: "result", ...outcome });
+      this.audit.append({ ...base, phase: "result", ...outcome, ...(mac ? { mac } : {}) });
       this.states.recordResult(request.device, { at: Date.now(), who: request.who, cmd: request.cmd, ...outcome });
       return outcome;
     };

@@ -126,6 +126,8 @@ export interface SignedCommandOptions {
   cmd: string;
   /** For the nonce and then the result (default DEFAULT_COMMAND_TIMEOUT_MS each). */
   timeoutMs?: number;
+  /** Called with the command's MAC as it is published (the result will refer to it). */
+  onSigned?: (mac: string) => void;
 }
 
 /** One command in flight per device and client: a second would replace the first's nonce. */
@@ -179,6 +181,7 @@ function once(client: MqttClient, o: SignedCommandOptions): Promise<{ accepted: 
         nonce = text;
         arm("result");
         signed = signCommand(o.key, o.topic, nonce, o.cmd);
+        o.onSigned?.((JSON.parse(signed) as { mac: string }).mac);
         client.publish(o.topic, signed, { qos: 1 }, (error) => {
           if (error) fail(`publishing to ${o.topic} failed: ${error.message}`);
         });

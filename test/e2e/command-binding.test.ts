@@ -143,5 +143,8 @@ describe("a compromised broker and one operator action", () => {
     expect(device.pins.level(RELAY)).toBe(true);
     const results = hub.audit.recent(20).filter((r) => r.phase === "result");
     expect(results.map((r) => [r.who, r.accepted, r.detail])).toEqual([["alice", true, "relay ON"]]);
+    // The record names the signed command the device obeyed.
+    const obeyed = broker.published.filter((p) => p.topic === SET && p.from !== "door-1").at(-1)!;
+    expect(results[0].mac).toBe((JSON.parse(obeyed.payload) as { mac: string }).mac);
   }, 30000);
 });
