@@ -133,7 +133,8 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: the 
     // Each value says it is verified, and how old it is.
     const closedRow = page.locator('[data-device="door-1"] [data-entity="input_closed"]');
     expect(await closedRow.locator(".badge.confirmed").count()).toBe(1);
-    expect(await closedRow.locator(".age").textContent()).toMatch(/^\d+ s ago$/);
+    // Confirmed by the device's answer to the hub's challenge: the badge carries the age.
+    expect(await closedRow.locator(".badge.confirmed").textContent()).toMatch(/^confirmed \d+ s ago$/);
     expect(await doorBox(page).locator(".age, .badge.confirmed[data-at]").count()).toBeGreaterThan(0);
     expect(await noSideScroll(page)).toBe(true);
     await recordLabels(page);
