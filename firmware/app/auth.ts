@@ -70,7 +70,8 @@ export function printable(text: string): boolean {
 /** The refusal of a nonce that was used, replaced, or issued before a reboot. */
 export const NOT_LIVE = "nonce not live";
 
-/** The device publishes at most one nonce per this many milliseconds (device.ts). */
+/** The device publishes at most one nonce per this many milliseconds, unless a command used
+ *  up the last one (results.ts). */
 export const NONCE_GAP_MS = 500;
 
 /**

@@ -6,7 +6,8 @@
 // store (bounded, and bounded in rate by the nonces); the others (anyone can make them) go
 // out if there is room now. Nothing is dropped without a count and a log line.
 // At most one nonce is published per NONCE_GAP_MS, however many nonce/get arrive (anyone on
-// the broker may write it): the requests in between get the one publish at the gap's end.
+// the broker may write it): the requests in between get the one publish at the gap's end. A
+// command that used up the live nonce ends the gap (the next command need not wait for it).
 import type { Log } from "../hal/platform";
 import type { TimerHandle, Timers } from "../hal/time";
 import { NONCE_GAP_MS, NOT_LIVE, toHex, type Nonces, type Sha256 } from "./auth";
@@ -84,7 +85,9 @@ function createResults(
         else log.warn("command refused: " + detail);
         out = resultPayload(mac, topic, re || toHex(sha256(payload)), ok, detail);
         if (re !== undefined && outcome.refused !== NOT_LIVE) {
-          // It used up a nonce: remembered, and queued until the session takes it.
+          // It used up a nonce: remembered, and queued until the session takes it. The next
+          // nonce may go out at once: only a signed command ends the gap, so a flood cannot.
+          nonceAt = -NONCE_GAP_MS;
           remembered.push(re, out);
           if (remembered.length > 2 * REMEMBERED) remembered.splice(0, 2);
           if (pending.length >= PENDING_RESULTS) {

@@ -120,4 +120,21 @@ describe("results", () => {
     expect(nonces).toHaveLength(3);
     expect(new Set(nonces).size).toBe(1);
   });
+
+  it("hands out the next nonce at once after a command used the last one (the gap slows only repeats)", () => {
+    const t = setup();
+    t.results.offerNonce();
+    const first = t.sent.filter((s) => s.nonce).map((s) => s.payload);
+    expect(first).toHaveLength(1);
+    t.receive(signCommand(t.key, TOPIC, first[0], "PULSE"));
+    t.results.offerNonce();
+    const nonces = t.sent.filter((s) => s.nonce).map((s) => s.payload);
+    expect(nonces).toHaveLength(2);
+    expect(nonces[1]).not.toBe(nonces[0]);
+    // A forged or replayed command uses up nothing: requests after it still wait out the gap.
+    t.receive(signCommand(t.key, TOPIC, first[0], "PULSE"));
+    t.results.offerNonce();
+    expect(t.sent.filter((s) => s.nonce)).toHaveLength(2);
+    expect(t.presses()).toBe(1);
+  });
 });
