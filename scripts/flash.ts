@@ -95,8 +95,6 @@ async function main(): Promise<void> {
   if (!cli || !existsSync(cli))
     throw new FlashError("the Espruino CLI is missing: run npm install (devDependency espruino)");
   checkPort(port);
-  // Over tcp://: a refusal, a name that does not resolve or silence, said as such, up front.
-  if (port.startsWith("tcp://") && !dryRun) await probeTcp(port);
   if (!existsSync(board)) throw new FlashError(`no board description ${board}`);
   // Wi-Fi is asked (and checked) before the build, with the other input.
   const wifiAsked = dryRun || port.startsWith("tcp://") ? undefined : await askWifi();
@@ -106,6 +104,8 @@ async function main(): Promise<void> {
   // The parts the profile uses (--all-features: every part, one bundle for any profile).
   const built = await buildFirmware({
     root: projectRoot,
+    // LATCHKEY_DIST: where the bundle goes (default dist/latchkey.js), as for npm start.
+    outFile: process.env.LATCHKEY_DIST,
     version,
     sizeBudgetBytes: config.build.sizeBudgetBytes,
     features: values["all-features"] ? ALL_FEATURES : featuresOf(profile),
@@ -136,6 +136,9 @@ async function main(): Promise<void> {
   for (const [name, data] of Object.entries(files)) expected[name] = [data.length, sha256Hex(data)];
   for (const [name, [length]] of Object.entries(expected)) step(`    ${name.padEnd(12)} ${length} bytes`);
 
+  // Over tcp://: a refusal, a name that does not resolve or silence, said as such, before the
+  // CLI talks to it (and after every check that needs no device: nothing is touched for those).
+  if (network && !dryRun) await probeTcp(port);
   const common = ["--no-ble", "--board", board, "-p", port, "-b", baud];
   const temp = dryRun ? "<tmp>" : mkdtempSync(path.join(os.tmpdir(), "latchkey-flash-"));
   const storageArgs = Object.keys(files).flatMap((name) => ["--storage", `${name}:${path.join(temp, name)}`]);

@@ -77,6 +77,8 @@ async function main(values: Values, positionals: string[]): Promise<void> {
     const features = values["all-features"] || device !== config.device.id ? ALL_FEATURES : featuresOf(config.device);
     const built = await buildFirmware({
       root: projectRoot,
+      // LATCHKEY_DIST: where the bundle goes (default dist/latchkey.js), as for npm start.
+      outFile: process.env.LATCHKEY_DIST,
       version,
       sizeBudgetBytes: config.build.sizeBudgetBytes,
       features,

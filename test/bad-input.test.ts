@@ -1,6 +1,7 @@
 // Every bad input a new user met, as one table: each row runs the real command and asserts
 // one line on stderr naming the problem, a non-zero exit, no stack trace, and no file changed
-// in the state folder, the config's folder or the checkout's dist/.
+// in the state folder or where the bundle would be built (LATCHKEY_DIST: a folder of this
+// test's own, since other test files build into the checkout's dist/ at the same time).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -65,6 +66,7 @@ function run(row: Row): Promise<{ status: number | null; stdout: string; stderr:
         LATCHKEY_CONFIG: file,
         LATCHKEY_STATE_DIR: pki.stateDir,
         LATCHKEY_CA_PASSPHRASE: "",
+        LATCHKEY_DIST: path.join(dir, "dist", "latchkey.js"),
         ...(row.asNobody ? { TMPDIR: path.join(dir, "tmp") } : {}),
         ...row.env,
       },
@@ -237,7 +239,7 @@ describe("bad input: one line, non-zero exit, no stack, no file changed", () => 
       row.what,
       async () => {
         const args = row.args.map((a) => a.replace("BUSY", String(busyPort)).replace("DEAD", String(deadPort)));
-        const watched = [pki.stateDir, path.join(root, "dist")];
+        const watched = [pki.stateDir, path.join(dir, "dist")];
         const before = snapshot(watched);
         const result = await run({ ...row, args });
         const lines = result.stderr.trim().split("\n");
