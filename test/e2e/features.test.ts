@@ -88,15 +88,22 @@ describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
     await until("closing", () => last("cover/state") === "closing");
     device.pins.drive("D26", true);
     await until("the travel timeout", () => last("cover/state") === "stopped", 10000);
-    expect(last("fault/state")).toBe("travel timeout: the closed switch was not reached in 2500 ms");
+    // The fault is its own report: wait for it rather than assume it came first.
+    await until(
+      "the travel timeout's fault",
+      () => last("fault/state") === "travel timeout: the closed switch was not reached in 2500 ms",
+    );
     device.pins.drive("D27", false);
     await until("closed at last", () => last("cover/state") === "closed");
-    expect(last("fault/state")).toBe("none");
+    await until("the fault cleared", () => last("fault/state") === "none");
 
     // Both reeds active: a contradiction, reported, and no press on a guess.
     device.pins.drive("D26", false);
     await until("unknown", () => last("cover/state") === "unknown");
-    expect(last("fault/state")).toBe("both end switches active: check the reed switches");
+    await until(
+      "the contradiction's fault",
+      () => last("fault/state") === "both end switches active: check the reed switches",
+    );
     expect(await s.send("OPEN", "cover")).toEqual({
       accepted: false,
       detail: "state unknown (both end switches active: check the reed switches): nothing pressed",
