@@ -56,7 +56,8 @@ function createMaintenance(
   const door: ConsoleDoor = {
     ask: () => state + "\r\npassword>",
     enter: (line) => {
-      const ok = sameMac(line, consolePassword(mac, id, k));
+      // No window, no way in: a connection accepted before the window closed stays refused.
+      const ok = id !== "" && sameMac(line, consolePassword(mac, id, k));
       if (ok) {
         k++;
         report();

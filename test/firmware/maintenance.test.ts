@@ -65,6 +65,18 @@ describe("the maintenance window", () => {
     expect(reports.at(-1)).toBe(`OPEN 60 ${id} 2`);
   });
 
+  it("lets nobody in once the window closed, whatever a connection still at its prompt types", () => {
+    const { fake, m } = window();
+    m.command("MAINTENANCE 60");
+    const id = m.state.split(" ")[2];
+    const door = fake.served.door!;
+    m.command("MAINTENANCE 0");
+    expect(m.state).toBe("CLOSED");
+    // A closed window has no id: neither its next password nor the one for an empty id works.
+    expect(door.enter(password(id, 0))).toBe(false);
+    expect(door.enter(password("", 0))).toBe(false);
+  });
+
   it("extends an open window from now with the same id; a new window has a new id", () => {
     const { fake, m } = window();
     m.command("MAINTENANCE 10");

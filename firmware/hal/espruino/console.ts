@@ -20,20 +20,39 @@ export function consoleServer(): (door: ConsoleDoor | undefined) => void {
   LoopbackB.on("data", (data) => {
     if (session) session.write(data);
   });
+  /** The session stops being the console now, not when its socket closes: Espruino closes an
+   *  ended socket only once its peer stops sending (libs/network/socketserver.c,
+   *  socketServerConnectionsIdle), and until then its bytes would still reach the interpreter. */
+  const detach = () => {
+    const s = session;
+    if (!s) return;
+    session = undefined;
+    E.setConsole(before);
+    s.end();
+  };
   return (door) => {
     if (server) server.close();
     server = undefined;
-    // Its close event gives the console back.
-    if (session) session.end();
+    detach();
     if (!door) return;
     server = require("net").createServer((socket) => {
       let line = "";
       /** 0 waiting for the password, 1 let in, 2 refused. */
       let stage = 0;
       socket.write(door.ask());
-      socket.on("data", (data) => {
-        if (stage === 1) LoopbackB.write(data);
+      // A connection gets 20 s to type its password: none waits at the prompt for long, nor
+      // much beyond the window (closing the server leaves its accepted sockets open).
+      setTimeout(() => {
         if (stage) return;
+        stage = 2;
+        socket.end();
+      }, 20000);
+      socket.on("data", (data) => {
+        // Only the session that is the console now reaches the interpreter.
+        if (stage) {
+          if (session === socket) LoopbackB.write(data);
+          return;
+        }
         // Enter is "\r" or "\n" (String.prototype.search is missing in Espruino).
         line = (line + data).replace(/\r/g, "\n");
         const end = line.indexOf("\n");
@@ -55,6 +74,7 @@ export function consoleServer(): (door: ConsoleDoor | undefined) => void {
         socket.write("\r\nLogged in.\r\n");
       });
       socket.on("close", () => {
+        stage = 2;
         if (session !== socket) return;
         session = undefined;
         E.setConsole(before);
