@@ -15,6 +15,7 @@ import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
+import { DEFAULT_FRESHNESS } from "../../scripts/hub/freshness.ts";
 
 const PULSE_MS = 100;
 const LOCKOUT_MS = 150;
@@ -98,7 +99,13 @@ describe.skipIf(mosquittoMissing())("a garage door in Home Assistant through the
     });
     expect(config).not.toHaveProperty("state_stopped");
     expect(seen.has("homeassistant/switch/latchkey_door-1/relay/config")).toBe(false);
-    await until("the verified cover state", () => seen.get("latchkey-ha/door-1/cover/state") === "closed", 15000);
+    // Home Assistant gets the state once the device answers the hub's challenge; one sent before
+    // the device subscribed is given up and asked again after answerMs: allow two rounds.
+    await until(
+      "the verified cover state",
+      () => seen.get("latchkey-ha/door-1/cover/state") === "closed",
+      2 * DEFAULT_FRESHNESS.answerMs + 10000,
+    );
     await until("the closed switch", () => seen.get("latchkey-ha/door-1/input_closed/state") === "ON");
     expect(seen.get("latchkey-ha/door-1/input_open/state")).toBe("OFF");
   });
