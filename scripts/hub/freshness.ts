@@ -45,6 +45,8 @@ interface Outstanding {
   text: string;
   timer: NodeJS.Timeout;
   again: boolean;
+  /** When it is given up (host clock, ms). */
+  due: number;
 }
 
 export class Challenger {
@@ -92,6 +94,10 @@ export class Challenger {
       out.again = true;
       return;
     }
+    // A challenge asked again at once keeps the deadline of the one it replaces: "online" is
+    // not signed, so a broker repeating it must not push the deadline (and with it the end of
+    // an old confirmation) further away each time.
+    const due = out ? out.due : Date.now() + this.options.answerMs;
     if (out) {
       clearTimeout(out.timer);
       this.outstanding.delete(id);
@@ -99,14 +105,17 @@ export class Challenger {
     const profile = this.states.profile(id);
     if (!profile) return;
     const text = randomBytes(16).toString("hex");
-    const timer = setTimeout(() => {
-      this.states.unanswered(id, text, `no answer to the hub's challenge within ${this.options.answerMs / 1000} s`);
-      // A device that says it is online is asked again at once: the answer may just be slow.
-      const out = this.outstanding.get(id);
-      if (out && this.states.view(id)?.availability === "online") out.again = true;
-      this.settle(id);
-    }, this.options.answerMs);
-    this.outstanding.set(id, { text, timer, again: false });
+    const timer = setTimeout(
+      () => {
+        this.states.unanswered(id, text, `no answer to the hub's challenge within ${this.options.answerMs / 1000} s`);
+        // A device that says it is online is asked again at once: the answer may just be slow.
+        const out = this.outstanding.get(id);
+        if (out && this.states.view(id)?.availability === "online") out.again = true;
+        this.settle(id);
+      },
+      Math.max(0, due - Date.now()),
+    );
+    this.outstanding.set(id, { text, timer, again: false, due });
     this.states.challenged(id, text, Date.now());
     this.publish(`${profile.topicPrefix}/${id}/state/get`, text);
   }
