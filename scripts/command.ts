@@ -5,10 +5,10 @@ import { runTool } from "./lib/cli.ts";
 import { UserError } from "./lib/errors.ts";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { deviceTopics } from "../firmware/app/topics.ts";
+import { deviceTopics } from "../firmware/app/protocol/topics.ts";
 import { PkiStore } from "./pki/store.ts";
 import { connectAsHub } from "./lib/hub.ts";
-import { NOT_LIVE } from "../firmware/app/auth.ts";
+import { NOT_LIVE } from "../firmware/app/protocol/auth.ts";
 import { readCommandKey, sendSignedCommand } from "./lib/signing.ts";
 import { projectConfig, stateDir } from "./lib/state.ts";
 

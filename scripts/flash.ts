@@ -11,7 +11,7 @@ import path from "node:path";
 import { ALL_FEATURES, buildFirmware, featuresOf } from "../build/build.ts";
 import { runTool, wholeNumber } from "./lib/cli.ts";
 import { probeTcp } from "./lib/tcp-probe.ts";
-import { CA_FILE, CERT_FILE, CMDKEY_FILE, KEY_FILE, WIFI_FILE } from "../firmware/app/profile.ts";
+import { CA_FILE, CERT_FILE, CMDKEY_FILE, KEY_FILE, WIFI_FILE } from "../firmware/app/profile/profile.ts";
 import { loginProxy } from "./lib/console-login.ts";
 import { cliPath, FlashError, markerJson, runCli, shellLine, type CliRun } from "./lib/espruino-cli.ts";
 import { deviceStorageFiles, type WifiSecrets } from "./lib/provision.ts";

@@ -3,7 +3,7 @@
 // builds the bundle (or takes one), then updates the device over its MQTT session as the hub
 // identity (scripts/ota/transfer.ts), showing a progress bar and every answer of the device.
 // Exits non-zero unless the new bundle confirmed; the device never ends up without a
-// verified bundle (firmware/app/ota.ts, firmware/app/boot-stub.ts).
+// verified bundle (firmware/app/maintenance/ota.ts, firmware/app/maintenance/boot-stub.ts).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ALL_FEATURES, buildFirmware, featuresOf } from "../build/build.ts";
@@ -44,7 +44,7 @@ function bar(sent: number, size: number): void {
 async function main(values: Values, positionals: string[]): Promise<void> {
   const device = positionals[0];
   if (!device || positionals.length > 1) throw new ArgumentError(USAGE);
-  // The device's own limits (firmware/app/ota.ts): a deadline of 5-900 s; a chunk and its
+  // The device's own limits (firmware/app/maintenance/ota.ts): a deadline of 5-900 s; a chunk and its
   // offset must fit in one MQTT packet of the profile's maxPacketBytes.
   const confirmSeconds = wholeNumber(values["confirm-s"], "--confirm-s", 5, 900);
   const config = projectConfig();

@@ -2,7 +2,7 @@
 // filled in, and the device's own check (profile-check.ts) agreeing with every accepted one.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkProfile } from "../firmware/app/profile-check.ts";
+import { checkProfile } from "../firmware/app/profile/profile-check.ts";
 import { loadConfig, validateConfig } from "../scripts/lib/config.ts";
 
 const root = path.resolve(import.meta.dirname, "..");

@@ -73,11 +73,14 @@ describe("lint rules for firmware/", () => {
   });
 
   it("keeps the codec pure and forbids upward imports", async () => {
-    const codec = await lint("firmware/mqtt/codec/lint-probe.ts", 'export { Relay } from "../../app/relay";\n');
+    const codec = await lint(
+      "firmware/mqtt/codec/lint-probe.ts",
+      'export { Relay } from "../../app/actuators/relay";\n',
+    );
     expect(codec).toContain(
       "1 latchkey/firmware-imports: mqtt/codec/ is pure encode/decode: it imports nothing outside itself",
     );
-    const net = await lint("firmware/net/lint-probe-upward.ts", 'export { Relay } from "../app/relay";\n');
+    const net = await lint("firmware/net/lint-probe-upward.ts", 'export { Relay } from "../app/actuators/relay";\n');
     expect(net).toContain(
       "1 latchkey/firmware-imports: dependencies point app -> mqtt -> net -> hal: net may not import app",
     );

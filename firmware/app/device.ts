@@ -9,10 +9,10 @@ import { Session } from "../mqtt/session";
 import { Backoff, DEFAULT_BACKOFF } from "../net/backoff";
 import { tlsConnector } from "../net/tls-transport";
 import { WifiLink, type WifiCredentials } from "../net/wifi-link";
-import type { Booted } from "./boot";
-import { hmacSha256, KEY_BYTES, Nonces } from "./auth";
-import { applyCommand, handleCommand, signedGate, type Outcome } from "./commands";
-import { Results } from "./results";
+import type { Booted } from "./maintenance/boot";
+import { hmacSha256, KEY_BYTES, Nonces } from "./protocol/auth";
+import { applyCommand, handleCommand, signedGate, type Outcome } from "./protocol/commands";
+import { Results } from "./protocol/results";
 import {
   CA_FILE,
   CERT_FILE,
@@ -21,14 +21,14 @@ import {
   KEY_FILE,
   RELAY_STATE_FILE,
   WIFI_FILE,
-} from "./profile";
+} from "./profile/profile";
 import { onOff, startFeatures } from "./features";
-import { Reports } from "./reports";
-import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance";
-import { Ota } from "./ota";
-import { Reporter } from "./signed";
-import { snapshots } from "./snapshot";
-import { deviceTopics } from "./topics";
+import { Reports } from "./protocol/reports";
+import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance/maintenance";
+import { Ota } from "./maintenance/ota";
+import { Reporter } from "./protocol/signed";
+import { snapshots } from "./protocol/snapshot";
+import { deviceTopics } from "./protocol/topics";
 
 /** The watchdog's timeout: well above the seconds a TLS handshake blocks the event loop on
  *  an ESP32 (docs/espruino.md, "TLS": the handshake runs synchronously), kicked every WATCHDOG_KICK_MS. */

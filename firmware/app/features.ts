@@ -6,17 +6,17 @@
 // leaves out (HAS_*, profile.ts) is removed from the bundle with its code.
 import type { Platform } from "../hal/platform";
 import type { TimerHandle } from "../hal/time";
-import type { Booted } from "./boot";
-import { applyCommand, type Outcome } from "./commands";
-import { Cover } from "./cover";
-import { Ds18b20 } from "./ds18b20";
-import { Input } from "./inputs";
-import { Interlock } from "./interlock";
-import { HAS_COVER, HAS_INPUTS, HAS_RELAYS, HAS_TELEMETRY, type RelayBehaviour } from "./profile";
-import { Relay } from "./relay";
-import type { Reports } from "./reports";
-import { Telemetry } from "./telemetry";
-import { thingTopic } from "./topics";
+import type { Booted } from "./maintenance/boot";
+import { applyCommand, type Outcome } from "./protocol/commands";
+import { Cover } from "./actuators/cover";
+import { Ds18b20 } from "./sensors/ds18b20";
+import { Input } from "./actuators/inputs";
+import { Interlock } from "./actuators/interlock";
+import { HAS_COVER, HAS_INPUTS, HAS_RELAYS, HAS_TELEMETRY, type RelayBehaviour } from "./profile/profile";
+import { Relay } from "./actuators/relay";
+import type { Reports } from "./protocol/reports";
+import { Telemetry } from "./sensors/telemetry";
+import { thingTopic } from "./protocol/topics";
 
 /** A command topic and the handler of its verified command text. */
 export interface Route {

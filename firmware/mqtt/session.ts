@@ -6,7 +6,7 @@
 // again when a reconnect lost the broker's session. Everything it owns is bounded: the
 // decoder by maxPacketBytes, outgoing QoS 1 by maxInflight and maxInflightBytes.
 // Topics and filters are taken as valid: the device builds them from names its profile check
-// allows (app/profile-check.ts), once; host code checks what it encodes (codec/checks.ts).
+// allows (app/profile/profile-check.ts), once; host code checks what it encodes (codec/checks.ts).
 // Keepalive (section 3.1.2.10): a PINGREQ when nothing was sent for a whole period, and the
 // link declared dead when its PINGRESP does not come within min(period, 10 s) (section 3.12.4),
 // on one timer re-armed from the time of the last write rather than on every write.

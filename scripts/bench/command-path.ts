@@ -155,7 +155,7 @@ export async function commandPathFigures(): Promise<void> {
         if (topic === `${T}/nonce` && !nonceAt) nonceAt = Date.now();
       };
       // One command after another: a command that used up the live nonce ends the device's
-      // nonce gap (firmware/app/results.ts), so none waits for the next.
+      // nonce gap (firmware/app/protocol/results.ts), so none waits for the next.
       hub.on("message", onNonce);
       const cpuBefore = cpuMs(live.pid);
       const started = Date.now();

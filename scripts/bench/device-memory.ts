@@ -10,7 +10,7 @@
 // minute, as many reports as an hour (or more) would send.
 import { rm } from "node:fs/promises";
 import type mqtt from "mqtt";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { deviceStorageFiles } from "../lib/provision.ts";
 import type { Broker } from "../../test/support/broker.ts";
 import { RealEspruino } from "../../test/support/espruino.ts";

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import mqtt from "mqtt";
 import { buildFirmware } from "../../build/build.ts";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { freePort, mosquittoPath, runMosquitto } from "../broker/mosquitto.ts";
 import { writeBrokerPolicy } from "../broker/policy.ts";
 import { deviceStorageFiles } from "../lib/provision.ts";

@@ -2,11 +2,11 @@
 // samples under fake time, a garage cycle and an interlock burst, with the interpreter's
 // variable count (process.memory().usage) before and after. Build it with buildFirmware
 // ({entry: "scripts/bench/espruino-features.ts"}) and run the bundle with ESPRUINO.
-import { Cover } from "../../firmware/app/cover";
-import { crc8, Ds18b20 } from "../../firmware/app/ds18b20";
-import { Interlock } from "../../firmware/app/interlock";
-import { Relay } from "../../firmware/app/relay";
-import { Telemetry } from "../../firmware/app/telemetry";
+import { Cover } from "../../firmware/app/actuators/cover";
+import { crc8, Ds18b20 } from "../../firmware/app/sensors/ds18b20";
+import { Interlock } from "../../firmware/app/actuators/interlock";
+import { Relay } from "../../firmware/app/actuators/relay";
+import { Telemetry } from "../../firmware/app/sensors/telemetry";
 
 interface Pending {
   at: number;

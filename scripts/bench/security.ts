@@ -9,8 +9,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { buildFirmware } from "../../build/build.ts";
-import { hmacSha256, Nonces } from "../../firmware/app/auth.ts";
-import { signedGate } from "../../firmware/app/commands.ts";
+import { hmacSha256, Nonces } from "../../firmware/app/protocol/auth.ts";
+import { signedGate } from "../../firmware/app/protocol/commands.ts";
 import { signCommand } from "../lib/signing.ts";
 
 function nodeVerification(): number {

@@ -2,8 +2,8 @@
 // this bundle (Espruino's interpreter in `npm run bench`, which prepends BENCH_PRELUDE). The
 // payloads are signed first, then only gate.verify is timed. Prints
 // "VERIFY <ms per verification> <accepted> of <N>". Never flashed.
-import { hmacSha256, Nonces } from "../../firmware/app/auth";
-import { signedGate, type CommandGate } from "../../firmware/app/commands";
+import { hmacSha256, Nonces } from "../../firmware/app/protocol/auth";
+import { signedGate, type CommandGate } from "../../firmware/app/protocol/commands";
 
 /** From BENCH_PRELUDE: the hal's SHA-256 (crypto.SHA256 through E.toString) and getTime(). */
 declare const benchSha256: (data: string) => string;

@@ -1,5 +1,5 @@
 // The broker policy, generated from the CA's records and the topic layout
-// (firmware/app/topics.ts, docs/protocol.md): a device publishes only its own
+// (firmware/app/protocol/topics.ts, docs/protocol.md): a device publishes only its own
 // reports, nonce, state snapshot, result and telemetry and reads only its own command topics,
 // nonce/get and state/get;
 // the hub and unlimited operators read every device; an operator limited to some devices
@@ -7,7 +7,7 @@
 // Mosquitto's acl_file and what the embedded broker enforces. The ACL is a second line:
 // commands are signed end to end. Home Assistant's identity gets nothing here: it talks only
 // to the hub's own endpoint.
-import { commandTopics } from "../../firmware/app/topics.ts";
+import { commandTopics } from "../../firmware/app/protocol/topics.ts";
 import type { PkiIndex } from "../pki/store.ts";
 
 export type Access = "read" | "write" | "readwrite";

@@ -1,11 +1,11 @@
 // What the page tells about each device beyond its current values, from what the hub already
 // receives and audits: when it was last heard from, its health (the telemetry JSON,
-// firmware/app/telemetry.ts), its certificate's expiry (the CA's index), how often the hub saw
+// firmware/app/sensors/telemetry.ts), its certificate's expiry (the CA's index), how often the hub saw
 // it go offline, and a bounded timeline of recent events: state changes (verified reports,
 // marked confirmed or last known), availability (the will: not signed), commands and their
 // verified results and refusals (the audit log), and update progress (signed ota/state
-// reports, firmware/app/ota.ts). Nothing here is acted on; it is shown.
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+// reports, firmware/app/maintenance/ota.ts). Nothing here is acted on; it is shown.
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { verifyReport } from "../lib/signing.ts";
 import { PkiStore } from "../pki/store.ts";
 import type { AuditRecord } from "./audit.ts";

@@ -7,7 +7,7 @@
 // the hub's own latest challenge with a signed snapshot (freshness.ts asks; docs/protocol.md
 // "State snapshots") of that boot, or in a later report of the same boot (a higher seq was
 // signed after the snapshot). Anything else, retained reports included, is `lastKnown`.
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { verifyReport } from "../lib/signing.ts";
 import { deviceEntities, type Entity } from "./entities.ts";
 import type { Freshness, FreshnessHooks } from "./freshness.ts";

@@ -7,7 +7,7 @@
 // its press is allowed. Availability is the device's (mirrored by the hub) AND the hub's link to
 // the main broker (availability_mode "all"): with either down, no command reaches the device
 // signed, so Home Assistant shows it unavailable. State payloads: ha-mapping.ts.
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import type { Entity } from "./entities.ts";
 import { COVER_ATTRIBUTES } from "./ha-mapping.ts";
 import { haWords, type HaAllow } from "./ha-permissions.ts";

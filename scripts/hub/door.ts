@@ -1,11 +1,11 @@
 // A garage door in the owner's words, from the hub's VERIFIED values: the cover state the
-// device signed (firmware/app/cover.ts), its fault report and the reed switches' own signed
+// device signed (firmware/app/actuators/cover.ts), its fault report and the reed switches' own signed
 // reports. The door is shown Closed only when the device says closed AND the closed switch
 // says so; a door stopped mid-travel is Stopped, never Closed; a contradiction or a fault is
 // Fault with the device's reason, never a guess. The buttons follow the device's own rules
 // (Cover.command): OPEN and CLOSE from an end or a stop (not the press that would reverse
 // the last movement), STOP only while it moves, nothing while the device is offline.
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 
 export type DoorLabel = "Open" | "Opening" | "Closed" | "Closing" | "Stopped" | "Fault" | "Unknown";
 export type DoorWord = "OPEN" | "CLOSE" | "STOP";

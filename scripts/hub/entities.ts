@@ -1,10 +1,10 @@
 // What a device offers, read from its profile: one Entity per relay, cover, input and sensor.
 // The page and Home Assistant discovery both render this list and nothing else, so a new kind
 // of reading is a row in TELEMETRY_SENSORS (or a profile section mapped below), not new page or
-// discovery code. Topics are the firmware's (firmware/app/topics.ts and the profile sections
+// discovery code. Topics are the firmware's (firmware/app/protocol/topics.ts and the profile sections
 // the device reads: relays, inputs, cover, telemetry).
-import type { DeviceProfile, RelayBehaviour } from "../../firmware/app/profile.ts";
-import { thingTopic } from "../../firmware/app/topics.ts";
+import type { DeviceProfile, RelayBehaviour } from "../../firmware/app/profile/profile.ts";
+import { thingTopic } from "../../firmware/app/protocol/topics.ts";
 
 export type Component = "switch" | "cover" | "binary_sensor" | "sensor";
 
@@ -43,7 +43,7 @@ interface TelemetrySensor {
   chart?: boolean;
 }
 
-/** The keys of the device's telemetry JSON (firmware/app/telemetry.ts) shown as sensors. */
+/** The keys of the device's telemetry JSON (firmware/app/sensors/telemetry.ts) shown as sensors. */
 export const TELEMETRY_SENSORS: TelemetrySensor[] = [
   {
     key: "temp",

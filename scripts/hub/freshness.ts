@@ -5,7 +5,7 @@
 // out asks again once it is answered or given up (after `answerMs`, which also ends the
 // confirmation: a device that stops answering is not shown as current; one that still says it
 // is online is asked again at once). The device answers at
-// most once a second (firmware/app/snapshot.ts), so nobody's flood of challenges floods its link.
+// most once a second (firmware/app/protocol/snapshot.ts), so nobody's flood of challenges floods its link.
 import { randomBytes } from "node:crypto";
 import type { DeviceStates } from "./device-state.ts";
 
@@ -37,7 +37,7 @@ export interface FreshnessOptions {
 
 export const DEFAULT_FRESHNESS: FreshnessOptions = { everyMs: 60000, answerMs: 10000 };
 /** The shortest answer time allowed: well above the device's one answer a second
- *  (firmware/app/snapshot.ts), or the hub would replace its own challenge before the device
+ *  (firmware/app/protocol/snapshot.ts), or the hub would replace its own challenge before the device
  *  could answer it. */
 export const MIN_ANSWER_MS = 1500;
 

@@ -8,7 +8,7 @@
 //     HA's "None" payload, which resets the entity to unknown. A fault is never folded into the
 //     state: it is the attribute `fault` (json_attributes_topic) and the "Door fault" sensor.
 //   switch / binary_sensor: `ON` / `OFF` as reported. A pulse relay is a button (no state).
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import type { DeviceView, EntityValue } from "./device-state.ts";
 import type { Entity } from "./entities.ts";
 

@@ -6,7 +6,7 @@
 import { readFileSync, unwatchFile, watchFile, type Stats } from "node:fs";
 import path from "node:path";
 import mqtt from "mqtt";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { readCommandKey } from "../lib/signing.ts";
 import { PkiError, PkiStore } from "../pki/store.ts";
 import { AuditLog } from "./audit.ts";

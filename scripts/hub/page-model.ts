@@ -3,7 +3,7 @@
 // per relay, input and sensor in the words of the device's profile, each marked confirmed,
 // last known, unsigned or unverified with the times needed for its age, then the device's
 // health and recent events (device-journal.ts).
-import type { DeviceProfile, InputBehaviour } from "../../firmware/app/profile.ts";
+import type { DeviceProfile, InputBehaviour } from "../../firmware/app/profile/profile.ts";
 import type { DeviceView } from "./device-state.ts";
 import type { DeviceJournals, Health, TimelineEvent } from "./device-journal.ts";
 import { doorInputs, doorPanel, type DoorPanel } from "./door.ts";

@@ -3,7 +3,7 @@
 // device says of itself. The profile is what was provisioned into the device, so the page and
 // Home Assistant offer exactly the entities the device's firmware serves.
 import { readFileSync } from "node:fs";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { ConfigError, validateConfig, type ProjectConfig } from "../lib/config.ts";
 
 /** A device profile file (the `device` section alone, as in examples/), validated as the

@@ -1,14 +1,14 @@
 // The host's check of a profile's optional parts, with one clear message per problem and the
 // defaults filled in: further relays, inputs, the garage cover, telemetry and interlock groups.
-// The device runs its own check (firmware/app/profile-check.ts) after this one.
+// The device runs its own check (firmware/app/profile/profile-check.ts) after this one.
 import type {
   CoverBehaviour,
   DeviceProfile,
   InputBehaviour,
   InterlockGroup,
   TelemetryBehaviour,
-} from "../../firmware/app/profile.ts";
-import { RESERVED_NAMES } from "../../firmware/app/topics.ts";
+} from "../../firmware/app/profile/profile.ts";
+import { RESERVED_NAMES } from "../../firmware/app/protocol/topics.ts";
 import { ConfigError, integer, object, oneOf, relayBehaviour, string } from "./config.ts";
 import { INPUT_ONLY_GPIOS } from "./esp32-pins.ts";
 

@@ -8,9 +8,9 @@ import type {
   DeviceProfile,
   PinSpec,
   RelayBehaviour,
-} from "../../firmware/app/profile.ts";
+} from "../../firmware/app/profile/profile.ts";
 import { validateFeatures } from "./config-features.ts";
-import { checkProfile } from "../../firmware/app/profile-check.ts";
+import { checkProfile } from "../../firmware/app/profile/profile-check.ts";
 import { pinProblem, relayPinProblem } from "./esp32-pins.ts";
 
 export interface ToolSettings {

@@ -1,4 +1,4 @@
-// Logging in to a device's maintenance console (firmware/app/maintenance.ts): every
+// Logging in to a device's maintenance console (firmware/app/maintenance/maintenance.ts): every
 // connection is shown "console <window id> <k>" and "password>", and must type the k-th
 // password of the window, HMAC-SHA256(command key, "latchkey/1 console\n" + id + "\n" + k)
 // as 16 hex digits; each works once. The owner's tools compute it from the command key in
@@ -7,7 +7,7 @@
 import { createHmac } from "node:crypto";
 import net from "node:net";
 import { UserError } from "./errors.ts";
-import { CONSOLE_PREFIX } from "../../firmware/app/maintenance.ts";
+import { CONSOLE_PREFIX } from "../../firmware/app/maintenance/maintenance.ts";
 
 export class ConsoleLoginError extends UserError {}
 

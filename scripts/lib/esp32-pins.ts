@@ -1,6 +1,6 @@
 // Which classic-ESP32 pins a relay may use, and why not, checked on the host before a profile
 // reaches a device. The device checks only that a pin exists and can drive
-// (firmware/app/profile-check.ts); boot safety is decided here, where the reason and a better
+// (firmware/app/profile/profile-check.ts); boot safety is decided here, where the reason and a better
 // pin can be given. Sources (Espruino 2v29, docs/espruino.md):
 // - targets/esp32/jshardware.c, jshPinDefaultPullup: at init and at every reset() Espruino sets
 //   GPIO 0, 12-15, 18-19, 21-22, 25-27 and 34-39 to input with pull-up, so an active-high relay

@@ -11,8 +11,8 @@ import {
   PROFILE_FILE,
   WIFI_FILE,
   type DeviceProfile,
-} from "../../firmware/app/profile.ts";
-import { BOOT_STUB, BOOT_STUB_FILE } from "../../firmware/app/boot-stub.ts";
+} from "../../firmware/app/profile/profile.ts";
+import { BOOT_STUB, BOOT_STUB_FILE } from "../../firmware/app/maintenance/boot-stub.ts";
 import { PkiError, PkiStore } from "../pki/store.ts";
 import { readCommandKey } from "./signing.ts";
 
@@ -47,7 +47,7 @@ export function deviceStorageFiles(
     [KEY_FILE]: der("key.der"),
     [CMDKEY_FILE]: readCommandKey(stateDir, profile.id).toString("latin1"),
   };
-  // The OTA boot stub (firmware/app/boot-stub.ts): restores the previous bundle when an
+  // The OTA boot stub (firmware/app/maintenance/boot-stub.ts): restores the previous bundle when an
   // update does not confirm. Written with the bundle, so every flashed device has it.
   if (bundle !== undefined) {
     files[BOOT_STUB_FILE] = BOOT_STUB;

@@ -1,13 +1,13 @@
 // The host half of signed commands (docs/protocol.md; the device half is
-// firmware/app/auth.ts, commands.ts and signed.ts): the per-device command key from the CA's
+// firmware/app/protocol/auth.ts, commands.ts and signed.ts): the per-device command key from the CA's
 // state, command signing, verification of the device's signed results and reports, and
 // sendSignedCommand, which a one-shot tool (npm run command) and a long-running service with
 // one MQTT client for many devices (the hub) both use.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { MqttClient } from "mqtt";
-import { COMMAND_PREFIX, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app/auth.ts";
-import { MAX_CMD_CHARS } from "../../firmware/app/commands.ts";
+import { COMMAND_PREFIX, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app/protocol/auth.ts";
+import { MAX_CMD_CHARS } from "../../firmware/app/protocol/commands.ts";
 import { PkiStore, type PkiIndex } from "../pki/store.ts";
 
 import { SigningError } from "./errors.ts";

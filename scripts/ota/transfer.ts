@@ -1,10 +1,10 @@
-// The host side of an update over the air (firmware/app/ota.ts): the signed manifest on
+// The host side of an update over the air (firmware/app/maintenance/ota.ts): the signed manifest on
 // ota/set, then the bundle in chunks on otadata/set at QoS 1, one chunk in flight, each
 // acknowledged by the device's signed `got <n>` report on ota/state; then the device's
 // verdict (staged, refused) and, after its reboot, its confirmation or its rollback.
 import { createHash } from "node:crypto";
 import type { MqttClient } from "mqtt";
-import { deviceTopics } from "../../firmware/app/topics.ts";
+import { deviceTopics } from "../../firmware/app/protocol/topics.ts";
 import { sendSignedCommand, verifyReport } from "../lib/signing.ts";
 
 import { OtaError } from "../lib/errors.ts";

@@ -1,11 +1,11 @@
 // A garage door on a one-button opener, wired to a simulated device's pins: every press of the
 // relay (its pin becoming active) starts the door, stops it while it moves, and after a stop
-// starts it the other way, as most openers do (firmware/app/cover.ts assumes the same). The
+// starts it the other way, as most openers do (firmware/app/actuators/cover.ts assumes the same). The
 // door leaves its end switch LEAVE_MS after starting; it reaches the other end after
 // `travelMs`, or only when told (`arrive()`), so a test decides when the door gets there
 // instead of racing a timer. Reed switches are driven as contacts: made = active, which is the
 // LOW level on an activeLow pin.
-import type { PinSpec } from "../../firmware/app/profile.ts";
+import type { PinSpec } from "../../firmware/app/profile/profile.ts";
 import type { PinBank } from "./pins.ts";
 
 export const LEAVE_MS = 150;

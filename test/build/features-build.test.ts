@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildFirmware, featuresOf } from "../../build/build.ts";
-import { PROFILE_FILE } from "../../firmware/app/profile.ts";
+import { PROFILE_FILE } from "../../firmware/app/profile/profile.ts";
 import { loadConfig } from "../../scripts/lib/config.ts";
 import { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { testProfile } from "../support/profile.ts";

@@ -3,7 +3,7 @@
 // certificates made at test time.
 import type mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import type { SimOptions, SimulatedDevice } from "../../scripts/sim/device.ts";
 import { SimDs18b20, SimOneWireBus } from "../../scripts/sim/onewire.ts";
 import type { PinEvent } from "../../scripts/sim/pins.ts";

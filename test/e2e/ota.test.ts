@@ -8,7 +8,7 @@ import path from "node:path";
 import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFirmware } from "../../build/build.ts";
-import { BOOT_STATE_FILE, PREV_FILE, STAGE_FILE } from "../../firmware/app/ota.ts";
+import { BOOT_STATE_FILE, PREV_FILE, STAGE_FILE } from "../../firmware/app/maintenance/ota.ts";
 import { sendUpdate, type OtaOptions } from "../../scripts/ota/transfer.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { readCommandKey, verifyReport } from "../../scripts/lib/signing.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";

@@ -1,7 +1,7 @@
 // Bundled by reports.test.ts and run on Espruino's own interpreter: a burst of reports made
 // while the link is down, then the CONNACK's resend(), through the very Reports the firmware
 // uses. Prints `SENT <topic>` for every publish and `DONE` at the end.
-import { Reports } from "../../firmware/app/reports";
+import { Reports } from "../../firmware/app/protocol/reports";
 
 declare function print(text: string): void;
 

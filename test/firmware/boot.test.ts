@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { boot } from "../../firmware/app/boot.ts";
-import { PROFILE_FILE, RELAY_STATE_FILE } from "../../firmware/app/profile.ts";
+import { boot } from "../../firmware/app/maintenance/boot.ts";
+import { PROFILE_FILE, RELAY_STATE_FILE } from "../../firmware/app/profile/profile.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 import { relayBehaviour, testProfile } from "../support/profile.ts";
 

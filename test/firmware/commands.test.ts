@@ -1,11 +1,16 @@
 // The path from a message to the relay: size cap, the verification gate, then ON/OFF/PULSE.
 // The gate itself (signatures, nonces) is test/firmware/gate.test.ts.
 import { describe, expect, it } from "vitest";
-import { applyCommand, handleCommand, MAX_COMMAND_BYTES, type CommandGate } from "../../firmware/app/commands.ts";
-import type { RelayBehaviour } from "../../firmware/app/profile.ts";
-import { boot } from "../../firmware/app/boot.ts";
+import {
+  applyCommand,
+  handleCommand,
+  MAX_COMMAND_BYTES,
+  type CommandGate,
+} from "../../firmware/app/protocol/commands.ts";
+import type { RelayBehaviour } from "../../firmware/app/profile/profile.ts";
+import { boot } from "../../firmware/app/maintenance/boot.ts";
 import { runDevice } from "../../firmware/app/device.ts";
-import { Relay } from "../../firmware/app/relay.ts";
+import { Relay } from "../../firmware/app/actuators/relay.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 import { relayBehaviour, testProfile } from "../support/profile.ts";
 

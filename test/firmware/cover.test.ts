@@ -1,8 +1,8 @@
 // The garage cover's state machine under fake time, with a real Relay on fake pins and end
 // switches the test sets: every transition, the travel timeout, the contradiction, boot.
 import { describe, expect, it } from "vitest";
-import { Cover, type CoverState } from "../../firmware/app/cover.ts";
-import { Relay } from "../../firmware/app/relay.ts";
+import { Cover, type CoverState } from "../../firmware/app/actuators/cover.ts";
+import { Relay } from "../../firmware/app/actuators/relay.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 import { relayBehaviour } from "../support/profile.ts";
 

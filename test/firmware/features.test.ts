@@ -1,12 +1,12 @@
 // The profile's optional parts wired together (app/features.ts) on a fake platform with no
 // network at all: inputs and their reports, a button's local action, further relays with
 // their own commands and link-loss policy, the cover fed by its reed inputs; and the single
-// report path (app/reports.ts) that keeps the latest value per topic.
+// report path (app/protocol/reports.ts) that keeps the latest value per topic.
 import { describe, expect, it } from "vitest";
 import { startFeatures } from "../../firmware/app/features.ts";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
-import { Relay } from "../../firmware/app/relay.ts";
-import { Reports } from "../../firmware/app/reports.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
+import { Relay } from "../../firmware/app/actuators/relay.ts";
+import { Reports } from "../../firmware/app/protocol/reports.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 import { relayBehaviour, testProfile } from "../support/profile.ts";
 

@@ -1,11 +1,11 @@
-// The signed-command gate on the device (firmware/app/auth.ts, commands.ts, signed.ts),
+// The signed-command gate on the device (firmware/app/protocol/auth.ts, commands.ts, signed.ts),
 // checked against the host's signing module (scripts/lib/signing.ts): the two halves must
 // agree byte for byte, and every way a command can be wrong is refused with its reason.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hmacSha256, isHex, Nonces, NOT_LIVE, sameMac, toHex } from "../../firmware/app/auth.ts";
-import { signedGate, UNSIGNED } from "../../firmware/app/commands.ts";
-import { Reporter, resultPayload } from "../../firmware/app/signed.ts";
+import { hmacSha256, isHex, Nonces, NOT_LIVE, sameMac, toHex } from "../../firmware/app/protocol/auth.ts";
+import { signedGate, UNSIGNED } from "../../firmware/app/protocol/commands.ts";
+import { Reporter, resultPayload } from "../../firmware/app/protocol/signed.ts";
 import { macHex, signCommand, verifyReport, verifyResult } from "../../scripts/lib/signing.ts";
 import { fuzzPayloads } from "../support/command-fuzz.ts";
 import { FakeTime } from "../support/fake-platform.ts";

@@ -1,9 +1,9 @@
 // Interlock groups under fake time, proved by the pin history: never two relays of a group at
 // their on level at once, and the dead time between one going off and the next coming on.
 import { describe, expect, it } from "vitest";
-import { applyCommand } from "../../firmware/app/commands.ts";
-import { Interlock } from "../../firmware/app/interlock.ts";
-import { Relay } from "../../firmware/app/relay.ts";
+import { applyCommand } from "../../firmware/app/protocol/commands.ts";
+import { Interlock } from "../../firmware/app/actuators/interlock.ts";
+import { Relay } from "../../firmware/app/actuators/relay.ts";
 import { createFakePlatform, type PinEvent } from "../support/fake-platform.ts";
 import { relayBehaviour } from "../support/profile.ts";
 

@@ -4,8 +4,8 @@
 // on "MAINTENANCE 0" and when extended only later.
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hmacSha256 } from "../../firmware/app/auth.ts";
-import { consolePassword, Maintenance } from "../../firmware/app/maintenance.ts";
+import { hmacSha256 } from "../../firmware/app/protocol/auth.ts";
+import { consolePassword, Maintenance } from "../../firmware/app/maintenance/maintenance.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 
 const KEY = Buffer.alloc(32, 7);

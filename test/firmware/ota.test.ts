@@ -1,5 +1,5 @@
-// The device side of OTA (firmware/app/ota.ts) under a fake platform, and the boot stub
-// (firmware/app/boot-stub.ts) in the simulator and, when ESPRUINO is set, in Espruino itself.
+// The device side of OTA (firmware/app/maintenance/ota.ts) under a fake platform, and the boot stub
+// (firmware/app/maintenance/boot-stub.ts) in the simulator and, when ESPRUINO is set, in Espruino itself.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
@@ -7,8 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkEspruinoCompatibility } from "../../build/espruino-check.ts";
-import { BOOT_STUB, BOOT_STUB_FILE } from "../../firmware/app/boot-stub.ts";
-import { BOOT_STATE_FILE, Ota, PREV_FILE, STAGE_FILE } from "../../firmware/app/ota.ts";
+import { BOOT_STUB, BOOT_STUB_FILE } from "../../firmware/app/maintenance/boot-stub.ts";
+import { BOOT_STATE_FILE, Ota, PREV_FILE, STAGE_FILE } from "../../firmware/app/maintenance/ota.ts";
 import { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { ESPRUINO, espruinoMissing } from "../support/espruino.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Relay } from "../../firmware/app/relay.ts";
+import { Relay } from "../../firmware/app/actuators/relay.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 
 function relay(activeLow = false, maxOnMs = 0) {

@@ -1,12 +1,12 @@
-// The device's results and nonces (firmware/app/results.ts) under a session whose in-flight
+// The device's results and nonces (firmware/app/protocol/results.ts) under a session whose in-flight
 // store the test fills and empties: a replayed command gets its first result, a result names
 // the message it answers, results of commands that used a nonce wait for room (bounded, each
 // drop counted and logged), and nonces go out at most once per NONCE_GAP_MS.
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hmacSha256, NONCE_GAP_MS, Nonces } from "../../firmware/app/auth.ts";
-import { handleCommand, signedGate, type Outcome } from "../../firmware/app/commands.ts";
-import { PENDING_RESULTS, Results, RESULT_RETRY_MS } from "../../firmware/app/results.ts";
+import { hmacSha256, NONCE_GAP_MS, Nonces } from "../../firmware/app/protocol/auth.ts";
+import { handleCommand, signedGate, type Outcome } from "../../firmware/app/protocol/commands.ts";
+import { PENDING_RESULTS, Results, RESULT_RETRY_MS } from "../../firmware/app/protocol/results.ts";
 import { resultRefersTo, signCommand, verifyResult } from "../../scripts/lib/signing.ts";
 import { FakeTime } from "../support/fake-platform.ts";
 

@@ -2,7 +2,7 @@
 // SNAPSHOT_MIN_MS however many arrive (the latest waiting one answered when the interval
 // ends), never more than one timer, and anything but 32 hex digits ignored.
 import { describe, expect, it } from "vitest";
-import { snapshots, SNAPSHOT_MIN_MS } from "../../firmware/app/snapshot.ts";
+import { snapshots, SNAPSHOT_MIN_MS } from "../../firmware/app/protocol/snapshot.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 
 const challenge = (n: number) => n.toString(16).padStart(32, "0");

@@ -2,9 +2,9 @@
 // changes, the sensor's CRC and presence errors, and an hour of samples holding no more timers
 // than the first minute.
 import { describe, expect, it } from "vitest";
-import { crc8, Ds18b20 } from "../../firmware/app/ds18b20.ts";
-import type { TelemetryBehaviour } from "../../firmware/app/profile.ts";
-import { Telemetry } from "../../firmware/app/telemetry.ts";
+import { crc8, Ds18b20 } from "../../firmware/app/sensors/ds18b20.ts";
+import type { TelemetryBehaviour } from "../../firmware/app/profile/profile.ts";
+import { Telemetry } from "../../firmware/app/sensors/telemetry.ts";
 import { dallasCrc, SimDs18b20 } from "../../scripts/sim/onewire.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 

@@ -6,7 +6,7 @@
 // The state mapping (ha-mapping.ts) against the documented cover semantics: a door stopped
 // mid-close is never closed, closed needs the closed switch, a fault is an attribute.
 import { describe, expect, it } from "vitest";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import type { DeviceView } from "../../scripts/hub/device-state.ts";
 import { discoveryFor } from "../../scripts/hub/discovery.ts";
 import { haCoverState, haValues, HA_UNKNOWN } from "../../scripts/hub/ha-mapping.ts";

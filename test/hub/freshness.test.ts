@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import type mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import type { DeviceView } from "../../scripts/hub/device-state.ts";
 import { startHub, type Hub, type HubOptions } from "../../scripts/hub/hub.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";

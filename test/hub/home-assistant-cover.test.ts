@@ -7,7 +7,7 @@
 // fault as attributes; closed is shown only once the closed switch says so.
 import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { startHub, type Hub } from "../../scripts/hub/hub.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";

@@ -7,7 +7,7 @@
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { startHub, type Hub } from "../../scripts/hub/hub.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { GarageDoor } from "../../scripts/sim/garage.ts";

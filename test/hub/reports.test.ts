@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DeviceProfile } from "../../firmware/app/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { HISTORY_POINTS } from "../../scripts/hub/device-state.ts";
 import { startHub, type Hub } from "../../scripts/hub/hub.ts";
 import { macHex, readCommandKey } from "../../scripts/lib/signing.ts";

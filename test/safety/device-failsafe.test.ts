@@ -2,9 +2,9 @@
 // (maxOnMs, link-loss policy, power-on state), a Wi-Fi join that never answers, the
 // watchdog, and the wait after a refused TLS handshake.
 import { describe, expect, it } from "vitest";
-import { boot } from "../../firmware/app/boot.ts";
+import { boot } from "../../firmware/app/maintenance/boot.ts";
 import { runDevice, WATCHDOG_SECONDS } from "../../firmware/app/device.ts";
-import { PROFILE_FILE, RELAY_STATE_FILE, type RelayBehaviour } from "../../firmware/app/profile.ts";
+import { PROFILE_FILE, RELAY_STATE_FILE, type RelayBehaviour } from "../../firmware/app/profile/profile.ts";
 import { Backoff, DEFAULT_BACKOFF } from "../../firmware/net/backoff.ts";
 import { JOIN_TIMEOUT_MS, WifiLink } from "../../firmware/net/wifi-link.ts";
 import { createFakePlatform, FakeTime } from "../support/fake-platform.ts";

@@ -1,9 +1,9 @@
 // The device's own check of the optional profile parts (what a hand-written or corrupted
 // lk.profile could hold): each refused with the field named, before any pin is touched.
 import { describe, expect, it } from "vitest";
-import { boot } from "../../firmware/app/boot.ts";
-import { PROFILE_FILE, type DeviceProfile } from "../../firmware/app/profile.ts";
-import { checkProfile } from "../../firmware/app/profile-check.ts";
+import { boot } from "../../firmware/app/maintenance/boot.ts";
+import { PROFILE_FILE, type DeviceProfile } from "../../firmware/app/profile/profile.ts";
+import { checkProfile } from "../../firmware/app/profile/profile-check.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 import { relayBehaviour, testProfile } from "../support/profile.ts";
 

@@ -3,7 +3,7 @@
 // cancels whichever timer holds that id now. FakeTime hands out and retires ids exactly that
 // way, so these tests fail if the session or the relay ever clears a stale handle.
 import { describe, expect, it } from "vitest";
-import { Relay } from "../../firmware/app/relay.ts";
+import { Relay } from "../../firmware/app/actuators/relay.ts";
 import { Session } from "../../firmware/mqtt/session.ts";
 import { Backoff } from "../../firmware/net/backoff.ts";
 import { fakeConnector } from "../support/fake-link.ts";

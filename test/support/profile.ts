@@ -1,4 +1,4 @@
-import type { DeviceProfile, RelayBehaviour } from "../../firmware/app/profile.ts";
+import type { DeviceProfile, RelayBehaviour } from "../../firmware/app/profile/profile.ts";
 
 /** A complete relay section: pulse mode unless `overrides` says otherwise. */
 export function relayBehaviour(overrides: Partial<RelayBehaviour> = {}): RelayBehaviour {

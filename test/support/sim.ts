@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { buildFirmware } from "../../build/build.ts";
-import { PROFILE_FILE, type DeviceProfile } from "../../firmware/app/profile.ts";
+import { PROFILE_FILE, type DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { SimulatedDevice, type SimOptions } from "../../scripts/sim/device.ts";
 import type { Kind } from "../../scripts/pki/store.ts";

@@ -9,7 +9,7 @@ import { createEspruinoWifi, wifiRssi } from "./wifi";
 
 function toPin(name: string): Pin {
   // new Pin("D99") returns a Pin even for a pin the board lacks (src/jswrap_pin.c, 2v29;
-  // docs/espruino.md): the profile check (app/profile-check.ts) refuses such names first.
+  // docs/espruino.md): the profile check (app/profile/profile-check.ts) refuses such names first.
   return new Pin(name);
 }
 

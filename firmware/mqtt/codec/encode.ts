@@ -1,6 +1,6 @@
 // Packet -> bytes for what the device sends (CONNECT, PUBLISH, PUBACK, SUBSCRIBE, PINGREQ,
 // DISCONNECT), one function per packet. Nothing is checked here: the session sends only what
-// it built from a checked profile (app/profile-check.ts) with its own packet ids, and host code
+// it built from a checked profile (app/profile/profile-check.ts) with its own packet ids, and host code
 // checks first (encode-any.ts, which adds the packets a broker sends).
 import { fromCharCode, str16, u16 } from "./bytes";
 import type { ConnectPacket, QoS, Subscription } from "./packets";

@@ -1,6 +1,6 @@
 // Topic names a PUBLISH carries, checked as the device receives them (section 4.7). The device
 // never checks the topics it publishes or subscribes to: it builds them from names its profile
-// check allows (app/profile-check.ts), once, at boot. Host code checks what it encodes
+// check allows (app/profile/profile-check.ts), once, at boot. Host code checks what it encodes
 // (checks.ts).
 import { utf8Clause } from "./bytes";
 

@@ -2,7 +2,7 @@
 // register is known for it), as many times as the test boots it: the board's random source as
 // the firmware makes it (hal/espruino/random.ts), then nonces from it as the device issues them.
 // Prints `BOARD <name> <register>`, `SAMPLES <getTime calls while seeding>`, `NONCE <hex>`.
-import { Nonces } from "../../../firmware/app/auth";
+import { Nonces } from "../../../firmware/app/protocol/auth";
 import { createRandom, rngRegister } from "../../../firmware/hal/espruino/random";
 
 declare function print(text: string): void;

@@ -4,8 +4,8 @@
 // the configuration register's fixed bits (byte 4: 0 R1 R0 1 1 1 1 1), so a missing sensor,
 // a shorted bus or noise is an error, never a temperature. (Maxim DS18B20 datasheet;
 // Espruino's OneWire: src/jswrap_onewire.c.)
-import type { OneWireBus } from "../hal/pins";
-import type { TimerHandle, Timers } from "../hal/time";
+import type { OneWireBus } from "../../hal/pins";
+import type { TimerHandle, Timers } from "../../hal/time";
 
 /** A 12-bit conversion takes up to 750 ms. */
 export const CONVERSION_MS = 750;

@@ -2,8 +2,8 @@
 // activeLow, and read once at start so the state is known before the first edge. The watch
 // callback fires only on a debounced level change (src/jswrap_io.c, setWatch debounce), and
 // the Input passes on only a change of its active state.
-import type { PinFactory } from "../hal/pins";
-import type { InputBehaviour, PinSpec } from "./profile";
+import type { PinFactory } from "../../hal/pins";
+import type { InputBehaviour, PinSpec } from "../profile/profile";
 
 export interface Input {
   readonly name: string;

@@ -8,8 +8,8 @@
 // At most one nonce is published per NONCE_GAP_MS, however many nonce/get arrive (anyone on
 // the broker may write it): the requests in between get the one publish at the gap's end. A
 // command that used up the live nonce ends the gap (the next command need not wait for it).
-import type { Log } from "../hal/platform";
-import type { TimerHandle, Timers } from "../hal/time";
+import type { Log } from "../../hal/platform";
+import type { TimerHandle, Timers } from "../../hal/time";
 import { NONCE_GAP_MS, NOT_LIVE, toHex, type Nonces, type Sha256 } from "./auth";
 import type { Outcome } from "./commands";
 import { resultPayload } from "./signed";

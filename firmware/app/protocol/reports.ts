@@ -2,7 +2,7 @@
 // retained, QoS 1, latest value per topic. While the broker is away only the latest value of
 // each topic is kept (bounded by the profile's topics), and all of them go out again at every
 // CONNACK; a publish the session refuses (in-flight store full) is retried shortly.
-import type { TimerHandle, Timers } from "../hal/time";
+import type { TimerHandle, Timers } from "../../hal/time";
 
 /** Wait before retrying reports the session could not take. */
 export const REPORT_RETRY_MS = 250;

@@ -2,10 +2,10 @@
 // (Espruino turns telnet on at every boot: an unauthenticated JavaScript prompt on port 23)
 // before anything else, the relay goes to its safe level before any network work, and a missing or broken profile leaves the device
 // idle, every pin untouched, saying which field is wrong: never half-configured.
-import type { Platform } from "../hal/platform";
-import { RELAY_STATE_FILE, PROFILE_FILE, type DeviceProfile } from "./profile";
-import { checkProfile } from "./profile-check";
-import { Relay } from "./relay";
+import type { Platform } from "../../hal/platform";
+import { RELAY_STATE_FILE, PROFILE_FILE, type DeviceProfile } from "../profile/profile";
+import { checkProfile } from "../profile/profile-check";
+import { Relay } from "../actuators/relay";
 
 export interface Booted {
   profile: DeviceProfile;

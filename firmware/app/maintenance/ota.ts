@@ -12,9 +12,9 @@
 //    deadline after starting with no uncaught error (network or not: whoever can block the
 //    network must not be able to undo an update); the boot stub (.boot0, boot-stub.ts)
 //    restores lk.prev if neither happens within the deadline or within two boots.
-import type { Platform } from "../hal/platform";
-import { toHex } from "./auth";
-import type { Outcome } from "./commands";
+import type { Platform } from "../../hal/platform";
+import { toHex } from "../protocol/auth";
+import type { Outcome } from "../protocol/commands";
 
 export const STAGE_FILE = "lk.ota";
 export const PREV_FILE = "lk.prev";

@@ -3,9 +3,9 @@
 // reported and never guessed) and from the presses in between. A press while the door moves
 // stops it on most openers, and the next press then reverses it: the model assumes exactly
 // that. A movement that does not reach its end switch within travelMs is a fault.
-import type { TimerHandle, Timers } from "../hal/time";
-import type { Outcome } from "./commands";
-import type { CoverBehaviour, RelayBehaviour } from "./profile";
+import type { TimerHandle, Timers } from "../../hal/time";
+import type { Outcome } from "../protocol/commands";
+import type { CoverBehaviour, RelayBehaviour } from "../profile/profile";
 import type { Relay } from "./relay";
 
 export type CoverState = "open" | "opening" | "closed" | "closing" | "stopped" | "unknown";

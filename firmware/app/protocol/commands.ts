@@ -5,8 +5,8 @@
 // {"cmd","nonce","mac"} with mac = HMAC-SHA256(commandKey, COMMAND_PREFIX + topic + "\n" +
 // nonce + "\n" + cmd), the nonce being the device's live one (auth.ts, Nonces).
 import { COMMAND_PREFIX, isHex, NOT_LIVE, printable, sameMac, type Nonces } from "./auth";
-import type { RelayBehaviour } from "./profile";
-import type { Relay } from "./relay";
+import type { RelayBehaviour } from "../profile/profile";
+import type { Relay } from "../actuators/relay";
 
 /** The longest command payload read at all; anything longer is refused unparsed. */
 export const MAX_COMMAND_BYTES = 384;

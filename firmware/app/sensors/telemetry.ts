@@ -9,10 +9,10 @@
 // that is negative or longer than a period plus the watchdog's 30 s is the clock being set,
 // not time that passed: it costs at most one period of uptime. The rate limit counts in uptime
 // too, so a clock set backwards cannot hold a report back by the size of the jump.
-import type { Health } from "../hal/platform";
-import type { Clock, TimerHandle, Timers } from "../hal/time";
+import type { Health } from "../../hal/platform";
+import type { Clock, TimerHandle, Timers } from "../../hal/time";
 import type { Ds18b20 } from "./ds18b20";
-import type { TelemetryBehaviour } from "./profile";
+import type { TelemetryBehaviour } from "../profile/profile";
 
 /** A reading in JSON: three decimals, null before the first one. */
 function reading(value: number): string {

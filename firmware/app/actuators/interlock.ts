@@ -3,7 +3,7 @@
 // that wants to come on claims the group: every other member is switched off first, and the
 // switch-on waits out the dead time. Only the latest claim waits (one timer), so a burst of
 // commands ends in the last one asked for, never in two on.
-import type { Clock, TimerHandle, Timers } from "../hal/time";
+import type { Clock, TimerHandle, Timers } from "../../hal/time";
 
 export interface Interlocked {
   readonly isOn: boolean;

@@ -8,10 +8,10 @@
 // consolePassword(commandKey, id, k), which the owner's tools compute from the command key
 // (scripts/lib/console-login.ts). Nothing secret crosses the broker: the signed retained
 // report "OPEN <seconds> <id> <k>" says which password the next connection needs.
-import type { ConsoleDoor, Consoles } from "../hal/platform";
-import type { TimerHandle, Timers } from "../hal/time";
-import { randomHex, sameMac } from "./auth";
-import type { Outcome } from "./commands";
+import type { ConsoleDoor, Consoles } from "../../hal/platform";
+import type { TimerHandle, Timers } from "../../hal/time";
+import { randomHex, sameMac } from "../protocol/auth";
+import type { Outcome } from "../protocol/commands";
 
 export const DEFAULT_MAINTENANCE_MAX_SECONDS = 600;
 

@@ -5,7 +5,7 @@
 // The cost is bounded per time, whoever asks and however often: at most one answer per
 // SNAPSHOT_MIN_MS. A challenge that arrives sooner waits in one slot (a later one replaces it)
 // and is answered when the interval ends; one timer, no clock (setting the clock moves nothing).
-import type { TimerHandle, Timers } from "../hal/time";
+import type { TimerHandle, Timers } from "../../hal/time";
 import { isHex } from "./auth";
 
 /** The shortest time between two answers. */

@@ -3,10 +3,10 @@
 // off level before anything else can happen, so a reboot always lands in the safe state.
 // Every timer handle is forgotten the moment it fires or is cleared (Espruino reuses timer
 // ids at once: src/jsinteractive.c, jsiTimerAdd).
-import type { OutputPin, PinFactory } from "../hal/pins";
-import type { TimerHandle, Timers } from "../hal/time";
+import type { OutputPin, PinFactory } from "../../hal/pins";
+import type { TimerHandle, Timers } from "../../hal/time";
 import type { Interlock } from "./interlock";
-import type { PinSpec } from "./profile";
+import type { PinSpec } from "../profile/profile";
 
 export interface Relay {
   readonly isOn: boolean;

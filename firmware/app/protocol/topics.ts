@@ -10,10 +10,10 @@
 //   <prefix>/<device>/nonce            the live nonce, 16 hex digits (QoS 1, not retained)
 //   <prefix>/<device>/state/get        a challenge (32 hex digits): asks for a state snapshot
 //   <prefix>/<device>/state            signed snapshot of every report value, bound to the
-//                                      challenge (not retained; app/snapshot.ts)
+//                                      challenge (not retained; app/protocol/snapshot.ts)
 //   <prefix>/<device>/result           signed result of every message on a command topic
 //   <prefix>/<device>/telemetry        sensor readings and health (JSON)
-//   <prefix>/<device>/ota/set          signed OTA manifest (app/ota.ts)
+//   <prefix>/<device>/ota/set          signed OTA manifest (app/maintenance/ota.ts)
 //   <prefix>/<device>/otadata/set      OTA chunks "<offset> <bytes>", covered by the manifest
 //   <prefix>/<device>/ota/state        signed reports of the update's progress (not retained)
 //   <prefix>/<device>/<name>/set       the profile's further relays (relays.<name>)
