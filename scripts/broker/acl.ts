@@ -3,7 +3,10 @@
 // reports, nonce, state snapshot, result and telemetry and reads only its own command topics,
 // nonce/get and state/get;
 // the hub and unlimited operators read every device; an operator limited to some devices
-// reads and commands only those (command topics, nonce/get and state/get). The same text is
+// reads and commands only those (command topics and nonce/get). Only a hub asks a device for
+// a state snapshot (state/get): the device answers one challenge a second, the latest, so an
+// operator asking every few milliseconds would keep the hub's own from ever being answered
+// (firmware/app/protocol/snapshot.ts, scripts/hub/freshness.ts). The same text is
 // Mosquitto's acl_file and what the embedded broker enforces. The ACL is a second line:
 // commands are signed end to end. Home Assistant's identity gets nothing here: it talks only
 // to the hub's own endpoint.
@@ -21,8 +24,10 @@ export interface AclRule {
 /** What a device publishes under its own tree: availability, every `<thing>/state` report,
  *  its nonce, its state snapshot, its results and telemetry (with sub-topics). */
 const DEVICE_WRITES = ["availability", "+/state", "nonce", "state", "result", "telemetry/#"];
-/** What anyone may ask of a device besides commands: a nonce, a state snapshot. */
+/** What a device reads besides commands: a nonce, a state snapshot. */
 const ASKS = ["nonce/get", "state/get"];
+/** What an operator may ask: a nonce (one publish per NONCE_GAP_MS whoever asks, firmware/app/protocol/results.ts). */
+const OPERATOR_ASKS = ["nonce/get"];
 
 export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
   const rules: AclRule[] = [];
@@ -41,7 +46,8 @@ export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
       for (const device of c.devices ?? ["+"]) {
         if (c.devices) rules.push({ user: c.cn, access: "read", topic: `${prefix}/${device}/#` });
         rules.push({ user: c.cn, access: "write", topic: commandTopics(prefix, device) });
-        for (const ask of ASKS) rules.push({ user: c.cn, access: "write", topic: `${prefix}/${device}/${ask}` });
+        for (const ask of c.kind === "hub" ? ASKS : OPERATOR_ASKS)
+          rules.push({ user: c.cn, access: "write", topic: `${prefix}/${device}/${ask}` });
       }
     }
   }

@@ -114,6 +114,16 @@ for (const { name, embedded, skip } of BROKERS) {
       expect(atA).toEqual([]);
     });
 
+    it("only a hub may challenge a device for its state: an operator's challenges would starve the hub's", async () => {
+      const a = await as("device", "door-a");
+      const atA = await collect(a, `${PREFIX}/door-a/state/get`);
+      await forbidden("user", "alice", `${PREFIX}/door-a/state/get`, "0".repeat(32));
+      const hub = await as("hub", "hub");
+      await hub.publishAsync(`${PREFIX}/door-a/state/get`, "1".repeat(32), { qos: 1 });
+      await settle();
+      expect(atA).toEqual([`${PREFIX}/door-a/state/get ${"1".repeat(32)}`]);
+    });
+
     it("an operator can command only the devices the ACL gives it", async () => {
       const a = await as("device", "door-a");
       const b = await as("device", "door-b");

@@ -191,6 +191,28 @@ describe.skipIf(mosquittoMissing())("an old signed report is never shown as the 
     expect(cover.lastKnown).toMatchObject({ value: "open" });
   });
 
+  it("confirms while an operator floods the door with challenges: only a hub may ask", async () => {
+    await bootDoor(false);
+    // The device answers at most once a second, the latest challenge waiting: an operator
+    // asking every few milliseconds would replace the hub's each time, for ever.
+    const alice = await connectTls(world.broker.port, world.pki.credentials("user", "alice"), "alice");
+    clients.push(alice);
+    let flooding = true;
+    const flood = (async () => {
+      while (flooding) {
+        if (alice.connected) alice.publish(`${T}/state/get`, randomBytes(16).toString("hex"), { qos: 0 });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    try {
+      const hub = await startOurHub({ answerTimeoutMs: 1500 });
+      await until("confirmed during the flood", () => hub.states.view("door-1")!.freshness.confirmed, 12000);
+    } finally {
+      flooding = false;
+      await flood;
+    }
+  });
+
   it("answers a flood of 2,000 challenges at most once a second, and still answers the next", async () => {
     const device = await bootDoor(false);
     const asker = await client("hub", "hub");
