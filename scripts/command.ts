@@ -5,7 +5,7 @@ import { runTool } from "./lib/cli.ts";
 import { UserError } from "./lib/errors.ts";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { deviceTopics } from "../firmware/app/protocol/topics.ts";
+import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
 import { PkiStore } from "./pki/store.ts";
 import { connectAsHub } from "./lib/hub.ts";
 import { NOT_LIVE } from "../firmware/app/protocol/auth.ts";
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
         : `no broker at ${host}:${port} (${(error as Error).message}): start it with npm start or npm run broker`,
     );
   }
-  const topic = deviceTopics(config.device.topicPrefix, device).relaySet;
+  const topic = thingTopic(deviceTopics(config.device.topicPrefix, device).root, "relay", "set");
   try {
     const result = await sendSignedCommand(client, { prefix: config.device.topicPrefix, device, key, topic, cmd });
     console.log(`${device}: ${cmd} ${result.accepted ? "done" : "REFUSED"}: ${result.detail}`);

@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { ALL_FEATURES, buildFirmware, featuresOf } from "../build/build.ts";
 import { describeError, portOption } from "./lib/cli.ts";
 import type { DeviceProfile } from "../firmware/app/profile/profile.ts";
-import { deviceTopics } from "../firmware/app/protocol/topics.ts";
+import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
 import { freePort } from "./broker/mosquitto.ts";
 import { startBroker, type RunningBroker } from "./broker/start.ts";
 import { ensureDevPki } from "./lib/dev-pki.ts";
@@ -138,7 +138,8 @@ async function main(): Promise<void> {
 
   const client = await connectAsHub(state, broker.host, port, true);
   lifecycle.add("closing the console's MQTT connection", () => client.end(true));
-  const topics = deviceTopics(profile.topicPrefix, profile.id);
+  const root = deviceTopics(profile.topicPrefix, profile.id).root;
+  const topics = { relayState: thingTopic(root, "relay", "state"), relaySet: thingTopic(root, "relay", "set") };
   const key = readCommandKey(state, profile.id);
   // Signed reports are shown by value once verified; one that fails says so.
   const update = new UpdateProgress();

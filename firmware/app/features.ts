@@ -1,6 +1,7 @@
-// The profile's optional parts, built from data and wired to each other: further relays (each
-// with its own behaviour and link-loss policy), interlock groups, inputs with their local
-// actions, the garage cover, and telemetry. Everything here starts before any network work and
+// The device's parts, built from data and wired to each other: every relay (the first one,
+// made at boot, and the profile's further relays: one shape, each with its own behaviour,
+// command topic, retained state and link-loss policy; only the first may restore its state at
+// power-on), interlock groups, inputs with their local actions, the garage cover, and telemetry. Everything here starts before any network work and
 // runs without one: a button drives its relay whether or not a broker is reachable. Commands
 // arrive as verified command text (the signed gate runs first, device.ts). A part the build
 // leaves out (HAS_*, profile.ts) is removed from the bundle with its code.
@@ -12,20 +13,22 @@ import { Cover } from "./actuators/cover";
 import { Ds18b20 } from "./sensors/ds18b20";
 import { Input } from "./actuators/inputs";
 import { Interlock } from "./actuators/interlock";
-import { HAS_COVER, HAS_INPUTS, HAS_RELAYS, HAS_TELEMETRY, type RelayBehaviour } from "./profile/profile";
-import { Relay } from "./actuators/relay";
+import {
+  HAS_COVER,
+  HAS_INPUTS,
+  HAS_RELAYS,
+  HAS_TELEMETRY,
+  RELAY_STATE_FILE,
+  type RelayBehaviour,
+} from "./profile/profile";
+import { relayFor, type Relay } from "./actuators/relay";
 import type { Reports } from "./protocol/reports";
 import { Telemetry } from "./sensors/telemetry";
+import type { Route } from "./protocol/routes";
 import { thingTopic } from "./protocol/topics";
 
-/** A command topic and the handler of its verified command text. */
-export interface Route {
-  topic: string;
-  action: (command: string) => Outcome;
-}
-
 export interface Features {
-  /** A list, not an object keyed by topic: the broker chooses the topic ("constructor"). */
+  /** The command routes of every relay and the cover (protocol/routes.ts). */
   routes: Route[];
   relays: { [name: string]: Relay };
   cover?: Cover;
@@ -48,22 +51,27 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
   const lossTimers: { [name: string]: TimerHandle } = {};
   const extra = (HAS_RELAYS && profile.relays) || {};
   const features: Features = { routes: [], relays, link: () => undefined };
-  /** The retained ON/OFF report of a further relay or an input. */
-  const reportThing = (name: string, on: boolean) => reports.report(thingTopic(root, name, "state"), onOff(on));
+  /** The retained report of a thing: a relay's or an input's ON/OFF, the cover's state. */
+  const reportThing = (name: string, value: string) => reports.report(thingTopic(root, name, "state"), value);
+  /** A command route on <root>/<name>/set. */
+  const route = (name: string, action: (command: string) => Outcome) =>
+    features.routes.push({ topic: thingTopic(root, name, "set"), action });
 
+  const addRelay = (name: string, behaviour: RelayBehaviour, relay: Relay) => {
+    relays[name] = relay;
+    behaviours[name] = behaviour;
+    relay.onChange((on, why) => {
+      log.info(name + " " + onOff(on) + " (" + why + ")");
+      // Only the first relay may restore (profile-check.ts): a later power-on restores this.
+      if (behaviour.powerOn === "restore") platform.files.write(RELAY_STATE_FILE, on ? "1" : "0");
+      reportThing(name, onOff(on));
+    });
+    reportThing(name, onOff(relay.isOn));
+    route(name, (command) => applyCommand(relay, behaviour, command));
+  };
+  addRelay("relay", profile.relay, booted.relay);
   if (HAS_RELAYS) {
-    const addRelay = (name: string, behaviour: RelayBehaviour) => {
-      const relay = new Relay(platform.pins, pins[name], timers, behaviour.mode === "switch" ? behaviour.maxOnMs : 0);
-      relays[name] = relay;
-      behaviours[name] = behaviour;
-      relay.onChange((on, why) => {
-        log.info("relay " + name + " " + onOff(on) + " (" + why + ")");
-        reportThing(name, on);
-      });
-      reportThing(name, false);
-      features.routes.push({ topic: thingTopic(root, name, "set"), action: (c) => applyCommand(relay, behaviour, c) });
-    };
-    for (const name in extra) addRelay(name, extra[name]);
+    for (const name in extra) addRelay(name, extra[name], relayFor(platform.pins, pins[name], timers, extra[name]));
     const groups = profile.interlock || [];
     const lockGroup = (names: string[], lock: Interlock) => {
       for (let i = 0; i < names.length; i++) relays[names[i]].lockWith(lock);
@@ -77,7 +85,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
     const changed = (input: Input) => {
       const name = input.name;
       const spec = specs[name];
-      reportThing(name, input.active);
+      reportThing(name, onOff(input.active));
       // A local action is the command a button stands for, applied like a verified one.
       if (input.active && spec.action) {
         const target = spec.relay || "relay";
@@ -90,7 +98,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
     };
     for (const name in specs) {
       inputs[name] = new Input(platform.pins, name, pins[name], specs[name], changed);
-      reportThing(name, inputs[name].active);
+      reportThing(name, onOff(inputs[name].active));
     }
   }
 
@@ -107,12 +115,12 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
       open ? () => open.active : undefined,
       (state, fault) => {
         log.info("cover " + state + (fault ? " (" + fault + ")" : ""));
-        reports.report(root + "/cover/state", state);
-        reports.report(root + "/fault/state", fault || "none");
+        reportThing("cover", state);
+        reportThing("fault", fault || "none");
       },
     );
     features.cover = cover;
-    features.routes.push({ topic: root + "/cover/set", action: (command) => cover.command(command) });
+    route("cover", cover.command);
   }
 
   const sensors = profile.telemetry;
@@ -130,10 +138,11 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
     );
   }
 
-  // Further relays in switch mode with linkLoss "off": off once the broker has been away for
-  // linkLossMs (the first relay's policy lives in device.ts).
+  // Relays in switch mode with linkLoss "off": off once the broker has been out of reach for
+  // linkLossMs (counted from boot, or from the disconnect that ended the last session; failed
+  // attempts in between do not restart the count).
   const lose = (name: string) => {
-    const behaviour = extra[name];
+    const behaviour = behaviours[name];
     if (behaviour.mode !== "switch" || behaviour.linkLoss !== "off" || lossTimers[name] !== undefined) return;
     lossTimers[name] = timers.set(() => {
       lossTimers[name] = undefined;
@@ -141,7 +150,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
     }, behaviour.linkLossMs);
   };
   features.link = (up, reason) => {
-    for (const name in extra) {
+    for (const name in relays) {
       if (!up) lose(name);
       else {
         timers.clear(lossTimers[name]);

@@ -4,7 +4,7 @@
 // verdict (staged, refused) and, after its reboot, its confirmation or its rollback.
 import { createHash } from "node:crypto";
 import type { MqttClient } from "mqtt";
-import { deviceTopics } from "../../firmware/app/protocol/topics.ts";
+import { deviceTopics, thingTopic } from "../../firmware/app/protocol/topics.ts";
 import { sendSignedCommand, verifyReport } from "../lib/signing.ts";
 
 import { OtaError } from "../lib/errors.ts";
@@ -85,8 +85,11 @@ class DeviceAnswers {
 const isVerdict = (t: string) => t.startsWith("refused") || t.startsWith("staged");
 
 export async function sendUpdate(client: MqttClient, o: OtaOptions): Promise<OtaResult> {
-  const answers = new DeviceAnswers(client, deviceTopics(o.prefix, o.device).otaState, o.key, (text) =>
-    o.progress?.({ kind: "device", text }),
+  const answers = new DeviceAnswers(
+    client,
+    thingTopic(deviceTopics(o.prefix, o.device).root, "ota", "state"),
+    o.key,
+    (text) => o.progress?.({ kind: "device", text }),
   );
   try {
     return await transfer(client, o, answers);
@@ -97,7 +100,12 @@ export async function sendUpdate(client: MqttClient, o: OtaOptions): Promise<Ota
 
 async function transfer(client: MqttClient, o: OtaOptions, answers: DeviceAnswers): Promise<OtaResult> {
   const started = Date.now();
-  const topics = deviceTopics(o.prefix, o.device);
+  const root = deviceTopics(o.prefix, o.device).root;
+  const topics = {
+    otaSet: thingTopic(root, "ota", "set"),
+    otaState: thingTopic(root, "ota", "state"),
+    otaData: thingTopic(root, "otadata", "set"),
+  };
   const chunkBytes = o.chunkBytes ?? 1024;
   const ackTimeoutMs = o.ackTimeoutMs ?? 8000;
   const size = o.bundle.length;

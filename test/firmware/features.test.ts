@@ -44,11 +44,11 @@ describe("inputs", () => {
     );
     expect(d.inputs.D27.pull).toBe("up");
     d.goOnline();
-    expect(d.published).toEqual(["door/state OFF"]);
+    expect(d.published).toEqual(["relay/state OFF", "door/state OFF"]);
     d.driveInput("D27", false);
     d.driveInput("D27", false);
     d.driveInput("D27", true);
-    expect(d.published).toEqual(["door/state OFF", "door/state ON", "door/state OFF"]);
+    expect(d.published).toEqual(["relay/state OFF", "door/state OFF", "door/state ON", "door/state OFF"]);
   });
 
   it("a button toggles its relay with no network at all, and the state goes out once online", () => {
@@ -66,7 +66,7 @@ describe("inputs", () => {
     expect(d.log).toContain("info input button: relay ON");
     expect(d.published).toEqual([]);
     d.goOnline();
-    expect(d.published).toEqual(["button/state ON"]);
+    expect(d.published).toEqual(["relay/state OFF", "button/state ON"]);
   });
 
   it("a pulse action presses a pulse-mode relay once per push, inside its lockout rules", () => {
@@ -94,7 +94,19 @@ describe("further relays", () => {
     expect(d.features.relays.pump.isOn).toBe(true);
     expect(d.relay.isOn).toBe(false);
     d.time.advance(5000);
-    expect(d.published).toEqual(["pump/state OFF", "pump/state ON", "pump/state OFF"]);
+    expect(d.published).toEqual(["relay/state OFF", "pump/state OFF", "pump/state ON", "pump/state OFF"]);
+  });
+
+  it("the first relay has the same shape: relays.relay, relay/set, its state and its link-loss policy", () => {
+    const d = device({ relay: relayBehaviour({ mode: "switch", linkLoss: "off", linkLossMs: 10000 }) });
+    expect(d.features.relays.relay).toBe(d.relay);
+    d.goOnline();
+    expect(d.command("relay/set", "ON")).toEqual({ done: "relay ON" });
+    d.features.link(false, "keepalive timeout");
+    d.time.advance(10000);
+    expect(d.relay.isOn).toBe(false);
+    expect(d.log).toContain("info relay OFF (no broker for 10000 ms (linkLoss off))");
+    expect(d.published).toEqual(["relay/state OFF", "relay/state ON", "relay/state OFF"]);
   });
 
   it("a switch relay with linkLoss off goes off after linkLossMs without the broker", () => {

@@ -6,7 +6,7 @@
 import type { OutputPin, PinFactory } from "../../hal/pins";
 import type { TimerHandle, Timers } from "../../hal/time";
 import type { Interlock } from "./interlock";
-import type { PinSpec } from "../profile/profile";
+import type { PinSpec, RelayBehaviour } from "../profile/profile";
 
 export interface Relay {
   readonly isOn: boolean;
@@ -103,3 +103,8 @@ function createRelay(pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: n
  *  on Espruino too; its state is locals, which minify). The object is the relay's identity in
  *  its interlock group. */
 export const Relay = createRelay as unknown as RelayConstructor;
+
+/** The relay of a profile entry: in switch mode it turns itself off after maxOnMs. */
+export function relayFor(pins: PinFactory, spec: PinSpec, timers: Timers, behaviour: RelayBehaviour): Relay {
+  return new Relay(pins, spec, timers, behaviour.mode === "switch" ? behaviour.maxOnMs : 0);
+}

@@ -5,7 +5,7 @@
 import type { Platform } from "../../hal/platform";
 import { RELAY_STATE_FILE, PROFILE_FILE, type DeviceProfile } from "../profile/profile";
 import { checkProfile } from "../profile/profile-check";
-import { Relay } from "../actuators/relay";
+import { relayFor, type Relay } from "../actuators/relay";
 
 export interface Booted {
   profile: DeviceProfile;
@@ -27,11 +27,10 @@ export function boot(platform: Platform, version: string): Booted | undefined {
   }
   const profile = stored as DeviceProfile;
   const behaviour = profile.relay;
-  const switchMode = behaviour.mode === "switch";
-  const relay = new Relay(platform.pins, profile.pins.relay, platform.timers, switchMode ? behaviour.maxOnMs : 0);
+  const relay = relayFor(platform.pins, profile.pins.relay, platform.timers, behaviour);
   log.info("device " + profile.id + ": relay off (safe level)");
   // Only a switch may come back on by itself (checkProfile refuses "restore" for a pulse).
-  if (switchMode && behaviour.powerOn === "restore" && platform.files.read(RELAY_STATE_FILE) === "1")
+  if (behaviour.mode === "switch" && behaviour.powerOn === "restore" && platform.files.read(RELAY_STATE_FILE) === "1")
     relay.set(true, "restored at power-on");
   return { profile, relay, version };
 }

@@ -24,22 +24,18 @@
 // <prefix>/ (a limited operator only its devices') and write only command topics, nonce/get and
 // state/get.
 
+/** The device's own topics; the rest are thing topics (thingTopic): <root>/<name>/set and
+ *  <root>/<name>/state of relay, maintenance, ota, otadata, cover, fault and the profile's
+ *  further relays and inputs. */
 export interface DeviceTopics {
   root: string;
   availability: string;
-  relayState: string;
-  relaySet: string;
-  maintenanceSet: string;
-  maintenanceState: string;
   nonceGet: string;
   nonce: string;
   snapshotGet: string;
   snapshot: string;
   result: string;
   telemetry: string;
-  otaSet: string;
-  otaData: string;
-  otaState: string;
 }
 
 export function deviceTopics(prefix: string, device: string): DeviceTopics {
@@ -47,19 +43,12 @@ export function deviceTopics(prefix: string, device: string): DeviceTopics {
   return {
     root,
     availability: root + "/availability",
-    relayState: root + "/relay/state",
-    relaySet: root + "/relay/set",
-    maintenanceSet: root + "/maintenance/set",
-    maintenanceState: root + "/maintenance/state",
     nonceGet: root + "/nonce/get",
     nonce: root + "/nonce",
     snapshotGet: root + "/state/get",
     snapshot: root + "/state",
     result: root + "/result",
     telemetry: root + "/telemetry",
-    otaSet: root + "/ota/set",
-    otaData: root + "/otadata/set",
-    otaState: root + "/ota/state",
   };
 }
 
@@ -69,8 +58,9 @@ export function commandTopics(prefix: string, device: string): string {
   return prefix + "/" + device + "/+/set";
 }
 
-/** `leaf` ("set" or "state") of the relay, input or cover `name`: one level, as the ACL
- *  allows (commandTopics, and a device's `+/state`). */
+/** `leaf` ("set" or "state") of the thing `name` (relay, maintenance, ota, otadata, cover,
+ *  fault, a further relay or an input): one level, as the ACL allows (commandTopics, and a
+ *  device's `+/state`). */
 export function thingTopic(root: string, name: string, leaf: string): string {
   return root + "/" + name + "/" + leaf;
 }
