@@ -12,7 +12,9 @@ import { ALL_FEATURES, buildFirmware, featuresOf } from "../build/build.ts";
 import { runTool, wholeNumber } from "./lib/cli.ts";
 import { probeTcp } from "./lib/tcp-probe.ts";
 import { CA_FILE, CERT_FILE, CMDKEY_FILE, KEY_FILE, WIFI_FILE } from "../firmware/app/profile/profile.ts";
-import { loginProxy } from "./lib/console-login.ts";
+import { loginProxy, signedWindow } from "./lib/console-login.ts";
+import { connectAsHub } from "./lib/hub.ts";
+import { deviceTopics } from "../firmware/app/protocol/topics.ts";
 import { cliPath, FlashError, markerJson, runCli, shellLine, type CliRun } from "./lib/espruino-cli.ts";
 import { deviceStorageFiles, type WifiSecrets } from "./lib/provision.ts";
 import { readCommandKey } from "./lib/signing.ts";
@@ -190,7 +192,14 @@ async function main(): Promise<void> {
     writeFileSync(verifyFile, verifyProgram(expected, network), { mode: 0o600 });
 
     if (network) {
-      proxy = await loginProxy(port, readCommandKey(stateDir(config), profile.id));
+      // A password only for the window the device reports, signed, through the broker.
+      const key = readCommandKey(stateDir(config), profile.id);
+      const window = signedWindow(
+        () => connectAsHub(stateDir(config), profile.broker.host, profile.broker.port, false),
+        key,
+        deviceTopics(profile.topicPrefix, profile.id).maintenanceState,
+      );
+      proxy = await loginProxy(port, key, window);
       const local = proxy.port;
       via = (args) => args.map((a) => (a === port ? local : a));
     }

@@ -7,7 +7,9 @@ import path from "node:path";
 import { runTool, wholeNumber } from "./lib/cli.ts";
 import { FlashError } from "./lib/errors.ts";
 import { probeTcp } from "./lib/tcp-probe.ts";
-import { loginProxy } from "./lib/console-login.ts";
+import { loginProxy, signedWindow } from "./lib/console-login.ts";
+import { connectAsHub } from "./lib/hub.ts";
+import { deviceTopics } from "../firmware/app/protocol/topics.ts";
 import { cliPath } from "./lib/espruino-cli.ts";
 import { readCommandKey } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
@@ -37,9 +39,20 @@ runTool(
     const board = values.board ?? path.join(projectRoot, "scripts/flash/ESP32.json");
     // Over tcp:// the device is in a maintenance window: every connection must type the window's
     // next console password, so the CLI talks to a local port that logs each one in first (the
-    // password comes from the device's command key in the CA's state; scripts/lib/console-login.ts).
-    const proxy = port.startsWith("tcp://")
-      ? await loginProxy(port, readCommandKey(stateDir(config), config.device.id))
+    // password comes from the device's command key in the CA's state, and is typed only for the
+    // window the device reports, signed, on the broker; scripts/lib/console-login.ts).
+    const device = config.device;
+    const key = port.startsWith("tcp://") ? readCommandKey(stateDir(config), device.id) : undefined;
+    const proxy = key
+      ? await loginProxy(
+          port,
+          key,
+          signedWindow(
+            () => connectAsHub(stateDir(config), device.broker.host, device.broker.port, false),
+            key,
+            deviceTopics(device.topicPrefix, device.id).maintenanceState,
+          ),
+        )
       : undefined;
     const args = ["--no-ble", "--board", board, "-p", proxy ? proxy.port : port, "-b", String(baud)];
     // --ide PORT: the CLI serves a page embedding the Web IDE that talks through this connection.

@@ -5,7 +5,7 @@
 // close, and at reboot.
 import type mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
-import { login } from "../../scripts/lib/console-login.ts";
+import { login, signedWindow } from "../../scripts/lib/console-login.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing } from "../support/broker.ts";
 import { connectTls } from "../support/pki.ts";
@@ -59,9 +59,11 @@ describe("telnet and Bluetooth consoles", () => {
     expect(device.telnetMode).toBe("off");
     await until("the OPEN report", () => /^OPEN 2 [0-9a-f]{16} 0$/.test(states.at(-1) ?? ""));
     const port = await device.tcpPort(23);
-    (await login("127.0.0.1", port, cmd.key)).destroy();
+    (await login("127.0.0.1", port, cmd.key, signedWindow(h, cmd.key, `${T}/maintenance/state`))).destroy();
     await until("the window's end", () => states.at(-1) === "CLOSED", 6000);
-    await expect(login("127.0.0.1", port, cmd.key)).rejects.toThrow(/cannot open/);
+    await expect(login("127.0.0.1", port, cmd.key, signedWindow(h, cmd.key, `${T}/maintenance/state`))).rejects.toThrow(
+      /cannot open/,
+    );
     expect(states.filter((s) => s.startsWith("FORGED"))).toEqual([]);
   });
 

@@ -28,6 +28,8 @@ beforeAll(async () => {
   pki = await makeTestPki();
   await pki.issue("device", "door-1");
   await pki.issue("hub", "hub");
+  // flash over tcp:// reads the device's signed window state as `tools` (scripts/lib/hub.ts).
+  await pki.issue("hub", "tools");
   if (!mosquittoMissing()) broker = await startProjectBroker(pki.stateDir, "latchkey", false);
 });
 afterAll(async () => broker?.stop());

@@ -2,12 +2,13 @@
 // against the real Mosquitto (the embedded broker where it is missing). Every connection to
 // the console faces the password, each password works once, and what the owner's tools
 // type is derived from the command key: nothing secret crosses the broker.
+import net from "node:net";
 import type mqtt from "mqtt";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing } from "../support/broker.ts";
 import { connectTls } from "../support/pki.ts";
-import { consolePassword, login } from "../../scripts/lib/console-login.ts";
+import { consolePassword, login, signedWindow } from "../../scripts/lib/console-login.ts";
 import { signer, verifiedReports } from "../support/signed.ts";
 import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
 import { TelnetClient } from "../support/telnet.ts";
@@ -51,7 +52,7 @@ describe("the maintenance window's console", () => {
     expect(k).toBe("0");
     const port = await device.tcpPort(23);
     // The owner's tools type the window's first password (the LAN sees it: it works once).
-    const owner = await login("127.0.0.1", port, cmd.key);
+    const owner = await login("127.0.0.1", port, cmd.key, signedWindow(cmd.client, cmd.key, `${T}/maintenance/state`));
     let ownerText = "";
     owner.on("data", (d: Buffer) => (ownerText += d.toString("latin1")));
     owner.write("6*7\r\n");
@@ -79,16 +80,50 @@ describe("the maintenance window's console", () => {
     for (const a of attempts) expect(a.text).not.toContain(key);
     expect(ownerText).not.toContain(key);
     // The owner's next session needs the next password, which the tools compute.
-    const again = await login("127.0.0.1", port, cmd.key);
+    const again = await login("127.0.0.1", port, cmd.key, signedWindow(cmd.client, cmd.key, `${T}/maintenance/state`));
     again.destroy();
     await until("the report of the used password", () => states.at(-1) === `OPEN 60 ${id} 2`);
+  });
+
+  it("a spoofed console asking for another window or a later password gets none: only the device's signed state counts", async () => {
+    const { cmd } = await boot();
+    const states = await verifiedReports(cmd.client, cmd.key, `${T}/maintenance/state`);
+    expect(await cmd.send("MAINTENANCE 60", "maintenance")).toMatchObject({ accepted: true });
+    await until("the OPEN report", () => (states.at(-1) ?? "").startsWith("OPEN 60 "));
+    const id = states.at(-1)!.split(" ")[2];
+    // A LAN neighbour answers on the console's port before the device does (or instead of it).
+    for (const [askedId, askedK] of [
+      [id, 1],
+      [id, 5],
+      ["0123456789abcdef", 0],
+    ] as const) {
+      const typed: string[] = [];
+      const spoof = net.createServer((s) => {
+        s.on("data", (d: Buffer) => typed.push(d.toString("latin1")));
+        s.write(`OPEN 60 ${askedId} ${askedK}\r\npassword>`);
+      });
+      await new Promise<void>((r) => spoof.listen(0, "127.0.0.1", r));
+      const port = (spoof.address() as net.AddressInfo).port;
+      try {
+        const window = signedWindow(cmd.client, cmd.key, `${T}/maintenance/state`);
+        await expect(login("127.0.0.1", port, cmd.key, window, 2000)).rejects.toThrow(
+          new RegExp(
+            `^127.0.0.1:${port} asks for the password of window ${askedId} #${askedK}, but the device's signed maintenance state says "OPEN 60 ${id} 0": no password typed \\(a spoofed console\\?\\)$`,
+          ),
+        );
+      } finally {
+        spoof.close();
+      }
+      const passwords = [0, 1, 2, 3, 4, 5, 6].map((k) => consolePassword(cmd.key, askedId, k));
+      for (const p of passwords) expect(typed.join("")).not.toContain(p);
+    }
   });
 
   it("closes on a signed MAINTENANCE 0: the session inside is dropped and the port closed", async () => {
     const { device, cmd } = await boot();
     expect(await cmd.send("MAINTENANCE 60", "maintenance")).toMatchObject({ accepted: true });
     const port = await device.tcpPort(23);
-    const owner = await login("127.0.0.1", port, cmd.key);
+    const owner = await login("127.0.0.1", port, cmd.key, signedWindow(cmd.client, cmd.key, `${T}/maintenance/state`));
     let closed = false;
     owner.on("close", () => (closed = true));
     expect(await cmd.send("MAINTENANCE 0", "maintenance")).toEqual({ accepted: true, detail: "console closed" });

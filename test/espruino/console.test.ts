@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import type mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { login } from "../../scripts/lib/console-login.ts";
+import { login, signedWindow } from "../../scripts/lib/console-login.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { ESPRUINO, espruinoMissing, RealEspruino } from "../support/espruino.ts";
@@ -90,6 +90,7 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("the bundle's maintenan
     pki = await makeTestPki("rsa");
     await pki.issue("device", "door-1");
     await pki.issue("hub", "hub");
+    await pki.issue("hub", "tools");
     // The Linux build's mbedTLS has no EC: the broker also offers DHE-RSA (scripts/broker/tls.ts).
     broker = await startProjectBroker(pki.stateDir, "latchkey", false, { dheRsa: true });
   }, 60000);
@@ -137,7 +138,7 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("the bundle's maintenan
     await until("the OPEN report", () => (states.at(-1) ?? "").startsWith("OPEN 60 "));
     const id = states.at(-1)!.split(" ")[2];
 
-    const owner = await login("127.0.0.1", PORT, cmd.key);
+    const owner = await login("127.0.0.1", PORT, cmd.key, signedWindow(h, cmd.key, `${T}/maintenance/state`));
     opened.push(owner);
     let ownerText = "";
     owner.on("data", (d: Buffer) => (ownerText += d.toString("latin1")));
@@ -165,7 +166,7 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("the bundle's maintenan
     expect(device.lines.join("\n")).not.toContain(key);
 
     // The console went back to the interpreter's own device; the next session needs k = 1.
-    const again = await login("127.0.0.1", PORT, cmd.key);
+    const again = await login("127.0.0.1", PORT, cmd.key, signedWindow(h, cmd.key, `${T}/maintenance/state`));
     opened.push(again);
     expect(await cmd.send("MAINTENANCE 0", "maintenance")).toEqual({ accepted: true, detail: "console closed" });
     await until("the report", () => states.at(-1) === "CLOSED");
