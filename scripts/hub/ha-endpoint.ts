@@ -10,7 +10,7 @@ import type { TLSSocket } from "node:tls";
 import { mkdir, writeFile } from "node:fs/promises";
 import { unwatchFile, watchFile, type Stats } from "node:fs";
 import path from "node:path";
-import type { Client, PublishPacket } from "aedes";
+import type { Aedes, Client, PublishPacket, Subscription } from "aedes";
 import { homeAssistantRules } from "../broker/acl-home-assistant.ts";
 import { matches, renderAcl } from "../broker/acl.ts";
 import { runEmbedded, type EmbeddedBroker } from "../broker/embedded.ts";
@@ -37,8 +37,12 @@ export interface HaEndpoint {
   /** Admits these identities from now on (new ACL, CRL re-read, revoked connections closed). */
   refresh(identities: string[]): Promise<void>;
   /** Publishes at QoS 1 as the broker; resolves true when a connected `ha` client's
-   *  subscription covered the topic (the message went out on its connection). */
+   *  subscription covered the topic (the message went out on its connection). `retain`: the
+   *  endpoint keeps it for later subscriptions (an empty payload forgets the topic), and a
+   *  subscription gets it before anything published after it, never after a newer value. */
   publish(topic: string, payload: string, retain: boolean): Promise<boolean>;
+  /** The embedded broker, for its events (tests and diagnostics). */
+  readonly aedes: Aedes;
   close(): Promise<void>;
 }
 
@@ -55,6 +59,11 @@ export interface HaEndpointOptions {
   onMessage(message: HaMessage): void;
   crlPollMs?: number;
   log(line: string): void;
+}
+
+/** aedes queues a message to one client through this (lib/client.js); its types omit it. */
+interface Deliver {
+  deliverQoS(packet: object, done: () => void): void;
 }
 
 function cnOf(client: Client): string {
@@ -96,6 +105,25 @@ export async function startHaEndpoint(options: HaEndpointOptions): Promise<HaEnd
   );
   const connectedAt = new WeakMap<Client, number>();
   broker.aedes.on("client", (client) => connectedAt.set(client, Date.now()));
+  // The retained values, kept here rather than in aedes: aedes sends its retained messages to
+  // a new subscription from a stream delivered on later ticks, after the subscription already
+  // takes live messages (lib/handlers/subscribe.js, completeSubscribe), so a value published
+  // in between reached Home Assistant before the older retained one, which it then kept. Here
+  // each kept value is queued to the client as its subscription is made ('subscribe' is
+  // emitted once its filters take messages), so everything published later follows it: a
+  // client's deliveries go out in the order they were queued (lib/client.js, deliverQoS).
+  const kept = new Map<string, Buffer>();
+  broker.aedes.on("subscribe", (subscriptions: Subscription[], client: Client) => {
+    // Refused filters come back with QoS 128 [MQTT-3.9.3-2]: nothing is sent for those.
+    const filters = subscriptions.filter((s) => (s.qos as number) !== 128).map((s) => s.topic);
+    for (const [topic, payload] of kept) {
+      if (!filters.some((f) => matches(f, topic))) continue;
+      // As aedes sends its own retained messages: marked retained [MQTT-3.3.1-8], no broker
+      // id, so its de-duplication of forwarded messages does not drop it (lib/client.js).
+      const packet = { cmd: "publish", topic, payload, qos: 1, retain: true, dup: false, brokerId: null };
+      (client as unknown as Deliver).deliverQoS(packet, () => undefined);
+    }
+  });
   broker.aedes.on("publish", (packet: PublishPacket, client: Client | null) => {
     if (!client) return;
     options.onMessage({
@@ -123,7 +151,10 @@ export async function startHaEndpoint(options: HaEndpointOptions): Promise<HaEnd
       await writeAcl();
       await broker.reload();
     },
+    aedes: broker.aedes,
     publish: async (topic, payload, retain) => {
+      if (retain && payload === "") kept.delete(topic);
+      else if (retain) kept.set(topic, Buffer.from(payload));
       // aedes keeps each connected client's filters on the client (lib/client.js).
       const clients = Object.values((broker.aedes as unknown as { clients: Record<string, Client> }).clients);
       const reached = clients.some((c) =>
@@ -133,7 +164,7 @@ export async function startHaEndpoint(options: HaEndpointOptions): Promise<HaEnd
       );
       await new Promise<void>((resolve, reject) =>
         broker.aedes.publish(
-          { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain, dup: false },
+          { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
           (error?: Error) => (error ? reject(error) : resolve()),
         ),
       );
