@@ -6,17 +6,17 @@
 import type { Platform } from "../hal/platform";
 import type { QoS } from "../mqtt/codec/packets";
 import { Session } from "../mqtt/session";
-import { Backoff, DEFAULT_BACKOFF } from "../net/backoff";
+import { createBackoff, DEFAULT_BACKOFF } from "../net/backoff";
 import { tlsConnector } from "../net/tls-transport";
-import { WifiLink, type WifiCredentials } from "../net/wifi-link";
+import { createWifiLink, type WifiCredentials } from "../net/wifi-link";
 import type { Booted } from "./maintenance/boot";
 import { hmacSha256, KEY_BYTES } from "./protocol/auth";
 import { CA_FILE, CERT_FILE, CMDKEY_FILE, DEFAULT_FRESHNESS_MS, KEY_FILE, WIFI_FILE } from "./profile/profile";
 import { startFeatures } from "./features";
-import { Reports } from "./protocol/reports";
-import { DEFAULT_MAINTENANCE_MAX_SECONDS, Maintenance } from "./maintenance/maintenance";
-import { Ota } from "./maintenance/ota";
-import { Reporter } from "./protocol/signed";
+import { createReports } from "./protocol/reports";
+import { DEFAULT_MAINTENANCE_MAX_SECONDS, createMaintenance } from "./maintenance/maintenance";
+import { createOta } from "./maintenance/ota";
+import { createReporter } from "./protocol/signed";
 import { snapshots } from "./protocol/snapshot";
 import { startRouter, type Route } from "./protocol/routes";
 import { deviceTopics, thingTopic } from "./protocol/topics";
@@ -47,7 +47,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const topics = deviceTopics(profile.topicPrefix, profile.id);
   const root = topics.root;
   // Every relay, inputs, local actions, cover and sensors run with or without a network.
-  const reports = new Reports(timers);
+  const reports = createReports(timers);
   const features = startFeatures(platform, booted, root, reports);
   const credentials = platform.files.readJSON(WIFI_FILE) as WifiCredentials | undefined;
   const missing = missingSecrets(platform, credentials);
@@ -64,17 +64,17 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   kick();
   const mac = hmacSha256(platform.sha256, platform.files.read(CMDKEY_FILE) as string);
   const commands = profile.commands || {};
-  const reporter = new Reporter(mac, platform.random);
+  const reporter = createReporter(mac, platform.random);
   // The session is made last (its handlers need the routes): set once it exists.
   const link: { session?: Session } = {};
   const publish = (topic: string, payload: string, qos: QoS) => link.session!.publish(topic, payload, qos, false);
   const otaState = thingTopic(root, "ota", "state");
-  const ota = new Ota(platform, booted.version, (state) => {
+  const ota = createOta(platform, booted.version, (state) => {
     const s = link.session;
     if (s && s.connected) publish(otaState, reporter.report(otaState, state), 1);
   });
   const maintenanceState = thingTopic(root, "maintenance", "state");
-  const maintenance = new Maintenance(
+  const maintenance = createMaintenance(
     platform.consoles,
     timers,
     commands.maintenanceMaxSeconds || DEFAULT_MAINTENANCE_MAX_SECONDS,
@@ -128,7 +128,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
       healthyMs: 60000,
       will: { topic: topics.availability, payload: "offline", qos: 1, retain: true },
     },
-    new Backoff(profile.backoff || DEFAULT_BACKOFF, platform.random),
+    createBackoff(profile.backoff || DEFAULT_BACKOFF, platform.random),
     {
       connected: () => {
         log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
@@ -156,7 +156,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     telemetry.attach((json) => session.connected && session.publish(topics.telemetry, json, 0, false) === undefined);
   for (let i = 0; i < routes.length; i++) session.subscribe(routes[i].topic, 1);
   let started = false;
-  const wifi = new WifiLink(platform.wifi, timers, new Backoff(DEFAULT_BACKOFF, platform.random), log, () => {
+  const wifi = createWifiLink(platform.wifi, timers, createBackoff(DEFAULT_BACKOFF, platform.random), log, () => {
     if (started) session.retryNow();
     else {
       started = true;

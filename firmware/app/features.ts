@@ -9,10 +9,10 @@ import type { Platform } from "../hal/platform";
 import type { TimerHandle } from "../hal/time";
 import type { Booted } from "./maintenance/boot";
 import { applyCommand, type Outcome } from "./protocol/commands";
-import { Cover } from "./actuators/cover";
-import { Ds18b20 } from "./sensors/ds18b20";
-import { Input } from "./actuators/inputs";
-import { Interlock } from "./actuators/interlock";
+import { createCover, type Cover } from "./actuators/cover";
+import { createDs18b20 } from "./sensors/ds18b20";
+import { createInput, type Input } from "./actuators/inputs";
+import { createInterlock, type Interlock } from "./actuators/interlock";
 import {
   HAS_COVER,
   HAS_INPUTS,
@@ -23,7 +23,7 @@ import {
 } from "./profile/profile";
 import { relayFor, type Relay } from "./actuators/relay";
 import type { Reports } from "./protocol/reports";
-import { Telemetry } from "./sensors/telemetry";
+import { createTelemetry, type Telemetry } from "./sensors/telemetry";
 import type { Route } from "./protocol/routes";
 import { thingTopic } from "./protocol/topics";
 
@@ -77,7 +77,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
       for (let i = 0; i < names.length; i++) relays[names[i]].lockWith(lock);
     };
     for (let i = 0; i < groups.length; i++)
-      lockGroup(groups[i].relays, new Interlock(groups[i].deadTimeMs, platform.clock, timers));
+      lockGroup(groups[i].relays, createInterlock(groups[i].deadTimeMs, platform.clock, timers));
   }
 
   const specs = (HAS_INPUTS && profile.inputs) || {};
@@ -97,7 +97,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
       if (features.telemetry) features.telemetry.significant();
     };
     for (const name in specs) {
-      inputs[name] = new Input(platform.pins, name, pins[name], specs[name], changed);
+      inputs[name] = createInput(platform.pins, name, pins[name], specs[name], changed);
       reportThing(name, onOff(inputs[name].active));
     }
   }
@@ -106,7 +106,7 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
   if (HAS_COVER && door) {
     const closed = inputs[door.closed];
     const open = door.open ? inputs[door.open] : undefined;
-    const cover = new Cover(
+    const cover = createCover(
       relays[door.relay],
       behaviours[door.relay],
       door,
@@ -128,13 +128,13 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
     const analog = sensors.analog;
     const temperature = sensors.temperature;
     const wire = temperature ? pins[temperature.pin].pin : "";
-    features.telemetry = new Telemetry(
+    features.telemetry = createTelemetry(
       platform.clock,
       timers,
       platform.health,
       sensors,
       analog ? platform.pins.analog(pins[analog.pin].pin) : undefined,
-      temperature ? new Ds18b20(platform.pins.oneWire(wire), wire, timers) : undefined,
+      temperature ? createDs18b20(platform.pins.oneWire(wire), wire, timers) : undefined,
     );
   }
 

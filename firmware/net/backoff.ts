@@ -35,9 +35,7 @@ export interface Backoff {
 }
 
 /** `random`: uniform in [0, 1), from the hardware RNG on the device (hal), seeded in tests. */
-type BackoffConstructor = new (...args: Parameters<typeof createBackoff>) => Backoff;
-
-function createBackoff(options: BackoffOptions, random: () => number): Backoff {
+export function createBackoff(options: BackoffOptions, random: () => number): Backoff {
   let attempt = 0;
   let refusals = 0;
   const ceiling = () => grow(options.baseMs, attempt, options.capMs);
@@ -60,7 +58,3 @@ function createBackoff(options: BackoffOptions, random: () => number): Backoff {
     },
   };
 }
-
-/** `new Backoff(...)`: the closure above (a function returning an object is a valid
- *  constructor on Espruino too; its state is locals, which minify). */
-export const Backoff = createBackoff as unknown as BackoffConstructor;

@@ -18,9 +18,13 @@ export interface WifiLink {
   start(credentials: WifiCredentials): void;
 }
 
-type WifiLinkConstructor = new (...args: Parameters<typeof createWifiLink>) => WifiLink;
-
-function createWifiLink(radio: WifiRadio, timers: Timers, backoff: Backoff, log: Log, onUp: () => void): WifiLink {
+export function createWifiLink(
+  radio: WifiRadio,
+  timers: Timers,
+  backoff: Backoff,
+  log: Log,
+  onUp: () => void,
+): WifiLink {
   let credentials: WifiCredentials | undefined;
   let up = false;
   let joining = false;
@@ -71,7 +75,3 @@ function createWifiLink(radio: WifiRadio, timers: Timers, backoff: Backoff, log:
     },
   };
 }
-
-/** `new WifiLink(...)`: the closure above (a function returning an object is a valid
- *  constructor on Espruino too; its state is locals, which minify). */
-export const WifiLink = createWifiLink as unknown as WifiLinkConstructor;

@@ -2,11 +2,11 @@
 // samples under fake time, a garage cycle and an interlock burst, with the interpreter's
 // variable count (process.memory().usage) before and after. Build it with buildFirmware
 // ({entry: "scripts/bench/espruino-features.ts"}) and run the bundle with ESPRUINO.
-import { Cover } from "../../firmware/app/actuators/cover";
-import { crc8, Ds18b20 } from "../../firmware/app/sensors/ds18b20";
-import { Interlock } from "../../firmware/app/actuators/interlock";
-import { Relay } from "../../firmware/app/actuators/relay";
-import { Telemetry } from "../../firmware/app/sensors/telemetry";
+import { createCover } from "../../firmware/app/actuators/cover";
+import { crc8, createDs18b20 } from "../../firmware/app/sensors/ds18b20";
+import { createInterlock } from "../../firmware/app/actuators/interlock";
+import { createRelay } from "../../firmware/app/actuators/relay";
+import { createTelemetry } from "../../firmware/app/sensors/telemetry";
 
 interface Pending {
   at: number;
@@ -54,7 +54,7 @@ const pins = {
 
 let sent = 0;
 let last = "";
-const telemetry = new Telemetry(
+const telemetry = createTelemetry(
   clock,
   timers,
   { memory: () => ({ free: 1, total: 2 }), heap: () => -1, rssi: () => -50 },
@@ -65,7 +65,7 @@ const telemetry = new Telemetry(
     temperature: { pin: "t", threshold: 0.5, sampleMs: 5000 },
   },
   () => (now % 7000) / 7000,
-  new Ds18b20(bus, "D4", timers),
+  createDs18b20(bus, "D4", timers),
 );
 telemetry.attach((json) => {
   sent++;
@@ -81,11 +81,11 @@ print("telemetry reports in an hour", sent);
 print("last report", last);
 print("variables after one minute / one hour", [minute, hour]);
 
-const relay = new Relay(pins as never, { pin: "D23", activeLow: false }, timers, 0);
+const relay = createRelay(pins as never, { pin: "D23", activeLow: false }, timers, 0);
 const states: string[] = [];
 let closed = true;
 let open = false;
-const cover = new Cover(
+const cover = createCover(
   relay,
   { mode: "pulse", pulseMs: 500, lockoutMs: 500, maxOnMs: 0, linkLoss: "hold", linkLossMs: 60000, powerOn: "off" },
   { relay: "relay", closed: "c", open: "o", travelMs: 20000 },
@@ -109,9 +109,9 @@ closed = open = true;
 cover.sensed();
 print("cover states", states);
 
-const lock = new Interlock(300, clock, timers);
-const a = new Relay(pins as never, { pin: "D23", activeLow: false }, timers, 0);
-const b = new Relay(pins as never, { pin: "D32", activeLow: false }, timers, 0);
+const lock = createInterlock(300, clock, timers);
+const a = createRelay(pins as never, { pin: "D23", activeLow: false }, timers, 0);
+const b = createRelay(pins as never, { pin: "D32", activeLow: false }, timers, 0);
 a.lockWith(lock);
 b.lockWith(lock);
 let both = 0;

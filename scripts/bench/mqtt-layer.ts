@@ -2,7 +2,7 @@
 // else, so `npm run bench` can report what it adds to a bundle. Never flashed.
 import { createEspruinoNetwork } from "../../firmware/hal/espruino/network";
 import { Session } from "../../firmware/mqtt/session";
-import { Backoff, DEFAULT_BACKOFF } from "../../firmware/net/backoff";
+import { createBackoff, DEFAULT_BACKOFF } from "../../firmware/net/backoff";
 import { tlsConnector } from "../../firmware/net/tls-transport";
 import { BENCH_OPTIONS, benchEvents, benchTimers } from "./session-options";
 
@@ -22,7 +22,7 @@ const session: Session = new Session(
   { now: () => Date.now() },
   benchTimers,
   BENCH_OPTIONS,
-  new Backoff(DEFAULT_BACKOFF, Math.random),
+  createBackoff(DEFAULT_BACKOFF, Math.random),
   benchEvents(() => session.publish("t", "online", 1, true)),
 );
 session.subscribe("t/#", 1);

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { buildFirmware } from "../../build/build.ts";
-import { hmacSha256, Nonces } from "../../firmware/app/protocol/auth.ts";
+import { hmacSha256, createNonces } from "../../firmware/app/protocol/auth.ts";
 import { signedGate } from "../../firmware/app/protocol/commands.ts";
 import { signCommand } from "../lib/signing.ts";
 
@@ -19,7 +19,7 @@ function nodeVerification(): number {
   const mac = hmacSha256(sha256, key.toString("latin1"));
   const topic = "latchkey/garage-door/relay/set";
   const cases = Array.from({ length: 2000 }, () => {
-    const nonces = new Nonces(() => 0, Math.random, 30000);
+    const nonces = createNonces(() => 0, Math.random, 30000);
     const nonce = nonces.issue();
     return { gate: signedGate(mac, nonces), payload: signCommand(key, topic, nonce, "ON") };
   });

@@ -2,7 +2,7 @@
 // this bundle (Espruino's interpreter in `npm run bench`, which prepends BENCH_PRELUDE). The
 // payloads are signed first, then only gate.verify is timed. Prints
 // "VERIFY <ms per verification> <accepted> of <N>". Never flashed.
-import { hmacSha256, Nonces } from "../../firmware/app/protocol/auth";
+import { hmacSha256, createNonces } from "../../firmware/app/protocol/auth";
 import { signedGate, type CommandGate } from "../../firmware/app/protocol/commands";
 
 /** From BENCH_PRELUDE: the hal's SHA-256 (crypto.SHA256 through E.toString) and getTime(). */
@@ -15,7 +15,7 @@ const mac = hmacSha256(benchSha256, "0123456789abcdef0123456789abcdef");
 const topic = "latchkey/garage-door/relay/set";
 const cases: { gate: CommandGate; payload: string }[] = [];
 for (let i = 0; i < N; i++) {
-  const nonces = new Nonces(now, Math.random, 30000);
+  const nonces = createNonces(now, Math.random, 30000);
   const nonce = nonces.issue();
   const payload = JSON.stringify({ cmd: "ON", nonce, mac: mac("latchkey/1 cmd\n" + topic + "\n" + nonce + "\nON") });
   cases.push({ gate: signedGate(mac, nonces), payload });

@@ -10,13 +10,13 @@ import {
 import type { RelayBehaviour } from "../../firmware/app/profile/profile.ts";
 import { boot } from "../../firmware/app/maintenance/boot.ts";
 import { runDevice } from "../../firmware/app/device.ts";
-import { Relay } from "../../firmware/app/actuators/relay.ts";
+import { createRelay, type Relay } from "../../firmware/app/actuators/relay.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 import { relayBehaviour, testProfile } from "../support/profile.ts";
 
 function relayOn(activeLow = false) {
   const fake = createFakePlatform();
-  const relay = new Relay(fake.platform.pins, { pin: "D23", activeLow }, fake.platform.timers, 0);
+  const relay = createRelay(fake.platform.pins, { pin: "D23", activeLow }, fake.platform.timers, 0);
   return { fake, relay };
 }
 

@@ -1,8 +1,8 @@
 // The garage cover's state machine under fake time, with a real Relay on fake pins and end
 // switches the test sets: every transition, the travel timeout, the contradiction, boot.
 import { describe, expect, it } from "vitest";
-import { Cover, type CoverState } from "../../firmware/app/actuators/cover.ts";
-import { Relay } from "../../firmware/app/actuators/relay.ts";
+import { createCover, type CoverState } from "../../firmware/app/actuators/cover.ts";
+import { createRelay } from "../../firmware/app/actuators/relay.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 import { relayBehaviour } from "../support/profile.ts";
 
@@ -10,10 +10,10 @@ const PRESS = relayBehaviour({ mode: "pulse", pulseMs: 500, lockoutMs: 1000 });
 
 function door(closedAtBoot: boolean, openAtBoot: boolean | undefined, travelMs = 20000) {
   const fake = createFakePlatform();
-  const relay = new Relay(fake.platform.pins, { pin: "D23", activeLow: false }, fake.platform.timers, 0);
+  const relay = createRelay(fake.platform.pins, { pin: "D23", activeLow: false }, fake.platform.timers, 0);
   const switches = { closed: closedAtBoot, open: openAtBoot ?? false };
   const seen: string[] = [];
-  const cover = new Cover(
+  const cover = createCover(
     relay,
     PRESS,
     { relay: "relay", closed: "closed", open: openAtBoot === undefined ? undefined : "open", travelMs },

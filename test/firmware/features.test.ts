@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { startFeatures } from "../../firmware/app/features.ts";
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
-import { Relay } from "../../firmware/app/actuators/relay.ts";
-import { Reports } from "../../firmware/app/protocol/reports.ts";
+import { createRelay } from "../../firmware/app/actuators/relay.ts";
+import { createReports } from "../../firmware/app/protocol/reports.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 import { relayBehaviour, testProfile } from "../support/profile.ts";
 
@@ -16,8 +16,8 @@ function device(overrides: Partial<DeviceProfile>, levels: Record<string, boolea
   const fake = createFakePlatform();
   for (const [pin, high] of Object.entries(levels)) fake.driveInput(pin, high);
   const profile = testProfile(overrides);
-  const relay = new Relay(fake.platform.pins, profile.pins.relay, fake.platform.timers, 0);
-  const reports = new Reports(fake.platform.timers);
+  const relay = createRelay(fake.platform.pins, profile.pins.relay, fake.platform.timers, 0);
+  const reports = createReports(fake.platform.timers);
   const published: string[] = [];
   let online = false;
   reports.attach((topic, value) => {
@@ -156,7 +156,7 @@ describe("cover wiring", () => {
 describe("reports", () => {
   it("keep only the latest value per topic while offline and retry what the session refused", () => {
     const fake = createFakePlatform();
-    const reports = new Reports(fake.platform.timers);
+    const reports = createReports(fake.platform.timers);
     const out: string[] = [];
     let answer: string | undefined = "offline";
     reports.attach((topic, value) => {

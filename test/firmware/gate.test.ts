@@ -3,9 +3,9 @@
 // agree byte for byte, and every way a command can be wrong is refused with its reason.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hmacSha256, isHex, Nonces, NOT_LIVE, sameMac, toHex } from "../../firmware/app/protocol/auth.ts";
+import { hmacSha256, isHex, createNonces, NOT_LIVE, sameMac, toHex } from "../../firmware/app/protocol/auth.ts";
 import { signedGate, UNSIGNED } from "../../firmware/app/protocol/commands.ts";
-import { Reporter, resultPayload } from "../../firmware/app/protocol/signed.ts";
+import { createReporter, resultPayload } from "../../firmware/app/protocol/signed.ts";
 import { macHex, signCommand, verifyReport, verifyResult } from "../../scripts/lib/signing.ts";
 import { fuzzPayloads } from "../support/command-fuzz.ts";
 import { FakeTime } from "../support/fake-platform.ts";
@@ -17,7 +17,7 @@ function setup(freshnessMs = 30000) {
   const key = randomBytes(32);
   const time = new FakeTime();
   const mac = hmacSha256(sha256, key.toString("latin1"));
-  const nonces = new Nonces(time.clock.now, Math.random, freshnessMs);
+  const nonces = createNonces(time.clock.now, Math.random, freshnessMs);
   return { key, time, mac, nonces, gate: signedGate(mac, nonces) };
 }
 
@@ -135,7 +135,7 @@ describe("signed results and reports", () => {
 
   it("numbers reports per boot and signs the topic", () => {
     const t = setup();
-    const reporter = new Reporter(t.mac, Math.random);
+    const reporter = createReporter(t.mac, Math.random);
     const topic = "latchkey/door-1/relay/state";
     const first = verifyReport(t.key, topic, reporter.report(topic, "ON"));
     const second = verifyReport(t.key, topic, reporter.report(topic, "OFF"));

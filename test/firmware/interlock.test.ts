@@ -2,8 +2,8 @@
 // their on level at once, and the dead time between one going off and the next coming on.
 import { describe, expect, it } from "vitest";
 import { applyCommand } from "../../firmware/app/protocol/commands.ts";
-import { Interlock } from "../../firmware/app/actuators/interlock.ts";
-import { Relay } from "../../firmware/app/actuators/relay.ts";
+import { createInterlock } from "../../firmware/app/actuators/interlock.ts";
+import { createRelay } from "../../firmware/app/actuators/relay.ts";
 import { createFakePlatform, type PinEvent } from "../support/fake-platform.ts";
 import { relayBehaviour } from "../support/profile.ts";
 
@@ -24,9 +24,9 @@ function group(deadTimeMs: number, activeLow = false) {
       };
     },
   };
-  const lock = new Interlock(deadTimeMs, fake.platform.clock, fake.platform.timers);
+  const lock = createInterlock(deadTimeMs, fake.platform.clock, fake.platform.timers);
   const relays = ["D23", "D32", "D33"].map((pin) => {
-    const r = new Relay(pins, { pin, activeLow }, fake.platform.timers, 0);
+    const r = createRelay(pins, { pin, activeLow }, fake.platform.timers, 0);
     r.lockWith(lock);
     return r;
   });
@@ -111,8 +111,8 @@ describe("interlock", () => {
 
   it("relays outside a group are not touched", () => {
     const fake = createFakePlatform();
-    const a = new Relay(fake.platform.pins, { pin: "D23", activeLow: false }, fake.platform.timers, 0);
-    const b = new Relay(fake.platform.pins, { pin: "D32", activeLow: false }, fake.platform.timers, 0);
+    const a = createRelay(fake.platform.pins, { pin: "D23", activeLow: false }, fake.platform.timers, 0);
+    const b = createRelay(fake.platform.pins, { pin: "D32", activeLow: false }, fake.platform.timers, 0);
     a.set(true);
     b.set(true);
     expect([a.isOn, b.isOn]).toEqual([true, true]);

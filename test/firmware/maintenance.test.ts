@@ -5,7 +5,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { hmacSha256 } from "../../firmware/app/protocol/auth.ts";
-import { consolePassword, Maintenance } from "../../firmware/app/maintenance/maintenance.ts";
+import { consolePassword, createMaintenance, type Maintenance } from "../../firmware/app/maintenance/maintenance.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 
 const KEY = Buffer.alloc(32, 7);
@@ -15,7 +15,7 @@ function window(maxSeconds = 600) {
   const mac = hmacSha256(fake.platform.sha256, KEY.toString("latin1"));
   const reports: string[] = [];
   let draw = 0;
-  const m: Maintenance = new Maintenance(
+  const m: Maintenance = createMaintenance(
     fake.platform.consoles,
     fake.platform.timers,
     maxSeconds,

@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkEspruinoCompatibility } from "../../build/espruino-check.ts";
 import { BOOT_STUB, BOOT_STUB_FILE } from "../../firmware/app/maintenance/boot-stub.ts";
-import { BOOT_STATE_FILE, Ota, PREV_FILE, STAGE_FILE } from "../../firmware/app/maintenance/ota.ts";
+import { BOOT_STATE_FILE, createOta, PREV_FILE, STAGE_FILE } from "../../firmware/app/maintenance/ota.ts";
 import { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { ESPRUINO, espruinoMissing } from "../support/espruino.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
@@ -25,7 +25,7 @@ function ota() {
     writes.push({ name, bytes: data.length });
     write(name, data, offset, size);
   };
-  return { fake, said, writes, ota: new Ota(fake.platform, "1.0.0", (s) => said.push(s)) };
+  return { fake, said, writes, ota: createOta(fake.platform, "1.0.0", (s) => said.push(s)) };
 }
 
 describe("Ota (device side)", () => {
@@ -123,7 +123,7 @@ describe("Ota (device side)", () => {
       [BOOT_STATE_FILE]: JSON.stringify({ v: "1.1.0", prev: "1.0.0", pending: 1, tries: 1, ms: 20000 }),
     });
     const said: string[] = [];
-    const o = new Ota(fake.platform, "1.1.0", (s) => said.push(s));
+    const o = createOta(fake.platform, "1.1.0", (s) => said.push(s));
     o.afterStart();
     fake.time.advance(9999);
     expect(JSON.parse(fake.store[BOOT_STATE_FILE]).pending).toBe(1);
@@ -142,7 +142,7 @@ describe("Ota (device side)", () => {
     });
     const claimants: ((message: string) => boolean)[] = [];
     fake.platform.network.onUncaught = (c) => void claimants.push(c);
-    const o = new Ota(fake.platform, "1.1.0", () => undefined);
+    const o = createOta(fake.platform, "1.1.0", () => undefined);
     o.afterStart();
     expect(claimants.map((c) => c("InternalError: Failed! mbedtls_ssl_handshake returned -0x7780"))).toEqual([false]);
     fake.time.advance(10000);
@@ -152,7 +152,7 @@ describe("Ota (device side)", () => {
     });
     const later: ((message: string) => boolean)[] = [];
     again.platform.network.onUncaught = (c) => void later.push(c);
-    const p = new Ota(again.platform, "1.1.0", () => undefined);
+    const p = createOta(again.platform, "1.1.0", () => undefined);
     p.afterStart();
     expect(later.map((c) => c("TypeError: undefined is not a function"))).toEqual([false]);
     again.time.advance(20000);
@@ -161,7 +161,7 @@ describe("Ota (device side)", () => {
 
   it("erases a partial staged file left by a reboot mid-transfer", () => {
     const fake = createFakePlatform({ [STAGE_FILE]: "partial" });
-    new Ota(fake.platform, "1.0.0", () => undefined);
+    createOta(fake.platform, "1.0.0", () => undefined);
     expect(fake.store[STAGE_FILE]).toBeUndefined();
   });
 });

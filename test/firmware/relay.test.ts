@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { Relay } from "../../firmware/app/actuators/relay.ts";
+import { createRelay } from "../../firmware/app/actuators/relay.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 
 function relay(activeLow = false, maxOnMs = 0) {
   const fake = createFakePlatform();
   const changes: string[] = [];
-  const r = new Relay(fake.platform.pins, { pin: "D23", activeLow }, fake.platform.timers, maxOnMs);
+  const r = createRelay(fake.platform.pins, { pin: "D23", activeLow }, fake.platform.timers, maxOnMs);
   r.onChange((on, why) => changes.push(`${on ? "ON" : "OFF"} ${why}`));
   return { ...fake, relay: r, changes };
 }
@@ -30,7 +30,7 @@ describe("Relay", () => {
   it("keeps LOW as the off level when activeLow is not exactly true", () => {
     const fake = createFakePlatform();
     const spec = { pin: "D23", activeLow: "yes" as unknown as boolean };
-    new Relay(fake.platform.pins, spec, fake.platform.timers, 0).set(false);
+    createRelay(fake.platform.pins, spec, fake.platform.timers, 0).set(false);
     expect(fake.pinHistory.map((e) => e.high)).toEqual([false, false]);
   });
 

@@ -4,9 +4,9 @@
 // drop counted and logged), and nonces go out at most once per NONCE_GAP_MS.
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hmacSha256, NONCE_GAP_MS, Nonces } from "../../firmware/app/protocol/auth.ts";
+import { hmacSha256, NONCE_GAP_MS, createNonces } from "../../firmware/app/protocol/auth.ts";
 import { handleCommand, signedGate, type Outcome } from "../../firmware/app/protocol/commands.ts";
-import { PENDING_RESULTS, Results, RESULT_RETRY_MS } from "../../firmware/app/protocol/results.ts";
+import { PENDING_RESULTS, createResults, RESULT_RETRY_MS } from "../../firmware/app/protocol/results.ts";
 import { resultRefersTo, signCommand, verifyResult } from "../../scripts/lib/signing.ts";
 import { FakeTime } from "../support/fake-platform.ts";
 
@@ -17,13 +17,13 @@ function setup() {
   const key = randomBytes(32);
   const time = new FakeTime();
   const mac = hmacSha256(sha256, key.toString("latin1"));
-  const nonces = new Nonces(time.clock.now, Math.random, 30000);
+  const nonces = createNonces(time.clock.now, Math.random, 30000);
   const gate = signedGate(mac, nonces);
   const sent: { nonce: boolean; payload: string }[] = [];
   const logs: string[] = [];
   let room = 8;
   const log = { info: (m: string) => logs.push(m), warn: (m: string) => logs.push("WARN " + m), error: () => {} };
-  const results = new Results(mac, sha256, nonces, time.clock.now, time.timers, log, (nonce, payload) => {
+  const results = createResults(mac, sha256, nonces, time.clock.now, time.timers, log, (nonce, payload) => {
     if (room === 0) return "in-flight store full (8 messages)";
     room--;
     sent.push({ nonce, payload });

@@ -2,9 +2,9 @@
 // changes, the sensor's CRC and presence errors, and an hour of samples holding no more timers
 // than the first minute.
 import { describe, expect, it } from "vitest";
-import { crc8, Ds18b20 } from "../../firmware/app/sensors/ds18b20.ts";
+import { crc8, createDs18b20, type Ds18b20 } from "../../firmware/app/sensors/ds18b20.ts";
 import type { TelemetryBehaviour } from "../../firmware/app/profile/profile.ts";
-import { Telemetry } from "../../firmware/app/sensors/telemetry.ts";
+import { createTelemetry } from "../../firmware/app/sensors/telemetry.ts";
 import { dallasCrc, SimDs18b20 } from "../../scripts/sim/onewire.ts";
 import { createFakePlatform } from "../support/fake-platform.ts";
 
@@ -19,9 +19,9 @@ function telemetry(spec: Partial<TelemetryBehaviour> = {}, withSensor = false) {
   if (withSensor) {
     sensor = new SimDs18b20(() => fake.time.now);
     fake.bus("D4").devices.push(sensor);
-    driver = new Ds18b20(fake.platform.pins.oneWire("D4"), "D4", fake.platform.timers);
+    driver = createDs18b20(fake.platform.pins.oneWire("D4"), "D4", fake.platform.timers);
   }
-  const t = new Telemetry(
+  const t = createTelemetry(
     fake.platform.clock,
     fake.platform.timers,
     fake.platform.health,
@@ -69,7 +69,7 @@ describe("telemetry", () => {
     let wallClock = 1796666109000;
     const clock = { now: () => fake.time.now + wallClock };
     const sent: Record<string, unknown>[] = [];
-    const t = new Telemetry(clock, fake.platform.timers, fake.platform.health, SPEC, undefined, undefined);
+    const t = createTelemetry(clock, fake.platform.timers, fake.platform.health, SPEC, undefined, undefined);
     t.attach((json) => sent.push(JSON.parse(json)) > 0);
     fake.time.advance(90000);
     expect(JSON.parse(t.json()).up).toBe(90);
@@ -189,7 +189,7 @@ describe("DS18B20", () => {
     const fake = createFakePlatform();
     const sensor = new SimDs18b20(() => fake.time.now);
     fake.bus("D4").devices.push(sensor);
-    const ds = new Ds18b20(fake.platform.pins.oneWire("D4"), "D4", fake.platform.timers);
+    const ds = createDs18b20(fake.platform.pins.oneWire("D4"), "D4", fake.platform.timers);
     const results: string[] = [];
     const read = () => {
       ds.read((c, e) => results.push(e || String(c)));
@@ -206,7 +206,7 @@ describe("DS18B20", () => {
       write: () => undefined,
       read: (n: number) => new Uint8Array(n),
     };
-    new Ds18b20(zeros, "D5", fake.platform.timers).read((c, e) => results.push(e));
+    createDs18b20(zeros, "D5", fake.platform.timers).read((c, e) => results.push(e));
     fake.time.advance(750);
     expect(results.at(-1)).toBe("DS18B20 on D5: not a DS18B20 scratchpad (bus held low?)");
   });
@@ -215,7 +215,7 @@ describe("DS18B20", () => {
     const fake = createFakePlatform();
     const sensor = new SimDs18b20(() => fake.time.now);
     fake.bus("D4").devices.push(sensor);
-    const ds = new Ds18b20(fake.platform.pins.oneWire("D4"), "D4", fake.platform.timers);
+    const ds = createDs18b20(fake.platform.pins.oneWire("D4"), "D4", fake.platform.timers);
     const results: number[] = [];
     ds.read((c) => results.push(c));
     ds.read((c) => results.push(c));

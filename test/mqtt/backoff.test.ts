@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { Backoff } from "../../firmware/net/backoff.ts";
+import { createBackoff } from "../../firmware/net/backoff.ts";
 import { seeded } from "../support/random.ts";
 
 const OPTIONS = { baseMs: 1000, capMs: 60000, refusedMs: 600000, refusedCapMs: 3600000 };
 
 describe("Backoff", () => {
   it("grows the ceiling exponentially up to the cap, and every delay lies in [0, ceiling)", () => {
-    const backoff = new Backoff(OPTIONS, seeded(7));
+    const backoff = createBackoff(OPTIONS, seeded(7));
     const ceilings: number[] = [];
     for (let i = 0; i < 12; i++) {
       const ceiling = backoff.ceiling();
@@ -20,7 +20,7 @@ describe("Backoff", () => {
 
   it("spreads delays over the whole range (full jitter), not around a fixed value", () => {
     const delays = Array.from({ length: 2000 }, (_, i) => {
-      const backoff = new Backoff(OPTIONS, seeded(i));
+      const backoff = createBackoff(OPTIONS, seeded(i));
       for (let n = 0; n < 10; n++) backoff.next(false);
       return backoff.next(false);
     });
@@ -34,7 +34,7 @@ describe("Backoff", () => {
   it("waits between half and all of refusedMs after a refusal, whatever the attempt count", () => {
     const random = seeded(3);
     for (let i = 0; i < 200; i++) {
-      const backoff = new Backoff(OPTIONS, random);
+      const backoff = createBackoff(OPTIONS, random);
       for (let n = 0; n < i % 5; n++) backoff.next(false);
       const delay = backoff.next(true);
       expect(delay).toBeGreaterThanOrEqual(300000);
@@ -43,7 +43,7 @@ describe("Backoff", () => {
   });
 
   it("doubles the refusal wait with each refusal in a row, up to refusedCapMs", () => {
-    const backoff = new Backoff(OPTIONS, () => 0);
+    const backoff = createBackoff(OPTIONS, () => 0);
     const delays = Array.from({ length: 6 }, () => backoff.next(true));
     expect(delays).toEqual([300000, 600000, 1200000, 1800000, 1800000, 1800000]);
     backoff.reset();
@@ -51,7 +51,7 @@ describe("Backoff", () => {
   });
 
   it("starts again from the base after reset()", () => {
-    const backoff = new Backoff(OPTIONS, () => 0.999);
+    const backoff = createBackoff(OPTIONS, () => 0.999);
     for (let i = 0; i < 8; i++) backoff.next(false);
     expect(backoff.ceiling()).toBe(60000);
     backoff.reset();

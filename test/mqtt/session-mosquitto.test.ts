@@ -4,7 +4,7 @@ import mqtt from "mqtt";
 import type net from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Session, type SessionOptions } from "../../firmware/mqtt/session.ts";
-import { Backoff } from "../../firmware/net/backoff.ts";
+import { createBackoff } from "../../firmware/net/backoff.ts";
 import { mosquittoMissing, printLogOnFailure, startMosquitto, type Broker } from "../support/broker.ts";
 import { nodeConnector, realTime } from "../support/node-transport.ts";
 import { until } from "../support/wait.ts";
@@ -46,7 +46,7 @@ describe.skipIf(mosquittoMissing())("Session against a real Mosquitto (plain TCP
     const events: string[] = [];
     const delays: number[] = [];
     const messages: string[] = [];
-    const backoff = new Backoff({ baseMs: 100, capMs: 400, refusedMs: 600000, refusedCapMs: 3600000 }, Math.random);
+    const backoff = createBackoff({ baseMs: 100, capMs: 400, refusedMs: 600000, refusedCapMs: 3600000 }, Math.random);
     const session = new Session(
       nodeConnector(broker, sockets),
       realTime.clock,

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { explain } from "../../firmware/mqtt/codec/explain.ts";
 import type { Packet, PublishPacket } from "../../firmware/mqtt/codec/packets.ts";
 import { Session, type SessionOptions } from "../../firmware/mqtt/session.ts";
-import { Backoff } from "../../firmware/net/backoff.ts";
+import { createBackoff } from "../../firmware/net/backoff.ts";
 import { bytes } from "../support/bytes.ts";
 import { fakeConnector } from "../support/fake-link.ts";
 import { FakeTime } from "../support/fake-platform.ts";
@@ -27,7 +27,7 @@ function setup(options: Partial<SessionOptions> = {}) {
   const events: string[] = [];
   const delays: number[] = [];
   const messages: { topic: string; payload: string; retain: boolean }[] = [];
-  const backoff = new Backoff({ baseMs: 1000, capMs: 60000, refusedMs: 600000, refusedCapMs: 3600000 }, seeded(42));
+  const backoff = createBackoff({ baseMs: 1000, capMs: 60000, refusedMs: 600000, refusedCapMs: 3600000 }, seeded(42));
   const session = new Session(connect, time.clock, time.timers, { ...OPTIONS, ...options }, backoff, {
     connected: (present) => events.push(`connected present=${present}`),
     disconnected: (reason, retry) => {

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { boot } from "../../firmware/app/maintenance/boot.ts";
 import { runDevice, WATCHDOG_SECONDS } from "../../firmware/app/device.ts";
 import { PROFILE_FILE, RELAY_STATE_FILE, type RelayBehaviour } from "../../firmware/app/profile/profile.ts";
-import { Backoff, DEFAULT_BACKOFF } from "../../firmware/net/backoff.ts";
-import { JOIN_TIMEOUT_MS, WifiLink } from "../../firmware/net/wifi-link.ts";
+import { createBackoff, DEFAULT_BACKOFF } from "../../firmware/net/backoff.ts";
+import { JOIN_TIMEOUT_MS, createWifiLink } from "../../firmware/net/wifi-link.ts";
 import { createFakePlatform, FakeTime } from "../support/fake-platform.ts";
 import { relayBehaviour, testProfile } from "../support/profile.ts";
 
@@ -81,10 +81,10 @@ describe("joining Wi-Fi", () => {
     const calls: ((error: string | undefined) => void)[] = [];
     const log: string[] = [];
     let ups = 0;
-    const link = new WifiLink(
+    const link = createWifiLink(
       { connect: (_s, _p, done) => calls.push(done), onDisconnected: () => undefined },
       time.timers,
-      new Backoff({ baseMs: 1000, capMs: 60000, refusedMs: 60000, refusedCapMs: 60000 }, () => 0.5),
+      createBackoff({ baseMs: 1000, capMs: 60000, refusedMs: 60000, refusedCapMs: 60000 }, () => 0.5),
       { info: (m) => log.push(m), warn: (m) => log.push(m), error: (m) => log.push(m) },
       () => ups++,
     );
@@ -106,7 +106,7 @@ describe("joining Wi-Fi", () => {
 describe("the wait after a refused TLS handshake", () => {
   it("starts at 30-60 s and grows, with jitter, to at most an hour", () => {
     for (const r of [0, 0.5, 0.999]) {
-      const backoff = new Backoff(DEFAULT_BACKOFF, () => r);
+      const backoff = createBackoff(DEFAULT_BACKOFF, () => r);
       const first = backoff.next(true);
       expect(first).toBeGreaterThanOrEqual(30000);
       expect(first).toBeLessThanOrEqual(60000);

@@ -3,9 +3,9 @@
 // cancels whichever timer holds that id now. FakeTime hands out and retires ids exactly that
 // way, so these tests fail if the session or the relay ever clears a stale handle.
 import { describe, expect, it } from "vitest";
-import { Relay } from "../../firmware/app/actuators/relay.ts";
+import { createRelay } from "../../firmware/app/actuators/relay.ts";
 import { Session } from "../../firmware/mqtt/session.ts";
-import { Backoff } from "../../firmware/net/backoff.ts";
+import { createBackoff } from "../../firmware/net/backoff.ts";
 import { fakeConnector } from "../support/fake-link.ts";
 import { createFakePlatform, FakeTime } from "../support/fake-platform.ts";
 
@@ -40,7 +40,7 @@ describe("FakeTime hands out timer ids as Espruino does", () => {
 describe("a link that drops while the relay pulses", () => {
   function setup(keepaliveSeconds: number) {
     const { platform, time, pinHistory } = createFakePlatform();
-    const relay = new Relay(platform.pins, { pin: "D23", activeLow: false }, time.timers, 0);
+    const relay = createRelay(platform.pins, { pin: "D23", activeLow: false }, time.timers, 0);
     const { connect, links } = fakeConnector(time);
     const session = new Session(
       connect,
@@ -56,7 +56,7 @@ describe("a link that drops while the relay pulses", () => {
         maxInflightBytes: 1024,
         healthyMs: 60000,
       },
-      new Backoff({ baseMs: 1000, capMs: 60000, refusedMs: 60000, refusedCapMs: 3600000 }, () => 0.5),
+      createBackoff({ baseMs: 1000, capMs: 60000, refusedMs: 60000, refusedCapMs: 3600000 }, () => 0.5),
       {
         connected: () => undefined,
         disconnected: () => undefined,

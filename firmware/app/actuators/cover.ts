@@ -26,9 +26,7 @@ export interface Cover {
 
 /** `closed` / `open` say whether an end switch is active; `open` is absent with one sensor.
  *  The state is rebuilt from the switches at once (boot). */
-type CoverConstructor = new (...args: Parameters<typeof createCover>) => Cover;
-
-function createCover(
+export function createCover(
   relay: Relay,
   press: RelayBehaviour,
   spec: CoverBehaviour,
@@ -122,7 +120,3 @@ function createCover(
     },
   };
 }
-
-/** `new Cover(...)`: the closure above (a function returning an object is a valid constructor
- *  on Espruino too; its state is locals, which minify). */
-export const Cover = createCover as unknown as CoverConstructor;

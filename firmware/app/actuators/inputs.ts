@@ -10,9 +10,7 @@ export interface Input {
   readonly active: boolean;
 }
 
-type InputConstructor = new (...args: Parameters<typeof createInput>) => Input;
-
-function createInput(
+export function createInput(
   pins: PinFactory,
   name: string,
   spec: PinSpec,
@@ -36,7 +34,3 @@ function createInput(
   }, behaviour.debounceMs);
   return self;
 }
-
-/** `new Input(...)`: the closure above (a function returning an object is a valid constructor
- *  on Espruino too; its state is locals, which minify). */
-export const Input = createInput as unknown as InputConstructor;

@@ -20,9 +20,7 @@ export interface Interlock {
   released(member: Interlocked, wasOn: boolean): void;
 }
 
-type InterlockConstructor = new (...args: Parameters<typeof createInterlock>) => Interlock;
-
-function createInterlock(deadTimeMs: number, clock: Clock, timers: Timers): Interlock {
+export function createInterlock(deadTimeMs: number, clock: Clock, timers: Timers): Interlock {
   const members: Interlocked[] = [];
   let lastOffAt = -deadTimeMs;
   let lastOff: Interlocked | undefined;
@@ -61,7 +59,3 @@ function createInterlock(deadTimeMs: number, clock: Clock, timers: Timers): Inte
     },
   };
 }
-
-/** `new Interlock(...)`: the closure above (a function returning an object is a valid
- *  constructor on Espruino too; its state is locals, which minify). */
-export const Interlock = createInterlock as unknown as InterlockConstructor;

@@ -29,10 +29,9 @@ export interface Relay {
   off(why?: string): void;
 }
 
-/** `maxOnMs`: the relay turns itself off after this long on (0: never). */
-type RelayConstructor = new (...args: Parameters<typeof createRelay>) => Relay;
-
-function createRelay(pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: number): Relay {
+/** `maxOnMs`: the relay turns itself off after this long on (0: never). The object returned is
+ *  the relay's identity in its interlock group. */
+export function createRelay(pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: number): Relay {
   // Only `activeLow === true` makes LOW the on level; anything else keeps the off level LOW
   // (the profile check refuses a non-boolean before this runs).
   const offLevel = spec.activeLow === true;
@@ -99,12 +98,7 @@ function createRelay(pins: PinFactory, spec: PinSpec, timers: Timers, maxOnMs: n
   return self;
 }
 
-/** `new Relay(...)`: the closure above (a function returning an object is a valid constructor
- *  on Espruino too; its state is locals, which minify). The object is the relay's identity in
- *  its interlock group. */
-export const Relay = createRelay as unknown as RelayConstructor;
-
 /** The relay of a profile entry: in switch mode it turns itself off after maxOnMs. */
 export function relayFor(pins: PinFactory, spec: PinSpec, timers: Timers, behaviour: RelayBehaviour): Relay {
-  return new Relay(pins, spec, timers, behaviour.mode === "switch" ? behaviour.maxOnMs : 0);
+  return createRelay(pins, spec, timers, behaviour.mode === "switch" ? behaviour.maxOnMs : 0);
 }

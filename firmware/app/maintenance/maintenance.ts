@@ -32,9 +32,7 @@ export interface Maintenance {
   command(cmd: string): Outcome;
 }
 
-type MaintenanceConstructor = new (...args: Parameters<typeof createMaintenance>) => Maintenance;
-
-function createMaintenance(
+export function createMaintenance(
   consoles: Consoles,
   timers: Timers,
   maxSeconds: number,
@@ -98,7 +96,3 @@ function createMaintenance(
     },
   };
 }
-
-/** `new Maintenance(...)`: the closure above (a function returning an object is a valid
- *  constructor on Espruino too; its state is locals, which minify). */
-export const Maintenance = createMaintenance as unknown as MaintenanceConstructor;

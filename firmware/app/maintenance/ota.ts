@@ -61,9 +61,7 @@ export interface Ota {
   afterStart(): void;
 }
 
-type OtaConstructor = new (...args: Parameters<typeof createOta>) => Ota;
-
-function createOta(platform: Platform, version: string, say: (state: string) => void): Ota {
+export function createOta(platform: Platform, version: string, say: (state: string) => void): Ota {
   const files = platform.files;
   let transfer: Transfer | undefined;
   const unstage = () => files.erase(STAGE_FILE);
@@ -153,7 +151,3 @@ function createOta(platform: Platform, version: string, say: (state: string) => 
     },
   };
 }
-
-/** `new Ota(...)`: the closure above (a function returning an object is a valid constructor
- *  on Espruino too; its state is locals, which minify). */
-export const Ota = createOta as unknown as OtaConstructor;

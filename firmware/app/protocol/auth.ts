@@ -88,9 +88,7 @@ export interface Nonces {
   take(nonce: string): string | undefined;
 }
 
-type NoncesConstructor = new (...args: Parameters<typeof createNonces>) => Nonces;
-
-function createNonces(now: () => number, random: () => number, freshnessMs: number): Nonces {
+export function createNonces(now: () => number, random: () => number, freshnessMs: number): Nonces {
   let live: string | undefined;
   let issuedAt = 0;
   return {
@@ -110,7 +108,3 @@ function createNonces(now: () => number, random: () => number, freshnessMs: numb
     },
   };
 }
-
-/** `new Nonces(...)`: the closure above (a function returning an object is a valid
- *  constructor on Espruino too; its state is locals, which minify). */
-export const Nonces = createNonces as unknown as NoncesConstructor;

@@ -17,9 +17,7 @@ export interface Reports {
   readonly values: { [topic: string]: string };
 }
 
-type ReportsConstructor = new (...args: Parameters<typeof createReports>) => Reports;
-
-function createReports(timers: Timers): Reports {
+export function createReports(timers: Timers): Reports {
   const values: { [topic: string]: string } = {};
   /** Set to false once sent, never deleted: Espruino ends a for..in whose current key is
    *  deleted (docs/espruino.md), which once sent one report per flush. */
@@ -59,7 +57,3 @@ function createReports(timers: Timers): Reports {
     },
   };
 }
-
-/** `new Reports(...)`: the closure above (a function returning an object is a valid
- *  constructor on Espruino too; its state is locals, which minify). */
-export const Reports = createReports as unknown as ReportsConstructor;

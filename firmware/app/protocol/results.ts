@@ -27,9 +27,7 @@ export interface Results {
   offerNonce(): void;
 }
 
-type ResultsConstructor = new (...args: Parameters<typeof createResults>) => Results;
-
-function createResults(
+export function createResults(
   mac: (text: string) => string,
   sha256: Sha256,
   nonces: Nonces,
@@ -104,7 +102,3 @@ function createResults(
     },
   };
 }
-
-/** `new Results(...)`: the closure above (a function returning an object is a valid
- *  constructor on Espruino too; its state is locals, which minify). */
-export const Results = createResults as unknown as ResultsConstructor;

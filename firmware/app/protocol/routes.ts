@@ -6,9 +6,9 @@
 // nobody. The routes are a list, not an object keyed by topic: a rogue broker chooses the
 // topic ("constructor").
 import type { Platform } from "../../hal/platform";
-import { Nonces } from "./auth";
+import { createNonces } from "./auth";
 import { handleCommand, signedGate, type Outcome } from "./commands";
-import { Results } from "./results";
+import { createResults } from "./results";
 import type { DeviceTopics } from "./topics";
 
 export interface Route {
@@ -36,9 +36,9 @@ export function startRouter(
   routes: Route[],
   publish: (topic: string, payload: string) => string | undefined,
 ): Router {
-  const nonces = new Nonces(platform.clock.now, platform.random, freshnessMs);
+  const nonces = createNonces(platform.clock.now, platform.random, freshnessMs);
   const gate = signedGate(mac, nonces);
-  const results = new Results(
+  const results = createResults(
     mac,
     platform.sha256,
     nonces,

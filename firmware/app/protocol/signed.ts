@@ -30,9 +30,7 @@ export interface Reporter {
   report(topic: string, value: string): string;
 }
 
-type ReporterConstructor = new (...args: Parameters<typeof createReporter>) => Reporter;
-
-function createReporter(mac: (text: string) => string, random: () => number): Reporter {
+export function createReporter(mac: (text: string) => string, random: () => number): Reporter {
   const boot = randomHex(random, 16);
   let seq = 0;
   return {
@@ -48,7 +46,3 @@ function createReporter(mac: (text: string) => string, random: () => number): Re
     },
   };
 }
-
-/** `new Reporter(...)`: the closure above (a function returning an object is a valid
- *  constructor on Espruino too; its state is locals, which minify). */
-export const Reporter = createReporter as unknown as ReporterConstructor;

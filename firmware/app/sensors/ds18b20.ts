@@ -30,9 +30,7 @@ export interface Ds18b20 {
   read(done: (celsius: number, error: string) => void): void;
 }
 
-type Ds18b20Constructor = new (...args: Parameters<typeof createDs18b20>) => Ds18b20;
-
-function createDs18b20(bus: OneWireBus, pin: string, timers: Timers): Ds18b20 {
+export function createDs18b20(bus: OneWireBus, pin: string, timers: Timers): Ds18b20 {
   const where = "DS18B20 on " + pin + ": ";
   const missing = where + "no sensor answered (no presence pulse: check the wiring and the 4.7 kOhm pull-up)";
   /** Undefined the moment it fires (Espruino reuses timer ids at once). */
@@ -61,7 +59,3 @@ function createDs18b20(bus: OneWireBus, pin: string, timers: Timers): Ds18b20 {
     },
   };
 }
-
-/** `new Ds18b20(...)`: the closure above (a function returning an object is a valid
- *  constructor on Espruino too; its state is locals, which minify). */
-export const Ds18b20 = createDs18b20 as unknown as Ds18b20Constructor;

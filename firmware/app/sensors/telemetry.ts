@@ -30,9 +30,7 @@ export interface Telemetry {
   json(): string;
 }
 
-type TelemetryConstructor = new (...args: Parameters<typeof createTelemetry>) => Telemetry;
-
-function createTelemetry(
+export function createTelemetry(
   clock: Clock,
   timers: Timers,
   health: Health,
@@ -130,7 +128,3 @@ function createTelemetry(
     json,
   };
 }
-
-/** `new Telemetry(...)`: the closure above (a function returning an object is a valid
- *  constructor on Espruino too; its state is locals, which minify). */
-export const Telemetry = createTelemetry as unknown as TelemetryConstructor;

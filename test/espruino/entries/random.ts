@@ -2,7 +2,7 @@
 // register is known for it), as many times as the test boots it: the board's random source as
 // the firmware makes it (hal/espruino/random.ts), then nonces from it as the device issues them.
 // Prints `BOARD <name> <register>`, `SAMPLES <getTime calls while seeding>`, `NONCE <hex>`.
-import { Nonces } from "../../../firmware/app/protocol/auth";
+import { createNonces } from "../../../firmware/app/protocol/auth";
 import { createRandom, rngRegister } from "../../../firmware/hal/espruino/random";
 
 declare function print(text: string): void;
@@ -21,5 +21,5 @@ const crypto = require("crypto");
 const random = createRandom(rngRegister(board), (data: string) => E.toString(crypto.SHA256(data)));
 print("SAMPLES " + samples);
 // freshnessMs 0: every issue() is a new nonce.
-const nonces = new Nonces(() => 0, random.random, 0);
+const nonces = createNonces(() => 0, random.random, 0);
 for (let i = 0; i < 64; i++) print("NONCE " + nonces.issue());
