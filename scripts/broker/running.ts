@@ -28,6 +28,8 @@ export interface RunningRecord {
   /** The process that started the broker (npm start, npm run broker): when it is gone and
    *  Mosquitto is not, Mosquitto was left behind by a run that was killed. */
   owner?: number;
+  /** What the queues were sized with (policy.ts), kept by every rewrite of the policy. */
+  retainedPerDevice?: number;
 }
 
 const recordFile = (stateDir: string) => path.join(stateDir, "broker", "running.json");
@@ -138,7 +140,7 @@ export async function applyRevocation(
     stateDir,
     run.prefix,
     { host: run.host, port: run.port },
-    { passphrase, log, embedded: run.kind === "embedded" },
+    { passphrase, log, embedded: run.kind === "embedded", retainedPerDevice: run.retainedPerDevice },
   );
   // Mosquitto keeps open sessions through a reload: take the revoked identity's session over
   // with its own certificate while that is still accepted, and hold it through the reload
@@ -196,7 +198,7 @@ export async function applyIssue(
     stateDir,
     run.prefix,
     { host: run.host, port: run.port },
-    { passphrase, log, embedded: run.kind === "embedded" },
+    { passphrase, log, embedded: run.kind === "embedded", retainedPerDevice: run.retainedPerDevice },
   );
   process.kill(run.pid, run.reloadSignal);
   const what = `${run.kind === "mosquitto" ? "Mosquitto" : "the embedded broker"} (pid ${run.pid}, port ${run.port})`;

@@ -74,6 +74,7 @@ export async function startBroker(options: StartOptions): Promise<RunningBroker>
     prefix: options.prefix,
     conf: files.conf,
     owner: process.pid,
+    retainedPerDevice: options.retainedPerDevice,
   };
   if (kind === "mosquitto") {
     // Root's copy for the `mosquitto` user (run-as.ts) holds the broker's key: it goes when

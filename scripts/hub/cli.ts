@@ -1,6 +1,7 @@
 // `npm run hub`: the hub against the project's broker (the one `npm start` or `npm run broker`
 // runs), its HTTPS page on --port (default 8443) of --host (default 127.0.0.1: this machine
-// only), following the project's device and any --profile files. For phones and other
+// only), following the project's device, any --profile files and every profile in each
+// --profiles folder. For phones and other
 // machines on the LAN: `--host 0.0.0.0` (or the machine's LAN address), and a hub certificate
 // naming the address they use (`npm run pki -- renew hub --ip 192.168.1.50`); the hub says
 // which names its certificate holds. Every error is one line and exit 1 (scripts/lib/cli.ts).
@@ -14,7 +15,7 @@ import { PkiStore } from "../pki/store.ts";
 import { startHub } from "./hub.ts";
 import { hubProfiles } from "./profiles.ts";
 
-const USAGE = `usage: npm run hub -- [--port 8443] [--host 127.0.0.1] [--profile device.json]... [--name hub]`;
+const USAGE = `usage: npm run hub -- [--port 8443] [--host 127.0.0.1] [--profile device.json]... [--profiles DIR]... [--name hub]`;
 const EVERY_ADDRESS = ["0.0.0.0", "::"];
 
 /** The names a browser may use to reach the page: the hub certificate's DNS names and IPs. */
@@ -35,6 +36,7 @@ runTool(
       port: { type: "string", default: "8443" },
       host: { type: "string", default: "127.0.0.1" },
       profile: { type: "string", multiple: true, default: [] },
+      profiles: { type: "string", multiple: true, default: [] },
       name: { type: "string", default: "hub" },
       help: { type: "boolean", short: "h" },
     },
@@ -46,7 +48,7 @@ runTool(
     const host = hostOption(values.host);
     const config = projectConfig();
     const state = stateDir(config);
-    const profiles = hubProfiles(config, values.profile);
+    const profiles = hubProfiles(config, values.profile, values.profiles);
     // Before anything starts: a busy port, an address not of this machine, a name that does
     // not resolve are each one line.
     await checkListen(host, port);

@@ -290,6 +290,10 @@ export class DeviceStates {
     const report = verifyReport(d.key, topic, payload);
     if (!report.ok) return { unverified: report.error };
     const last = d.seen.get(topic);
+    // The very report already accepted, sent again (the hub asked the broker again for
+    // retained messages it dropped, retained-watch.ts): nothing new.
+    if (last && last.boot === report.boot && report.seq === last.seq && d.known.get(topic)?.value === report.value)
+      return "superseded";
     if (last && last.boot === report.boot && report.seq <= last.seq)
       return last.snapshot
         ? "superseded"

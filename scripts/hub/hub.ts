@@ -19,6 +19,7 @@ import { activeHaIdentities, startHaEndpoint, type HaEndpoint } from "./ha-endpo
 import { checkHaAllow, type HaAllow } from "./ha-permissions.ts";
 import { LiveFeed } from "./live-feed.ts";
 import { pageDevice } from "./page-model.ts";
+import { RetainedWatch } from "./retained-watch.ts";
 import { startWeb, type WebServer } from "./web.ts";
 
 /** How long stop() waits for the broker to take the hub's goodbye. */
@@ -199,6 +200,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     },
   );
   client.on("close", () => challenger.disconnected());
+  const watch = new RetainedWatch({
+    devices: () => states.ids().map((id) => ({ id, filter: `${states.profile(id)!.topicPrefix}/${id}/#` })),
+    // mqtt.js skips a filter it already holds unless told `resubscribe`.
+    subscribe: (filters) =>
+      current().subscribeAsync({
+        ...Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])),
+        resubscribe: true,
+      } as mqtt.ISubscriptionMap),
+    log,
+  });
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   client.on("connect", () => {
@@ -206,6 +217,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     log(`connected to the broker at ${options.broker.host}:${options.broker.port}`);
     void current()
       .subscribeAsync(states.filters(), { qos: 1 })
+      .then(() => {
+        void watch.subscribed().catch((error: unknown) => log(`asking the broker again: ${(error as Error).message}`));
+      })
       .then(() => challenger.connected())
       .then(() => ha?.brokerUp(true))
       .then(markReady)
@@ -219,6 +233,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   client.on("close", () => void ha?.brokerUp(false).catch(() => undefined));
   client.on("message", (topic, payload, packet) => {
+    if (packet.retain) watch.retained(topic.split("/")[1] ?? "");
     journals.message(topic, payload, packet.retain);
     states.message(topic, payload);
   });
@@ -237,6 +252,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ready,
     stop: async () => {
       challenger.stop();
+      watch.stop();
       unwatchFile(store.indexFile, indexChanged);
       await following.catch(() => undefined);
       ha?.stop();

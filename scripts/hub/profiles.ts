@@ -2,7 +2,8 @@
 // validates (espruino.config.json's device, and any further profile files given), not what a
 // device says of itself. The profile is what was provisioned into the device, so the page and
 // Home Assistant offer exactly the entities the device's firmware serves.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { ConfigError, validateConfig, type ProjectConfig } from "../lib/config.ts";
 
@@ -22,8 +23,26 @@ export function loadProfile(file: string, base: ProjectConfig): DeviceProfile {
   }
 }
 
-export function hubProfiles(config: ProjectConfig, files: string[]): DeviceProfile[] {
-  const profiles = [config.device, ...files.map((f) => loadProfile(f, config))];
+/** Every `*.json` profile file in `dir` (as `npm run pki -- issue-bulk --profiles DIR` writes
+ *  them), in name order. */
+export function profileFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    throw new ConfigError(
+      `profiles folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  const files = names.filter((n) => n.endsWith(".json")).sort();
+  if (files.length === 0) throw new ConfigError(`profiles folder ${dir} holds no .json profile`);
+  return files.map((n) => path.join(dir, n));
+}
+
+/** The project's device, then each `--profile` file, then every profile in each folder. */
+export function hubProfiles(config: ProjectConfig, files: string[], folders: string[] = []): DeviceProfile[] {
+  const all = [...files, ...folders.flatMap(profileFiles)];
+  const profiles = [config.device, ...all.map((f) => loadProfile(f, config))];
   const seen = new Set<string>();
   for (const p of profiles) {
     if (seen.has(p.id)) throw new ConfigError(`two profiles for device '${p.id}'`);

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { runTool } from "../lib/cli.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
+import { issueBulk } from "./bulk.ts";
 import { initCa, issue, list, refreshCrl, renew, revoke, type IssueOptions, type PkiContext } from "./commands.ts";
 import type { KeyType } from "./keys.ts";
 import { askPassphrase, newPassphrase, passphraseFromEnvironment } from "./passphrase.ts";
@@ -14,6 +15,8 @@ const USAGE = `usage: npm run pki -- <command> [options]
   init [--rsa] [--days N] [--cn NAME]      create the CA (a passphrase, if given, encrypts its key)
   broker [NAME] [--dns H]... [--ip A]...   broker (server) certificate; localhost and loopback always included
   device ID [--rsa|--ec] [--days N]        device (client) certificate, CN = device id, DER for the device
+  issue-bulk PREFIX --count N [--profiles DIR]  N devices PREFIX0001.. in one process; with --profiles,
+                                           a profile for each (the project's device, renamed) in DIR
   user NAME [--password P] [--devices a,b] operator certificate and PKCS#12 bundle (password file 0600)
   hub [NAME] [--dns H]... [--ip A]...      the hub: broker client and HTTPS server (default name: hub)
   ha [NAME]                                Home Assistant's identity (default name: ha)
@@ -33,6 +36,8 @@ const OPTIONS = {
   ip: { type: "string", multiple: true },
   password: { type: "string" },
   devices: { type: "string" },
+  count: { type: "string" },
+  profiles: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -95,6 +100,8 @@ runTool(
         return;
       case "device":
         return issued(await issue(ctx, "device", needName("a device id"), options));
+      case "issue-bulk":
+        return issueBulk(ctx, needName("a device id prefix"), values.count, values.profiles, config.device, options);
       case "user":
         return issued(await issue(ctx, "user", needName("a user name"), options));
       case "hub":
@@ -124,7 +131,7 @@ runTool(
         return;
       default:
         throw new PkiError(
-          `unknown command '${command}' (init, broker, device, user, hub, ha, revoke, crl, list, renew)`,
+          `unknown command '${command}' (init, broker, device, issue-bulk, user, hub, ha, revoke, crl, list, renew)`,
         );
     }
   },

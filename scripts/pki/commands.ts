@@ -130,6 +130,31 @@ export async function issue(
   });
 }
 
+/** Device identities in one process under one lock: the CA key is read once and the index
+ *  written once, at the end (a single `issue` pays process start-up and both per identity).
+ *  All names are checked before anything is written; `progress` hears each one issued. */
+export async function issueDevices(
+  ctx: PkiContext,
+  names: string[],
+  options: IssueOptions = {},
+  progress?: (record: CertRecord) => void,
+): Promise<CertRecord[]> {
+  for (const name of names) checkName("device", name);
+  if (new Set(names).size !== names.length) throw new PkiError("the device ids given are not all different");
+  return mutate(ctx, "device", async () => {
+    const { issuer, index } = await loadIssuer(ctx);
+    for (const name of names) checkCnFree(index, name);
+    const records: CertRecord[] = [];
+    const quiet = { ...ctx, log: () => undefined };
+    for (const name of names) {
+      records.push(await issueInto(quiet, issuer, index, "device", name, options, false));
+      progress?.(records[records.length - 1]!);
+    }
+    await ctx.store.writeIndex(index);
+    return records;
+  });
+}
+
 function checkCnFree(index: PkiIndex, name: string): void {
   const taken = index.certificates.find((c) => c.status === "active" && c.cn === name);
   if (taken) {
@@ -146,6 +171,7 @@ async function issueInto(
   kind: Kind,
   name: string,
   options: IssueOptions,
+  writeIndex = true,
 ): Promise<CertRecord> {
   const days = options.days ?? DEFAULT_DAYS[kind];
   if (!(Number.isInteger(days) && days > 0))
@@ -212,7 +238,7 @@ async function issueInto(
   };
   if (kind === "user" && options.devices) record.devices = options.devices;
   index.certificates.push(record);
-  await ctx.store.writeIndex(index);
+  if (writeIndex) await ctx.store.writeIndex(index);
   ctx.log(`${kind} '${name}': certificate in ${dir} (valid until ${day(record.notAfter)}, serial ${record.serial})`);
   return record;
 }

@@ -250,7 +250,8 @@ describe("npm run pki: bad input gives one clear line and exit 1, and never lose
   it("an unknown command", () => {
     expect(cli(pki.stateDir, ["frobnicate"])).toMatchObject({
       status: 1,
-      stderr: "pki: unknown command 'frobnicate' (init, broker, device, user, hub, ha, revoke, crl, list, renew)",
+      stderr:
+        "pki: unknown command 'frobnicate' (init, broker, device, issue-bulk, user, hub, ha, revoke, crl, list, renew)",
     });
   });
 
