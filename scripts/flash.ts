@@ -14,7 +14,7 @@ import { probeTcp } from "./lib/tcp-probe.ts";
 import { CA_FILE, CERT_FILE, CMDKEY_FILE, KEY_FILE, WIFI_FILE } from "../firmware/app/profile/profile.ts";
 import { loginProxy, signedWindow } from "./lib/console-login.ts";
 import { connectAsHub } from "./lib/hub.ts";
-import { deviceTopics } from "../firmware/app/protocol/topics.ts";
+import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
 import { cliPath, FlashError, markerJson, runCli, shellLine, type CliRun } from "./lib/espruino-cli.ts";
 import { deviceStorageFiles, type WifiSecrets } from "./lib/provision.ts";
 import { readCommandKey } from "./lib/signing.ts";
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
       const window = signedWindow(
         () => connectAsHub(stateDir(config), profile.broker.host, profile.broker.port, false),
         key,
-        deviceTopics(profile.topicPrefix, profile.id).maintenanceState,
+        thingTopic(deviceTopics(profile.topicPrefix, profile.id).root, "maintenance", "state"),
       );
       proxy = await loginProxy(port, key, window);
       const local = proxy.port;

@@ -9,7 +9,7 @@ import { FlashError } from "./lib/errors.ts";
 import { probeTcp } from "./lib/tcp-probe.ts";
 import { loginProxy, signedWindow } from "./lib/console-login.ts";
 import { connectAsHub } from "./lib/hub.ts";
-import { deviceTopics } from "../firmware/app/protocol/topics.ts";
+import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
 import { cliPath } from "./lib/espruino-cli.ts";
 import { readCommandKey } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
@@ -50,7 +50,7 @@ runTool(
           signedWindow(
             () => connectAsHub(stateDir(config), device.broker.host, device.broker.port, false),
             key,
-            deviceTopics(device.topicPrefix, device.id).maintenanceState,
+            thingTopic(deviceTopics(device.topicPrefix, device.id).root, "maintenance", "state"),
           ),
         )
       : undefined;
