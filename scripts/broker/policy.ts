@@ -67,7 +67,7 @@ export function checkIndexNames(index: PkiIndex): void {
 }
 
 /** Renews the CRL; with an encrypted CA key and no passphrase, only a CRL near expiry is an error. */
-async function renewCrl(store: PkiStore, options: PolicyOptions): Promise<void> {
+export async function renewCrl(store: PkiStore, options: PolicyOptions): Promise<void> {
   const log = options.log ?? (() => undefined);
   const ctx: PkiContext = {
     store,

@@ -7,7 +7,9 @@
 // ([MQTT-3.1.4-2]): the revoke does that with the revoked identity's own certificate just
 // before the reload, and holds the session until the reload refuses its reconnects. The
 // embedded broker reloads on EMBEDDED_RELOAD_SIGNAL and closes every connection with a
-// revoked certificate.
+// revoked certificate. The RabbitMQ cluster's process (rabbitmq-start.ts) takes the same
+// signal, writes the CRL each node reads at every handshake, deletes the user and closes its
+// connections, then bumps `reloads` in the record.
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -18,7 +20,7 @@ import { writeBrokerPolicy } from "./policy.ts";
 export const EMBEDDED_RELOAD_SIGNAL: NodeJS.Signals = "SIGUSR2";
 
 export interface RunningRecord {
-  kind: "mosquitto" | "embedded";
+  kind: "mosquitto" | "embedded" | "rabbitmq";
   pid: number;
   host: string;
   port: number;
@@ -30,6 +32,8 @@ export interface RunningRecord {
   owner?: number;
   /** What the queues were sized with (policy.ts), kept by every rewrite of the policy. */
   retainedPerDevice?: number;
+  /** RabbitMQ only: how many times the cluster re-applied the policy (rabbitmq-start.ts). */
+  reloads?: number;
 }
 
 const recordFile = (stateDir: string) => path.join(stateDir, "broker", "running.json");
@@ -82,6 +86,18 @@ export function findRunning(stateDir: string): RunningRecord | undefined {
 
 export const NOT_RUNNING =
   "no broker started from this state folder is running: the new CRL and ACL apply when it starts. A Mosquitto started some other way must be sent SIGHUP (it then refuses the certificate and the ACL gives its open session nothing) and restarted to close that session";
+
+const BROKER_NAMES = { mosquitto: "Mosquitto", embedded: "the embedded broker", rabbitmq: "the RabbitMQ cluster" };
+
+/** Waits until the RabbitMQ cluster's process has re-applied the policy after `before` reloads. */
+async function waitForReload(stateDir: string, before: number): Promise<boolean> {
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline) {
+    if ((readRecord(stateDir)?.reloads ?? 0) > before) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
 
 const connectHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host);
 
@@ -136,19 +152,21 @@ export async function applyRevocation(
     log(NOT_RUNNING);
     return false;
   }
-  await writeBrokerPolicy(
-    stateDir,
-    run.prefix,
-    { host: run.host, port: run.port },
-    { passphrase, log, embedded: run.kind === "embedded", retainedPerDevice: run.retainedPerDevice },
-  );
+  if (run.kind !== "rabbitmq")
+    await writeBrokerPolicy(
+      stateDir,
+      run.prefix,
+      { host: run.host, port: run.port },
+      { passphrase, log, embedded: run.kind === "embedded", retainedPerDevice: run.retainedPerDevice },
+    );
+  const reloadsBefore = run.reloads ?? 0;
   // Mosquitto keeps open sessions through a reload: take the revoked identity's session over
   // with its own certificate while that is still accepted, and hold it through the reload
   // (each probe that is still accepted takes it over in its turn and becomes the holder).
   const mosquitto = run.kind === "mosquitto";
   let holder = mosquitto ? await connectAs(stateDir, record.kind, record.name, run) : undefined;
   process.kill(run.pid, run.reloadSignal);
-  const what = `${mosquitto ? "Mosquitto" : "the embedded broker"} (pid ${run.pid}, port ${run.port})`;
+  const what = `${BROKER_NAMES[run.kind]} (pid ${run.pid}, port ${run.port})`;
   const deadline = Date.now() + 10000;
   let held: boolean;
   try {
@@ -169,7 +187,11 @@ export async function applyRevocation(
     holder?.end(true);
   }
   log(`${what} reloaded: it now refuses '${record.name}'`);
-  if (run.kind === "embedded") log(`the embedded broker closed every open connection with that certificate`);
+  if (run.kind === "rabbitmq") {
+    if (await waitForReload(stateDir, reloadsBefore))
+      log(`the RabbitMQ cluster deleted user '${record.name}' and closed its open connections`);
+    else log(`the RabbitMQ cluster has not confirmed deleting user '${record.name}': see its log`);
+  } else if (run.kind === "embedded") log(`the embedded broker closed every open connection with that certificate`);
   else if (held)
     log(`closed ${record.kind} '${record.name}''s open session (client id taken over); its reconnect is refused`);
   else
@@ -194,14 +216,20 @@ export async function applyIssue(
   }
   const run = findRunning(stateDir);
   if (!run) return false;
-  await writeBrokerPolicy(
-    stateDir,
-    run.prefix,
-    { host: run.host, port: run.port },
-    { passphrase, log, embedded: run.kind === "embedded", retainedPerDevice: run.retainedPerDevice },
-  );
+  if (run.kind !== "rabbitmq")
+    await writeBrokerPolicy(
+      stateDir,
+      run.prefix,
+      { host: run.host, port: run.port },
+      { passphrase, log, embedded: run.kind === "embedded", retainedPerDevice: run.retainedPerDevice },
+    );
+  const reloadsBefore = run.reloads ?? 0;
   process.kill(run.pid, run.reloadSignal);
-  const what = `${run.kind === "mosquitto" ? "Mosquitto" : "the embedded broker"} (pid ${run.pid}, port ${run.port})`;
+  const what = `${BROKER_NAMES[run.kind]} (pid ${run.pid}, port ${run.port})`;
+  if (run.kind === "rabbitmq" && !(await waitForReload(stateDir, reloadsBefore))) {
+    log(`${what} has not confirmed the policy for '${record.name}': see its log`);
+    return false;
+  }
   log(`${what} reloaded its policy for '${record.name}'`);
   return true;
 }
