@@ -2,12 +2,13 @@
 // board's RNG register, in the built bundle on the simulated ESP32 (scripts/sim/random.ts
 // models the register per board and the fixed-seed generator; test/sim/consoles.test.ts
 // checks that model). Nothing listens on the port: every attempt fails and retries.
+import type mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import type { Board } from "../../scripts/sim/random.ts";
-import { freePort } from "../support/broker.ts";
-import { makeTestPki } from "../support/pki.ts";
-import { bootDevice, e2eProfile } from "../support/sim.ts";
+import { freePort, mosquittoMissing } from "../support/broker.ts";
+import { connectTls, makeTestPki } from "../support/pki.ts";
+import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 async function attempts(board: Board, count: number): Promise<SimulatedDevice> {
@@ -62,5 +63,33 @@ describe("E.srand before every tls.connect", () => {
     expect(new Set(seeds.map((s) => s.seed)).size).toBe(seeds.length);
     // Randomness comes from the hashed pool (test/espruino/random.test.ts), not Math.random.
     expect(device.trace).not.toContain("Math.random");
+  }, 30000);
+});
+
+describe.skipIf(mosquittoMissing())("the boot id of the signed reports", () => {
+  const world = projectWorld([
+    ["device", "door-1"],
+    ["hub", "hub"],
+  ]);
+  const devices: SimulatedDevice[] = [];
+  const clients: mqtt.MqttClient[] = [];
+  cleanUpAfterEach(devices, clients);
+
+  it("is drawn from the RNG register after Wi-Fi is up (the register is true random only with the radio on)", async () => {
+    const device = await bootDevice(world.pki.stateDir, e2eProfile(world.broker.port), { board: "ESP32" });
+    devices.push(device);
+    const hub = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
+    clients.push(hub);
+    const boots: string[] = [];
+    hub.on("message", (_t, payload) => boots.push((JSON.parse(payload.toString()) as { boot: string }).boot));
+    await hub.subscribeAsync("latchkey/door-1/relay/state", { qos: 1 });
+    await until("a signed relay report", () => boots.length > 0, 15000);
+    // randomHex takes each hex digit from one draw: the top 4 bits of one register read.
+    const digits = device.trace.map((e) => (e.startsWith("rng ") ? (Number(e.slice(4)) >>> 28).toString(16) : " "));
+    const at = digits.join("").indexOf(boots[0]!);
+    expect(at, `the boot id ${boots[0]} in the register reads`).toBeGreaterThanOrEqual(0);
+    expect(at).toBeGreaterThan(device.trace.indexOf("wifi.connect"));
+    // tls.connect comes only once Wi-Fi has joined.
+    expect(at).toBeGreaterThan(device.trace.indexOf("tls.connect"));
   }, 30000);
 });

@@ -25,18 +25,21 @@ export function resultPayload(
 
 /** Signs reports: `boot` is random per boot, `seq` counts this boot's reports. */
 export interface Reporter {
-  readonly boot: string;
   /** The signed payload of `value` (ASCII; structured values as JSON text) on `topic`. */
   report(topic: string, value: string): string;
 }
 
+/** The boot id is drawn at the first report, never earlier: reports go out only once the
+ *  device is connected, so Wi-Fi is up and the ESP32's RNG register is true random (the radio
+ *  feeds it; docs/espruino.md "Randomness"). Drawn at start, it came from a register with the
+ *  radio still off. */
 export function createReporter(mac: (text: string) => string, random: () => number): Reporter {
-  const boot = randomHex(random, 16);
+  let boot = "";
   let seq = 0;
   return {
-    boot,
     report: (topic, value) => {
       const n = ++seq;
+      boot = boot || randomHex(random, 16);
       return JSON.stringify({
         v: value,
         boot,
