@@ -1,5 +1,8 @@
 // Reconnect delays: exponential with full jitter and a cap (the AWS Architecture Blog's
-// "Exponential Backoff And Jitter": sleep = random(0, min(cap, base * 2^attempt))), reset
+// "Exponential Backoff And Jitter") after a floor of baseMs: sleep = base + random(0,
+// min(cap, base * 2^attempt)). The floor is Espruino's: it refuses a TLS connect within about
+// a second of the last close (docs/espruino.md, TLS), so a first retry drawn from [0, 1 s)
+// nearly always failed, and a fleet's retries then bunched up a second later. Reset
 // after a healthy session, and a long, jittered wait after the broker refused who we are
 // (CONNACK 4/5) or the TLS handshake failed, so a fleet with a revoked certificate never
 // hammers its broker.
@@ -29,7 +32,8 @@ export interface Backoff {
   readonly failures: number;
   /** The ceiling of the next ordinary delay: min(cap, base * 2^failures). */
   ceiling(): number;
-  /** The delay before the next attempt; `refused` after an auth or handshake refusal. */
+  /** The delay before the next attempt, in [baseMs, baseMs + ceiling()); `refused` after an
+   *  auth or handshake refusal. */
   next(refused: boolean): number;
   reset(): void;
 }
@@ -49,7 +53,7 @@ export function createBackoff(options: BackoffOptions, random: () => number): Ba
       if (refused) {
         const top = grow(options.refusedMs, refusals++, options.refusedCapMs);
         delay = top / 2 + random() * (top / 2);
-      } else delay = random() * ceiling();
+      } else delay = options.baseMs + random() * ceiling();
       attempt++;
       return Math.floor(delay);
     },

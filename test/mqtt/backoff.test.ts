@@ -5,15 +5,29 @@ import { seeded } from "../support/random.ts";
 const OPTIONS = { baseMs: 1000, capMs: 60000, refusedMs: 600000, refusedCapMs: 3600000 };
 
 describe("Backoff", () => {
-  it("grows the ceiling exponentially up to the cap, and every delay lies in [0, ceiling)", () => {
+  it("never retries within Espruino's TLS refusal window: the first retry is 1-2 s after the loss", () => {
+    // Espruino refuses a TLS connect within about 1 s of the last close (docs/espruino.md):
+    // a first retry drawn from [0, 1 s) nearly always failed, and a fleet's retries bunched.
+    const firsts = Array.from({ length: 1000 }, (_, i) => createBackoff(OPTIONS, seeded(i)).next(false));
+    expect(Math.min(...firsts)).toBeGreaterThanOrEqual(1000);
+    expect(Math.max(...firsts)).toBeLessThan(2000);
+    // Spread evenly over that second: no tenth of it holds more than twice its share.
+    const tenths = Array.from(
+      { length: 10 },
+      (_, k) => firsts.filter((d) => Math.floor((d - 1000) / 100) === k).length,
+    );
+    expect(Math.max(...tenths)).toBeLessThanOrEqual(2 * (firsts.length / 10));
+  });
+
+  it("grows the ceiling exponentially up to the cap, and every delay lies in [base, base + ceiling)", () => {
     const backoff = createBackoff(OPTIONS, seeded(7));
     const ceilings: number[] = [];
     for (let i = 0; i < 12; i++) {
       const ceiling = backoff.ceiling();
       ceilings.push(ceiling);
       const delay = backoff.next(false);
-      expect(delay).toBeGreaterThanOrEqual(0);
-      expect(delay).toBeLessThan(ceiling);
+      expect(delay).toBeGreaterThanOrEqual(OPTIONS.baseMs);
+      expect(delay).toBeLessThan(OPTIONS.baseMs + ceiling);
     }
     expect(ceilings).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000, 60000, 60000, 60000]);
   });
@@ -56,6 +70,6 @@ describe("Backoff", () => {
     expect(backoff.ceiling()).toBe(60000);
     backoff.reset();
     expect(backoff.failures).toBe(0);
-    expect(backoff.next(false)).toBe(999);
+    expect(backoff.next(false)).toBe(1999);
   });
 });
