@@ -1,18 +1,53 @@
 // The broker conformance suite (test/support/conformance-suite.ts) on a 3-node RabbitMQ
 // cluster, started once for the whole file: each case's client and its probe publisher are
-// on different nodes, so every delivery crosses the cluster.
+// on different nodes, so every delivery crosses the cluster. Then the built bundle in the
+// simulated ESP32, issued while the cluster runs, takes a signed command through it.
+import type mqtt from "mqtt";
+import { afterEach, expect, it } from "vitest";
+import type { SimulatedDevice } from "../../scripts/sim/device.ts";
+import { pkiCli } from "../support/cli.ts";
 import { PREFIX } from "../support/conformance.ts";
 import { conformanceSuite } from "../support/conformance-suite.ts";
+import { connectTls } from "../support/pki.ts";
 import { rabbitmqMissing, startTestRabbit } from "../support/rabbitmq.ts";
+import { signer } from "../support/signed.ts";
+import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 
 conformanceSuite(
   "RabbitMQ cluster (3 nodes)",
   rabbitmqMissing(),
   { publish: "closed", subscribe: "closed", nobody: "refused", takeover: "refused" },
   async (stateDir) => {
-    const rabbit = await startTestRabbit(stateDir, PREFIX, 3);
+    const [rabbit] = await Promise.all([startTestRabbit(stateDir, PREFIX, 3), builtBundle()]);
     console.log(`RabbitMQ: 3-node cluster started in ${(rabbit.startMs / 1000).toFixed(1)} s`);
     return { kind: "rabbitmq", port: rabbit.port, log: rabbit.cluster.log, stop: rabbit.stop };
   },
   240000,
+  (world) => {
+    const devices: SimulatedDevice[] = [];
+    const clients: mqtt.MqttClient[] = [];
+    afterEach((context) => {
+      if (context.task.result?.state === "fail")
+        devices.forEach((d) => console.error(`--- device log ---\n${d.lines.join("\n")}`));
+      devices.splice(0).forEach((d) => d.powerOff());
+      clients.splice(0).forEach((c) => c.end(true));
+    });
+
+    it("a device issued while the cluster runs connects to one node and obeys a signed command sent through another", async () => {
+      const { broker, pki } = world();
+      const issued = await pkiCli(pki.stateDir, ["device", "door-1"]);
+      expect(issued.status).toBe(0);
+      expect(issued.stdout).toMatch(/the RabbitMQ cluster \(pid \d+, port \d+\) reloaded its policy for 'door-1'/);
+      const device = await bootDevice(pki.stateDir, e2eProfile(broker.port(1)));
+      devices.push(device);
+      await device.waitFor(/MQTT connected/, 20000);
+      const hub = await connectTls(broker.port(2), pki.credentials("hub", "hub"), "hub");
+      clients.push(hub);
+      expect(await signer(hub, pki.stateDir, PREFIX, "door-1").send("ON")).toEqual({
+        accepted: true,
+        detail: "relay ON",
+      });
+      expect(device.pins.history.filter((e) => e.pin === "D23" && e.kind === "drive").at(-1)?.high).toBe(true);
+    }, 90000);
+  },
 );

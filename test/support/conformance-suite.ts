@@ -29,6 +29,8 @@ export function conformanceSuite(
   signals: Signals,
   start: (stateDir: string) => Promise<StartedBroker>,
   startTimeoutMs = 60000,
+  /** Further tests on the same broker (a cluster is started once per file). */
+  more?: (world: () => { broker: StartedBroker; pki: TestPki }) => void,
 ): void {
   describe.skipIf(skip)(`broker conformance: ${name}`, () => {
     let pki: TestPki;
@@ -149,5 +151,7 @@ export function conformanceSuite(
       for (const node of [0, 1, 2])
         await expect(connectTls(broker!.port(node), pki.credentials("device", "door-r"), "door-r")).rejects.toThrow();
     }, 90000);
+
+    more?.(() => ({ broker: broker!, pki }));
   });
 }
