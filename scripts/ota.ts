@@ -6,12 +6,12 @@
 // verified bundle (firmware/app/maintenance/ota.ts, firmware/app/maintenance/boot-stub.ts).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { ALL_FEATURES, buildFirmware, featuresOf } from "../build/build.ts";
 import { describeError, runTool, wholeNumber } from "./lib/cli.ts";
 import { ArgumentError, NetworkError, UserError } from "./lib/errors.ts";
 import { connectAsHub } from "./lib/hub.ts";
 import { readCommandKey } from "./lib/signing.ts";
-import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
+import { projectConfig, stateDir } from "./lib/state.ts";
+import { projectBundle, projectVersion } from "./ota/bundle.ts";
 import { OtaError, sendUpdate } from "./ota/transfer.ts";
 
 const OPTIONS = {
@@ -69,21 +69,10 @@ async function main(values: Values, positionals: string[]): Promise<void> {
     bundle = readFileSync(values.bundle, "latin1");
     version = values.version;
   } else {
-    version =
-      values.version ??
-      (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version: string }).version;
     // The parts the project's profile uses when updating the project's device; every part
-    // for another device (its profile is not known here) or when asked (--all-features).
-    const features = values["all-features"] || device !== config.device.id ? ALL_FEATURES : featuresOf(config.device);
-    const built = await buildFirmware({
-      root: projectRoot,
-      // LATCHKEY_DIST: where the bundle goes (default dist/latchkey.js), as for npm start.
-      outFile: process.env.LATCHKEY_DIST,
-      version,
-      sizeBudgetBytes: config.build.sizeBudgetBytes,
-      features,
-    });
-    bundle = readFileSync(built.outFile, "latin1");
+    // for another device or when asked (--all-features).
+    version = values.version ?? projectVersion();
+    bundle = await projectBundle(config, device, { version, allFeatures: values["all-features"] });
   }
   console.log(`ota: ${device}: ${bundle.length} bytes of ${version} through ${host}:${port}`);
   try {

@@ -28,6 +28,7 @@ import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
 import { HA_ALLOW_FILE, haSummary, loadHaAllow } from "./hub/ha-permissions.ts";
 import { HA_PORT, startHub } from "./hub/hub.ts";
+import { projectBundle, projectVersion } from "./ota/bundle.ts";
 import { deviceLine, typed, UpdateProgress } from "./start/console.ts";
 import { Lifecycle, replaceStaleState } from "./start/lifecycle.ts";
 
@@ -221,7 +222,9 @@ async function runHub(
     broker: { host: LOCAL, port: brokerPort },
     web: { host: LOCAL, port: webPort },
     homeAssistant: { host: LOCAL, port: haPort, allow },
-    version: JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")).version,
+    version: projectVersion(),
+    // The page's updates install the project's build, made when an owner asks (as npm run ota).
+    updates: { version: projectVersion(), bundle: (device) => projectBundle(projectConfig(), device) },
     log: (line) => show("hub", line),
   });
   lifecycle.add("stopping the hub", async () => (await starting.catch(() => undefined))?.stop());

@@ -14,7 +14,7 @@ import { hmacSha256, KEY_BYTES } from "./protocol/auth";
 import { CA_FILE, CERT_FILE, CMDKEY_FILE, DEFAULT_FRESHNESS_MS, KEY_FILE, WIFI_FILE } from "./profile/profile";
 import { startFeatures } from "./features";
 import { createReports } from "./protocol/reports";
-import { DEFAULT_MAINTENANCE_MAX_SECONDS, createMaintenance } from "./maintenance/maintenance";
+import { DEFAULT_MAINTENANCE_MAX_SECONDS, createMaintenance, RESTART } from "./maintenance/maintenance";
 import { createOta } from "./maintenance/ota";
 import { createReporter } from "./protocol/signed";
 import { snapshots } from "./protocol/snapshot";
@@ -94,7 +94,16 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const routes: Route[] = features.routes;
   routes.push(
     { topic: thingTopic(root, "ota", "set"), action: ota.begin },
-    { topic: thingTopic(root, "maintenance", "set"), action: maintenance.command },
+    // maintenance/set also takes a signed RESTART: the reboot comes after the result is out
+    // (as an update's does, ota.ts), and boot puts every relay in its safe state first.
+    {
+      topic: thingTopic(root, "maintenance", "set"),
+      action: (command: string) => {
+        if (command !== RESTART) return maintenance.command(command);
+        timers.set(platform.reboot, 500);
+        return { done: "restarting" };
+      },
+    },
     { topic: topics.snapshotGet, action: challenged, plain: true },
     { topic: thingTopic(root, "otadata", "set"), action: ota.chunk, plain: true },
   );

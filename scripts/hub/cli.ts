@@ -10,8 +10,9 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { checkListen } from "../broker/start.ts";
 import { hostOption, portOption, runTool } from "../lib/cli.ts";
-import { projectConfig, projectRoot, stateDir } from "../lib/state.ts";
+import { projectConfig, stateDir } from "../lib/state.ts";
 import { PkiStore } from "../pki/store.ts";
+import { projectBundle, projectVersion } from "../ota/bundle.ts";
 import { startHub } from "./hub.ts";
 import { hubProfiles } from "./profiles.ts";
 
@@ -56,8 +57,7 @@ runTool(
     const broker = existsSync(listening)
       ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
       : config.device.broker;
-    const version = (JSON.parse(readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { version: string })
-      .version;
+    const version = projectVersion();
     const hub = await startHub({
       stateDir: state,
       profiles,
@@ -65,6 +65,8 @@ runTool(
       web: { host, port },
       version,
       name: values.name,
+      // The page's updates install the project's build, made when an owner asks (as npm run ota).
+      updates: { version, bundle: (device) => projectBundle(config, device) },
       log: (line) => console.log(`hub: ${line}`),
     });
     console.log(`hub: page at ${hub.url} (operators: npm run pki -- user NAME, then import NAME.p12; see README)`);

@@ -39,6 +39,19 @@ export class Commander {
   ) {}
 
   async command(request: Request): Promise<Outcome> {
+    const view = this.states.view(request.device);
+    const entity = view && commandable(view.entities, request.entity, request.cmd);
+    return this.send(request, entity?.command?.topic);
+  }
+
+  /** A device administration command (admin.ts: the caller checked who may send it) on
+   *  `leaf` of the device's topics, e.g. "maintenance/set"; signed and audited as any other. */
+  async administer(request: Request, leaf: string): Promise<Outcome> {
+    const profile = this.states.profile(request.device);
+    return this.send(request, profile && `${profile.topicPrefix}/${request.device}/${leaf}`);
+  }
+
+  private async send(request: Request, topic: string | undefined): Promise<Outcome> {
     const id = randomUUID();
     const base = {
       id,
@@ -49,9 +62,7 @@ export class Commander {
       cmd: request.cmd,
     };
     const profile = this.states.profile(request.device);
-    const view = this.states.view(request.device);
-    const entity = view && commandable(view.entities, request.entity, request.cmd);
-    if (!profile || !entity?.command) {
+    if (!profile || !topic) {
       const detail = `no command ${request.cmd} for ${request.device}/${request.entity}`;
       this.audit.append({ ...base, phase: "denied", accepted: false, detail });
       return { accepted: false, detail };
@@ -73,7 +84,7 @@ export class Commander {
           prefix: profile.topicPrefix,
           device: request.device,
           key: this.states.key(request.device),
-          topic: entity.command!.topic,
+          topic,
           cmd: request.cmd,
           timeoutMs: this.timeoutMs,
           onSigned: (m) => (mac = m),

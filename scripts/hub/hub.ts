@@ -20,6 +20,7 @@ import { checkHaAllow, type HaAllow } from "./ha-permissions.ts";
 import { LiveFeed } from "./live-feed.ts";
 import { pageDevice } from "./page-model.ts";
 import { RetainedWatch } from "./retained-watch.ts";
+import { Updates, type UpdateSource } from "./updates.ts";
 import { startWeb, type WebServer } from "./web.ts";
 
 /** How long stop() waits for the broker to take the hub's goodbye. */
@@ -47,6 +48,8 @@ export interface HubOptions {
    *  1.5 s) is shown as unconfirmed. */
   answerTimeoutMs?: number;
   audit?: { maxBytes?: number; keep?: number };
+  /** The firmware the page offers as an update (none: the page offers no update). */
+  updates?: UpdateSource;
   crlPollMs?: number;
   log?: (line: string) => void;
 }
@@ -60,6 +63,7 @@ export interface Hub {
   homeAssistant?: HaEndpoint;
   bridge?: HomeAssistantBridge;
   commander: Commander;
+  updates: Updates;
   /** Resolves once the hub's MQTT session is up and discovery went out. */
   ready: Promise<void>;
   stop(): Promise<void>;
@@ -90,7 +94,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const journals = new DeviceJournals(options.profiles, options.stateDir, (device) =>
     readCommandKey(options.stateDir, device),
   );
-  const present = (view: DeviceView) => pageDevice(states.profile(view.id)!, view, journals);
+  const present = (view: DeviceView) => pageDevice(states.profile(view.id)!, view, journals, updates);
   const states = new DeviceStates(
     options.profiles,
     (device) => readCommandKey(options.stateDir, device),
@@ -113,6 +117,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   for (const record of audit.recent(TIMELINE_EVENTS).reverse()) journals.audit(record);
   await journals.refreshCertificates();
   const commander = new Commander(current, states, audit, options.commandTimeoutMs ?? 5000);
+  const updates: Updates = new Updates(current, states, audit, options.updates, (device) => {
+    const view = states.view(device);
+    if (view) feed.device(present(view));
+  });
   const haOptions = options.homeAssistant ?? { host: "127.0.0.1", port: 0, allow: {} };
   checkHaAllow(haOptions.allow, (device) => states.view(device)?.entities);
   const prefixes = [...new Set(options.profiles.map((p) => p.topicPrefix))];
@@ -170,6 +178,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       audit,
       feed,
       journals,
+      updates,
       present: (id) => {
         const view = states.view(id);
         return view && present(view);
@@ -249,6 +258,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       return ha;
     },
     commander,
+    updates,
     ready,
     stop: async () => {
       challenger.stop();

@@ -8,6 +8,7 @@ import type { DeviceView } from "./device-state.ts";
 import type { DeviceJournals, Health, TimelineEvent } from "./device-journal.ts";
 import { doorInputs, doorPanel, type DoorPanel } from "./door.ts";
 import type { Entity } from "./entities.ts";
+import type { UpdateProgress, Updates } from "./updates.ts";
 
 export type Trust = "confirmed" | "last known" | "unsigned" | "none";
 
@@ -45,7 +46,11 @@ export interface Row extends Mark {
 export interface PageDevice extends DeviceView {
   door?: DoorPanel & Mark;
   rows: Row[];
-  maintenance?: { shown: string } & Mark;
+  /** The window from the device's signed report; `open` only from a verified "OPEN". */
+  maintenance?: { shown: string; open: boolean } & Mark;
+  /** For the owner: the update running or last run from the hub, and the version offered. */
+  update?: UpdateProgress;
+  offered?: string;
   /** Whether the profile has telemetry (uptime, signal, memory come only with it). */
   telemetry: boolean;
   health: Health;
@@ -175,7 +180,21 @@ function row(profile: DeviceProfile, view: DeviceView, entity: Entity, online: b
   };
 }
 
-export function pageDevice(profile: DeviceProfile, view: DeviceView, journals: DeviceJournals): PageDevice {
+/** The maintenance report in words: "OPEN <seconds> <window id> <k>" or "CLOSED"
+ *  (firmware/app/maintenance.ts); the id and counter are for the owner's tools, not the page. */
+export function windowWords(report: string | undefined): { shown: string; open: boolean } {
+  if (report === undefined) return { shown: "Unknown", open: false };
+  const open = /^OPEN (\d+) /.exec(report);
+  if (open) return { shown: `Open (for ${duration(Number(open[1]))} from when it opened)`, open: true };
+  return { shown: report === "CLOSED" ? "Closed" : report, open: false };
+}
+
+export function pageDevice(
+  profile: DeviceProfile,
+  view: DeviceView,
+  journals: DeviceJournals,
+  updates?: Updates,
+): PageDevice {
   const online = view.availability === "online";
   const rows: Row[] = [];
   for (const entity of view.entities) {
@@ -191,9 +210,11 @@ export function pageDevice(profile: DeviceProfile, view: DeviceView, journals: D
     door: inputs && coverEntity && { ...doorPanel(inputs), ...mark(coverEntity, view.values.cover as Slot) },
     rows,
     maintenance: maintenanceEntity && {
-      shown: valueOf(maintenance as Slot) ?? "Unknown",
+      ...windowWords(valueOf(maintenance as Slot)),
       ...mark(maintenanceEntity, maintenance as Slot),
     },
+    update: updates?.of(view.id),
+    offered: updates?.offered,
     telemetry: profile.telemetry !== undefined,
     health: journals.health(view.id) ?? { offlineSeen: 0 },
     timeline: journals.timeline(view.id),

@@ -6,6 +6,7 @@
 export const PAGE_SCRIPT = `"use strict";
 var skew = 0;
 var pending = {};
+var owner = false;
 function age(at) {
   var s = Math.max(0, Math.round((Date.now() + skew - at) / 1000));
   return s < 120 ? s + " s" : s < 7200 ? Math.round(s / 60) + " min" : s < 172800 ? Math.round(s / 3600) + " h" : Math.round(s / 86400) + " days";
@@ -182,6 +183,71 @@ function health(details, view) {
   if (!view.timeline || !view.timeline.length) events.appendChild(el("li", "", "nothing yet since the hub started"));
   details.appendChild(events);
 }
+var PHASES = { preparing: "Preparing", sending: "Sending", rebooting: "Rebooting into it", confirmed: "Confirmed", "rolled back": "Rolled back", refused: "Refused", failed: "Failed" };
+function act(device, action, label) {
+  var key = device + "/admin";
+  pending[key] = action;
+  document.querySelectorAll('[data-device="' + device + '"] [data-admin]').forEach(function (x) { x.disabled = true; });
+  var box = document.querySelector('[data-device="' + device + '"] .admin-result');
+  if (box) box.textContent = label + ": sent, waiting for the device";
+  fetch("/api/admin", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-latchkey-command": "1" },
+    body: JSON.stringify({ device: device, action: action })
+  }).then(function (r) { return r.json(); }).then(function (outcome) {
+    var box = document.querySelector('[data-device="' + device + '"] .admin-result');
+    if (box) box.textContent = outcome.error ? outcome.error : label + ": " + (outcome.accepted ? "done, " : "refused, ") + outcome.detail;
+  }).finally(function () {
+    delete pending[key];
+    if (devices[device]) render(devices[device]);
+  });
+}
+function adminButton(parent, view, action, label, enabled) {
+  var b = el("button", "", label);
+  b.type = "button";
+  b.setAttribute("data-admin", action);
+  b.setAttribute("aria-label", label + " " + view.id);
+  b.disabled = !enabled || pending[view.id + "/admin"] !== undefined;
+  b.addEventListener("click", function () { act(view.id, action, label); });
+  parent.appendChild(b);
+}
+/** The owner's controls: an update with its progress and outcome, a restart, the window. */
+function admin(card, view, said) {
+  var box = el("section", "admin");
+  box.setAttribute("aria-label", "Administration of " + view.id);
+  var online = view.availability === "online";
+  var u = view.update;
+  var running = u && ["confirmed", "rolled back", "refused", "failed"].indexOf(u.phase) < 0;
+  var firmware = el("div", "firmware");
+  if (u) {
+    var line = el("div", "update-state update-" + u.phase.replace(" ", "-"));
+    line.setAttribute("role", "status");
+    line.textContent = "Update to " + u.version + ": " + PHASES[u.phase] + " \u2014 " + u.detail;
+    firmware.appendChild(line);
+    var bar = el("progress", "");
+    bar.max = u.size || 1;
+    bar.value = u.sent;
+    bar.setAttribute("aria-label", "Update progress: " + u.sent + " of " + u.size + " bytes");
+    firmware.appendChild(bar);
+  }
+  if (view.offered) adminButton(firmware, view, "update", "Update to " + view.offered, online && !running);
+  else firmware.appendChild(el("span", "", "No firmware to offer: the hub was started without a build."));
+  adminButton(firmware, view, "restart", "Restart", online && !running);
+  box.appendChild(firmware);
+  if (view.maintenance) {
+    var w = el("div", "window");
+    var state = el("span", "", "Maintenance window: " + view.maintenance.shown + " ");
+    marks(state, view.maintenance, view.freshness && view.freshness.why);
+    w.appendChild(state);
+    adminButton(w, view, "maintenance-open", "Open maintenance window", online && !view.maintenance.open);
+    adminButton(w, view, "maintenance-close", "Close maintenance window", online && view.maintenance.open);
+    box.appendChild(w);
+  }
+  var result = el("div", "admin-result", said);
+  result.setAttribute("role", "status");
+  box.appendChild(result);
+  card.appendChild(box);
+}
 var devices = {};
 function render(view) {
   devices[view.id] = view;
@@ -195,11 +261,14 @@ function render(view) {
   var focused = document.activeElement;
   var focus = focused && card.contains(focused) && focused.getAttribute("data-command") !== null
     ? '[data-entity="' + focused.closest("[data-entity]").getAttribute("data-entity") + '"] [data-command="' + focused.getAttribute("data-command") + '"]'
+    : focused && card.contains(focused) && focused.getAttribute("data-admin") !== null ? '[data-admin="' + focused.getAttribute("data-admin") + '"]'
     : focused && card.contains(focused) && focused.tagName === "SUMMARY" ? "summary" : "";
   var old = card.querySelector("details");
   var open = old ? old.open : false;
   var result = card.querySelector(".result");
   var said = result ? result.textContent : "";
+  var adminResult = card.querySelector(".admin-result");
+  var adminSaid = adminResult ? adminResult.textContent : "";
   card.textContent = "";
   var head = el("h2", "");
   head.appendChild(el("span", "id", view.id));
@@ -218,6 +287,7 @@ function render(view) {
   if (!said && view.lastResult) box.textContent = "last: " + view.lastResult.cmd + " by " + view.lastResult.who + ": " +
     (view.lastResult.accepted ? "done, " : "refused, ") + view.lastResult.detail;
   card.appendChild(box);
+  if (owner) admin(card, view, adminSaid);
   var details = el("details", "");
   details.open = open;
   details.appendChild(el("summary", "", "Health and recent events"));
@@ -236,6 +306,7 @@ function audit(record) {
 }
 fetch("/api/state").then(function (r) { return r.json(); }).then(function (state) {
   document.getElementById("operator").textContent = "operator: " + state.operator;
+  owner = state.owner === true;
   if (typeof state.now === "number") skew = state.now - Date.now();
   if (state.notice) { var n = document.getElementById("notice"); n.textContent = state.notice; n.hidden = false; }
   state.devices.forEach(render);

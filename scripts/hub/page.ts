@@ -61,6 +61,12 @@ button:focus-visible, summary:focus-visible { outline: 3px solid #ffb000; outlin
 svg.chart { width: 90px; height: 24px; }
 svg.chart polyline { fill: none; stroke: #2a5bd7; stroke-width: 1.5; }
 .result { font-size: .85em; color: #445; margin-top: .4em; min-height: 1.2em; }
+.admin { border-top: 1px solid #eee; margin-top: .6em; padding-top: .5em; display: grid; gap: .5em; }
+.admin .firmware, .admin .window { display: flex; flex-wrap: wrap; gap: .4em .6em; align-items: center; }
+.admin progress { flex: 1 1 100%; height: 1em; }
+.update-state { flex: 1 1 100%; font-size: .9em; }
+.update-confirmed { color: #1f6f35; } .update-rolled-back, .update-refused, .update-failed { color: #a31515; }
+.admin-result { font-size: .85em; color: #445; min-height: 1.2em; }
 details { margin-top: .6em; border-top: 1px solid #eee; padding-top: .4em; }
 summary { cursor: pointer; min-height: 44px; display: flex; align-items: center; font-weight: 600; }
 summary::before { content: "\\25B8"; margin-right: .4em; } details[open] > summary::before { content: "\\25BE"; }

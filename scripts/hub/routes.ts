@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { maySee, type Operator } from "./access.ts";
+import { ADMIN_ACTIONS, administer, notOwner, type AdminAction } from "./admin.ts";
 import type { AuditLog } from "./audit.ts";
 import type { Commander } from "./commander.ts";
 import type { DeviceJournals } from "./device-journal.ts";
@@ -12,6 +13,7 @@ import type { DeviceStates } from "./device-state.ts";
 import type { LiveFeed } from "./live-feed.ts";
 import type { PageDevice } from "./page-model.ts";
 import { PAGE_CSS, PAGE_HTML, PAGE_SCRIPT } from "./page.ts";
+import type { Updates } from "./updates.ts";
 
 export interface Routes {
   states: DeviceStates;
@@ -19,6 +21,7 @@ export interface Routes {
   audit: AuditLog;
   feed: LiveFeed;
   journals: DeviceJournals;
+  updates: Updates;
   /** A device as the page draws it (page-model.ts). */
   present(id: string): PageDevice | undefined;
 }
@@ -83,6 +86,8 @@ export async function route(
         await routes.journals.refreshCertificates();
         return json(response, 200, {
           operator: operator.cn,
+          // The owner (every device) also gets updates, restarts and maintenance windows.
+          owner: operator.devices === undefined,
           now: Date.now(),
           notice: noDevicesNotice(operator, routes.states.ids()),
           devices: visible.map((id) => routes.present(id)),
@@ -95,21 +100,24 @@ export async function route(
         return routes.feed.add(operator, response);
     }
   }
-  if (request.method === "POST" && url.pathname === "/api/command") {
+  if (request.method === "POST" && (url.pathname === "/api/command" || url.pathname === "/api/admin")) {
     if (request.headers[COMMAND_HEADER] !== "1" || !request.headers["content-type"]?.startsWith("application/json"))
       return json(response, 400, { error: `a command is a JSON POST with the ${COMMAND_HEADER} header` });
-    let command: { device?: unknown; entity?: unknown; cmd?: unknown };
+    let command: { device?: unknown; entity?: unknown; cmd?: unknown; action?: unknown };
     try {
       command = JSON.parse(await body(request)) as typeof command;
     } catch (error) {
       return json(response, 400, { error: (error as Error).message });
     }
-    const { device, entity, cmd } = command;
+    const admin = url.pathname === "/api/admin";
+    const { device } = command;
+    const entity = admin ? (command.action === "update" ? "firmware" : "maintenance") : command.entity;
+    const cmd = admin ? command.action : command.cmd;
+    if (admin && !ADMIN_ACTIONS.includes(cmd as AdminAction))
+      return json(response, 400, { error: `action must be one of ${ADMIN_ACTIONS.join(", ")}` });
     if (typeof device !== "string" || typeof entity !== "string" || typeof cmd !== "string")
       return json(response, 400, { error: "device, entity and cmd must be strings" });
-    // Another operator's device is answered exactly like a device that does not exist.
-    if (!visible.includes(device)) {
-      const detail = `no device '${device}' for this operator`;
+    const deny = (status: number, detail: string, error: string) => {
       routes.audit.append({
         id: randomUUID(),
         phase: "denied",
@@ -121,10 +129,21 @@ export async function route(
         accepted: false,
         detail,
       });
-      return json(response, 404, { error: `no device '${device}'` });
+      return json(response, status, { error });
+    };
+    // Another operator's device is answered exactly like a device that does not exist.
+    if (!visible.includes(device)) return deny(404, `no device '${device}' for this operator`, `no device '${device}'`);
+    if (!admin) {
+      const outcome = await routes.commander.command({ who: operator.cn, via: "web", device, entity, cmd });
+      return json(response, 200, outcome);
     }
-    const outcome = await routes.commander.command({ who: operator.cn, via: "web", device, entity, cmd });
-    return json(response, 200, outcome);
+    const refused = notOwner(operator, cmd as AdminAction);
+    if (refused) return deny(403, refused, refused);
+    return json(
+      response,
+      200,
+      await administer(routes.commander, routes.updates, routes.states, operator.cn, device, cmd as AdminAction),
+    );
   }
   send(response, 404, "text/plain", "not found\n");
 }

@@ -15,6 +15,9 @@ import type { Outcome } from "../protocol/commands";
 
 export const DEFAULT_MAINTENANCE_MAX_SECONDS = 600;
 
+/** The signed command on maintenance/set that reboots the device (device.ts). */
+export const RESTART = "RESTART";
+
 /** Domain separation: a console password is never a valid command or report MAC. */
 export const CONSOLE_PREFIX = "latchkey/1 console\n";
 

@@ -90,7 +90,7 @@ export function createOta(platform: Platform, version: string, say: (state: stri
     transfer = undefined;
     unstage();
     say("staged " + t.v + "; rebooting");
-    platform.timers.set(() => platform.reboot(), 500);
+    platform.timers.set(platform.reboot, 500);
   };
   return {
     begin: (command) => {

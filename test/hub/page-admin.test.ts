@@ -1,0 +1,225 @@
+// The owner's device administration on the page, in real headless Chromium against the hub on
+// a real Mosquitto with the simulated device running the built bundle: an update over the air
+// started from the card, its progress bar fed by the device's acknowledged chunks, and each
+// outcome (rolled back, confirmed, refused as a downgrade); a restart (a signed RESTART); the
+// maintenance window opened and closed, shown from the device's signed report, the window's
+// password nowhere on the page; an operator limited to the device gets none of these.
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildFirmware } from "../../build/build.ts";
+import { consolePassword } from "../../scripts/lib/console-login.ts";
+import { readCommandKey } from "../../scripts/lib/signing.ts";
+import { startHub, type Hub } from "../../scripts/hub/hub.ts";
+import type { UpdateSource } from "../../scripts/hub/updates.ts";
+import type { SimulatedDevice } from "../../scripts/sim/device.ts";
+import { mosquittoMissing } from "../support/broker.ts";
+import { chromiumMissing, openBrowser, type Browser } from "../support/chromium.ts";
+import { screenshotFolder } from "../support/screenshots.ts";
+import { bootDevice, e2eProfile, projectWorld } from "../support/sim.ts";
+import { until } from "../support/wait.ts";
+
+const PASSWORD = "operator-test-pass";
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const NEW_VERSION = "0.2.0-page";
+
+describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: updates, restart, maintenance", () => {
+  const world = projectWorld([
+    ["device", "door-1"],
+    ["hub", "hub"],
+  ]);
+  const shot = screenshotFolder();
+  let hub: Hub | undefined;
+  let device: SimulatedDevice | undefined;
+  let newBundle = "";
+  const browsers: Browser[] = [];
+  // What the hub offers; each test sets it (the hub reads it at every start).
+  const source: UpdateSource = { version: NEW_VERSION, bundle: async () => newBundle, confirmSeconds: 20 };
+
+  const open = async (user: string, size = DESKTOP): Promise<Page> => {
+    const pfx = { path: path.join(world.pki.store.identityDir("user", user), `${user}.p12`), passphrase: PASSWORD };
+    const browser = await openBrowser(hub!.url.replace(/\/$/, ""), pfx);
+    browsers.push(browser);
+    const page = await browser.context.newPage();
+    await page.setViewportSize(size);
+    await page.goto(hub!.url);
+    await expect.poll(() => page.locator("#operator").textContent()).toBe(`operator: ${user}`);
+    await expect
+      .poll(() => page.locator('[data-device="door-1"] .badge.freshness').textContent(), { timeout: 30000 })
+      .toBe("state confirmed");
+    return page;
+  };
+  const card = (page: Page) => page.locator('[data-device="door-1"]');
+  const updateState = (page: Page) => card(page).locator(".update-state").textContent();
+  /** Every progress value the page shows from now on (a MutationObserver in the page). */
+  const recordProgress = (page: Page) =>
+    page.evaluate(`(() => {
+      const seen = (window.progress = []);
+      new MutationObserver(() => {
+        const bar = document.querySelector('[data-device="door-1"] .admin progress');
+        const line = document.querySelector('[data-device="door-1"] .update-state');
+        if (!bar || !line.textContent.startsWith("Update to ${NEW_VERSION}:")) return;
+        if (seen[seen.length - 1] !== bar.value) seen.push(bar.value);
+      }).observe(document.getElementById("devices"), { childList: true, subtree: true });
+    })()`);
+  const bootId = () => hub!.states.view("door-1")!.freshness;
+
+  beforeAll(async () => {
+    const out = path.join(os.tmpdir(), `latchkey-page-admin-${process.pid}.js`);
+    await buildFirmware({
+      root: path.resolve(import.meta.dirname, "../.."),
+      version: NEW_VERSION,
+      sizeBudgetBytes: 1 << 20,
+      outFile: out,
+    });
+    newBundle = readFileSync(out, "latin1");
+    await world.pki.issue("user", "alice", { password: PASSWORD });
+    await world.pki.issue("user", "bob", { password: PASSWORD, devices: ["door-1"] });
+    const profile = e2eProfile(world.broker.port);
+    device = await bootDevice(world.pki.stateDir, profile);
+    hub = await startHub({
+      stateDir: world.pki.stateDir,
+      profiles: [profile],
+      broker: { host: "127.0.0.1", port: world.broker.port },
+      web: { host: "127.0.0.1", port: 0 },
+      version: "0.0.0-test",
+      updates: source,
+    });
+    await hub.ready;
+  }, 60000);
+  afterAll(async () => {
+    for (const b of browsers.splice(0)) await b.close();
+    device?.powerOff();
+    await hub?.stop();
+  });
+
+  it("an update that never confirms is shown rolled back; a good one climbs the bar to confirmed; the same again is refused as a downgrade", async () => {
+    const update = (version: string) => card(page!).getByRole("button", { name: `Update to ${version} door-1` });
+
+    // A bundle that never connects: the device puts its old bundle back by itself.
+    Object.assign(source, { version: "0.3.0-silent", bundle: async () => 'print("no network");', confirmSeconds: 5 });
+    let page = await open("alice");
+    await update("0.3.0-silent").click();
+    await expect.poll(() => updateState(page), { timeout: 40000 }).toMatch(/^Update to 0\.3\.0-silent: Rolled back/);
+    expect(await updateState(page)).toContain("rolled back from 0.3.0-silent to 0.0.0-test");
+    expect(device!.storage.read(".bootcde")).not.toContain("no network");
+    await page.screenshot({ path: shot("admin-1-rolled-back"), fullPage: true });
+
+    Object.assign(source, { version: NEW_VERSION, bundle: async () => newBundle, confirmSeconds: 20 });
+    page = await open("alice");
+    await recordProgress(page);
+    await update(NEW_VERSION).click();
+    await expect.poll(() => updateState(page), { timeout: 40000 }).toMatch(/^Update to 0\.2\.0-page: Sending/);
+    await page.screenshot({ path: shot("admin-2-sending"), fullPage: true });
+    await expect.poll(() => updateState(page), { timeout: 60000 }).toMatch(/^Update to 0\.2\.0-page: Confirmed/);
+    expect(device!.storage.read(".bootcde")).toBe(newBundle);
+    // The bar followed the device's acknowledgements: rising, chunk by chunk, to the size.
+    const seen = (await page.evaluate("window.progress")) as number[];
+    expect(seen.length).toBeGreaterThan(5);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(seen.at(-1)).toBe(newBundle.length);
+    expect(await card(page).locator(".admin progress").getAttribute("aria-label")).toBe(
+      `Update progress: ${newBundle.length} of ${newBundle.length} bytes`,
+    );
+    await card(page).locator("summary").click();
+    await expect.poll(() => card(page).locator("dl.health").textContent()).toContain(`Firmware${NEW_VERSION}`);
+    await page.screenshot({ path: shot("admin-3-confirmed"), fullPage: true });
+
+    // The same version again: the device refuses it (not newer), and keeps running it.
+    await expect.poll(() => update(NEW_VERSION).isEnabled(), { timeout: 15000 }).toBe(true);
+    await update(NEW_VERSION).click();
+    await expect
+      .poll(() => updateState(page), { timeout: 20000 })
+      .toBe(
+        `Update to ${NEW_VERSION}: Refused — refused: ${NEW_VERSION} is not newer than ${NEW_VERSION} (the device refuses a downgrade)`,
+      );
+    expect(device!.storage.read(".bootcde")).toBe(newBundle);
+    const audit = hub!.audit.recent(50).filter((r) => r.entity === "firmware" && r.phase === "result");
+    expect(audit.map((r) => [r.cmd, r.accepted])).toEqual([
+      [`UPDATE ${NEW_VERSION}`, false],
+      [`UPDATE ${NEW_VERSION}`, true],
+      ["UPDATE 0.3.0-silent", false],
+    ]);
+  }, 180000);
+
+  it("a restart from the phone: the device reboots on the signed RESTART and comes back confirmed", async () => {
+    const page = await open("alice", PHONE);
+    const reboots = device!.reboots;
+    const before = bootId();
+    expect(before.confirmed).toBe(true);
+    await card(page).getByRole("button", { name: "Restart door-1" }).click();
+    await expect
+      .poll(() => card(page).locator(".admin-result").textContent(), { timeout: 15000 })
+      .toBe("Restart: done, restarting");
+    await until("the device to reboot", () => device!.reboots === reboots + 1);
+    // Back with a new boot, confirmed by its answer to the hub's challenge.
+    await until(
+      "a confirmed state from the new boot",
+      () => {
+        const f = bootId();
+        return f.confirmed && before.confirmed && f.boot !== before.boot;
+      },
+      20000,
+    );
+    await expect
+      .poll(() => card(page).locator(".badge.freshness").textContent(), { timeout: 15000 })
+      .toBe("state confirmed");
+    await page.screenshot({ path: shot("admin-4-restarted"), fullPage: true });
+  }, 60000);
+
+  it("the maintenance window opened and closed from the page, from the device's signed report, no password shown", async () => {
+    const page = await open("alice");
+    const window = card(page).locator(".admin .window");
+    await expect.poll(() => window.textContent()).toMatch(/^Maintenance window: Closed /);
+    expect(await card(page).getByRole("button", { name: "Close maintenance window door-1" }).isEnabled()).toBe(false);
+    await card(page).getByRole("button", { name: "Open maintenance window door-1" }).click();
+    await expect
+      .poll(() => window.textContent(), { timeout: 15000 })
+      .toMatch(/^Maintenance window: Open \(for 10 min from when it opened\) confirmed \d+ s ago/);
+    expect(await card(page).locator(".admin-result").textContent()).toBe(
+      "Open maintenance window: done, console open 600 s",
+    );
+    // The window's first password, derived from the command key: nowhere the page can reach.
+    const report = hub!.states.view("door-1")!.values.maintenance!.value!;
+    const [, , id] = report.split(" ");
+    const key = readCommandKey(world.pki.stateDir, "door-1");
+    const password = consolePassword(key, id!, 0);
+    expect(password).toMatch(/^[0-9a-f]{16}$/);
+    const state = (await page.evaluate(() => fetch("/api/state").then((r) => r.text()))) as string;
+    expect(state).toContain(id);
+    expect(state).not.toContain(password);
+    expect(await page.content()).not.toContain(password);
+    await page.screenshot({ path: shot("admin-5-window-open"), fullPage: true });
+    await card(page).getByRole("button", { name: "Close maintenance window door-1" }).click();
+    await expect.poll(() => window.textContent(), { timeout: 15000 }).toMatch(/^Maintenance window: Closed /);
+    expect(await card(page).getByRole("button", { name: "Open maintenance window door-1" }).isEnabled()).toBe(true);
+  }, 60000);
+
+  it("an operator limited to the device gets no administration, and a direct request is refused in one sentence", async () => {
+    const page = await open("bob", PHONE);
+    expect(await card(page).locator(".admin").count()).toBe(0);
+    const reboots = device!.reboots;
+    const post = (body: object) =>
+      page.evaluate(
+        `fetch("/api/admin", { method: "POST", headers: { "content-type": "application/json", "x-latchkey-command": "1" }, body: ${JSON.stringify(JSON.stringify(body))} }).then((r) => r.json().then((j) => [r.status, j]))`,
+      ) as Promise<[number, { error?: string }]>;
+    for (const action of ["restart", "update", "maintenance-open"])
+      expect(await post({ device: "door-1", action })).toEqual([
+        403,
+        {
+          error: expect.stringMatching(
+            /^Only an operator for every device may (restart a device|update a device's firmware|open a maintenance window): the certificate of bob is limited to door-1\.$/,
+          ),
+        },
+      ]);
+    expect(await post({ device: "garage-2", action: "restart" })).toEqual([404, { error: "no device 'garage-2'" }]);
+    expect(device!.reboots).toBe(reboots);
+    expect(hub!.states.view("door-1")!.values.maintenance!.value).toBe("CLOSED");
+    const denied = hub!.audit.recent(20).filter((r) => r.who === "bob" && r.phase === "denied");
+    expect(denied.map((r) => r.cmd).sort()).toEqual(["maintenance-open", "restart", "restart", "update"]);
+    await page.screenshot({ path: shot("admin-6-limited"), fullPage: true });
+  }, 60000);
+});
