@@ -19,7 +19,17 @@ import { fromCharCode } from "./codec/bytes";
 import { Decoder } from "./codec/decoder";
 import { decodeFromBroker } from "./codec/decode";
 import { connectBody, encodePublish, encodeSubscribe, frame } from "./codec/encode";
-import { PACKET_NAMES, type Packet, type Subscription } from "./codec/packets";
+import {
+  CONNACK,
+  PACKET_NAMES,
+  PINGRESP,
+  PUBACK,
+  PUBLISH,
+  SUBACK,
+  SUBACK_FAILURE,
+  type Packet,
+  type Subscription,
+} from "./codec/packets";
 import type { Session as SessionApi, SessionEvents, SessionOptions } from "./session-api";
 
 export type { SessionEvents, SessionOptions } from "./session-api";
@@ -146,7 +156,7 @@ function createSession(
   };
   const onPacket = (packet: Packet) => {
     const type = packet.type;
-    if (type === 2 && !up) {
+    if (type === CONNACK && !up) {
       clearConnectTimer();
       const code = packet.returnCode;
       if (code) drop("broker refused the connection: " + REFUSALS[code] + " (CONNACK " + code + ")", code > 3);
@@ -163,23 +173,28 @@ function createSession(
         events.connected(packet.sessionPresent);
       }
     } else if (!up) drop(PROTOCOL + PACKET_NAMES[type] + " before CONNACK [MQTT-3.2.0-1]");
-    else if (type === 4) {
-      held = held.filter((h) => h.id !== packet.id || ((heldBytes -= h.wire_.length), false));
-    } else if (type === 9) {
+    else if (type === PUBACK) {
+      // The acknowledged message leaves the in-flight store, and its bytes with it.
+      held = held.filter((h) => {
+        if (h.id !== packet.id) return true;
+        heldBytes -= h.wire_.length;
+        return false;
+      });
+    } else if (type === SUBACK) {
       // Every subscription is a command topic: connected but deaf is worse than retrying.
       const filters = pending[packet.id] || [];
       delete pending[packet.id];
-      const refused = filters.filter((_f, i) => packet.granted[i] === 0x80);
+      const refused = filters.filter((_f, i) => packet.granted[i] === SUBACK_FAILURE);
       if (refused.length) drop("subscription refused: " + refused.join(", "));
-    } else if (type === 13) pong();
+    } else if (type === PINGRESP) pong();
     // The decoder lets through a broker's packets only: a second CONNACK is what is left.
-    else if (type === 2) drop(PROTOCOL + "CONNACK again");
+    else if (type === CONNACK) drop(PROTOCOL + "CONNACK again");
   };
   /** A PUBLISH from the decoder: `first` its first byte (bit 3 DUP, bit 1 QoS 1, bit 0
    *  RETAIN), `id` its packet id at QoS 1. */
   const onPublish = (topic: string, payload: string, first: number, id: number) => {
     // Before CONNACK a PUBLISH is refused as any other packet is.
-    if (!up) return onPacket({ type: 3 } as Packet);
+    if (!up) return onPacket({ type: PUBLISH } as Packet);
     const qos = first & 2;
     if (!qos || first < 56 || delivered.indexOf(id) < 0) {
       if (qos && delivered.push(id) > 8) delivered.shift();

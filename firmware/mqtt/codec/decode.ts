@@ -4,7 +4,20 @@
 // decode-any.ts adds the packets a client sends, for tests and host tools. Malformed input is
 // returned as a message naming the packet and the spec clause broken, in the device's short
 // form ("PUBLISH: [MQTT-3.3.1-4]"; explain.ts gives the words); nothing here throws.
-import { PACKET_NAMES, type Packet, type QoS } from "./packets";
+import {
+  CONNACK,
+  PACKET_NAMES,
+  PINGRESP,
+  PUBACK,
+  PUBLISH,
+  SUBACK,
+  SUBACK_FAILURE,
+  SUBSCRIBE,
+  UNSUBACK,
+  UNSUBSCRIBE,
+  type Packet,
+  type QoS,
+} from "./packets";
 
 export const SHORT = "[MQTT-2.2.3]";
 export const ID_0 = "[MQTT-2.3.1-1]";
@@ -14,7 +27,7 @@ const AFTER = " bytes after the last field";
  *  found well-formed, as a packet object; `id` counts at QoS 1 only. */
 export function publishPacket(topic: string, payload: string, first: number, id: number): Packet {
   const packet: Packet = {
-    type: 3,
+    type: PUBLISH,
     topic,
     payload,
     qos: ((first >> 1) & 1) as QoS,
@@ -29,28 +42,28 @@ export function publishPacket(topic: string, payload: string, first: number, id:
  *  (a string). The first problem found is named. */
 function brokerPacket(type: number, b: string): Packet | string {
   const n = b.length;
-  if (type === 13) return n ? n + AFTER : { type };
-  if (type !== 2 && type !== 4 && type !== 11 && type !== 9) return "(section 3)";
+  if (type === PINGRESP) return n ? n + AFTER : { type };
+  if (type !== CONNACK && type !== PUBACK && type !== UNSUBACK && type !== SUBACK) return "(section 3)";
   if (n < 2) return SHORT;
   const high = b.charCodeAt(0);
   const low = b.charCodeAt(1);
   const id = high * 256 + low;
   let packet: Packet;
-  if (type === 2) {
+  if (type === CONNACK) {
     if (high & 254) return "(section 3.2.2.1)";
     if (low > 5) return low + " (section 3.2.2.3)";
     if (high && low) return "[MQTT-3.2.2-4]";
     packet = { type, sessionPresent: high === 1, returnCode: low };
   } else if (!id) return ID_0;
-  else if (type === 9) {
+  else if (type === SUBACK) {
     const granted: number[] = [];
     for (let i = 2; i < n; i++) {
       const code = b.charCodeAt(i);
-      if (code > 2 && code !== 0x80) return code + " [MQTT-3.9.3-2]";
+      if (code > 2 && code !== SUBACK_FAILURE) return code + " [MQTT-3.9.3-2]";
       granted.push(code);
     }
     return n > 2 ? { type, id, granted } : "[MQTT-3.9.3-1]";
-  } else packet = { type: type as 4 | 11, id };
+  } else packet = { type: type as typeof PUBACK | typeof UNSUBACK, id };
   return n > 2 ? n - 2 + AFTER : packet;
 }
 
@@ -58,8 +71,9 @@ function brokerPacket(type: number, b: string): Packet | string {
  *  carry the flags 0010, every other packet but PUBLISH 0000. */
 export function headerClause(type: number, flags: number): string | undefined {
   if (!type || type === 15) return "(section 2.2.1)";
-  if (type > 4 && type < 8) return "(section 4.3.3)";
-  if (type !== 3 && flags !== (type === 8 || type === 10 ? 2 : 0)) return flags + " [MQTT-2.2.2-2]";
+  if (type > PUBACK && type < SUBSCRIBE) return "(section 4.3.3)";
+  if (type !== PUBLISH && flags !== (type === SUBSCRIBE || type === UNSUBSCRIBE ? 2 : 0))
+    return flags + " [MQTT-2.2.2-2]";
   return undefined;
 }
 
