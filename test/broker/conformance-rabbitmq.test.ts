@@ -11,6 +11,7 @@ import { conformanceSuite } from "../support/conformance-suite.ts";
 import { connectTls } from "../support/pki.ts";
 import { rabbitmqMissing, startTestRabbit } from "../support/rabbitmq.ts";
 import { signer } from "../support/signed.ts";
+import { until } from "../support/wait.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 
 conformanceSuite(
@@ -48,6 +49,23 @@ conformanceSuite(
         detail: "relay ON",
       });
       expect(device.pins.history.filter((e) => e.pin === "D23" && e.kind === "drive").at(-1)?.high).toBe(true);
+
+      // RabbitMQ 3.10 keeps retained messages on the node that received them: a client of
+      // another node gets none of the device's retained reports. The hub does not need them:
+      // its challenge (state/get) is answered with a signed snapshot through any node.
+      const onDeviceNode = await connectTls(broker.port(1), pki.credentials("user", "olga"), "olga");
+      clients.push(onDeviceNode);
+      const retainedThere: string[] = [];
+      onDeviceNode.on("message", (topic, _p, packet) => packet.retain && retainedThere.push(topic));
+      await onDeviceNode.subscribeAsync(`${PREFIX}/door-1/relay/state`, { qos: 1 });
+      await until("the retained report on the device's node", () => retainedThere.length > 0);
+      // The hub (node 3) subscribes only now, after the device's retained reports exist.
+      const seen: string[] = [];
+      hub.on("message", (topic, _p, packet) => seen.push(`${topic}${packet.retain ? " (retained)" : ""}`));
+      await hub.subscribeAsync(`${PREFIX}/door-1/#`, { qos: 1 });
+      await hub.publishAsync(`${PREFIX}/door-1/state/get`, "0123456789abcdef0123456789abcdef", { qos: 1 });
+      await until("the snapshot on another node", () => seen.includes(`${PREFIX}/door-1/state`));
+      expect(seen.filter((line) => line.endsWith("(retained)"))).toEqual([]);
     }, 90000);
   },
 );
