@@ -50,10 +50,18 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const reports = createReports(timers);
   const features = startFeatures(platform, booted, root, reports);
   const credentials = platform.files.readJSON(WIFI_FILE) as WifiCredentials | undefined;
-  const missing = missingSecrets(platform, credentials);
+  let missing = missingSecrets(platform, credentials);
+  if (missing !== undefined) missing = "not provisioned: " + missing + " missing from Storage";
+  else
+    try {
+      // No unpredictable nonce, no going online (hal/espruino/random.ts refuses on a stuck clock).
+      platform.random();
+    } catch (e) {
+      missing = (e as Error).message;
+    }
   if (missing !== undefined) {
-    log.error("not provisioned: " + missing + " missing from Storage; the relay stays off");
-    if (booted.relay.isOn) booted.relay.off("not provisioned");
+    log.error(missing + "; the relay stays off");
+    if (booted.relay.isOn) booted.relay.off(missing);
     return undefined;
   }
   platform.watchdog.enable(WATCHDOG_SECONDS);

@@ -494,9 +494,9 @@ export class SimulatedDevice {
         this.rngReads.push({ t: Date.now() - this.started, value });
         this.trace.push(`rng ${value}`);
       }),
-      // The wall clock (gettimeofday on ESP32, targets/esp32/jshardware.c), which setTime and
-      // SNTP move without moving any timer.
-      getTime: () => (Date.now() - this.started + this.clockOffsetMs) / 1000,
+      // The wall clock (gettimeofday on ESP32, targets/esp32/jshardware.c: microseconds), which
+      // setTime and SNTP move without moving any timer.
+      getTime: () => (performance.timeOrigin + performance.now() - this.started + this.clockOffsetMs) / 1000,
       setTime: (seconds: number) => this.setClock(seconds * 1000),
       setTimeout: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, false),
       setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),

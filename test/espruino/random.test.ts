@@ -49,4 +49,21 @@ describe.skipIf(espruinoMissing())("nonces on a board without a known RNG regist
     for (const digit of "0123456789abcdef") expect(counts[digit], digit).toBeGreaterThan(240);
     for (const digit of "0123456789abcdef") expect(counts[digit], digit).toBeLessThan(400);
   }, 120_000);
+
+  it("refuses with a clear error, instead of waiting for ever, on a board whose clock never moves", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-espruino-random-"));
+    dirs.push(dir);
+    const built = await buildFirmware({
+      root: path.resolve(import.meta.dirname, "../.."),
+      entry: "test/espruino/entries/static-clock.ts",
+      outFile: path.join(dir, "static-clock.js"),
+      version: "0.0.0-test",
+      sizeBudgetBytes: 1 << 20,
+    });
+    const run = promisify(execFile)(ESPRUINO!, [built.outFile], { cwd: dir, timeout: 30_000 });
+    run.child.stdin?.end();
+    const lines = (await run).stdout.split("\n");
+    expect(lines.filter((l) => l.includes("DRAW "))).toEqual([]);
+    expect(lines.find((l) => l.includes("REFUSED "))?.trim()).toBe("REFUSED no entropy: the clock is stuck");
+  }, 60_000);
 });

@@ -133,6 +133,21 @@ describe("device loop", () => {
     expect(fake.pinHistory).toEqual([{ pin: "D23", high: false, kind: "initial" }]);
   });
 
+  it("stays offline with the relay off, saying why, when the board has no entropy for nonces", () => {
+    const fake = createFakePlatform({ "lk.profile": JSON.stringify(testProfile()) });
+    fake.store["lk.wifi"] = JSON.stringify({ ssid: "s", password: "p" });
+    fake.store["lk.ca"] = fake.store["lk.cert"] = fake.store["lk.key"] = "der";
+    fake.store["lk.cmdkey"] = "k".repeat(32);
+    // hal/espruino/random.ts on a clock that never moves (test/espruino/random.test.ts).
+    fake.platform.random = () => {
+      throw new Error("no entropy: the clock is stuck");
+    };
+    const booted = boot(fake.platform, "1.0.0")!;
+    expect(runDevice(fake.platform, booted)).toBeUndefined();
+    expect(fake.log.at(-1)).toBe("error no entropy: the clock is stuck; the relay stays off");
+    expect(fake.pinHistory).toEqual([{ pin: "D23", high: false, kind: "initial" }]);
+  });
+
   it("keeps retrying through the backoff when the TLS stack cannot even start", () => {
     const fake = createFakePlatform({
       "lk.profile": JSON.stringify(testProfile()),

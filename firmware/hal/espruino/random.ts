@@ -14,18 +14,25 @@ export function rngRegister(board: string): number {
   return board === "ESP32" || board.indexOf("ESP32_") === 0 ? 0x3ff75144 : 0;
 }
 
+/** Samples of the clock taken before a board without a register gives up (64 per change wanted;
+ *  a microsecond clock needs a few hundred). */
+const MAX_SAMPLES = 16384;
+
 /** The random source of a board: random() in [0, 1), and reseed() for Espruino's generator
  *  (seeded with a draw: the RNG register's value where it is known). Without a known
  *  register: a SHA-256 pool of timing samples, hashed in one by one until 256 of them took a
  *  different time from the one before (each such change is at least one bit the clock's
  *  jitter chose), then stirred with the clock at every draw; a draw is 4 bytes of a hash whose
  *  other 28 are the next pool, so no output reveals the pool. Never the generator's fixed
- *  seed, nor a 16-bit one. */
+ *  seed, nor a 16-bit one. A clock that never changes its step in MAX_SAMPLES samples (stuck,
+ *  or a counter) gives no entropy: then every draw throws, saying so (app/device.ts stays
+ *  offline), rather than the boot waiting for ever. */
 export function createRandom(register: number, sha256: (data: string) => string) {
   let pool = "";
   let last = 0;
   let step = 0;
-  for (let changes = register ? 0 : 256; changes > 0;) {
+  let changes = register ? 0 : 256;
+  for (let n = 0; changes > 0 && n < MAX_SAMPLES; n++) {
     const t = getTime();
     if (t - last !== step) changes--;
     step = t - last;
@@ -34,6 +41,7 @@ export function createRandom(register: number, sha256: (data: string) => string)
   }
   const draw = () => {
     if (register) return peek32(register) >>> 0;
+    if (changes) throw new Error("no entropy: the clock is stuck");
     const h = sha256(pool + getTime());
     pool = h.substr(4);
     let x = 0;
@@ -41,7 +49,7 @@ export function createRandom(register: number, sha256: (data: string) => string)
     return x;
   };
   const reseed = () => E.srand(draw());
-  reseed();
+  if (!changes) reseed();
   return {
     reseed,
     random: () => draw() / 4294967296,
