@@ -3,6 +3,7 @@
 // nonces, snapshots, update chunks), the maintenance window and updates, joined to Wi-Fi and
 // one mTLS MQTT session that reports availability (online, and offline as the last will). Every failure ends in a log line and a retry, never a crash;
 // a watchdog resets the chip if the event loop ever stops turning.
+import type { TlsSocketOptions } from "../hal/network";
 import type { Platform } from "../hal/platform";
 import type { QoS } from "../mqtt/codec/packets";
 import { Session } from "../mqtt/session";
@@ -123,14 +124,14 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     routes,
     (topic, payload) => publish(topic, payload, 1),
   );
+  // host and port are those of the latest link's broker, set by the connector (failover).
+  const tls = {
+    ca: readDer(platform, CA_FILE),
+    cert: readDer(platform, CERT_FILE),
+    key: readDer(platform, KEY_FILE),
+  } as TlsSocketOptions;
   const session = new Session(
-    tlsConnector(platform.network, timers, {
-      host: profile.broker.host,
-      port: profile.broker.port,
-      ca: readDer(platform, CA_FILE),
-      cert: readDer(platform, CERT_FILE),
-      key: readDer(platform, KEY_FILE),
-    }),
+    tlsConnector(platform.network, timers, tls, [profile.broker].concat(profile.failover || [])),
     platform.clock,
     timers,
     {
@@ -148,7 +149,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     createBackoff(profile.backoff || DEFAULT_BACKOFF, platform.random),
     {
       connected: () => {
-        log.info("MQTT connected to " + profile.broker.host + ":" + profile.broker.port);
+        log.info("MQTT connected to " + tls.host + ":" + tls.port);
         session.publish(topics.availability, "online", 1, true);
         reports.resend();
         router.offerNonce();

@@ -24,7 +24,20 @@ function errorReason(code: number, message: string): string {
   return "socket error " + code + (message ? ": " + message : "");
 }
 
-export function tlsConnector(network: Network, timers: Timers, options: TlsSocketOptions): Connector {
+/**
+ * Broker failover: each link goes to `brokers[current]`, written into `options.host`/`port`
+ * (so they name the broker of the latest link). A link on which the broker never answered
+ * moves `current` on to the next broker; one that was answered keeps it, so after a loss the
+ * broker that worked last is tried first. One link at a time: the session opens the next
+ * only after close() (mqtt/session.ts), so the device never holds two TLS sessions.
+ */
+export function tlsConnector(
+  network: Network,
+  timers: Timers,
+  options: TlsSocketOptions,
+  brokers: { host: string; port: number }[],
+): Connector {
+  let current = 0;
   /** The link that is still opening, which an uncaught handshake error belongs to. */
   let opening: ((reason: string) => void) | undefined;
   network.onUncaught((message) => {
@@ -50,11 +63,15 @@ export function tlsConnector(network: Network, timers: Timers, options: TlsSocke
       if (finished) return;
       if (opening === claim) opening = undefined;
       if (!failure && !heard) failure = { reason: "connection closed before the broker answered" };
+      if (!heard) current = (current + 1) % brokers.length;
       finished = true;
       if (failure) handlers.error(failure);
       handlers.close();
     };
     opening = claim;
+    const broker = brokers[current];
+    options.host = broker.host;
+    options.port = broker.port;
     try {
       socket = network.connectTls(options, {
         data: (chunk) => {

@@ -10,13 +10,18 @@ const network = createEspruinoNetwork(
   (m) => console.log(m),
   () => undefined,
 );
-const connector = tlsConnector(network, benchTimers, {
-  host: "b",
-  port: 8883,
-  ca: () => "",
-  cert: () => "",
-  key: () => "",
-});
+const connector = tlsConnector(
+  network,
+  benchTimers,
+  {
+    host: "b",
+    port: 8883,
+    ca: () => "",
+    cert: () => "",
+    key: () => "",
+  },
+  [{ host: "b", port: 8883 }],
+);
 const session: Session = new Session(
   connector,
   { now: () => Date.now() },

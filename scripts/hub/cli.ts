@@ -62,6 +62,7 @@ runTool(
       stateDir: state,
       profiles,
       broker,
+      failover: config.device.failover,
       web: { host, port },
       version,
       name: values.name,

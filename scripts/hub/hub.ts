@@ -32,6 +32,9 @@ export interface HubOptions {
   stateDir: string;
   profiles: DeviceProfile[];
   broker: { host: string; port: number };
+  /** Further brokers of the same policy, tried in turn when the current one is lost (the
+   *  profile's `failover`, as the devices have it). */
+  failover?: { host: string; port: number }[];
   web: { host: string; port: number };
   version: string;
   /** The hub's certificate name (`npm run pki -- hub [NAME]`). */
@@ -189,6 +192,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const client = mqtt.connect({
     host: options.broker.host,
     port: options.broker.port,
+    // mqtt.js moves to the next of `servers` at each reconnect.
+    servers: options.failover?.length ? [options.broker, ...options.failover] : undefined,
     protocol: "mqtts",
     ca: readFileSync(store.caCertFile),
     cert,
@@ -223,7 +228,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   client.on("connect", () => {
     lastError = "";
-    log(`connected to the broker at ${options.broker.host}:${options.broker.port}`);
+    log(`connected to the broker at ${client.options.host}:${client.options.port}`);
     void current()
       .subscribeAsync(states.filters(), { qos: 1 })
       .then(() => {

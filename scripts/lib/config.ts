@@ -39,6 +39,7 @@ const DEVICE_KEYS = [
   "pins",
   "relay",
   "broker",
+  "failover",
   "mqtt",
   "backoff",
   "commands",
@@ -162,6 +163,14 @@ function commandSettings(value: unknown): CommandSettings | undefined {
   return settings;
 }
 
+/** A broker's address: the profile's `broker` and each of its `failover` brokers. */
+function brokerAddress(b: Json, where: string): { host: string; port: number } {
+  return {
+    host: string(b.host, `${where}.host`, /^[A-Za-z0-9.-]{1,253}$/, "a host name or IPv4 address"),
+    port: integer(b.port, `${where}.port`, 1, 65535),
+  };
+}
+
 export function validateConfig(raw: unknown): ProjectConfig {
   const root = object(raw, "the config", ["device", "build", "tools"]);
   const device = object(root.device, "device", DEVICE_KEYS);
@@ -193,10 +202,7 @@ export function validateConfig(raw: unknown): ProjectConfig {
     topicPrefix: string(device.topicPrefix, "device.topicPrefix", TOPIC_LEVEL, "a topic-safe prefix"),
     pins: pinMap,
     relay: relayBehaviour(device.relay),
-    broker: {
-      host: string(broker.host, "device.broker.host", /^[A-Za-z0-9.-]{1,253}$/, "a host name or IPv4 address"),
-      port: integer(broker.port, "device.broker.port", 1, 65535),
-    },
+    broker: brokerAddress(broker, "device.broker"),
     mqtt: {
       keepaliveSeconds: integer(mqtt.keepaliveSeconds, "device.mqtt.keepaliveSeconds", 5, 3600),
       connectTimeoutMs: integer(mqtt.connectTimeoutMs, "device.mqtt.connectTimeoutMs", 1000, 120000),
@@ -206,6 +212,13 @@ export function validateConfig(raw: unknown): ProjectConfig {
   };
   const backoff = backoffSettings(device.backoff);
   if (backoff) profile.backoff = backoff;
+  if (device.failover !== undefined) {
+    if (!Array.isArray(device.failover) || device.failover.length < 1 || device.failover.length > 8)
+      throw new ConfigError("device.failover must be a list of 1 to 8 brokers ({ host, port })");
+    profile.failover = device.failover.map((b: unknown, i: number) =>
+      brokerAddress(object(b, `device.failover[${i}]`, ["host", "port"]), `device.failover[${i}]`),
+    );
+  }
   const commands = commandSettings(device.commands);
   if (commands) profile.commands = commands;
   validateFeatures(device, profile);

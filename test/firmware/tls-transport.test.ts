@@ -19,13 +19,18 @@ function setup(options: { throwOnConnect?: string } = {}) {
     onUncaught: (c) => claimants.push(c),
   };
   const uncaught = (message: string) => claimants.some((c) => c(message));
-  const connect = tlsConnector(network, time.timers, {
-    host: "b",
-    port: 8883,
-    ca: () => "",
-    cert: () => "",
-    key: () => "",
-  });
+  const connect = tlsConnector(
+    network,
+    time.timers,
+    {
+      host: "b",
+      port: 8883,
+      ca: () => "",
+      cert: () => "",
+      key: () => "",
+    },
+    [{ host: "b", port: 8883 }],
+  );
   const log: string[] = [];
   const transport = connect({
     data: (c) => log.push(`data ${c}`),
@@ -131,5 +136,46 @@ describe("TLS transport over Espruino's socket", () => {
     silent.transport.close();
     silent.time.advance(2000);
     expect(silent.log).toEqual(["data x", "close"]);
+  });
+});
+
+describe("broker failover in the TLS transport", () => {
+  it("moves to the next broker after a link the broker never answered, stays on one that answered, one link at a time", () => {
+    const time = new FakeTime();
+    const opened: { host: string; port: number; handlers: SocketHandlers }[] = [];
+    const network: Network = {
+      connectTls: (opts, handlers) => {
+        opened.push({ host: opts.host, port: opts.port, handlers });
+        return { write: () => undefined, end: () => undefined };
+      },
+      onUncaught: () => undefined,
+    };
+    const options = { host: "", port: 0, ca: () => "", cert: () => "", key: () => "" };
+    const brokers = [
+      { host: "a", port: 1 },
+      { host: "b", port: 2 },
+      { host: "c", port: 3 },
+    ];
+    const connect = tlsConnector(network, time.timers, options, brokers);
+    const closes: number[] = [];
+    /** One link: answered (data) or not, then closed by the peer. */
+    const link = (answered: boolean) => {
+      connect({ data: () => undefined, error: () => undefined, close: () => closes.push(opened.length) });
+      const socket = opened[opened.length - 1]!;
+      if (answered) socket.handlers.data("\x20\x02\x00\x00");
+      socket.handlers.close(true);
+      time.advance(50);
+      return `${socket.host}:${socket.port}`;
+    };
+    expect(link(false)).toBe("a:1");
+    expect(link(true)).toBe("b:2");
+    // The broker that worked last is tried first after the loss...
+    expect(link(false)).toBe("b:2");
+    // ...and only a failure there moves on, round the list.
+    expect(link(false)).toBe("c:3");
+    expect(link(false)).toBe("a:1");
+    expect(options).toMatchObject({ host: "a", port: 1 });
+    // Every link was closed before the next opened.
+    expect(closes).toEqual([1, 2, 3, 4, 5]);
   });
 });

@@ -39,6 +39,11 @@ export interface RelayBehaviour {
   powerOn: "off" | "restore";
 }
 
+export interface BrokerAddress {
+  host: string;
+  port: number;
+}
+
 export interface BackoffSettings {
   baseMs: number;
   capMs: number;
@@ -98,7 +103,10 @@ export interface DeviceProfile {
   cover?: CoverBehaviour;
   telemetry?: TelemetryBehaviour;
   interlock?: InterlockGroup[];
-  broker: { host: string; port: number };
+  broker: BrokerAddress;
+  /** Further brokers of the same policy, tried in turn when the current one is lost
+   *  (net/tls-transport.ts); the device keeps one session at a time. */
+  failover?: BrokerAddress[];
   mqtt: {
     keepaliveSeconds: number;
     connectTimeoutMs: number;
