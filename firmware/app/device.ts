@@ -98,7 +98,11 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   // One signed snapshot of every report value per challenge, not retained, QoS 0 (it takes no
   // room in the in-flight store that results need; the hub asks again if it is lost).
   const challenged = snapshots(timers, (challenge) =>
-    publish(topics.snapshot, reporter.report(topics.snapshot, JSON.stringify({ c: challenge, r: reports.values })), 0),
+    publish(
+      topics.snapshot,
+      reporter.report(topics.snapshot, JSON.stringify({ c: challenge, r: reports.values, v: booted.version })),
+      0,
+    ),
   );
   const routes: Route[] = features.routes;
   routes.push(
@@ -110,7 +114,8 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
       action: (command: string) => {
         if (command !== RESTART) return maintenance.command(command);
         timers.set(platform.reboot, 500);
-        return { done: "restarting" };
+        // Its result says what was done in its own word: 11 bytes fewer than a sentence.
+        return { done: command };
       },
     },
     { topic: topics.snapshotGet, action: challenged, plain: true },

@@ -40,6 +40,8 @@ export interface DeviceView {
   entities: Entity[];
   values: Record<string, EntityValue>;
   lastResult?: { at: number; who: string; cmd: string; accepted: boolean; detail: string };
+  /** The firmware version the device signed in its latest confirmed snapshot, and when. */
+  firmware?: { version: string; at: number };
 }
 
 interface Known {
@@ -248,6 +250,7 @@ export class DeviceStates {
       d.seen.set(reportTopic, { boot: snapshot.boot, seq: snapshot.seq, snapshot: true });
     }
     d.view.freshness = { confirmed: true, at: challenge.at, boot: snapshot.boot };
+    if (snapshot.version !== undefined) d.view.firmware = { version: snapshot.version, at: challenge.at };
     this.render(d);
     this.hooks.answered(d.view.id);
   }

@@ -85,6 +85,8 @@ export function discoveryFor(
   entities: Entity[],
   version: string,
   allow: HaAllow = {},
+  /** The device's own firmware version (its signed snapshot); unknown: no sw_version. */
+  firmware?: string,
 ): Discovery[] {
   const prefix = profile.topicPrefix;
   const device = profile.id;
@@ -118,7 +120,7 @@ export function discoveryFor(
           name: device,
           manufacturer: "Latchkey",
           model: "ESP32 relay (Espruino)",
-          sw_version: version,
+          ...(firmware ? { sw_version: firmware } : {}),
         },
         origin: { name: "Latchkey hub", sw_version: version },
       },

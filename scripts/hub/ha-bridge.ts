@@ -46,6 +46,8 @@ export class HomeAssistantBridge {
   private readonly published = new Map<string, string>();
   private readonly record: string;
   private rediscover: NodeJS.Timeout | undefined;
+  /** Per device: the firmware version its published discovery names (device sw_version). */
+  private readonly firmware = new Map<string, string | undefined>();
   /** How many times discovery went out (tests and the log). */
   rounds = 0;
 
@@ -80,7 +82,11 @@ export class HomeAssistantBridge {
     const all: Discovery[] = [];
     for (const id of this.states.ids()) {
       const profile = this.states.profile(id)!;
-      all.push(...discoveryFor(profile, this.states.view(id)!.entities, this.options.version, this.options.allow));
+      const view = this.states.view(id)!;
+      this.firmware.set(id, view.firmware?.version);
+      all.push(
+        ...discoveryFor(profile, view.entities, this.options.version, this.options.allow, view.firmware?.version),
+      );
     }
     const current = new Set(all.map((d) => d.topic));
     const before = this.read();
@@ -136,6 +142,20 @@ export class HomeAssistantBridge {
   mirror(view: DeviceView): void {
     const profile = this.states.profile(view.id);
     if (!profile) return;
+    // A version first signed, or changed by an update: that device's discovery again.
+    if (this.firmware.has(view.id) && this.firmware.get(view.id) !== view.firmware?.version) {
+      this.firmware.set(view.id, view.firmware?.version);
+      const configs = discoveryFor(
+        profile,
+        view.entities,
+        this.options.version,
+        this.options.allow,
+        view.firmware?.version,
+      );
+      void (async () => {
+        for (const d of configs) await this.endpoint.publish(d.topic, JSON.stringify(d.payload), true);
+      })().catch(() => undefined);
+    }
     const prefix = profile.topicPrefix;
     const unverified = view.entities
       .filter((e) => view.values[e.id]?.unverified)

@@ -156,7 +156,11 @@ function health(details, view) {
   var diagnostics = view.rows.filter(function (r) { return r.kind === "diagnostic"; });
   diagnostics.forEach(function (r) { row(details, view, r); });
   if (!view.telemetry) fact(list, "Uptime, signal, memory", "not reported: no telemetry in this device's profile");
-  fact(list, "Firmware", h.version || "not reported");
+  if (view.firmware) {
+    var fw = el("span", "", view.firmware.version + " ");
+    marks(fw, { trust: "confirmed", confirmedAt: view.firmware.at }, "");
+    fact(list, "Firmware", fw);
+  } else fact(list, "Firmware", h.version || "not reported yet");
   fact(list, "IP address", "not reported by the device");
   fact(list, "Last seen", h.lastSeen ? aged("span", "", "", h.lastSeen) : "not since the hub started");
   fact(list, "Gone offline", h.offlineSeen + (h.offlineSeen === 1 ? " time" : " times") + " since the hub started");

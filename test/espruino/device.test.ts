@@ -168,6 +168,8 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("the bundle on Espruino
     expect(JSON.parse(answer.value)).toEqual({
       c: challenge,
       r: { [`${T}/relay/state`]: "OFF", [`${T}/maintenance/state`]: "CLOSED" },
+      // The running bundle's build version, signed with the rest.
+      v: "0.0.0-test",
     });
     // Espruino's getTime() here is the wall clock: uptime must not be.
     await until("telemetry", () => telemetry.length > 0, 10000);

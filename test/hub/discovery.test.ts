@@ -155,7 +155,7 @@ const garage = {
 } as DeviceProfile;
 
 function check(profile: DeviceProfile, allow: HaAllow = {}) {
-  const all = discoveryFor(profile, deviceEntities(profile), "1.2.3", allow);
+  const all = discoveryFor(profile, deviceEntities(profile), "1.2.3", allow, "0.9.1");
   for (const { topic, payload } of all) {
     const component = topic.split("/")[1]!;
     expect(DOCUMENTED[component], topic).toBeDefined();
@@ -195,8 +195,12 @@ describe("Home Assistant discovery", () => {
       unique_id: "latchkey_pump-1_relay",
       command_topic: "latchkey-ha/pump-1/relay/set",
       state_topic: "latchkey-ha/pump-1/relay/state",
-      device: { identifiers: ["latchkey_pump-1"], name: "pump-1", sw_version: "1.2.3" },
+      device: { identifiers: ["latchkey_pump-1"], name: "pump-1", sw_version: "0.9.1" },
+      origin: { name: "Latchkey hub", sw_version: "1.2.3" },
     });
+    // Before the device said its version, Home Assistant is told none (not the hub's).
+    const unknown = discoveryFor(testProfile({ id: "pump-1" }), deviceEntities(testProfile({ id: "pump-1" })), "1.2.3");
+    expect(unknown[0]!.payload.device).not.toHaveProperty("sw_version");
   });
 
   it("offers a garage door as a cover with binary sensors for its inputs and sensors for telemetry", () => {

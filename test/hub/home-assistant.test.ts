@@ -106,6 +106,15 @@ describe.skipIf(mosquittoMissing())("Home Assistant through the hub's own endpoi
     });
     await until("the hub's availability", () => retained.get("latchkey-ha/availability") === "online");
     await until("the device's verified state mirrored", () => retained.get("latchkey-ha/door-1/relay/state") === "OFF");
+    // The device's own firmware version, from its signed snapshot (the built bundle's), once
+    // it answered; pump-1 has never answered, so Home Assistant is told no version for it.
+    const deviceInfo = (topic: string) =>
+      (JSON.parse(retained.get(topic) ?? "{}") as { device?: { sw_version?: string } }).device;
+    await until(
+      "door-1's firmware version in its device info",
+      () => deviceInfo("homeassistant/switch/latchkey_door-1/relay/config")?.sw_version === "0.0.0-test",
+    );
+    expect(deviceInfo("homeassistant/binary_sensor/latchkey_pump-1/relay/config")).not.toHaveProperty("sw_version");
     const rounds = hub!.bridge!.rounds;
     await ha.publishAsync("homeassistant/status", "online", { qos: 1 });
     await until("discovery again", () => hub!.bridge!.rounds > rounds, 5000);
