@@ -9,7 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { chown, mkdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { BrokerError } from "./errors.ts";
@@ -58,6 +58,9 @@ export interface RabbitCluster {
    *  new identities added, identities no longer active deleted and their connections closed. */
   applyPolicy(): Promise<string[]>;
   stopNode(node: number): Promise<void>;
+  /** SIGKILL: the node dies as in a crash, without leaving the cluster. */
+  killNode(node: number): Promise<void>;
+  /** (Re)starts a stopped node; it rejoins the cluster with its own data. */
   startNode(node: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -84,7 +87,7 @@ export async function startRabbitCluster(options: ClusterOptions): Promise<Rabbi
   const dir = path.join(os.tmpdir(), `latchkey-rabbitmq-${randomBytes(6).toString("hex")}`);
   await mkdir(dir, { mode: 0o700 });
   const own = async (p: string) => {
-    if (user.drops) await import("node:fs/promises").then((fs) => fs.chown(p, user.uid, user.gid));
+    if (user.drops) await chown(p, user.uid, user.gid);
   };
   await own(dir);
   let output = "";
@@ -174,8 +177,14 @@ export async function startRabbitCluster(options: ClusterOptions): Promise<Rabbi
         RABBITMQ_LOG_BASE: path.join(node.dir, "log"),
         RABBITMQ_PID_FILE: path.join(node.dir, "rabbitmq.pid"),
         RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: "-kernel inet_dist_use_interface {127,0,0,1}",
+        // The script then execs the VM (sbin/rabbitmq-server) instead of waiting on it in a
+        // shell: the pid is the node's, a SIGKILL is a real crash, SIGTERM its clean stop.
+        RUNNING_UNDER_SYSTEMD: "true",
       }),
       cwd: dir,
+      // Its own process group: a terminal's Ctrl-C reaches this process, which stops the nodes
+      // in turn, not every node at once.
+      detached: true,
       uid: user.drops ? user.uid : undefined,
       gid: user.drops ? user.gid : undefined,
       stdio: ["ignore", "pipe", "pipe"],
@@ -187,7 +196,11 @@ export async function startRabbitCluster(options: ClusterOptions): Promise<Rabbi
     };
     proc.stdout!.on("data", onData);
     proc.stderr!.on("data", onData);
-    proc.on("exit", (code, signal) => (exited = `${node.name} exited (${code ?? signal})`));
+    proc.on("exit", (code, signal) => {
+      exited = `${node.name} exited (${code ?? signal})`;
+      // A node that stops unasked is said in one line (stopNode and killNode ask).
+      if (!stopping.has(proc)) options.log?.(`RabbitMQ: ${exited}: ${lastLines(log)}`);
+    });
     const deadline = Date.now() + 120000;
     while (!/Server startup complete/.test(log)) {
       if (exited) throw new BrokerError(`${exited}: ${lastLines(log)}`);
@@ -197,11 +210,13 @@ export async function startRabbitCluster(options: ClusterOptions): Promise<Rabbi
     await waitForPort(node.host === "0.0.0.0" ? "127.0.0.1" : node.host, node.mqttPort, 30000, () => exited);
   };
 
-  const stopNode = async (i: number) => {
+  const stopping = new Set<ChildProcess>();
+  const stopNode = async (i: number, signal: NodeJS.Signals = "SIGTERM") => {
     const proc = procs[i];
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    stopping.add(proc);
     const gone = new Promise((resolve) => proc.once("exit", resolve));
-    proc.kill("SIGTERM");
+    proc.kill(signal);
     const timer = setTimeout(() => proc.kill("SIGKILL"), 15000);
     await gone;
     clearTimeout(timer);
@@ -238,7 +253,8 @@ export async function startRabbitCluster(options: ClusterOptions): Promise<Rabbi
       guard,
       log: () => output,
       ctl,
-      stopNode,
+      stopNode: (i) => stopNode(i),
+      killNode: (i) => stopNode(i, "SIGKILL"),
       startNode,
       stop: stopAll,
       async applyPolicy() {

@@ -9,19 +9,23 @@ import { pkiCli } from "../support/cli.ts";
 import { PREFIX } from "../support/conformance.ts";
 import { conformanceSuite } from "../support/conformance-suite.ts";
 import { connectTls } from "../support/pki.ts";
-import { rabbitmqMissing, startTestRabbit } from "../support/rabbitmq.ts";
+import { collect } from "../support/pki.ts";
+import { rabbitmqMissing, startTestRabbit, type TestRabbit } from "../support/rabbitmq.ts";
 import { signer } from "../support/signed.ts";
 import { until } from "../support/wait.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
+
+let rabbit: TestRabbit | undefined;
 
 conformanceSuite(
   "RabbitMQ cluster (3 nodes)",
   rabbitmqMissing(),
   { publish: "closed", subscribe: "closed", nobody: "refused", takeover: "refused" },
   async (stateDir) => {
-    const [rabbit] = await Promise.all([startTestRabbit(stateDir, PREFIX, 3), builtBundle()]);
-    console.log(`RabbitMQ: 3-node cluster started in ${(rabbit.startMs / 1000).toFixed(1)} s`);
-    return { kind: "rabbitmq", port: rabbit.port, log: rabbit.cluster.log, stop: rabbit.stop };
+    const [started] = await Promise.all([startTestRabbit(stateDir, PREFIX, 3), builtBundle()]);
+    rabbit = started;
+    console.log(`RabbitMQ: 3-node cluster started in ${(started.startMs / 1000).toFixed(1)} s`);
+    return { kind: "rabbitmq", port: started.port, log: started.cluster.log, stop: started.stop };
   },
   240000,
   (world) => {
@@ -67,5 +71,28 @@ conformanceSuite(
       await until("the snapshot on another node", () => seen.includes(`${PREFIX}/door-1/state`));
       expect(seen.filter((line) => line.endsWith("(retained)"))).toEqual([]);
     }, 90000);
+
+    it("a node killed: the others serve on; restarted, it rejoins the cluster and serves again", async () => {
+      const { broker, pki } = world();
+      const cluster = rabbit!.cluster;
+      const hub = await connectTls(broker.port(0), pki.credentials("hub", "hub"), "hub");
+      clients.push(hub);
+      const seen = await collect(hub, `${PREFIX}/door-b/#`);
+      await cluster.killNode(1);
+      const before = await connectTls(broker.port(2), pki.credentials("device", "door-b"), "door-b");
+      clients.push(before);
+      await before.publishAsync(`${PREFIX}/door-b/relay/state`, "while-down", { qos: 1 });
+      await until("the report through node 3 while node 2 is down", () => seen.length === 1);
+      before.end(true);
+      await expect(connectTls(broker.port(1), pki.credentials("device", "door-b"), "door-b")).rejects.toThrow();
+      await cluster.startNode(1);
+      const running = JSON.parse(await cluster.ctl(["cluster_status", "--formatter", "json"])).running_nodes;
+      expect(running.sort()).toEqual(cluster.nodes.map((n) => n.name));
+      const after = await connectTls(broker.port(1), pki.credentials("device", "door-b"), "door-b");
+      clients.push(after);
+      await after.publishAsync(`${PREFIX}/door-b/relay/state`, "restarted", { qos: 1 });
+      await until("the report through the restarted node", () => seen.length === 2);
+      expect(seen).toEqual([`${PREFIX}/door-b/relay/state while-down`, `${PREFIX}/door-b/relay/state restarted`]);
+    }, 120000);
   },
 );
