@@ -16,6 +16,22 @@ function layerOf(file) {
   return { name: "composition root", rank: 9 };
 }
 
+/** Host-only files inside firmware/: the codec's checks in words, the decoder and encoder of
+ *  every packet, for tests and host tools (and the interpreter tier, which runs them on
+ *  Espruino). Only each other may import them, so none reaches the device's bundle. */
+const HOST_ONLY = [
+  "mqtt/codec/checks",
+  "mqtt/codec/explain",
+  "mqtt/codec/decode-any",
+  "mqtt/codec/encode-any",
+  "mqtt/codec/reader",
+];
+
+function isHostOnly(file) {
+  const relative = path.relative(FIRMWARE, file).split(path.sep).join("/").replace(/\.ts$/, "");
+  return HOST_ONLY.includes(relative);
+}
+
 /** Who may import whom: app -> mqtt -> net -> hal; the codec stays pure; only the
  *  composition root (firmware/main.ts) may reach hal/espruino. */
 function importProblem(fromLayer, toLayer) {
@@ -54,6 +70,11 @@ const firmwareImports = {
       }
       const problem = importProblem(layerOf(file), layerOf(target));
       if (problem) context.report({ node, message: problem });
+      else if (isHostOnly(target) && !isHostOnly(file))
+        context.report({
+          node,
+          message: `'${specifier}' is host-only (tests and tools): device code may not import it`,
+        });
     };
     return {
       ImportDeclaration: (node) => check(node, node.source),

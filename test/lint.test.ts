@@ -86,6 +86,24 @@ describe("lint rules for firmware/", () => {
     );
   });
 
+  it("keeps the host-only codec files out of device code, and lets them import each other", async () => {
+    const device = await lint(
+      "firmware/mqtt/lint-probe-host.ts",
+      'export { decodeAny } from "./codec/decode-any";\nexport { explain } from "./codec/explain";\n',
+    );
+    expect(device).toEqual([
+      "1 latchkey/firmware-imports: './codec/decode-any' is host-only (tests and tools): device code may not import it",
+      "2 latchkey/firmware-imports: './codec/explain' is host-only (tests and tools): device code may not import it",
+    ]);
+    const app = await lint("firmware/app/lint-probe-host.ts", 'export { encode } from "../mqtt/codec/encode-any";\n');
+    expect(app).toEqual([
+      "1 latchkey/firmware-imports: '../mqtt/codec/encode-any' is host-only (tests and tools): device code may not import it",
+    ]);
+    // decode-any.ts imports checks, explain and reader: host-only files may import each other.
+    const [decodeAny] = await eslint.lintFiles([path.join(root, "firmware/mqtt/codec/decode-any.ts")]);
+    expect(decodeAny.messages).toEqual([]);
+  });
+
   it("rejects extending Error and class hierarchies three levels deep, across files", async () => {
     await lint("firmware/net/lint-probe-base.ts", "export class A {}\nexport class B extends A {}\n");
     const messages = await lint(
