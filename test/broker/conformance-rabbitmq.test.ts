@@ -20,7 +20,13 @@ let rabbit: TestRabbit | undefined;
 conformanceSuite(
   "RabbitMQ cluster (3 nodes)",
   rabbitmqMissing(),
-  { publish: "closed", subscribe: "closed", nobody: "refused", takeover: "refused" },
+  {
+    publish: "closed",
+    subscribe: "closed",
+    nobody: "refused",
+    takeover: "refused",
+    revoked: "the RabbitMQ cluster deleted user 'door-r' and closed its open connections",
+  },
   async (stateDir) => {
     const [started] = await Promise.all([startTestRabbit(stateDir, PREFIX, 3), builtBundle()]);
     rabbit = started;

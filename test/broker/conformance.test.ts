@@ -14,13 +14,20 @@ for (const { name, embedded, skip, signals } of [
       subscribe: "granted",
       nobody: "connects",
       takeover: "accepted under its own id",
+      revoked: "closed device 'door-r''s open session (client id taken over); its reconnect is refused",
     },
   },
   {
     name: "embedded broker (aedes)",
     embedded: true,
     skip: false,
-    signals: { publish: "closed", subscribe: "0x80", nobody: "connects", takeover: "accepted under its own id" },
+    signals: {
+      publish: "closed",
+      subscribe: "0x80",
+      nobody: "connects",
+      takeover: "accepted under its own id",
+      revoked: "the embedded broker closed every open connection with that certificate",
+    },
   },
 ] as const) {
   let broker: Broker | undefined;

@@ -147,6 +147,7 @@ export function conformanceSuite(
       const result = await pkiCli(pki.stateDir, ["revoke", "door-r"]);
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(/reloaded: it now refuses 'door-r'/);
+      expect(result.stdout.split("\n").at(-1)).toBe(signals.revoked);
       await until("door-r's session to close", () => closed, 10000);
       for (const node of [0, 1, 2])
         await expect(connectTls(broker!.port(node), pki.credentials("device", "door-r"), "door-r")).rejects.toThrow();

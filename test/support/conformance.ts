@@ -103,6 +103,8 @@ export interface Signals {
   nobody: "connects" | "refused";
   /** Another identity connecting with a device's or the hub's client id. */
   takeover: "accepted under its own id" | "refused";
+  /** The last line of `npm run pki -- revoke door-r` while door-r is connected. */
+  revoked: string;
 }
 
 export async function conformancePki(): Promise<{ pki: TestPki; other: TestPki }> {
