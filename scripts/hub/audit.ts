@@ -1,6 +1,8 @@
 // The audit log of every actuation: an append-only JSON-lines file, one record per line,
-// written with a single write() and fsync'ed before the call returns, so a record that was
-// reported written survives a crash or power loss. Bounded: when the live file would pass
+// written with a single write() and fsync'ed before the call returns (append), or before the
+// returned promise resolves (commit: a group commit, one fsync off the event loop for every
+// record written while the previous fsync ran), so a record that was reported written
+// survives a crash or power loss. Bounded: when the live file would pass
 // maxBytes it becomes audit.jsonl.1 (older files shift up, the one past `keep` is deleted) and
 // a new file starts; the folder is fsync'ed after the rename. A torn last line (power lost
 // mid-write) is skipped on reading. Why not a database: records are only ever appended and
@@ -15,6 +17,7 @@ import {
   closeSync,
   existsSync,
   fstatSync,
+  fsync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -90,12 +93,46 @@ class JsonLines {
     return last[0] === 0x0a;
   }
 
+  /** fsyncs done (by append, commit and rotation): fewer than records under group commit. */
+  syncs = 0;
+  private waiting: ((error: Error | null) => void)[] = [];
+  private syncing = false;
+  private closed = false;
+
   append(record: object): void {
+    this.write(record);
+    fsyncSync(this.fd);
+    this.syncs++;
+  }
+
+  /** Writes the record now; resolves once an fsync that began after the write has ended. */
+  commit(record: object): Promise<void> {
+    this.write(record);
+    return new Promise((resolve, reject) => {
+      this.waiting.push((error) => (error ? reject(error) : resolve()));
+      this.flush();
+    });
+  }
+
+  private write(record: object): void {
     const line = Buffer.from(JSON.stringify(record) + "\n");
     if (this.size > 0 && this.size + line.length > this.maxBytes) this.rotate();
     writeSync(this.fd, line);
-    fsyncSync(this.fd);
     this.size += line.length;
+  }
+
+  private flush(): void {
+    if (this.syncing || this.waiting.length === 0) return;
+    this.syncing = true;
+    const batch = this.waiting.splice(0);
+    const fd = this.fd;
+    fsync(fd, (error) => {
+      this.syncs++;
+      this.syncing = false;
+      // A rotation or close in the meantime fsync'ed this file itself before closing it.
+      for (const done of batch) done(fd !== this.fd || this.closed ? null : error);
+      this.flush();
+    });
   }
 
   /** The newest `limit` records, newest first, across the rotated files. */
@@ -118,10 +155,13 @@ class JsonLines {
   }
 
   close(): void {
+    fsyncSync(this.fd);
+    this.closed = true;
     closeSync(this.fd);
   }
 
   private rotate(): void {
+    fsyncSync(this.fd);
     closeSync(this.fd);
     rmSync(`${this.file}.${this.keep}`, { force: true });
     for (let n = this.keep - 1; n >= 1; n--)
@@ -187,6 +227,21 @@ export class AuditLog {
       this.timer ??= setTimeout(() => this.endMinutes(), MINUTE).unref();
     }
     return full;
+  }
+
+  /** An actuation's record (`sent` or `result`), on disk when the promise resolves; records
+   *  committed together share one fsync (group commit). A refusal goes through append. */
+  async commit(record: Omit<AuditRecord, "at">): Promise<AuditRecord> {
+    if (record.phase === "denied") return this.append(record);
+    const full: AuditRecord = { at: new Date().toISOString(), ...record };
+    await this.actions.commit(full);
+    this.options.onAppend?.(full);
+    return full;
+  }
+
+  /** fsyncs of the actions file so far. */
+  get syncs(): number {
+    return this.actions.syncs;
   }
 
   private write(file: JsonLines, record: AuditRecord): void {

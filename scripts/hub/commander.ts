@@ -76,7 +76,8 @@ export class Commander {
     chain.depth++;
     this.chains.set(request.device, chain);
     const run = async (): Promise<Outcome> => {
-      this.audit.append({ ...base, phase: "sent" });
+      // On disk before the command leaves (group commit: concurrent commands share an fsync).
+      await this.audit.commit({ ...base, phase: "sent" });
       let outcome: Outcome;
       let mac: string | undefined;
       try {
@@ -88,11 +89,14 @@ export class Commander {
           cmd: request.cmd,
           timeoutMs: this.timeoutMs,
           onSigned: (m) => (mac = m),
+          // The hub follows every device's topics (hub.ts): no subscription per command.
+          covered: true,
         });
       } catch (error) {
         outcome = { accepted: false, detail: (error as Error).message };
       }
-      this.audit.append({ ...base, phase: "result", ...outcome, ...(mac ? { mac } : {}) });
+      // On disk before the outcome is reported.
+      await this.audit.commit({ ...base, phase: "result", ...outcome, ...(mac ? { mac } : {}) });
       this.states.recordResult(request.device, { at: Date.now(), who: request.who, cmd: request.cmd, ...outcome });
       return outcome;
     };

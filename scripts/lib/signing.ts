@@ -128,6 +128,37 @@ export interface SignedCommandOptions {
   timeoutMs?: number;
   /** Called with the command's MAC as it is published (the result will refer to it). */
   onSigned?: (mac: string) => void;
+  /** The client already receives the device's nonce and result topics (the hub follows
+   *  `<prefix>/<device>/#`): no subscription is made for the command. */
+  covered?: boolean;
+}
+
+type Handler = (topic: string, payload: Buffer) => void;
+/** One `message` listener per client, dispatching by topic to the commands in flight (one
+ *  listener per command made Node warn past 10 and cost every message a call per command). */
+const dispatchers = new WeakMap<MqttClient, Map<string, Set<Handler>>>();
+
+function listen(client: MqttClient, topics: string[], handler: Handler): () => void {
+  let byTopic = dispatchers.get(client);
+  if (!byTopic) {
+    const table = (byTopic = new Map());
+    dispatchers.set(client, table);
+    client.on("message", (topic, payload) => {
+      for (const h of [...(table.get(topic) ?? [])]) h(topic, payload);
+    });
+  }
+  const table = byTopic;
+  for (const topic of topics) {
+    if (!table.has(topic)) table.set(topic, new Set());
+    table.get(topic)!.add(handler);
+  }
+  return () => {
+    for (const topic of topics) {
+      const set = table.get(topic);
+      set?.delete(handler);
+      if (set?.size === 0) table.delete(topic);
+    }
+  };
 }
 
 /** One command in flight per device and client: a second would replace the first's nonce. */
@@ -158,9 +189,10 @@ function once(client: MqttClient, o: SignedCommandOptions): Promise<{ accepted: 
     let forged = 0;
     let others = 0;
     let timer: NodeJS.Timeout;
+    let unlisten = () => undefined as void;
     const finish = (settle: () => void) => {
       clearTimeout(timer);
-      client.removeListener("message", onMessage);
+      unlisten();
       settle();
     };
     const fail = (message: string) => finish(() => reject(new SigningError(message)));
@@ -196,16 +228,19 @@ function once(client: MqttClient, o: SignedCommandOptions): Promise<{ accepted: 
     };
     signCommand(o.key, o.topic, "0000000000000000", o.cmd);
     arm("nonce");
-    client.on("message", onMessage);
-    // The subscriptions stay: a long-running client reuses them, and removing one could take
-    // away a subscription the caller made to the same filter.
+    unlisten = listen(client, [nonceTopic, resultTopic], onMessage);
+    const ask = () =>
+      client.publish(`${root}/nonce/get`, "", { qos: 1 }, (e) => {
+        if (e) fail(`publishing to ${root}/nonce/get failed: ${e.message}`);
+      });
+    if (o.covered) return ask();
+    // A short-lived tool's subscriptions stay: removing one could take away a subscription the
+    // caller made to the same filter. The hub subscribes to nothing here (covered).
     client.subscribe([nonceTopic, resultTopic], { qos: 1 }, (error, granted) => {
       if (error) return fail(`subscribing to ${nonceTopic} failed: ${error.message}`);
       if (granted?.some((g) => g.qos === 128))
         return fail(`the broker refused a subscription to ${root}/nonce or result`);
-      client.publish(`${root}/nonce/get`, "", { qos: 1 }, (e) => {
-        if (e) fail(`publishing to ${root}/nonce/get failed: ${e.message}`);
-      });
+      ask();
     });
   });
 }

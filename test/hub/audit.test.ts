@@ -20,6 +20,30 @@ const entry = (n: number) => ({
 });
 
 describe("the audit log", () => {
+  it("commits concurrent records with shared fsyncs, each on disk (and announced) when its promise resolves", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-audit-"));
+    const announced: string[] = [];
+    const log = new AuditLog({ dir, maxBytes: 8000, onAppend: (r) => announced.push(r.id) });
+    const before = log.syncs;
+    const onDisk: boolean[] = [];
+    await Promise.all(
+      Array.from({ length: 200 }, (_, n) =>
+        log.commit(entry(n)).then((record) => {
+          // Written and fsync'ed before it resolved: in the live file or a rotated one.
+          const text = [log.file, ...[1, 2, 3, 4, 5].map((n) => `${log.file}.${n}`)]
+            .filter((f) => existsSync(f))
+            .map((f) => readFileSync(f, "utf8"))
+            .join("");
+          onDisk.push(text.includes(`"id":"${record.id}"`) && announced.includes(record.id));
+        }),
+      ),
+    );
+    expect(onDisk).toEqual(Array.from({ length: 200 }, () => true));
+    // One fsync per batch, not per record (200 records, rotations included).
+    expect(log.syncs - before).toBeLessThan(50);
+    log.close();
+  });
+
   it("is on disk when append returns, and reads back newest first after reopening", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-audit-"));
     const log = new AuditLog({ dir });
