@@ -52,7 +52,8 @@ export function featuresOf(profile: {
 /** Public property names used only between the bundle's own modules: never a profile or
  *  JSON field, never an Espruino API (Storage, Pin, OneWire, TLS, Wifi, E, process), never
  *  read by a test or tool from outside the bundle (the simulator runs the bundle whole and
- *  provides Espruino's globals only). Mangled like `_` members: about 600 bytes. */
+ *  provides Espruino's globals only). Mangled like `_` members: about 600 bytes.
+ *  test/build/internal-names.test.ts fails on a profile key, JSON field or Espruino name here. */
 export const INTERNAL_NAMES = [
   "relaySet",
   "relayState",
