@@ -47,7 +47,6 @@ export function rabbitmqConf(listener: NodeListener, files: NodeFiles, peers: st
     // Retained messages stay on the node they were published to (3.10): nothing relies on one
     // crossing nodes (ARCHITECTURE.md "Scaling out").
     "mqtt.retained_message_store = rabbit_mqtt_retained_msg_store_ets",
-    "loopback_users = none",
     `load_definitions = ${files.definitions}`,
     "log.console = true",
     "log.console.level = info",

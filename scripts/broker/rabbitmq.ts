@@ -261,6 +261,7 @@ export async function startRabbitCluster(options: ClusterOptions): Promise<Rabbi
         const policy = await writeAll();
         const now = new Set(policy.definitions.users.map((u) => u.name));
         const running = procs.findIndex((p) => p && p.exitCode === null && p.signalCode === null);
+        if (running < 0) throw new BrokerError("no RabbitMQ node is running: the policy applies when one starts");
         await ctl(["import_definitions", files(nodes[running]).definitions], running);
         const gone = [...known].filter((name) => !now.has(name));
         for (const name of gone) {
