@@ -26,6 +26,9 @@ export interface ConsoleHost {
   /** E.lockConsole(): while true, a line is a password attempt and never code. */
   locked(): boolean;
   typePassword(line: string): boolean;
+  /** A client connected: Espruino's telnet server makes telnet the console
+   *  (libs/network/telnet/jswrap_telnet.c, telnetAccept -> jsiSetConsoleDevice). */
+  accepted?(): void;
 }
 
 /** True when `code` is an incomplete statement (Espruino counts brackets; a parse that ends
@@ -124,6 +127,7 @@ export class TelnetConsole {
     socket.on("close", () => {
       if (this.client === socket) this.client = undefined;
     });
+    this.host.accepted?.();
     this.attach(socket, ">", true);
   }
 

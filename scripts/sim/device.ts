@@ -72,6 +72,10 @@ export class SimulatedDevice {
   readonly lines: string[] = [];
   readonly started = Date.now();
   private generation = 0;
+  /** The bundle from `.bootcde` runs (set at boot, cleared at reset() and reboot). */
+  private bootcdeRuns = false;
+  /** The running bundle's code was erased under it (bootCodeGone): nothing runs until a reboot. */
+  private codeGone = false;
   private deviceJson: (text: string) => unknown = JSON.parse;
   private timers = new Map<number, NodeJS.Timeout>();
   private watchdog: { timeoutMs: number; auto: boolean; lastKick: number; check: NodeJS.Timeout } | undefined;
@@ -136,6 +140,7 @@ export class SimulatedDevice {
       afterLine: () => this.runDeferred(),
       locked: () => this.consoleLocked,
       typePassword: (line: string) => this.typePassword(line),
+      accepted: () => this.setConsole("Serial1"),
     };
     if (options.console) this.console = new TelnetConsole(host);
     this.loopback = new TelnetConsole(host);
@@ -176,7 +181,11 @@ export class SimulatedDevice {
     const action = this.deferred;
     this.deferred = undefined;
     if (action === undefined) return;
+    // reset() and load() keep the console device: Espruino sets it only in jsiInit and when a
+    // console is chosen (src/jsinteractive.c), so .boot0 sees where the line came from.
+    const console = this.consoleDevice;
     this.teardown();
+    this.consoleDevice = console;
     if (action === "load") this.boot();
     else this.softReset();
   }
@@ -200,7 +209,7 @@ export class SimulatedDevice {
   /** Runs device code the way Espruino's idle loop does: an exception goes to the
    *  'uncaughtException' handlers, or is printed, and the device carries on. */
   private guard(fn: () => void, generation = this.generation): void {
-    if (generation !== this.generation) return;
+    if (generation !== this.generation || this.codeGone) return;
     try {
       fn();
     } catch (error) {
@@ -324,8 +333,20 @@ export class SimulatedDevice {
         // Values read back are made by the device's JSON.parse, in the device's realm.
         const storage = this.storage;
         const parse = this.deviceJson;
+        const replaced = (n: string) => {
+          if (n === ".bootcde") this.bootCodeGone();
+        };
         return Object.assign(Object.create(storage), {
           readJSON: (n: string, noThrow?: boolean) => storage.readJSON(n, noThrow, parse),
+          write: (n: string, data: string, offset?: number, size?: number) => {
+            const done = storage.write(n, data, offset, size);
+            replaced(n);
+            return done;
+          },
+          erase: (n: string) => {
+            storage.erase(n);
+            replaced(n);
+          },
         });
       }
       case "Wifi":
@@ -558,7 +579,27 @@ export class SimulatedDevice {
     this.rand = new EspruinoRand();
     this.pins.powerOn();
     const context = this.context();
-    for (const name of BOOT_FILES) this.runFile(name, context);
+    for (const name of BOOT_FILES) {
+      if (name === ".bootcde") this.bootcdeRuns = true;
+      this.runFile(name, context);
+    }
+  }
+
+  /** `.bootcde` written or erased while the bundle loaded from it runs: Espruino turns every
+   *  string pointing into the old file to null (src/jsflash.c, jsfEraseFileInternal ->
+   *  src/jsvar.c, jsvUpdateMemoryAddress), and the bundle's functions are such strings (its
+   *  code stays in flash), so none of them runs again: the Linux build stopped dead, no more
+   *  output (docs/espruino.md "Flashing"). Code from elsewhere (a console line, .boot0) goes on
+   *  in the turn that wrote. An ESP32's watchdog would reset the chip later; the simulator
+   *  stops as the Linux build did. */
+  private bootCodeGone(): void {
+    if (!this.bootcdeRuns) return;
+    this.bootcdeRuns = false;
+    // The simulator runs the rest of the turn that wrote (V8 holds the code), but no callback
+    // after it: nothing of the bundle, nor anything it scheduled, until a reboot.
+    this.codeGone = true;
+    if (this.watchdog) clearInterval(this.watchdog.check);
+    this.watchdog = undefined;
   }
 
   /** E.enableWatchdog(timeout, isAuto): the chip resets unless kicked within the timeout. In
@@ -587,6 +628,8 @@ export class SimulatedDevice {
 
   private teardown(): void {
     this.generation++;
+    this.bootcdeRuns = false;
+    this.codeGone = false;
     if (this.watchdog) clearInterval(this.watchdog.check);
     this.watchdog = undefined;
     for (const handle of this.timers.values()) clearTimeout(handle);

@@ -119,6 +119,42 @@ describe("the maintenance window's console", () => {
     }
   });
 
+  /** Opens a window, logs the owner in and types `reset()` there (the Web IDE's "reset before
+   *  send" does). Resolves with the device and its telnet console port (Espruino's own). */
+  const resetInWindow = async (device: SimulatedDevice, cmd: Awaited<ReturnType<typeof boot>>["cmd"]) => {
+    expect(await cmd.send("MAINTENANCE 60", "maintenance")).toMatchObject({ accepted: true });
+    const owner = await login(
+      "127.0.0.1",
+      await device.tcpPort(23),
+      cmd.key,
+      signedWindow(cmd.client, cmd.key, `${T}/maintenance/state`),
+    );
+    owner.write("reset()\r\n");
+    owner.on("error", () => undefined);
+    return owner;
+  };
+
+  it("reset() typed in the window's console, without the boot stub: Espruino's telnet is back with no password (the simulator is no kinder)", async () => {
+    const { device, cmd } = await boot();
+    device.storage.erase(".boot0");
+    await resetInWindow(device, cmd);
+    await until("telnet on again", () => device.telnetMode === "on");
+    // reset() keeps the console device (src/jsinteractive.c sets it only in jsiInit).
+    const neighbour = await dial(await device.consolePort());
+    neighbour.send("6*7\r\n");
+    await neighbour.expect("=42");
+  });
+
+  it("reset() typed in the window's console reboots the device: no telnet, no prompt, the bundle back", async () => {
+    const { device, cmd } = await boot();
+    const booted = device.lines.length;
+    await resetInWindow(device, cmd);
+    await until("the reboot", () => device.reboots === 1);
+    await device.waitFor(/MQTT connected/, 15000, booted);
+    expect(device.telnetMode).toBe("off");
+    expect(device.telnetHistory.at(-1)?.mode).toBe("off");
+  });
+
   it("closes on a signed MAINTENANCE 0: the session inside is dropped and the port closed", async () => {
     const { device, cmd } = await boot();
     expect(await cmd.send("MAINTENANCE 60", "maintenance")).toMatchObject({ accepted: true });

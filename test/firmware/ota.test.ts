@@ -29,7 +29,7 @@ function ota() {
 }
 
 describe("Ota (device side)", () => {
-  it("stages chunk by chunk at their offsets, checks SHA-256, swaps keeping the old bundle, reboots", () => {
+  it("stages chunk by chunk at their offsets, checks SHA-256, keeps the old bundle, marks the update, reboots; never writes .bootcde", () => {
     const { fake, said, writes, ota: o } = ota();
     expect(o.begin(`OTA 1.1.0 ${NEW.length} ${sha(NEW)} 30`)).toEqual({
       done: `ota ready for 1.1.0 (${NEW.length} bytes)`,
@@ -37,15 +37,18 @@ describe("Ota (device side)", () => {
     for (let at = 0; at < NEW.length; at += 100) o.chunk(`${at} ${NEW.slice(at, at + 100)}`);
     o.chunk(`0 ${NEW.slice(0, 100)}`); // a late duplicate after the end: no transfer any more
     expect(writes.filter((w) => w.name === STAGE_FILE).every((w) => w.bytes <= 100)).toBe(true);
-    expect(fake.store[".bootcde"]).toBe(NEW);
+    // The running bundle's code is text in .bootcde: the boot stub swaps the staged file in.
+    expect(writes.filter((w) => w.name === ".bootcde")).toEqual([]);
+    expect(fake.store[".bootcde"]).toBe("old bundle");
+    expect(fake.store[STAGE_FILE]).toBe(NEW);
     expect(fake.store[PREV_FILE]).toBe("old bundle");
-    expect(fake.store[STAGE_FILE]).toBeUndefined();
     expect(JSON.parse(fake.store[BOOT_STATE_FILE])).toEqual({
       v: "1.1.0",
       prev: "1.0.0",
       pending: 1,
       tries: 0,
       ms: 30000,
+      sha: sha(NEW),
     });
     expect(said.slice(-2)).toEqual(["staged 1.1.0; rebooting", "refused no transfer"]);
     fake.time.advance(600);
@@ -98,21 +101,21 @@ describe("Ota (device side)", () => {
     expect(said).toEqual([]);
   });
 
-  it("marks lk.boot pending before it writes .bootcde: a power cut in between still rolls back", () => {
+  it("refuses, and does not reboot, when Storage fails while it marks the update", () => {
     const { fake, said, ota: o } = ota();
     const order: string[] = [];
     const write = fake.platform.files.write;
     fake.platform.files.write = (name, data, offset, size) => {
       if (name !== STAGE_FILE) order.push(name);
-      if (name === ".bootcde") throw new Error("power cut");
+      if (name === BOOT_STATE_FILE) throw new Error("Storage full");
       write(name, data, offset, size);
     };
     o.begin(`OTA 1.1.0 ${NEW.length} ${sha(NEW)} 30`);
     expect(() => o.chunk(`0 ${NEW}`)).not.toThrow();
-    expect(order).toEqual([PREV_FILE, BOOT_STATE_FILE, ".bootcde"]);
-    expect(JSON.parse(fake.store[BOOT_STATE_FILE]).pending).toBe(1);
-    expect(said.pop()).toBe("refused Storage: power cut");
+    expect(order).toEqual([PREV_FILE, BOOT_STATE_FILE]);
+    expect(said.pop()).toBe("refused Storage: Storage full");
     expect(fake.store[STAGE_FILE]).toBeUndefined();
+    expect(fake.store[".bootcde"]).toBe("old bundle");
     fake.time.advance(5000);
     expect(fake.reboots).toHaveLength(0);
   });
@@ -167,6 +170,7 @@ describe("Ota (device side)", () => {
 });
 
 const PENDING = (tries: number, ms = 60000) => JSON.stringify({ v: "bad", prev: "good", pending: 1, tries, ms });
+const STAGED = (hash: string) => JSON.stringify({ v: "new", prev: "old", pending: 1, tries: 0, ms: 60000, sha: hash });
 
 describe("the boot stub (.boot0)", () => {
   it("is plain code Espruino runs (the bundle check finds nothing)", () => {
@@ -190,6 +194,58 @@ describe("the boot stub (.boot0)", () => {
     expect(device.storage.readJSON(BOOT_STATE_FILE)).toEqual({ v: "good", back: "bad" });
     device.powerOff();
   });
+
+  it("in the simulator: swaps a staged update in at its first boot, before .bootcde runs, only with the manifest's SHA-256", async () => {
+    const device = new SimulatedDevice({
+      storageDir: await mkdtemp(path.join(os.tmpdir(), "latchkey-stub-")),
+      wifi: { ssid: "x", password: "y" },
+    });
+    const staged = 'print("NEW RUNS")';
+    device.storage.write(BOOT_STUB_FILE, BOOT_STUB);
+    device.storage.write(".bootcde", 'print("OLD RUNS")');
+    device.storage.write(PREV_FILE, 'print("OLD RUNS")');
+    // A staged file changed after the check (a transfer begun in the reboot's last half second).
+    device.storage.write(STAGE_FILE, staged + " ");
+    device.storage.write(BOOT_STATE_FILE, STAGED(sha(staged)));
+    device.boot();
+    expect(device.lines.at(-1)).toBe("OLD RUNS");
+    device.storage.write(STAGE_FILE, staged);
+    device.storage.write(BOOT_STATE_FILE, STAGED(sha(staged)));
+    device.reboot();
+    expect(device.lines.at(-1)).toBe("NEW RUNS");
+    expect(device.storage.read(".bootcde")).toBe(staged);
+    expect(JSON.parse(device.storage.read(BOOT_STATE_FILE)!).tries).toBe(1);
+    // Only at the first boot: a later one leaves .bootcde alone.
+    device.storage.write(STAGE_FILE, 'print("LATER")');
+    device.reboot();
+    expect(device.lines.at(-1)).toBe("NEW RUNS");
+    device.powerOff();
+  });
+
+  it.skipIf(espruinoMissing())(
+    "in Espruino: .boot0 swaps a staged update in before .bootcde is read",
+    async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-stub-swap-"));
+      const S = (name: string, data: string) =>
+        `require("Storage").write(${JSON.stringify(name)},${JSON.stringify(data)});`;
+      const staged = 'print("NEW RUNS");';
+      await writeFile(
+        path.join(dir, "setup.js"),
+        [
+          S(BOOT_STUB_FILE, BOOT_STUB),
+          S(".bootcde", 'print("OLD RUNS");'),
+          S(PREV_FILE, 'print("OLD RUNS");'),
+          S(STAGE_FILE, staged),
+          S(BOOT_STATE_FILE, STAGED(sha(staged))),
+          "load();",
+        ].join("\n"),
+      );
+      const run = spawnSync(ESPRUINO!, ["setup.js"], { cwd: dir, timeout: 3000, encoding: "latin1" });
+      expect(run.stdout).toContain("NEW RUNS");
+      expect(run.stdout).not.toContain("OLD RUNS");
+    },
+    20000,
+  );
 
   it.skipIf(espruinoMissing())(
     "in Espruino: an error thrown in a timer reaches the uncaughtException listener, and later timers run",

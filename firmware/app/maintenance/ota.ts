@@ -7,7 +7,8 @@
 //    offset (only one chunk is ever in RAM); each is answered on ota/state with `got <n>`;
 // 3. the staged file is hashed where it lies (on ESP32 Storage.read is memory-mapped, so
 //    nothing is copied to RAM: docs/espruino.md) and, when size and SHA-256 match, swapped
-//    in as .bootcde with the running bundle kept as lk.prev, then the device reboots;
+//    in as .bootcde by the boot stub at the next boot (never under the running bundle), the
+//    running bundle kept as lk.prev;
 // 4. the new bundle confirms at its first CONNACK, or by itself once it has run half the
 //    deadline after starting with no uncaught error (network or not: whoever can block the
 //    network must not be able to undo an update); the boot stub (.boot0, boot-stub.ts)
@@ -76,19 +77,24 @@ export function createOta(platform: Platform, version: string, say: (state: stri
   const finish = (t: Transfer) => {
     const staged = files.read(STAGE_FILE) || "";
     if (staged.length !== t.size || toHex(platform.sha256(staged)) !== t.sha) return fail("sha256 mismatch");
-    // lk.boot is pending BEFORE .bootcde changes: a power cut after it boots whatever
-    // .bootcde holds, which cannot confirm as t.v, so the stub restores lk.prev.
+    // .bootcde is never written under the running bundle: its functions are text in that
+    // file's flash, and erasing it turns them to null (src/jsflash.c, jsfEraseFileInternal;
+    // docs/espruino.md "Flashing"), so the bundle would stop dead. lk.ota stays staged and the
+    // boot stub (.boot0, boot-stub.ts) moves it into .bootcde at the next boot, before .bootcde
+    // is read, once its SHA-256 is again the manifest's. A power cut before that reboot boots
+    // the same way.
     try {
       const running = files.read(".bootcde");
       // Espruino refuses a zero-length file ("Can't create zero length file", checked on 2v29).
       if (running) files.write(PREV_FILE, running);
-      files.write(BOOT_STATE_FILE, JSON.stringify({ v: t.v, prev: version, pending: 1, tries: 0, ms: t.ms }));
-      files.write(".bootcde", staged);
+      files.write(
+        BOOT_STATE_FILE,
+        JSON.stringify({ v: t.v, prev: version, pending: 1, tries: 0, ms: t.ms, sha: t.sha }),
+      );
     } catch (e) {
       return fail("Storage: " + (e as Error).message);
     }
     transfer = undefined;
-    unstage();
     say("staged " + t.v + "; rebooting");
     platform.timers.set(platform.reboot, 500);
   };
