@@ -8,7 +8,8 @@
 // 7. On Espruino's interpreter through Mosquitto over mutual TLS: the signed command path,
 //    boot and reconnect times, beside Espruino's MQTT module with an unsigned command, and
 //    the device's RAM over telemetry and a command burst (bench/command-path.ts,
-//    bench/device-memory.ts; ESPRUINO set).
+//    bench/device-memory.ts; ESPRUINO set). 8. With `--fleet`, only the fleet at 100, 250 and
+//    500 simulated devices (bench/fleet.ts).
 // BENCH_HOG=N runs N busy loops beside the whole bench (one per core loads the machine as
 // other work would): the Espruino ratios are taken in turns within one interpreter, so they
 // should hold. BENCH_RUNS, BENCH_BURST, BENCH_TELEMETRY_REPORTS and BENCH_TELEMETRY_MS scale
@@ -28,6 +29,7 @@ import { echoFigures } from "./bench/echo.ts";
 import { loadConfig } from "./lib/config.ts";
 import { securityFigures } from "./bench/security.ts";
 import { commandPathFigures } from "./bench/command-path.ts";
+import { fleetFigures } from "./bench/fleet.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -196,7 +198,9 @@ for (let i = 0; i < Number(process.env.BENCH_HOG ?? 0); i++) {
 if (hogs.length) console.log(`With ${hogs.length} busy loop(s) beside the bench (BENCH_HOG).`);
 console.log(`Load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the start.`);
 try {
-  await allFigures();
+  // `npm run bench -- --fleet`: only the fleet figures (bench/fleet.ts), they take minutes.
+  if (process.argv.includes("--fleet")) await fleetFigures();
+  else await allFigures();
 } finally {
   hogs.forEach((h) => h.kill());
 }

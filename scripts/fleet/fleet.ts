@@ -1,0 +1,142 @@
+// A fleet on this machine: its own CA in a temporary folder, N device identities issued in
+// bulk, the project's broker (Mosquitto, or the embedded one) with its queues sized for them,
+// and N simulated ESP32s in this process, each running the real built bundle with its own
+// certificate and command key (a plain switch: examples/plain-switch.json under each id).
+// `npm run fleet` (scripts/fleet.ts) and `npm run bench -- --fleet` (scripts/bench/fleet.ts)
+// use it. Limit: the simulator blocks its process for `handshakeMs` per TLS handshake
+// (scripts/sim/tls.ts models Espruino's synchronous handshake with Atomics.wait), so N
+// connects take at least N x handshakeMs; the fleet uses 0 unless told.
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { buildFirmware } from "../../build/build.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
+import { freePort } from "../broker/mosquitto.ts";
+import { retainedPerDevice } from "../broker/sizing.ts";
+import { startBroker, type RunningBroker } from "../broker/start.ts";
+import { loadProfile } from "../hub/profiles.ts";
+import { loadConfig } from "../lib/config.ts";
+import { deviceStorageFiles } from "../lib/provision.ts";
+import { bulkNames } from "../pki/bulk.ts";
+import { initCa, issue, issueDevices, type PkiContext } from "../pki/commands.ts";
+import { PkiStore } from "../pki/store.ts";
+import { SimulatedDevice } from "../sim/device.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const WIFI = { ssid: "latchkey-fleet", password: "fleet password 1" };
+export const PREFIX = "latchkey";
+
+export interface FleetOptions {
+  devices: number;
+  broker: "mosquitto" | "embedded";
+  handshakeMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Fleet {
+  stateDir: string;
+  names: string[];
+  profiles: DeviceProfile[];
+  broker: RunningBroker;
+  devices: SimulatedDevice[];
+  /** This process's resident memory (MiB) just before the devices booted. */
+  bootRss: number;
+  /** Seconds spent issuing the identities. */
+  issueSeconds: number;
+  connected(): number;
+  /** Every time (ms since the epoch) a device said "MQTT connected", in order. */
+  connects: number[];
+  restartBroker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
+  const log = options.log ?? (() => undefined);
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), "latchkey-fleet-"));
+  const ctx: PkiContext = { store: new PkiStore(stateDir), log: () => undefined };
+  await initCa(ctx);
+  await issue(ctx, "broker", "broker");
+  await issue(ctx, "hub", "hub");
+  const names = bulkNames("fleet-", options.devices);
+  const issued = Date.now();
+  await issueDevices(ctx, names);
+  const issueSeconds = (Date.now() - issued) / 1000;
+  log(`${names.length} identities issued in ${issueSeconds.toFixed(1)} s`);
+  const config = loadConfig(path.join(root, "espruino.config.json"));
+  const template = loadProfile(path.join(root, "examples", "plain-switch.json"), config);
+  const port = await freePort();
+  const profiles = names.map((id) => ({ ...template, id, broker: { host: "127.0.0.1", port } }));
+  const start = () =>
+    startBroker({
+      stateDir,
+      prefix: PREFIX,
+      host: "127.0.0.1",
+      port,
+      embedded: options.broker === "embedded",
+      retainedPerDevice: retainedPerDevice([template]),
+    });
+  let broker = await start();
+  log(`${broker.kind} on 127.0.0.1:${port}`);
+  const built = await buildFirmware({
+    root,
+    version: "0.0.0-fleet",
+    sizeBudgetBytes: 1 << 20,
+    outFile: path.join(stateDir, "latchkey.js"),
+  });
+  const bundle = readFileSync(built.outFile, "utf8");
+  const up = new Set<string>();
+  const connects: number[] = [];
+  const devices: SimulatedDevice[] = [];
+  for (const profile of profiles) {
+    const storageDir = await mkdtemp(path.join(stateDir, "storage-"));
+    const device = new SimulatedDevice({
+      storageDir,
+      wifi: WIFI,
+      handshakeMs: options.handshakeMs ?? 0,
+      output: (line) => {
+        if (line.includes("MQTT connected")) {
+          up.add(profile.id);
+          connects.push(Date.now());
+        } else if (line.includes("MQTT down")) up.delete(profile.id);
+      },
+    });
+    for (const [name, data] of Object.entries(deviceStorageFiles(profile, stateDir, WIFI, bundle)))
+      device.storage.write(name, data);
+    devices.push(device);
+  }
+  const bootRss = rssMiB(process.pid) ?? 0;
+  for (const device of devices) device.boot();
+  return {
+    stateDir,
+    names,
+    profiles,
+    get broker() {
+      return broker;
+    },
+    devices,
+    issueSeconds,
+    bootRss,
+    connected: () => up.size,
+    connects,
+    restartBroker: async () => {
+      await broker.stop();
+      broker = await start();
+    },
+    stop: async () => {
+      for (const device of devices) device.powerOff();
+      await broker.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resident memory of a process, from /proc (Linux), in MiB. */
+export function rssMiB(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
