@@ -18,7 +18,7 @@ import type { DeviceProfile } from "../firmware/app/profile/profile.ts";
 import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
 import { freePort } from "./broker/mosquitto.ts";
 import { startBroker, type RunningBroker } from "./broker/start.ts";
-import { ensureDevPki } from "./lib/dev-pki.ts";
+import { ensureDevPki } from "./pki/dev-pki.ts";
 import { askPassphrase } from "./pki/passphrase.ts";
 import { PkiStore } from "./pki/store.ts";
 import { connectAsHub } from "./lib/hub.ts";

@@ -9,7 +9,8 @@ import type {
   TelemetryBehaviour,
 } from "../../firmware/app/profile/profile.ts";
 import { RESERVED_NAMES } from "../../firmware/app/protocol/topics.ts";
-import { ConfigError, integer, object, oneOf, relayBehaviour, string } from "./config.ts";
+import { ConfigError } from "./errors.ts";
+import { integer, object, oneOf, relayBehaviour, string } from "./config-values.ts";
 import { INPUT_ONLY_GPIOS } from "./esp32-pins.ts";
 
 /** ADC1, the only ADC Espruino reads on ESP32 (boards/ESP32.py: ADC2 "not supported yet"). */

@@ -9,7 +9,8 @@ import { importPrivateKey, privateKeyDer, privateKeyPem, type KeyType } from "./
 import { withLock } from "./lock.ts";
 export { list, WARN_DAYS } from "./list.ts";
 import { makePkcs12 } from "./pkcs12.ts";
-import { PkiError, type CertRecord, type Kind, type PkiIndex, type PkiStore } from "./store.ts";
+import { PkiError, type CertRecord, type Kind, type PkiContext, type PkiIndex, type PkiStore } from "./store.ts";
+export type { PkiContext };
 
 const DAY = 86400000;
 export const DEFAULT_DAYS: Record<Kind | "ca", number> = {
@@ -20,17 +21,6 @@ export const DEFAULT_DAYS: Record<Kind | "ca", number> = {
   hub: 825,
   ha: 825,
 };
-
-export interface PkiContext {
-  store: PkiStore;
-  /** The CA key's passphrase, if it has one. */
-  passphrase?: string;
-  /** Asked once, before the lock is taken, when the CA key is encrypted and `passphrase` unset. */
-  askPassphrase?: () => Promise<string | undefined>;
-  /** How long to wait for another command's lock (lock.ts DEFAULT_WAIT_MS). */
-  lockWaitMs?: number;
-  log: (line: string) => void;
-}
 
 /** Runs a command that changes the state folder: passphrase first, then under the CA lock. */
 async function mutate<T>(ctx: PkiContext, command: string, fn: () => Promise<T>): Promise<T> {

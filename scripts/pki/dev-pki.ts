@@ -4,10 +4,10 @@ import { randomBytes } from "node:crypto";
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { initCa, issue, renew, type PkiContext } from "../pki/commands.ts";
-import { askPassphrase, passphraseFromEnvironment } from "../pki/passphrase.ts";
-import { PkiStore, type Kind } from "../pki/store.ts";
-import { TOOLS_IDENTITY } from "./hub.ts";
+import { initCa, issue, renew, type PkiContext } from "./commands.ts";
+import { askPassphrase, passphraseFromEnvironment } from "./passphrase.ts";
+import { PkiStore, type Kind } from "./store.ts";
+import { TOOLS_IDENTITY } from "../lib/hub.ts";
 
 export async function ensureDevPki(stateDir: string, deviceId: string, log: (line: string) => void): Promise<void> {
   const ctx: PkiContext = {
