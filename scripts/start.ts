@@ -107,6 +107,9 @@ async function main(): Promise<void> {
     `${broker.kind === "mosquitto" ? "Mosquitto" : "embedded broker (aedes)"} on ${broker.host}:${port}: mutual TLS, ACL from the CA`,
   );
 
+  // Said before it starts: a build takes seconds, and a signal meanwhile ends the run (tests
+  // wait for this line to signal a run that is building).
+  show("build", `building the firmware for ${profile.id}`);
   const built = await buildFirmware({
     root: projectRoot,
     // LATCHKEY_DIST: where the bundle goes (default dist/latchkey.js).
