@@ -123,6 +123,37 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("the bundle's maintenan
     );
   }, 240000);
 
+  it("reset() typed in the window's console: the boot stub reboots, and Espruino's telnet never comes back without a password", async () => {
+    const h = await connectTls(broker.port, pki.credentials("hub", "hub"));
+    clients.push(h);
+    const cmd = signer(h, pki.stateDir, "latchkey", "door-1");
+    // --telnet: Espruino's own telnet is switched on at every boot and reset(), as on an ESP32.
+    // .boot2 keeps the interpreter alive after reset(), as a board stays on: the Linux build ends
+    // when nothing is scheduled (it would end the test's question before it is asked).
+    const device = await RealEspruino.boot(
+      {
+        ...deviceStorageFiles(e2eProfile(broker.port), pki.stateDir, WIFI, await builtBundle()),
+        ".boot2": "setInterval(function(){},1000);",
+      },
+      { telnet: true },
+    );
+    devices.push(device);
+    await device.waitFor(/MQTT connected/, 30000);
+    expect(await cmd.send("MAINTENANCE 60", "maintenance")).toMatchObject({ accepted: true });
+    const owner = await login("127.0.0.1", PORT, cmd.key, signedWindow(h, cmd.key, `${T}/maintenance/state`));
+    opened.push(owner);
+    owner.on("error", () => undefined);
+    owner.write("reset()\r\n");
+    // Without the stub's reboot, Espruino's telnet is listening again here, with no password.
+    // E.reboot() ends the Linux build (targets/linux/jshardware.c, jshReboot: exit).
+    await until("the reboot", () => device.hasExited, 15000);
+    await expect(TelnetClient.connect(PORT)).rejects.toThrow(/ECONNREFUSED/);
+    const from = device.lines.length;
+    await device.restart();
+    await device.waitFor(/MQTT connected/, 30000, from);
+    await expect(TelnetClient.connect(PORT)).rejects.toThrow(/ECONNREFUSED/);
+  }, 120000);
+
   it("every connection faces the window's next password; the owner's session stays; the key stays on the device", async () => {
     const h = await connectTls(broker.port, pki.credentials("hub", "hub"));
     clients.push(h);

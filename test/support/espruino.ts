@@ -52,10 +52,14 @@ export class RealEspruino {
   private process: ChildProcessWithoutNullStreams | undefined;
   private exited = false;
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly args: string[],
+  ) {}
 
-  /** Writes `files` to the emulated Storage, then boots: .boot0 (the OTA stub), .boot1 (the pin shim), .bootcde. */
-  static async boot(files: Record<string, string>): Promise<RealEspruino> {
+  /** Writes `files` to the emulated Storage, then boots: .boot0 (the OTA stub), .boot1 (the pin shim), .bootcde.
+   *  `telnet`: Espruino's own telnet console on (port 2323), as an ESP32 has at every boot and reset(). */
+  static async boot(files: Record<string, string>, options: { telnet?: boolean } = {}): Promise<RealEspruino> {
     const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-espruino-"));
     const writes = Object.entries({ ...files, ".boot1": PIN_SHIM }).map(
       ([name, data]) =>
@@ -63,13 +67,13 @@ export class RealEspruino {
     );
     const setup = path.join(dir, "setup.js");
     await writeFile(setup, writes.join("\n") + "\nsetTimeout(function(){load();},10);\n");
-    const device = new RealEspruino(dir);
+    const device = new RealEspruino(dir, options.telnet ? ["--telnet"] : []);
     device.run(setup);
     return device;
   }
 
   private run(script: string): void {
-    const child = spawn(ESPRUINO!, [script], { cwd: this.dir });
+    const child = spawn(ESPRUINO!, [...this.args, script], { cwd: this.dir });
     this.process = child;
     let pending = "";
     const take = (chunk: Buffer) => {
@@ -81,6 +85,11 @@ export class RealEspruino {
     child.stdout.on("data", take);
     child.stderr.on("data", take);
     child.on("exit", () => (this.exited = true));
+  }
+
+  /** The process ended (E.reboot() ends the Linux build). */
+  get hasExited(): boolean {
+    return this.exited;
   }
 
   /** The interpreter's process id (the bench reads its CPU time from /proc). */
