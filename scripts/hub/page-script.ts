@@ -300,6 +300,31 @@ function render(view) {
   if (focus) { var again = card.querySelector(focus); if (again) again.focus(); }
   ages();
 }
+/** Open or on: a door not closed, or a switch that is on. */
+function isOpen(v) {
+  if (v.door) return v.door.label === "Open" || v.door.label === "Opening" || v.door.label === "Stopped";
+  return v.rows.some(function (r) { return r.kind === "switch" && r.on === true; });
+}
+var refining = 0;
+/** The search and filter applied to every card, and the summary of the whole fleet. */
+function refine() {
+  refining = 0;
+  var words = document.getElementById("search").value.trim().toLowerCase();
+  var show = document.getElementById("filter").value;
+  var all = Object.keys(devices).map(function (id) { return devices[id]; });
+  all.forEach(function (v) {
+    var match = (!words || v.id.toLowerCase().indexOf(words) >= 0) &&
+      (!show || (show === "open" ? isOpen(v) : v.availability === show));
+    var card = document.querySelector('[data-device="' + v.id + '"]');
+    if (card) card.hidden = !match;
+  });
+  var open = all.filter(isOpen), offline = all.filter(function (v) { return v.availability !== "online"; });
+  var names = function (list) { return list.slice(0, 5).map(function (v) { return v.id; }).join(", ") + (list.length > 5 ? " and " + (list.length - 5) + " more" : ""); };
+  document.getElementById("summary").textContent = all.length + " devices: " + open.length + " open or on" +
+    (open.length ? " (" + names(open) + ")" : "") + ", " + offline.length + " offline or not heard from" +
+    (offline.length ? " (" + names(offline) + ")" : "");
+}
+function refineSoon() { if (!refining) refining = setTimeout(refine, 250); }
 function audit(record) {
   var list = document.getElementById("audit");
   var text = record.at.replace("T", " ").slice(0, 19) + "  " + record.who + " (" + record.via + ")  " +
@@ -314,13 +339,16 @@ fetch("/api/state").then(function (r) { return r.json(); }).then(function (state
   if (typeof state.now === "number") skew = state.now - Date.now();
   if (state.notice) { var n = document.getElementById("notice"); n.textContent = state.notice; n.hidden = false; }
   state.devices.forEach(render);
+  refine();
+  document.getElementById("search").addEventListener("input", refineSoon);
+  document.getElementById("filter").addEventListener("change", refine);
   state.audit.slice().reverse().forEach(audit);
   setInterval(ages, 1000);
   var live = document.getElementById("live");
   var events = new EventSource("/events");
   events.addEventListener("open", function () { live.textContent = "live"; live.className = "badge online"; });
   events.addEventListener("error", function () { live.textContent = "reconnecting"; live.className = "badge offline"; });
-  events.addEventListener("device", function (e) { render(JSON.parse(e.data)); });
+  events.addEventListener("device", function (e) { render(JSON.parse(e.data)); refineSoon(); });
   events.addEventListener("audit", function (e) { audit(JSON.parse(e.data)); });
 });
 `;

@@ -17,6 +17,7 @@ export const PAGE_HTML = `<!doctype html>
 <body>
 <header><h1>Latchkey</h1><span id="operator"></span><span id="live" class="badge" role="status">connecting</span></header>
 <p id="notice" hidden></p>
+<div id="toolbar"><input id="search" type="search" placeholder="Search devices" aria-label="Search devices"><select id="filter" aria-label="Show devices"><option value="">all devices</option><option value="open">open or on</option><option value="offline">offline</option><option value="online">online</option><option value="unknown">not heard from</option></select><span id="summary" role="status"></span></div>
 <main id="devices" aria-label="Devices"></main>
 <section aria-labelledby="audit-title"><h2 id="audit-title">Recent actions</h2><ol id="audit"></ol></section>
 </body>
@@ -31,6 +32,9 @@ header h1 { font-size: 1.2em; margin: 0; }
 #operator { flex: 1; }
 main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 360px), 1fr)); gap: 1em; padding: 1em; align-items: start; }
 section { padding: 0 1em 1em; }
+#toolbar { display: flex; flex-wrap: wrap; gap: .5em 1em; align-items: center; padding: 1em 1em 0; }
+#toolbar input, #toolbar select { font: inherit; min-height: 44px; padding: .2em .5em; }
+#summary { flex: 1 1 100%; font-weight: 600; }
 section h2 { font-size: 1.05em; }
 #notice { margin: 1em; padding: 1em; background: #fff; border-left: 4px solid #b26b00; border-radius: 6px; }
 .device { background: #fff; border-radius: 10px; padding: 1em; box-shadow: 0 1px 3px #0002; min-width: 0; }
