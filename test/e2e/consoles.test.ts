@@ -3,22 +3,17 @@
 // after; a signed maintenance window serves the firmware's own console, every connection
 // facing a password derived from the command key; the window closes when it ends, on a signed
 // close, and at reboot.
-import type mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
 import { login, signedWindow } from "../../scripts/lib/console-login.ts";
-import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing } from "../support/broker.ts";
-import { connectTls } from "../support/pki.ts";
 import { signer, verifiedReports, verifiedResults } from "../support/signed.ts";
-import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
+import { e2eProfile, projectWorld } from "../support/sim.ts";
 import { TelnetClient } from "../support/telnet.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
 
 describe("telnet and Bluetooth consoles", () => {
-  const devices: SimulatedDevice[] = [];
-  const clients: mqtt.MqttClient[] = [];
   const world = projectWorld(
     [
       ["device", "door-1"],
@@ -26,18 +21,8 @@ describe("telnet and Bluetooth consoles", () => {
     ],
     mosquittoMissing(),
   );
-  cleanUpAfterEach(devices, clients);
-  const boot = async (profile = e2eProfile(world.broker.port)) => {
-    const device = await bootDevice(world.pki.stateDir, profile);
-    devices.push(device);
-    await device.waitFor(/MQTT connected/);
-    return device;
-  };
-  const hub = async () => {
-    const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
-    clients.push(client);
-    return client;
-  };
+  const boot = world.online;
+  const hub = world.hub;
 
   it("turns telnet and the Bluetooth console off at boot, before Wi-Fi is joined", async () => {
     const device = await boot();

@@ -8,10 +8,10 @@ import type { SimOptions, SimulatedDevice } from "../../scripts/sim/device.ts";
 import { SimDs18b20, SimOneWireBus } from "../../scripts/sim/onewire.ts";
 import type { PinEvent } from "../../scripts/sim/pins.ts";
 import { mosquittoMissing } from "../support/broker.ts";
-import { collect, connectTls } from "../support/pki.ts";
+import { collect } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
+import { e2eProfile, projectWorld } from "../support/sim.ts";
 import { verifyReport } from "../../scripts/lib/signing.ts";
 import { until } from "../support/wait.ts";
 
@@ -31,24 +31,14 @@ function reports(client: mqtt.MqttClient, key: Buffer): Promise<(topic: string) 
 }
 
 describe.skipIf(mosquittoMissing())("device features against Mosquitto", () => {
-  const devices: SimulatedDevice[] = [];
-  const clients: mqtt.MqttClient[] = [];
   const world = projectWorld([
     ["device", "door-1"],
     ["hub", "hub"],
   ]);
-  cleanUpAfterEach(devices, clients);
 
-  const hub = async () => {
-    const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
-    clients.push(client);
-    return client;
-  };
-  const boot = async (overrides: Partial<DeviceProfile>, options: Partial<SimOptions> = {}) => {
-    const device = await bootDevice(world.pki.stateDir, e2eProfile(world.broker.port, overrides), options);
-    devices.push(device);
-    return device;
-  };
+  const hub = world.hub;
+  const boot = (overrides: Partial<DeviceProfile>, options: Partial<SimOptions> = {}) =>
+    world.boot(e2eProfile(world.broker.port, overrides), options);
 
   it("garage: a full cycle on reed switches, a travel timeout, and both switches active", async () => {
     const h = await hub();

@@ -2,7 +2,6 @@
 // pulls and TLS as Espruino has them) against the real Mosquitto, or a scripted broker where
 // only a broker that misbehaves on purpose can produce the case (a DUP redelivery). Each test
 // reads the relay pin's history, the thing that would have moved a garage door.
-import type mqtt from "mqtt";
 import mqttPacket from "mqtt-packet";
 import { createServer, type TLSSocket } from "node:tls";
 import { describe, expect, it } from "vitest";
@@ -12,7 +11,7 @@ import { signCommand, readCommandKey } from "../../scripts/lib/signing.ts";
 import { connectTls, makeTestPki } from "../support/pki.ts";
 import { relayBehaviour } from "../support/profile.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, builtBundle, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
+import { bootDevice, builtBundle, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const RELAY = "D23";
@@ -23,25 +22,14 @@ const highs = (device: SimulatedDevice) => drives(device).filter((d) => d.high).
 const pulse = (pulseMs: number, lockoutMs: number) => relayBehaviour({ mode: "pulse", pulseMs, lockoutMs });
 
 describe.skipIf(mosquittoMissing())("relay safety against Mosquitto", () => {
-  const devices: SimulatedDevice[] = [];
-  const clients: mqtt.MqttClient[] = [];
   const world = projectWorld([
     ["device", "door-1"],
     ["hub", "hub"],
   ]);
-  cleanUpAfterEach(devices, clients);
 
-  const boot = async (relay = pulse(600, 1000)) => {
-    const device = await bootDevice(world.pki.stateDir, e2eProfile(world.broker.port, { relay }));
-    devices.push(device);
-    await device.waitFor(/MQTT connected/);
-    return device;
-  };
-  const hub = async () => {
-    const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
-    clients.push(client);
-    return signer(client, world.pki.stateDir, "latchkey", "door-1");
-  };
+  const clients = world.clients;
+  const boot = (relay = pulse(600, 1000)) => world.online(e2eProfile(world.broker.port, { relay }));
+  const hub = async () => signer(await world.hub(), world.pki.stateDir, "latchkey", "door-1");
 
   it("opens the relay on time when the broker goes away in the middle of a pulse", async () => {
     const device = await boot(pulse(1500, 0));

@@ -7,16 +7,14 @@
 import net from "node:net";
 import tls from "node:tls";
 import { Aedes } from "aedes";
-import type mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
 import { NOT_LIVE } from "../../firmware/app/protocol/auth.ts";
 import { UNSIGNED } from "../../firmware/app/protocol/commands.ts";
 import { signCommand, verifyResult } from "../../scripts/lib/signing.ts";
-import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { freePort, mosquittoMissing } from "../support/broker.ts";
-import { collect, connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
+import { collect, makeTestPki, type TestPki } from "../support/pki.ts";
 import { signer } from "../support/signed.ts";
-import { bootDevice, cleanUpAfterEach, e2eProfile, projectWorld } from "../support/sim.ts";
+import { bootDevice, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
@@ -108,19 +106,13 @@ async function rogueBroker(pki: TestPki) {
 }
 
 describe.skipIf(mosquittoMissing())("a rogue broker with another CA", () => {
-  const devices: SimulatedDevice[] = [];
-  const clients: mqtt.MqttClient[] = [];
   const world = projectWorld([
     ["device", "door-1"],
     ["device", "door-2"],
     ["hub", "hub"],
   ]);
-  cleanUpAfterEach(devices, clients);
-  const hub = async () => {
-    const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
-    clients.push(client);
-    return client;
-  };
+  const devices = world.devices;
+  const hub = world.hub;
 
   it("gets the TLS session but cannot move the relay; every refusal is reported; the real broker still works", async () => {
     const rogueCa = await makeTestPki();

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { MqttClient } from "mqtt";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { buildFirmware } from "../../build/build.ts";
 import { PROFILE_FILE, type DeviceProfile } from "../../firmware/app/profile/profile.ts";
@@ -11,7 +12,7 @@ import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { SimulatedDevice, type SimOptions } from "../../scripts/sim/device.ts";
 import type { Kind } from "../../scripts/pki/store.ts";
 import { printLogOnFailure, startProjectBroker, type Broker } from "./broker.ts";
-import { makeTestPki, type TestPki } from "./pki.ts";
+import { connectTls, makeTestPki, type TestPki } from "./pki.ts";
 import { relayBehaviour, testProfile } from "./profile.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -74,13 +75,47 @@ export function cleanUpAfterEach(devices: SimulatedDevice[], clients: { end(forc
   });
 }
 
+/** What an end-to-end file shares: the test's CA, the project's broker, and the devices and
+ *  hub clients a test made (off and closed after it, a failed test's device logs printed). */
+export interface World {
+  pki: TestPki;
+  broker: Broker;
+  devices: SimulatedDevice[];
+  clients: MqttClient[];
+  /** A client of the identity hub/hub on the world's broker. */
+  hub(): Promise<MqttClient>;
+  /** `profile` (default: e2eProfile on the world's broker) booted in the simulated ESP32. */
+  boot(profile?: DeviceProfile, options?: Partial<SimOptions>): Promise<SimulatedDevice>;
+  /** boot(), then wait for the device's MQTT session. */
+  online(profile?: DeviceProfile, options?: Partial<SimOptions>): Promise<SimulatedDevice>;
+}
+
 /** What an end-to-end file shares, set up once for the whole file: the built bundle, a test
  *  CA with `identities` issued, and the project's broker (Mosquitto, or the embedded one when
  *  `embedded`) with topic prefix "latchkey", its log printed when a test fails. Read its
  *  fields inside tests and hooks (they are set in beforeAll). */
-export function projectWorld(identities: [Kind, string][], embedded = false): { pki: TestPki; broker: Broker } {
-  const world = {} as { pki: TestPki; broker: Broker };
+export function projectWorld(identities: [Kind, string][], embedded = false): World {
+  const world: World = {
+    devices: [],
+    clients: [],
+    hub: async () => {
+      const client = await connectTls(world.broker.port, world.pki.credentials("hub", "hub"));
+      world.clients.push(client);
+      return client;
+    },
+    boot: async (profile = e2eProfile(world.broker.port), options = {}) => {
+      const device = await bootDevice(world.pki.stateDir, profile, options);
+      world.devices.push(device);
+      return device;
+    },
+    online: async (profile, options) => {
+      const device = await world.boot(profile, options);
+      await device.waitFor(/MQTT connected/);
+      return device;
+    },
+  } as Partial<World> as World;
   printLogOnFailure(() => [world.broker]);
+  cleanUpAfterEach(world.devices, world.clients);
   beforeAll(async () => {
     await builtBundle();
     world.pki = await makeTestPki();
