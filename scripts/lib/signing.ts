@@ -4,7 +4,7 @@
 // sendSignedCommand, which a one-shot tool (npm run command) and a long-running service with
 // one MQTT client for many devices (the hub) both use.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type { MqttClient } from "mqtt";
 import { COMMAND_PREFIX, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app/protocol/auth.ts";
 import { MAX_CMD_CHARS } from "../../firmware/app/protocol/commands.ts";
@@ -18,19 +18,38 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const PRINTABLE = /^[\x20-\x7e]+$/;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10000;
 
+type DeviceRecord = { kind: string; name: string; status: string };
+/** The index's device records by name, parsed again only when the file changed (another inode,
+ *  size or mtime): the hub reads a key at every report it verifies, and parsing the index of a
+ *  500-device CA each time was the hub's largest cost in a fleet (`npm run bench -- --fleet`). */
+const indexes = new Map<string, { stamp: string; byName: Map<string, DeviceRecord[]> }>();
+
+function indexed(file: string): Map<string, DeviceRecord[]> {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  const stamp = stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : "";
+  const cached = indexes.get(file);
+  if (cached && cached.stamp === stamp) return cached.byName;
+  const byName = new Map<string, DeviceRecord[]>();
+  try {
+    for (const c of (JSON.parse(readFileSync(file, "utf8")) as PkiIndex).certificates) {
+      if (c.kind !== "device") continue;
+      if (!byName.has(c.name)) byName.set(c.name, []);
+      byName.get(c.name)!.push(c);
+    }
+  } catch {
+    // No index (or not readable): no device is known revoked, as before.
+  }
+  indexes.set(file, { stamp, byName });
+  return byName;
+}
+
 /** The device's 32-byte command key, kept 0600 in the CA's state (`npm run pki -- device`).
  *  Only while the device has an active certificate in the CA's index: a revoked device's
  *  board may be in a thief's hands, and its key must sign nothing. */
 export function readCommandKey(stateDir: string, device: string): Buffer {
   const store = new PkiStore(stateDir);
   const file = store.commandKeyFile(device);
-  let records: { kind: string; name: string; status: string }[] | undefined;
-  try {
-    records = (JSON.parse(readFileSync(store.indexFile, "utf8")) as PkiIndex).certificates;
-  } catch {
-    records = undefined;
-  }
-  const own = records?.filter((c) => c.kind === "device" && c.name === device) ?? [];
+  const own = indexed(store.indexFile).get(device) ?? [];
   if (own.length > 0 && !own.some((c) => c.status === "active"))
     throw new SigningError(
       `device '${device}' has no active certificate (${own.at(-1)!.status}): its command key is not used`,
