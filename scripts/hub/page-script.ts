@@ -228,6 +228,9 @@ function admin(card, view, said) {
     line.setAttribute("role", "status");
     line.textContent = "Update to " + u.version + ": " + PHASES[u.phase] + " \u2014 " + u.detail;
     firmware.appendChild(line);
+  }
+  // The bar only once bytes are on their way (a refused manifest sends none).
+  if (u && u.size) {
     var bar = el("progress", "");
     bar.max = u.size || 1;
     bar.value = u.sent;

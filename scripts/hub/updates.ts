@@ -143,7 +143,7 @@ export function outcome(message: string): { phase: UpdatePhase; detail: string }
     const why = refused[1]!;
     return {
       phase: "refused",
-      detail: / is not newer than /.test(why) ? `refused: ${why} (the device refuses a downgrade)` : `refused: ${why}`,
+      detail: / is not newer than /.test(why) ? `${why} (the device refuses a downgrade)` : why,
     };
   }
   if (message.startsWith("rolled back")) return { phase: "rolled back", detail: message };
