@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     : config.device.broker;
   let client;
   try {
-    client = await connectAsHub(state, host, port, false);
+    client = await connectAsHub(state, host, port, false, recorded ? [] : config.device.failover);
   } catch (error) {
     if ((error as Error).message.startsWith("no hub certificate")) throw error;
     throw new CommandError(

@@ -195,7 +195,7 @@ async function main(): Promise<void> {
       // A password only for the window the device reports, signed, through the broker.
       const key = readCommandKey(stateDir(config), profile.id);
       const window = signedWindow(
-        () => connectAsHub(stateDir(config), profile.broker.host, profile.broker.port, false),
+        () => connectAsHub(stateDir(config), profile.broker.host, profile.broker.port, false, profile.failover),
         key,
         thingTopic(deviceTopics(profile.topicPrefix, profile.id).root, "maintenance", "state"),
       );

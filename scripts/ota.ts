@@ -53,15 +53,18 @@ async function main(values: Values, positionals: string[]): Promise<void> {
   const key = readCommandKey(state, device);
   // The broker first: no build when nothing would carry the update.
   const listening = path.join(state, "broker", "listening.json");
-  const { host, port } = existsSync(listening)
+  const recorded = existsSync(listening);
+  const { host, port } = recorded
     ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
     : config.device.broker;
-  const client = await connectAsHub(state, host, port, false).catch((error: Error) => {
-    if (error instanceof UserError) throw error;
-    throw new NetworkError(
-      `no broker answers at ${host}:${port} (${describeError(error)}): start it with npm start or npm run broker`,
-    );
-  });
+  const client = await connectAsHub(state, host, port, false, recorded ? [] : config.device.failover).catch(
+    (error: Error) => {
+      if (error instanceof UserError) throw error;
+      throw new NetworkError(
+        `no broker answers at ${host}:${port} (${describeError(error)}): start it with npm start or npm run broker`,
+      );
+    },
+  );
   let bundle: string;
   let version: string;
   if (values.bundle) {

@@ -48,7 +48,7 @@ runTool(
           port,
           key,
           signedWindow(
-            () => connectAsHub(stateDir(config), device.broker.host, device.broker.port, false),
+            () => connectAsHub(stateDir(config), device.broker.host, device.broker.port, false, device.failover),
             key,
             thingTopic(deviceTopics(device.topicPrefix, device.id).root, "maintenance", "state"),
           ),

@@ -5,6 +5,7 @@
 // and nothing extra moves the relay.
 import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectAsHub } from "../../scripts/lib/hub.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
@@ -69,5 +70,19 @@ describe.skipIf(mosquittoMissing())("a device with two brokers", () => {
     await until("its end", () => drives(device).at(-1)?.high === false, 5000);
     expect(highs(device)).toBe(2);
     await first.start();
+  });
+
+  it("a host tool takes the same list: the first broker down, it connects to the next", async () => {
+    await first.stop();
+    try {
+      const client = await connectAsHub(pki.stateDir, "127.0.0.1", first.port, false, [
+        { host: "127.0.0.1", port: second.port },
+      ]);
+      clients.push(client);
+      expect(client.connected).toBe(true);
+      expect(client.options.port).toBe(second.port);
+    } finally {
+      await first.start();
+    }
   });
 });
