@@ -13,6 +13,9 @@ import { BOARD_CONSOLES, EspruinoRand, peek32For, type Board } from "./random.ts
 import { FolderStorage } from "./storage.ts";
 import { createServerFor } from "./net-server.ts";
 import { createTlsModule } from "./tls.ts";
+import { SimTimers } from "./timers.ts";
+import { SimWatchdog } from "./watchdog.ts";
+import { SimWifi } from "./wifi.ts";
 
 /** Removes from the context what Espruino lacks (build/espruino-builtins.ts), so using one
  *  fails here as it would on the device. */
@@ -77,8 +80,20 @@ export class SimulatedDevice {
   /** The running bundle's code was erased under it (bootCodeGone): nothing runs until a reboot. */
   private codeGone = false;
   private deviceJson: (text: string) => unknown = JSON.parse;
-  private timers = new Map<number, NodeJS.Timeout>();
-  private watchdog: { timeoutMs: number; auto: boolean; lastKick: number; check: NodeJS.Timeout } | undefined;
+  private readonly timers = new SimTimers();
+  private readonly watchdog = new SimWatchdog((timeoutMs) => {
+    this.print(`WATCHDOG: not kicked for ${timeoutMs / 1000} s, resetting`);
+    this.watchdogResets++;
+    this.reboot();
+  });
+  private readonly wifi = new SimWifi({
+    wifi: () => this.options.wifi,
+    guard: (fn, generation) => this.guard(fn, generation),
+    generation: () => this.generation,
+    trace: (event) => this.trace.push(event),
+    print: (line) => this.print(line),
+    rssi: () => this.rssi,
+  });
   private lastTlsClose = -Infinity;
   private sockets: net.Socket[] = [];
   private servers: { destroy(): void }[] = [];
@@ -91,9 +106,6 @@ export class SimulatedDevice {
    *  LoopbackB, its output goes to LoopbackB's 'data' listeners (src/jsdevices.c). */
   private readonly loopback: TelnetConsole;
   private uncaught: Listener[] = [];
-  private wifiListeners: Record<string, Listener[]> = {};
-  private networkUp = true;
-  private joined = false;
   private rand = new EspruinoRand();
   private telnetMode_ = "on";
   private ctx: vm.Context | undefined;
@@ -232,78 +244,10 @@ export class SimulatedDevice {
     }
   }
 
-  /** Espruino's timer ids (src/jsinteractive.c, jsiTimerAdd): "highest live id + 1", 1 when
-   *  none is live, and a timeout is retired only AFTER its callback ran, so a freed id comes
-   *  back at once and a stale clearTimeout cancels whichever timer holds it now. */
+  /** A timer whose callback runs as the device runs callbacks, in the boot that set it. */
   private setTimer(fn: unknown, ms: unknown, repeat: boolean): number {
-    let id = 1;
-    for (const live of this.timers.keys()) id = Math.max(id, live + 1);
     const generation = this.generation;
-    const tick = () => {
-      this.guard(fn as () => void, generation);
-      if (!repeat && this.timers.get(id) === handle) this.timers.delete(id);
-    };
-    const delay = Math.max(0, Number(ms) || 0);
-    const handle = repeat ? setInterval(tick, delay) : setTimeout(tick, delay);
-    this.timers.set(id, handle);
-    return id;
-  }
-
-  /** Espruino 2v29 (src/jswrap_interactive.c): clearTimeout(undefined) throws, and
-   *  clearTimeout() with no argument clears every timer. */
-  private clearTimers(args: unknown[], name: "Timeout" | "Interval"): void {
-    if (args.length === 0) {
-      for (const handle of this.timers.values()) clearTimeout(handle);
-      this.timers.clear();
-      return;
-    }
-    if (args[0] === undefined) throw new Error(`clear${name}(undefined) not allowed. Use clear${name}() instead`);
-    this.clearTimer(args[0]);
-  }
-
-  private clearTimer(id: unknown): void {
-    const handle = this.timers.get(id as number);
-    if (handle) clearTimeout(handle);
-    this.timers.delete(id as number);
-  }
-
-  private wifiModule() {
-    const emit = (event: string, details: unknown) =>
-      (this.wifiListeners[event] ?? []).forEach((h) => this.guard(() => h(details)));
-    return {
-      connect: (ssid: string, opts: { password?: string }, callback?: (error: string | null) => void) => {
-        this.trace.push("wifi.connect");
-        const generation = this.generation;
-        const ok =
-          this.networkUp && ssid === this.options.wifi.ssid && (opts?.password ?? "") === this.options.wifi.password;
-        const reason = !this.networkUp || ssid !== this.options.wifi.ssid ? "no_ap_found" : "auth_fail";
-        setTimeout(
-          () =>
-            this.guard(() => {
-              this.joined = ok;
-              if (ok) emit("connected", { ip: "192.168.4.2" });
-              callback?.(ok ? null : reason);
-            }, generation),
-          ok ? 100 : 500,
-        );
-      },
-      disconnect: () => {
-        this.joined = false;
-      },
-      // rssi is set only while the station is connected (libs/network/esp32/jswrap_esp32_network.c).
-      getStatus: () => (this.joined ? { station: "connected", rssi: this.rssi } : { station: "off" }),
-      getIP: () => ({
-        ip: this.joined ? "192.168.4.2" : "0.0.0.0",
-        netmask: "255.255.255.0",
-        gw: "192.168.4.1",
-        mac: "24:0a:c4:00:00:01",
-      }),
-      setSNTP: (_server: string, zone: unknown) => {
-        if (typeof zone !== "string") throw new Error("setSNTP: the zone must be a POSIX TZ string");
-      },
-      save: () => this.print("WARNING: Wifi.save() writes the password to .wificfg in plain text"),
-      on: (event: string, handler: Listener) => (this.wifiListeners[event] ??= []).push(handler),
-    };
+    return this.timers.set(() => this.guard(fn as () => void, generation), ms, repeat);
   }
 
   private modules(name: string): unknown {
@@ -311,7 +255,7 @@ export class SimulatedDevice {
     const sim = {
       verifyBroker: this.options.verifyBroker ?? false,
       handshakeMs: this.options.handshakeMs ?? 0,
-      networkUp: () => this.networkUp && this.joined,
+      networkUp: () => this.wifi.networkUp && this.wifi.joined,
       run: (fn: () => void) => this.guard(fn, generation),
       raise: (e: Error) => {
         setImmediate(() => this.raise(e, generation));
@@ -350,7 +294,7 @@ export class SimulatedDevice {
         });
       }
       case "Wifi":
-        return this.wifiModule();
+        return this.wifi.module();
       case "tls":
         return createTlsModule(sim, true);
       case "net":
@@ -453,10 +397,8 @@ export class SimulatedDevice {
           "latin1",
         ),
       getSizeOf: (v: unknown) => Math.ceil(JSON.stringify(v ?? null).length / 12),
-      enableWatchdog: (timeout: number, isAuto?: boolean) => this.enableWatchdog(timeout, isAuto),
-      kickWatchdog: () => {
-        if (this.watchdog) this.watchdog.lastKick = Date.now();
-      },
+      enableWatchdog: (timeout: number, isAuto?: boolean) => this.watchdog.enable(timeout, isAuto),
+      kickWatchdog: () => this.watchdog.kick(),
       reboot: () => setImmediate(() => this.reboot()),
       setPassword: (password?: unknown) => {
         this.consolePassword = password === undefined ? undefined : String(password);
@@ -521,8 +463,8 @@ export class SimulatedDevice {
       setTime: (seconds: number) => this.setClock(seconds * 1000),
       setTimeout: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, false),
       setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),
-      clearTimeout: (...args: unknown[]) => this.clearTimers(args, "Timeout"),
-      clearInterval: (...args: unknown[]) => this.clearTimers(args, "Interval"),
+      clearTimeout: (...args: unknown[]) => this.timers.clear(args, "Timeout"),
+      clearInterval: (...args: unknown[]) => this.timers.clear(args, "Interval"),
       btoa: (s: string) => Buffer.from(s, "latin1").toString("base64"),
       atob: (s: string) => Buffer.from(s, "base64").toString("latin1"),
       E,
@@ -598,50 +540,22 @@ export class SimulatedDevice {
     // The simulator runs the rest of the turn that wrote (V8 holds the code), but no callback
     // after it: nothing of the bundle, nor anything it scheduled, until a reboot.
     this.codeGone = true;
-    if (this.watchdog) clearInterval(this.watchdog.check);
-    this.watchdog = undefined;
-  }
-
-  /** E.enableWatchdog(timeout, isAuto): the chip resets unless kicked within the timeout. In
-   *  automatic mode Espruino kicks it from its idle loop, so only a loop blocked for longer
-   *  (a handshake, an endless loop) resets it. A blocked Node loop delays this check too, and
-   *  the elapsed time it then sees is what a hardware watchdog would have counted. */
-  private enableWatchdog(timeout: number, isAuto?: boolean): void {
-    if (this.watchdog) clearInterval(this.watchdog.check);
-    const timeoutMs = Math.round(timeout > 0 ? timeout : 1) * 1000;
-    const auto = isAuto === undefined || Boolean(isAuto);
-    const generation = this.generation;
-    let lastTick = Date.now();
-    const check = setInterval(() => {
-      const now = Date.now();
-      const watchdog = this.watchdog;
-      if (!watchdog || generation !== this.generation) return;
-      if (auto && now - lastTick < timeoutMs) watchdog.lastKick = now;
-      lastTick = now;
-      if (now - watchdog.lastKick <= timeoutMs) return;
-      this.print(`WATCHDOG: not kicked for ${timeoutMs / 1000} s, resetting`);
-      this.watchdogResets++;
-      this.reboot();
-    }, 100);
-    this.watchdog = { timeoutMs, auto, lastKick: Date.now(), check };
+    this.watchdog.stop();
   }
 
   private teardown(): void {
     this.generation++;
     this.bootcdeRuns = false;
     this.codeGone = false;
-    if (this.watchdog) clearInterval(this.watchdog.check);
-    this.watchdog = undefined;
-    for (const handle of this.timers.values()) clearTimeout(handle);
-    this.timers.clear();
+    this.watchdog.stop();
+    this.timers.clearAll();
     for (const socket of this.sockets.splice(0)) socket.destroy();
     for (const server of this.servers.splice(0)) server.destroy();
     this.tcpPorts.clear();
     this.setConsole("Serial1");
     this.loopbackListeners = [];
     this.uncaught = [];
-    this.wifiListeners = {};
-    this.joined = false;
+    this.wifi.reset();
     this.pins.reset();
   }
 
@@ -667,15 +581,13 @@ export class SimulatedDevice {
 
   /** The access point goes away: the radio drops, open sockets die, joining fails. */
   wifiDown(): void {
-    this.networkUp = false;
-    this.joined = false;
     for (const socket of this.sockets.splice(0))
       socket.destroy(Object.assign(new Error("network down"), { code: "ENETDOWN" }));
-    (this.wifiListeners.disconnected ?? []).forEach((h) => this.guard(() => h({ reason: "beacon_timeout" })));
+    this.wifi.down();
   }
 
   wifiUp(): void {
-    this.networkUp = true;
+    this.wifi.networkUp = true;
   }
 
   /** Resolves when a printed line matches `pattern` (counting lines from `from`). */

@@ -5,6 +5,7 @@ import type { ConsoleDoor, Platform } from "../../firmware/hal/platform.ts";
 import type { InputPin, OutputPin } from "../../firmware/hal/pins.ts";
 import type { TimerHandle } from "../../firmware/hal/time.ts";
 import { SimOneWireBus } from "../../scripts/sim/onewire.ts";
+import { nextTimerId } from "../../scripts/sim/timers.ts";
 
 interface PendingTimer {
   id: number;
@@ -29,7 +30,7 @@ export class FakeTime {
   readonly clock = { now: () => this.now };
   readonly timers = {
     set: (callback: () => void, ms: number): TimerHandle => {
-      const id = this.pending.reduce((max, t) => Math.max(max, t.id), 0) + 1;
+      const id = nextTimerId(this.pending.map((t) => t.id));
       this.pending.push({ id, at: this.now + Math.max(0, ms), callback });
       this.ids.push(id);
       return id;
