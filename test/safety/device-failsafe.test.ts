@@ -90,8 +90,11 @@ describe("joining Wi-Fi", () => {
     );
     link.start({ ssid: "home", password: "pw" });
     time.advance(JOIN_TIMEOUT_MS);
-    expect(log).toEqual(["Wi-Fi join failed (no answer within 30 s); retry in 1 s"]);
-    time.advance(500);
+    // The first retry waits baseMs + random() * baseMs = 1.5 s here (firmware/net/backoff.ts).
+    expect(log).toEqual(["Wi-Fi join failed (no answer within 30 s); retry in 2 s"]);
+    time.advance(1499);
+    expect(calls).toHaveLength(1);
+    time.advance(1);
     expect(calls).toHaveLength(2);
     calls[0](undefined);
     expect(ups).toBe(0);

@@ -86,8 +86,8 @@ describe("a link that drops while the relay pulses", () => {
     const t = setup(0);
     t.session.start();
     t.links[0].drop({ reason: "refused" });
-    // The first ordinary retry waits random() * 1 s = 0.5 s here.
-    t.time.advance(1000);
+    // The first ordinary retry waits 1 s + random() * 1 s = 1.5 s here (firmware/net/backoff.ts).
+    t.time.advance(2000);
     expect(t.links.length).toBe(2);
     t.links[1].send({ type: 2, sessionPresent: false, returnCode: 0 });
     t.links[1].send({ type: 3, topic: "lk/door-1/relay/set", payload: "ON", qos: 0, retain: false, dup: false });
