@@ -22,6 +22,7 @@ describe("npm run repl over the network", () => {
     [
       ["device", "door-1"],
       ["hub", "hub"],
+      ["hub", "tools"],
     ],
     mosquittoMissing(),
   );
@@ -35,7 +36,8 @@ describe("npm run repl over the network", () => {
     clients.push(hub);
     const cmd = signer(hub, world.pki.stateDir, "latchkey", "door-1");
     expect(await cmd.send("MAINTENANCE 60", "maintenance")).toMatchObject({ accepted: true });
-    const config = await writeConfig(e2eProfile(1), `tcp://127.0.0.1:${await device.tcpPort(23)}`);
+    // repl reads the window's signed state from the broker (as `tools`) before typing a password.
+    const config = await writeConfig(e2eProfile(world.broker.port), `tcp://127.0.0.1:${await device.tcpPort(23)}`);
     const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/repl.ts")], {
       cwd: root,
       env: { ...process.env, LATCHKEY_CONFIG: config, LATCHKEY_STATE_DIR: world.pki.stateDir },
