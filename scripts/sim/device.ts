@@ -2,7 +2,6 @@
 // `vm` context that offers only the Espruino globals and modules the firmware uses, with
 // Espruino's behaviour (see storage.ts, pins.ts, tls.ts, random.ts). Host code only: the
 // firmware never imports this.
-import { createHash } from "node:crypto";
 import type net from "node:net";
 import vm from "node:vm";
 import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
@@ -11,8 +10,7 @@ import { SimOneWireBus } from "./onewire.ts";
 import { pinName, PinBank } from "./pins.ts";
 import { BOARD_CONSOLES, EspruinoRand, peek32For, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
-import { createServerFor } from "./net-server.ts";
-import { createTlsModule } from "./tls.ts";
+import { requireModule } from "./modules.ts";
 import { SimTimers } from "./timers.ts";
 import { SimWatchdog } from "./watchdog.ts";
 import { SimWifi } from "./wifi.ts";
@@ -61,13 +59,6 @@ const BANNER = [
 ];
 
 type Listener = (...args: unknown[]) => void;
-
-/** How Espruino's "%t" names a value's type in an error (src/jsutils.c). */
-function espruinoType(value: unknown): string {
-  if (value === undefined || value === null) return String(value);
-  const name = typeof value;
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
 
 export class SimulatedDevice {
   readonly storage: FolderStorage;
@@ -250,6 +241,7 @@ export class SimulatedDevice {
     return this.timers.set(() => this.guard(fn as () => void, generation), ms, repeat);
   }
 
+  /** require(name): the module as this boot's device sees it (modules.ts). */
   private modules(name: string): unknown {
     const generation = this.generation;
     const sim = {
@@ -272,65 +264,24 @@ export class SimulatedDevice {
           throw Object.assign(new Error("mbedtls_ssl_setup: Not enough memory"), { name: "InternalError" });
       },
     };
-    switch (name) {
-      case "Storage": {
-        // Values read back are made by the device's JSON.parse, in the device's realm.
-        const storage = this.storage;
-        const parse = this.deviceJson;
-        const replaced = (n: string) => {
-          if (n === ".bootcde") this.bootCodeGone();
-        };
-        return Object.assign(Object.create(storage), {
-          readJSON: (n: string, noThrow?: boolean) => storage.readJSON(n, noThrow, parse),
-          write: (n: string, data: string, offset?: number, size?: number) => {
-            const done = storage.write(n, data, offset, size);
-            replaced(n);
-            return done;
-          },
-          erase: (n: string) => {
-            storage.erase(n);
-            replaced(n);
-          },
-        });
-      }
-      case "Wifi":
-        return this.wifi.module();
-      case "tls":
-        return createTlsModule(sim, true);
-      case "net":
-        return Object.assign(createTlsModule(sim, false), {
-          createServer: createServerFor({
-            run: sim.run,
-            listening: (port, actual) => {
-              if (actual) this.tcpPorts.set(port, actual);
-              else this.tcpPorts.delete(port);
-            },
-            track: (thing) => this.servers.push("destroy" in thing ? thing : { destroy: () => void thing.close() }),
-          }),
-        });
-      case "crypto":
-        return {
-          SHA256: (data: string | ArrayBuffer) =>
-            new Uint8Array(
-              createHash("sha256")
-                .update(typeof data === "string" ? Buffer.from(data, "latin1") : Buffer.from(data as ArrayBuffer))
-                .digest(),
-            ).buffer,
-        };
-      case "TelnetServer":
-        if (!BOARD_CONSOLES[this.board].telnet) throw new Error(`Module "${name}" not found`);
-        return {
-          // libs/network/telnet/jswrap_telnet.c, jswrap_telnet_setOptions.
-          setOptions: (o: { mode?: unknown }) => {
-            if (typeof o !== "object" || o === null) throw new Error(`Expecting Object, got ${espruinoType(o)}`);
-            if (typeof o.mode !== "string") return;
-            if (o.mode !== "on" && o.mode !== "off") throw new Error("Unknown mode value");
-            this.setTelnet(o.mode);
-          },
-        };
-      default:
-        throw new Error(`Module "${name}" not found`);
-    }
+    return requireModule(name, {
+      board: this.board,
+      storage: this.storage,
+      parse: this.deviceJson,
+      written: (n) => {
+        if (n === ".bootcde") this.bootCodeGone();
+      },
+      wifi: this.wifi,
+      tls: sim,
+      servers: {
+        listening: (port, actual) => {
+          if (actual) this.tcpPorts.set(port, actual);
+          else this.tcpPorts.delete(port);
+        },
+        track: (thing) => this.servers.push("destroy" in thing ? thing : { destroy: () => void thing.close() }),
+      },
+      setTelnet: (mode) => this.setTelnet(mode),
+    });
   }
 
   private get board(): Board {
