@@ -6,10 +6,11 @@ import type net from "node:net";
 import vm from "node:vm";
 import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
 import { consoleForm, TelnetConsole } from "./console.ts";
-import { SimOneWireBus } from "./onewire.ts";
-import { pinName, PinBank } from "./pins.ts";
-import { BOARD_CONSOLES, EspruinoRand, peek32For, type Board } from "./random.ts";
+import type { SimOneWireBus } from "./onewire.ts";
+import { PinBank } from "./pins.ts";
+import { BOARD_CONSOLES, EspruinoRand, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
+import { hardwareGlobals } from "./globals.ts";
 import { requireModule } from "./modules.ts";
 import { SimTimers } from "./timers.ts";
 import { SimWatchdog } from "./watchdog.ts";
@@ -331,9 +332,6 @@ export class SimulatedDevice {
   }
 
   private context(): vm.Context {
-    const pins = this.pins;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- OneWire is called with new
-    const self = this;
     const rand = this.rand;
     const E = {
       srand: (seed: number) => {
@@ -383,30 +381,15 @@ export class SimulatedDevice {
       reset: () => void (this.deferred = "reset"),
       load: () => void (this.deferred = "load"),
       echo: () => undefined,
-      // new Pin("D99") returns a Pin object on Espruino 2v29 even for a pin the board lacks;
-      // the error ("Invalid pin") comes later, from digitalWrite or pinMode.
-      Pin: function Pin(name: unknown) {
-        const pin = String(name);
-        return { name: pin, toString: () => pin };
-      },
-      digitalWrite: (pin: unknown, value: unknown) => pins.digitalWrite(pin, value),
-      digitalRead: (pin: unknown) => pins.digitalRead(pin),
-      // ESP32: readADC / 4096 on ADC1 (GPIO 32-39), NaN elsewhere (targets/esp32/jshardware.c,
-      // jshPinAnalog; boards/ESP32.py lists ADC1 only).
-      analogRead: (pin: unknown) => {
-        const name = pinName(pin);
-        if (Number(name.slice(1)) < 32) return NaN;
-        return Math.min(4095, Math.max(0, Math.round((this.analog[name] ?? 0) * 4096))) / 4096;
-      },
-      OneWire: function OneWire(pin: unknown) {
-        return (self.oneWire[pinName(pin)] ??= new SimOneWireBus());
-      },
-      pinMode: (pin: unknown, mode: never) => pins.pinMode(pin, mode),
-      setWatch: (fn: never, pin: unknown, opts: never) => pins.setWatch(fn, pin, opts),
-      clearWatch: (id?: number) => pins.clearWatch(id),
-      peek32: peek32For(this.board, (value) => {
-        this.rngReads.push({ t: Date.now() - this.started, value });
-        this.trace.push(`rng ${value}`);
+      ...hardwareGlobals({
+        board: this.board,
+        pins: this.pins,
+        analog: this.analog,
+        oneWire: this.oneWire,
+        rngRead: (value) => {
+          this.rngReads.push({ t: Date.now() - this.started, value });
+          this.trace.push(`rng ${value}`);
+        },
       }),
       // The wall clock (gettimeofday on ESP32, targets/esp32/jshardware.c: microseconds), which
       // setTime and SNTP move without moving any timer.
@@ -416,8 +399,6 @@ export class SimulatedDevice {
       setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),
       clearTimeout: (...args: unknown[]) => this.timers.clear(args, "Timeout"),
       clearInterval: (...args: unknown[]) => this.timers.clear(args, "Interval"),
-      btoa: (s: string) => Buffer.from(s, "latin1").toString("base64"),
-      atob: (s: string) => Buffer.from(s, "base64").toString("latin1"),
       E,
       LoopbackA: { write: () => undefined, on: () => undefined },
       LoopbackB: loopbackB,
