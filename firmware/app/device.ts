@@ -135,6 +135,7 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
     cert: readDer(platform, CERT_FILE),
     key: readDer(platform, KEY_FILE),
   } as TlsSocketOptions;
+  const mqtt = profile.mqtt;
   const session = new Session(
     tlsConnector(platform.network, timers, tls, [profile.broker].concat(profile.failover || [])),
     platform.clock,
@@ -143,11 +144,11 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
       clientId: profile.id,
       // A command queued while the device was away is not obeyed later.
       cleanSession: true,
-      keepaliveSeconds: profile.mqtt.keepaliveSeconds,
-      connectTimeoutMs: profile.mqtt.connectTimeoutMs,
-      maxPacketBytes: profile.mqtt.maxPacketBytes,
-      maxInflight: profile.mqtt.maxInflight || 8,
-      maxInflightBytes: profile.mqtt.maxPacketBytes,
+      keepaliveSeconds: mqtt.keepaliveSeconds,
+      connectTimeoutMs: mqtt.connectTimeoutMs,
+      maxPacketBytes: mqtt.maxPacketBytes,
+      maxInflight: mqtt.maxInflight || 8,
+      maxInflightBytes: mqtt.maxPacketBytes,
       healthyMs: 60000,
       will: { topic: topics.availability, payload: "offline", qos: 1, retain: true },
     },

@@ -45,8 +45,8 @@ export function startFeatures(platform: Platform, booted: Booted, root: string, 
   const timers = platform.timers;
   const log = platform.log;
   const pins = profile.pins;
-  const relays: { [name: string]: Relay } = { relay: booted.relay };
-  const behaviours: { [name: string]: RelayBehaviour } = { relay: profile.relay };
+  const relays: { [name: string]: Relay } = {};
+  const behaviours: { [name: string]: RelayBehaviour } = {};
   const inputs: { [name: string]: Input } = {};
   const lossTimers: { [name: string]: TimerHandle } = {};
   const extra = (HAS_RELAYS && profile.relays) || {};
