@@ -69,6 +69,59 @@ export async function prepareEspruinoModule(source: string): Promise<{ code: str
   return { code, minified };
 }
 
+/** Instructions the interpreter runs (valgrind's callgrind) for one figure of one library,
+ *  less the same script with no figure: a count that, unlike time, a loaded machine does not
+ *  change. Undefined without valgrind. */
+async function instructions(espruino: string, dir: string, script: string): Promise<number | undefined> {
+  const file = path.join(dir, "count.js");
+  await writeFile(file, script);
+  try {
+    const run = promisify(execFile)(
+      "valgrind",
+      ["--tool=callgrind", "--callgrind-out-file=/dev/null", espruino, file],
+      { cwd: dir, timeout: 600_000 },
+    );
+    run.child.stdin?.end();
+    const { stdout, stderr } = await run;
+    if (stdout.includes("ERROR") || stdout.includes("Uncaught"))
+      throw new Error(`the count run went wrong:\n${stdout}`);
+    const refs = /refs:\s+([\d,]+)/.exec(stderr);
+    return refs ? Number(refs[1].replace(/,/g, "")) : undefined;
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+async function instructionFigures(
+  espruino: string,
+  dir: string,
+  script: (names: string[], rounds: number, only?: string) => string,
+): Promise<void> {
+  if (process.env.BENCH_CALLGRIND === "0") return;
+  const count = async (lib: string, only: string) => {
+    const all = await instructions(espruino, dir, script([lib], 1, only));
+    const setup = await instructions(espruino, dir, script([lib], 1, "setup"));
+    return all === undefined || setup === undefined ? undefined : all - setup;
+  };
+  const rows: [string, string][] = [
+    ["decode, fed in 536-byte chunks", "chunks"],
+    ["encode PUBLISH", "encode"],
+  ];
+  for (const [label, name] of rows) {
+    const mine = await count("latchkey", name);
+    const theirs = await count("espruino", name);
+    if (mine === undefined || theirs === undefined) {
+      console.log("  instructions: skipped (valgrind not found; BENCH_CALLGRIND=0 skips it)");
+      return;
+    }
+    const perPacket = (n: number) => `${Math.round(n / 1e6).toLocaleString("en")}k a packet`;
+    console.log(
+      `  ${`${label}, instructions`.padEnd(32)} ${perPacket(mine).padEnd(22)} ${perPacket(theirs).padEnd(24)} ${(theirs / mine).toFixed(1)}x`,
+    );
+  }
+}
+
 export async function espruinoFigures(): Promise<void> {
   const espruino = process.env.ESPRUINO;
   if (!espruino) {
@@ -94,8 +147,8 @@ export async function espruinoFigures(): Promise<void> {
       moduleCode = module.code + "\n";
     }
     const libs = moduleFile ? ["latchkey", "espruino", "none"] : ["latchkey", "none"];
-    const script = (names: string[], rounds: number) =>
-      `var BENCH_LIBS=${JSON.stringify(names)},BENCH_ROUNDS=${rounds};\n` +
+    const script = (names: string[], rounds: number, only = "") =>
+      `var BENCH_LIBS=${JSON.stringify(names)},BENCH_ROUNDS=${rounds},BENCH_ONLY=${JSON.stringify(only)};\n` +
       (names.includes("espruino") ? moduleCode : "") +
       driver;
     // Timing: one interpreter runs every library, taking turns step by step (RUNS rounds).
@@ -167,6 +220,7 @@ export async function espruinoFigures(): Promise<void> {
     );
     console.log(`  decoder buffer after the burst: ${value("latchkey", "buffered")} bytes`);
     if (moduleBytes) console.log(`  Espruino's module minified: ${moduleBytes} bytes`);
+    if (moduleFile) await instructionFigures(espruino, dir, script);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

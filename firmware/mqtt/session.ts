@@ -82,9 +82,9 @@ function createSession(
   let wanted: Subscription[] = [];
   /** The filters of each SUBSCRIBE awaiting its SUBACK, by packet id. */
   let pending: { [id: string]: string[] } = {};
-  /** QoS 1 packet ids delivered on this link, newest last (at most 8): a DUP redelivery of
-   *  one is not passed on again ([MQTT-4.3.2]: the receiver may see duplicates). */
-  let delivered: number[] = [];
+  /** QoS 1 packet ids (their two bytes) delivered on this link, newest last (at most 8): a DUP
+   *  redelivery of one is not passed on again ([MQTT-4.3.2]: the receiver may see duplicates). */
+  let delivered: string[] = [];
   /** Timer handles are set to undefined the moment they fire or are cleared: Espruino hands a
    *  freed id to the next timer at once, so a stale clear would cancel someone else's timer
    *  (src/jsinteractive.c, jsiTimerAdd). */
@@ -191,8 +191,8 @@ function createSession(
     else if (type === CONNACK) drop(PROTOCOL + "CONNACK again");
   };
   /** A PUBLISH from the decoder: `first` its first byte (bit 3 DUP, bit 1 QoS 1, bit 0
-   *  RETAIN), `id` its packet id at QoS 1. */
-  const onPublish = (topic: string, payload: string, first: number, id: number) => {
+   *  RETAIN), `id` its packet id's two bytes at QoS 1. */
+  const onPublish = (topic: string, payload: string, first: number, id: string) => {
     // Before CONNACK a PUBLISH is refused as any other packet is.
     if (!up) return onPacket({ type: PUBLISH } as Packet);
     const qos = first & 2;
@@ -201,7 +201,7 @@ function createSession(
       events.message(topic, payload, !!(first & 1));
     }
     // PUBACK (section 3.4): 0x40, remaining length 2, the packet id.
-    if (qos && !failure) send(fromCharCode(0x40, 2, id >> 8, id & 255));
+    if (qos && !failure) send("@\x02" + id);
   };
   const onClose = () => {
     clearConnectTimer();

@@ -18,6 +18,9 @@ declare function getTime(): number;
 declare function print(text: string): void;
 declare const BENCH_LIBS: string[];
 declare const BENCH_ROUNDS: number;
+/** One figure alone ("chunks", "whole" or "encode"), or "" for all; "setup" runs none (what
+ *  the script costs before any figure: the instruction count run subtracts it). */
+declare const BENCH_ONLY: string;
 declare const EMQTT: { create(server: string): EspruinoMqtt };
 /** `mqtt.publish(...)`, defined by the bench beside the module: the build mangles the name
  *  `publish` (one of its INTERNAL_NAMES), which the module, minified on its own, keeps. */
@@ -63,14 +66,17 @@ function samples(): { list: Sample[]; wire: string; payloadBytes: number } {
     seed = (seed * 69069 + 1) % 4294967296;
     return Math.floor((seed / 4294967296) * n);
   };
+  // Payloads are cut from 356 random bytes: random content without a call per byte (the
+  // instruction count run starts the script once per figure).
+  let bytes = "";
+  for (let k = 0; k < 356; k++) bytes += String.fromCharCode(next(256));
   const list: Sample[] = [];
   let wire = "";
   let payloadBytes = 0;
   for (let i = 0; i < COUNT; i++) {
     const topic = TOPICS[next(4)];
-    let payload = "";
     const size = 2 + next(99);
-    for (let k = 0; k < size; k++) payload += String.fromCharCode(next(256));
+    const payload = bytes.substr(next(256), size);
     const qos = next(2) as 0 | 1;
     const id = qos ? i + 1 : 0;
     list.push({ topic, payload, qos, id });
@@ -112,7 +118,8 @@ function subject(
       got += chunk.length;
       if (got < data.wire.length) return;
       got = 0;
-      for (let k = 0; k < COUNT; k++) onMessage(data.list[k].topic, data.list[k].payload);
+      // forEach, not list[k]: an Espruino array is a list, and list[k] walks k elements.
+      data.list.forEach((sample) => onMessage(sample.topic, sample.payload));
     });
     // Encoding: the call per packet and the one socket write both libraries make.
     const sink = socket as unknown as { write(d: string): void };
@@ -131,9 +138,9 @@ function subject(
   const onPacket = (p: Packet) => print("ERROR not a PUBLISH: " + p.type);
   // What the session does with a PUBLISH (firmware/mqtt/session.ts): the message, then the
   // PUBACK at QoS 1.
-  const onPublish = (topic: string, payload: string, first: number, id: number) => {
+  const onPublish = (topic: string, payload: string, first: number, id: string) => {
     onMessage(topic, payload);
-    if (first & 2) sink.write("@\x02" + String.fromCharCode(id >> 8, id & 255));
+    if (first & 2) sink.write("@\x02" + id);
   };
   socket.on("data", (chunk: string) => {
     const problem = decoder.push(chunk, onPacket, onPublish);
@@ -177,9 +184,11 @@ function run(): void {
       setTimeout(nextStep, 10);
     },
   ];
+  const wanted = (name: string) => !BENCH_ONLY || BENCH_ONLY === name;
   for (let round = 0; round < BENCH_ROUNDS; round++) {
     BENCH_LIBS.forEach((lib, k) => {
       const s = subjects[k];
+      if (!wanted("chunks")) return;
       steps.push(() => {
         // Decode, fed in 536-byte chunks (one TCP segment each), one event per chunk.
         count = bytes = 0;
@@ -202,6 +211,7 @@ function run(): void {
     });
     BENCH_LIBS.forEach((lib, k) => {
       const s = subjects[k];
+      if (!wanted("whole")) return;
       steps.push(() => {
         // Decode, the whole stream as one string in one event.
         count = bytes = 0;
@@ -217,10 +227,13 @@ function run(): void {
     });
     BENCH_LIBS.forEach((lib, k) => {
       const s = subjects[k];
+      if (!wanted("encode")) return;
       steps.push(() => {
         // Encode: 1,000 PUBLISH packets written to the socket.
         const t = getTime();
-        for (let i = 0; i < COUNT; i++) s.publish(data.list[i]);
+        // forEach, not list[i]: an Espruino array is a list, and list[i] walks i elements
+        // (src/jsvar.c, jsvFindChildFromVar), which both libraries would pay per packet.
+        data.list.forEach(s.publish);
         report(lib, "encode", (getTime() - t) * 1000, COUNT + " packets");
         setTimeout(nextStep, 10);
       });

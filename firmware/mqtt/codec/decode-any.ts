@@ -9,6 +9,7 @@ import {
   PACKET_NAMES,
   CONNECT,
   PINGREQ,
+  PUBLISH,
   SUBSCRIBE,
   UNSUBSCRIBE,
   type Packet,
@@ -69,6 +70,21 @@ function unsubscribe(r: Reader): Packet {
   return { type: UNSUBSCRIBE, id, filters };
 }
 
+/** The PUBLISH whose first byte `first` (0x30-0x3b: bit 3 DUP, bit 1 QoS 1, bit 0 RETAIN) was
+ *  found well-formed, as a packet object; `id`, two bytes, counts at QoS 1 only. */
+export function publishPacket(topic: string, payload: string, first: number, id: string): Packet {
+  const packet: Packet = {
+    type: PUBLISH,
+    topic,
+    payload,
+    qos: ((first >> 1) & 1) as QoS,
+    retain: (first & 1) === 1,
+    dup: first > 55,
+  };
+  if (first & 2) packet.id = id.charCodeAt(0) * 256 + id.charCodeAt(1);
+  return packet;
+}
+
 /** Decodes any packet, whoever sent it: the packet is buf[start, end). */
 export function decodeAny(first: number, buf: string, start: number, end: number): Packet | string {
   const type = first >> 4;
@@ -91,3 +107,5 @@ export function decodeAny(first: number, buf: string, start: number, end: number
 }
 /** The decoder's own PUBLISH refusals, in words too. */
 decodeAny.explain = explain;
+/** A PUBLISH as its packet object, for a push without a PUBLISH handler. */
+decodeAny.packet = publishPacket;

@@ -16,27 +16,11 @@ import {
   UNSUBACK,
   UNSUBSCRIBE,
   type Packet,
-  type QoS,
 } from "./packets";
 
 export const SHORT = "[MQTT-2.2.3]";
 export const ID_0 = "[MQTT-2.3.1-1]";
 const AFTER = " bytes after the last field";
-
-/** The PUBLISH whose first byte `first` (0x30-0x3b: bit 3 DUP, bit 1 QoS 1, bit 0 RETAIN) was
- *  found well-formed, as a packet object; `id` counts at QoS 1 only. */
-export function publishPacket(topic: string, payload: string, first: number, id: number): Packet {
-  const packet: Packet = {
-    type: PUBLISH,
-    topic,
-    payload,
-    qos: ((first >> 1) & 1) as QoS,
-    retain: (first & 1) === 1,
-    dup: first > 55,
-  };
-  if (first & 2) packet.id = id;
-  return packet;
-}
 
 /** The body `b` of a CONNACK, PUBACK, UNSUBACK, SUBACK or PINGRESP of type `type`, or why not
  *  (a string). The first problem found is named. */

@@ -9,9 +9,9 @@
 // anything unusual, is decoded out of line from the start (careful()): PUBLISH there, the
 // rest by the injected decoder. Espruino lexes every token of a loop body again on every pass
 // (src/jsparse.c), so this loop is kept short on purpose.
-import { ID_0, publishPacket, SHORT } from "./decode";
+import { ID_0, SHORT } from "./decode";
 import type { Packet } from "./packets";
-import { SUSPECT, topicClause } from "./topic";
+import { topicClause } from "./topic";
 
 /** Decodes the packet whose first byte is `first` and whose body is buf[start, end):
  *  decodeFromBroker (decode.ts) on the device, decodeAny (decode-any.ts) in host tools. */
@@ -19,12 +19,16 @@ export type PacketDecoder = ((first: number, buf: string, start: number, end: nu
   /** Host tools' words for the decoder's own refusals of a PUBLISH (explain.ts); the device
    *  keeps the short form. */
   explain?: (text: string) => string;
+  /** Host tools' PUBLISH packet object (publishPacket, decode-any.ts), for a push without a
+   *  PUBLISH handler. */
+  packet?: (topic: string, payload: string, first: number, id: string) => Packet;
 };
 
 /** A PUBLISH as the decoder hands it on: `first` is the fixed header's first byte (bit 3 DUP,
- *  bits 2-1 QoS 0 or 1, bit 0 RETAIN, section 3.3.1), `id` the packet identifier at QoS 1.
- *  Four arguments, no object: a 6-property object literal costs about 15 µs on Espruino. */
-export type PublishHandler = (topic: string, payload: string, first: number, id: number) => void;
+ *  bits 2-1 QoS 0 or 1, bit 0 RETAIN, section 3.3.1), `id` the packet identifier at QoS 1 as
+ *  its two bytes (never "\0\0"): the PUBACK is "@\x02" + id, and no number is made. Four
+ *  arguments, no object: a 6-property object literal costs about 15 µs on Espruino. */
+export type PublishHandler = (topic: string, payload: string, first: number, id: string) => void;
 
 // Out of line: a string literal in a skipped branch is still lexed on every pass.
 const TOO_LONG = "length over 4 bytes [MQTT-2.2.3]";
@@ -32,6 +36,9 @@ const OVER = " bytes, over ";
 
 /** Bytes decoded at most before the decoded part of a big read is dropped. */
 const SLICE = 1024;
+
+/** Topics remembered as valid, at most: a device receives a few fixed topics. */
+const KNOWN = 8;
 
 export interface Decoder {
   /** Bytes held for a packet not yet complete. */
@@ -53,13 +60,19 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
   let failed: string | undefined;
   /** Bumped by reset(), so a push can tell that a callback reset the decoder. */
   let resets = 0;
+  /** Topic names found valid (topic.ts), by their two length bytes and bytes as the wire
+   *  carries them: one lookup replaces reading the length's high byte and the regex pass.
+   *  Only a topic a one-byte-length packet can carry, at most KNOWN of them: a broker sending
+   *  many topics costs speed, never memory beyond that. */
+  let known: { [wire: string]: string } = {};
   const fail = (problem: string) => {
     held = "";
     failed = problem;
     return problem;
   };
-  /** A body below this many bytes has one remaining-length byte and fits maxPacketBytes. */
-  const small = Math.min(128, maxPacketBytes - 1);
+  /** A packet shorter than this fits maxPacketBytes, and one whose remaining length's second
+   *  byte has its continuation bit set is not (3 + 128 * 128 bytes at least). */
+  const lim = Math.min(16384, maxPacketBytes + 1);
   /**
    * Any packet, the careful way: the one starting at buf[at], whose bytes end at or before
    * `end`. Returns where the next packet starts, -1 when this one is not all there yet, or
@@ -102,7 +115,7 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
     const n = i + 1 < total ? buf.charCodeAt(i) * 256 + buf.charCodeAt(i + 1) : -1;
     const p = i + 2 + n + qos * 2;
     const topic = p - qos * 2 > total ? "" : buf.substr(i + 2, n);
-    const id = qos ? buf.charCodeAt(p - 2) * 256 + buf.charCodeAt(p - 1) : 0;
+    const id = qos ? buf.substr(p - 2, 2) : "";
     const problem =
       qos > 1
         ? qos > 2
@@ -114,9 +127,10 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
             ? SHORT
             : p - qos * 2 > total
               ? n + " [MQTT-1.5.3]"
-              : topicClause(topic) || (p > total ? SHORT : qos && !id ? ID_0 : "");
+              : topicClause(topic) || (p > total ? SHORT : id === "\0\0" ? ID_0 : "");
     // String(text) is the text: the device's short form.
     if (problem) return (decode.explain || String)("PUBLISH: " + problem);
+    if (n < 128 && Object.keys(known).length < KNOWN) known[buf.substr(i, n + 2)] = topic;
     publish(topic, buf.substring(p, total), first, id);
     return total;
   };
@@ -128,53 +142,58 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
       held = "";
       failed = undefined;
       resets++;
+      known = {};
     },
     push(chunk, onPacket, onPublish) {
       if (failed !== undefined) return failed;
-      // Without a PUBLISH handler (host tools, tests), a PUBLISH becomes its packet object.
-      const publish: PublishHandler =
-        onPublish || ((topic, payload, first, id) => onPacket(publishPacket(topic, payload, first, id)));
+      // Declared once here, not in the loop: a `let` in a loop body makes a new block scope
+      // on every pass. Espruino finds a local by walking the function's names in the order
+      // they were declared (src/jsvar.c, jsvFindChildFromString): the busiest come first.
+      let at = 0;
+      let first: number;
+      let total: number;
+      let h: number;
+      let n: number;
+      let p: number;
+      let topic: string;
+      let id = "";
       let buf = held ? held + chunk : chunk;
       // Espruino walks a string's blocks to find its length (src/jsvar.c): once per push.
       let end = buf.length;
-      const run = resets;
-      let at = 0;
-      // Declared once here, not in the loop: a `let` in a loop body makes a new block scope
-      // on every pass, and every name is then looked up through it (src/jsparse.c,
-      // jspeStatementVar, jspeBlockStart).
-      let first: number;
-      let byte: number;
-      let total: number;
-      let n: number;
-      let p: number;
-      let id: number;
-      let topic: string;
       let next: number | string;
+      const run = resets;
+      // Without a PUBLISH handler (host tools, tests), a PUBLISH becomes its packet object, made
+      // by the host decoder's `packet` (decode-any.ts): the device's bundle does without it.
+      const publish: PublishHandler =
+        onPublish || ((topic, payload, first, id) => onPacket(decode.packet!(topic, payload, first, id)));
       // Espruino runs this loop body as text, lexing every token on every pass (src/jsparse.c):
-      // an executed token costs about 0.35 µs on the Linux build, a skipped one 0.08 µs. So
-      // the loop decodes the common packet itself, in one condition: a PUBLISH at QoS 0 or 1,
-      // not DUP (first byte 0x30-0x33), one remaining-length byte, within maxPacketBytes,
-      // all there, a topic under 256 bytes that is not empty and lies inside the packet, a
-      // packet id not 0 at QoS 1, a plain topic (one native regex pass, topic.ts). Anything else goes to careful(),
-      // which decodes it from the start and names its problem.
+      // an executed token costs about 0.35 µs on the Linux build, a skipped one 0.08 µs, a
+      // native method about 5 µs. So the loop decodes the common packet itself, in one
+      // condition: a PUBLISH at QoS 0 or 1, not DUP (first byte 0x30-0x33), a remaining length
+      // of one or two bytes (h: where the variable header starts), within maxPacketBytes, all
+      // there, a topic found valid before (`known`: its length's high byte 0, not empty, no
+      // wildcard, NUL or bad UTF-8) that lies inside the packet, a packet id not 0 at QoS 1.
+      // Anything else goes to careful(), which decodes it from the start, names its problem,
+      // and remembers a valid topic.
       while (end - at > 1) {
         first = buf.charCodeAt(at);
-        byte = buf.charCodeAt(at + 1);
-        total = at + 2 + byte;
+        total =
+          (n = buf.charCodeAt(at + 1)) < 128 ? (h = at + 2) + n : (h = at + 3) + n - 128 + 128 * buf.charCodeAt(at + 2);
         if (
-          (first | 3) === 51 &&
-          byte < small &&
+          first >> 2 === 12 &&
+          total - at < lim &&
           total <= end &&
           at < SLICE &&
-          !buf.charCodeAt(at + 2) &&
-          (p = at + 4 + (n = buf.charCodeAt(at + 3)) + (first & 2)) <= total &&
-          n &&
-          (id = first & 2 ? buf.charCodeAt(p - 2) * 256 + buf.charCodeAt(p - 1) : 1) &&
-          !SUSPECT.test((topic = buf.substr(at + 4, n)))
+          (topic = known[buf.substr(h, 2 + (n = buf.charCodeAt(h + 1)))]) &&
+          (p = h + 2 + n + (first & 2)) <= total &&
+          (first & 2 ? (id = buf.substr(p - 2, 2)) !== "\0\0" : 1)
         ) {
           at = total;
           publish(topic, buf.substring(p, total), first, id);
         } else {
+          // A callback that reset the decoder also emptied `known`: every packet after it
+          // comes here, so the fast path need not look.
+          if (run !== resets) return undefined;
           // In a big read the decoded part is dropped every SLICE bytes, to keep offsets small.
           if (at > SLICE) {
             buf = buf.substr(at);
@@ -186,9 +205,8 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
           if (next < 0) break;
           at = next;
         }
-        if (run !== resets) return undefined;
       }
-      held = at ? buf.substr(at) : buf;
+      if (run === resets) held = at ? buf.substr(at) : buf;
       return undefined;
     },
   };

@@ -36,21 +36,25 @@ export function connectBody(p: ConnectFields, keepalive: number): string {
   return "\x00\x04MQTT\x04" + fromCharCode(flags) + u16(keepalive) + payload;
 }
 
+/** The topic field of each topic published (two length bytes, then the topic), made once: a
+ *  device publishes to a few fixed topics. At most 16 are kept. */
+const heads: { [topic: string]: string } = {};
+
 /** A PUBLISH (section 3.3) of `payload` to `topic`, not DUP; `id` at QoS 1 only. Arguments,
- *  not a packet object: a device publishes often, and an object is costly on Espruino. One
- *  call, no helper (a call costs 5-15 µs on Espruino, docs/espruino.md): the remaining length
- *  from the parts' lengths, and under 128 bytes the fixed header and the topic's length in one
- *  fromCharCode, without frame()'s loop. */
+ *  not a packet object: a device publishes often, and an object is costly on Espruino. On
+ *  Espruino every token and native call counts (docs/espruino.md): the topic field comes from
+ *  `heads`, the remaining length is the body's one length, and under 128 bytes the fixed
+ *  header is one fromCharCode, without frame()'s loop. */
 export function encodePublish(topic: string, payload: string, qos: QoS, retain: boolean, id?: number) {
-  const n = topic.length;
+  const body =
+    (heads[topic] || (Object.keys(heads).length < 16 ? (heads[topic] = str16(topic)) : str16(topic))) +
+    (qos ? fromCharCode((id as number) >> 8, (id as number) & 255) : "") +
+    payload;
+  const length = body.length;
   // Fixed header flags (section 3.3.1): bit 3 DUP (0 here), bits 2-1 QoS, bit 0 RETAIN (a
   // boolean is 0 or 1 to "|").
   const first = 0x30 | (qos << 1) | (retain as unknown as number);
-  const length = n + 2 + qos * 2 + payload.length;
-  const rest = topic + (qos ? fromCharCode((id as number) >> 8, (id as number) & 255) : "") + payload;
-  return length > 127
-    ? frame(first, fromCharCode(n >> 8, n & 255) + rest)
-    : fromCharCode(first, length, n >> 8, n & 255) + rest;
+  return length > 127 ? frame(first, body) : fromCharCode(first, length) + body;
 }
 
 /** PUBACK (0x40) and UNSUBACK (0xb0): a packet identifier alone. */
