@@ -161,6 +161,7 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
       // Espruino walks a string's blocks to find its length (src/jsvar.c): once per push.
       let end = buf.length;
       let next: number | string;
+      let stop: number;
       const run = resets;
       // Without a PUBLISH handler (host tools, tests), a PUBLISH becomes its packet object, made
       // by the host decoder's `packet` (decode-any.ts): the device's bundle does without it.
@@ -175,36 +176,45 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
       // wildcard, NUL or bad UTF-8) that lies inside the packet, a packet id not 0 at QoS 1.
       // Anything else goes to careful(), which decodes it from the start, names its problem,
       // and remembers a valid topic.
-      while (end - at > 1) {
-        first = buf.charCodeAt(at);
-        total =
-          (n = buf.charCodeAt(at + 1)) < 128 ? (h = at + 2) + n : (h = at + 3) + n - 128 + 128 * buf.charCodeAt(at + 2);
-        if (
-          first >> 2 === 12 &&
-          total - at < lim &&
-          total <= end &&
-          at < SLICE &&
-          (topic = known[buf.substr(h, 2 + (n = buf.charCodeAt(h + 1)))]) &&
-          (p = h + 2 + n + (first & 2)) <= total &&
-          (first & 2 ? (id = buf.substr(p - 2, 2)) !== "\0\0" : 1)
-        ) {
-          at = total;
-          publish(topic, buf.substring(p, total), first, id);
-        } else {
-          // A callback that reset the decoder also emptied `known`: every packet after it
-          // comes here, so the fast path need not look.
-          if (run !== resets) return undefined;
-          // In a big read the decoded part is dropped every SLICE bytes, to keep offsets small.
-          if (at > SLICE) {
-            buf = buf.substr(at);
-            end -= at;
-            at = 0;
+      // A big read is decoded SLICE bytes at a time, its decoded part dropped in between, to
+      // keep offsets small (a native call walks a string's blocks to its offset, src/jsvar.c):
+      // the inner loop stops short of SLICE, so the fast path need not look.
+      for (;;) {
+        stop = end - 1 < SLICE ? end - 1 : SLICE;
+        while (at < stop) {
+          first = buf.charCodeAt(at);
+          total =
+            (n = buf.charCodeAt(at + 1)) < 128
+              ? (h = at + 2) + n
+              : (h = at + 3) + n - 128 + 128 * buf.charCodeAt(at + 2);
+          if (
+            first >> 2 === 12 &&
+            total - at < lim &&
+            total <= end &&
+            (topic = known[buf.substr(h, 2 + (n = buf.charCodeAt(h + 1)))]) &&
+            (p = h + 2 + n + (first & 2)) <= total &&
+            (first & 2 ? (id = buf.substr(p - 2, 2)) !== "\0\0" : 1)
+          ) {
+            at = total;
+            publish(topic, buf.substring(p, total), first, id);
+          } else {
+            // A callback that reset the decoder also emptied `known`: every packet after it
+            // comes here, so the fast path need not look.
+            if (run !== resets) return undefined;
+            next = careful(buf, at, end, onPacket, publish);
+            if (typeof next === "string") return fail(next);
+            // Not all there: nothing more to decode in this push.
+            if (next < 0) {
+              end = at;
+              break;
+            }
+            at = next;
           }
-          next = careful(buf, at, end, onPacket, publish);
-          if (typeof next === "string") return fail(next);
-          if (next < 0) break;
-          at = next;
         }
+        if (end - at < 2) break;
+        buf = buf.substr(at);
+        end -= at;
+        at = 0;
       }
       if (run === resets) held = at ? buf.substr(at) : buf;
       return undefined;
