@@ -247,7 +247,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   });
   client.on("close", () => void ha?.brokerUp(false).catch(() => undefined));
   client.on("message", (topic, payload, packet) => {
-    if (packet.retain) watch.retained(topic.split("/")[1] ?? "");
+    watch.heard(topic.split("/")[1] ?? "");
     journals.message(topic, payload, packet.retain);
     states.message(topic, payload);
   });

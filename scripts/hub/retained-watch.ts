@@ -6,7 +6,9 @@
 // has been quiet for `quietMs`, the devices not heard from are asked again, a few at a time
 // (a repeated SUBSCRIBE sends the retained messages again, [MQTT-3.8.4-3]); what arrives then
 // was dropped the first time, and the hub says so in one line, as it does for devices still
-// silent after that.
+// silent after that. Any message from a device counts, not only retained ones: on a clustered
+// broker a device connected to another node has its retained messages on that node alone
+// (RabbitMQ 3.10 keeps them per node), yet it answers the hub's challenge live, so it is heard.
 
 /** Quiet that ends a burst; devices asked again per SUBSCRIBE. */
 export const RETAINED_QUIET_MS = 2000;
@@ -22,7 +24,7 @@ export interface RetainedWatchOptions {
 }
 
 export class RetainedWatch {
-  private heard = new Set<string>();
+  private devicesHeard = new Set<string>();
   private lastAt = 0;
   private generation = 0;
   private readonly quietMs: number;
@@ -33,9 +35,9 @@ export class RetainedWatch {
     this.batch = options.batch ?? ASK_AGAIN_BATCH;
   }
 
-  /** A retained message for `device` arrived. */
-  retained(device: string): void {
-    this.heard.add(device);
+  /** A message from `device` arrived (retained or live). */
+  heard(device: string): void {
+    this.devicesHeard.add(device);
     this.lastAt = Date.now();
   }
 
@@ -43,20 +45,20 @@ export class RetainedWatch {
    *  Resolves when the check is done, or at once when `stop()` or a new `subscribed()` ends it. */
   async subscribed(): Promise<void> {
     const generation = ++this.generation;
-    this.heard = new Set();
+    this.devicesHeard = new Set();
     this.lastAt = Date.now();
     const current = () => generation === this.generation;
     if (!(await this.quiet(current))) return;
     const devices = this.options.devices();
-    const silent = devices.filter((d) => !this.heard.has(d.id));
+    const silent = devices.filter((d) => !this.devicesHeard.has(d.id));
     if (silent.length === 0) return;
     for (let i = 0; i < silent.length; i += this.batch) {
       await this.options.subscribe(silent.slice(i, i + this.batch).map((d) => d.filter));
       this.lastAt = Date.now();
       if (!(await this.quiet(current))) return;
     }
-    const dropped = silent.filter((d) => this.heard.has(d.id));
-    const still = silent.filter((d) => !this.heard.has(d.id));
+    const dropped = silent.filter((d) => this.devicesHeard.has(d.id));
+    const still = silent.filter((d) => !this.devicesHeard.has(d.id));
     const total = devices.length;
     if (dropped.length > 0)
       this.options.log(
