@@ -11,7 +11,7 @@ import { PkiStore } from "../pki/store.ts";
 import type { AuditRecord } from "./audit.ts";
 import type { DeviceView } from "./device-state.ts";
 import { shownValue } from "./door.ts";
-import { describeValue } from "./page-model.ts";
+import { describeValue } from "./value-words.ts";
 
 /** Events kept per device. */
 export const TIMELINE_EVENTS = 40;

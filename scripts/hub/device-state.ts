@@ -10,7 +10,7 @@
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { verifyReport } from "../lib/signing.ts";
 import { deviceEntities, type Entity } from "./entities.ts";
-import type { Freshness, FreshnessHooks } from "./freshness.ts";
+import type { Freshness, FreshnessHooks } from "./freshness-types.ts";
 import { readSnapshot } from "./snapshot.ts";
 
 /** Readings kept per charted entity (the page's chart). */

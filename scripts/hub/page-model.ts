@@ -3,12 +3,13 @@
 // per relay, input and sensor in the words of the device's profile, each marked confirmed,
 // last known, unsigned or unverified with the times needed for its age, then the device's
 // health and recent events (device-journal.ts).
-import type { DeviceProfile, InputBehaviour } from "../../firmware/app/profile/profile.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import type { DeviceView } from "./device-state.ts";
 import type { DeviceJournals, Health, TimelineEvent } from "./device-journal.ts";
 import { doorInputs, doorPanel, type DoorPanel } from "./door.ts";
 import type { Entity } from "./entities.ts";
 import type { UpdateProgress, Updates } from "./updates.ts";
+import { inputWords } from "./value-words.ts";
 
 export type Trust = "confirmed" | "last known" | "unsigned" | "none";
 
@@ -74,30 +75,6 @@ function mark(entity: Entity, slot: Slot | undefined): Mark {
 
 const valueOf = (slot: Slot | undefined) => slot?.value ?? slot?.lastKnown?.value;
 
-/** An input's meaning: an end switch of the door, a button and what it does, or a contact. */
-function inputWords(
-  profile: DeviceProfile,
-  name: string,
-  spec: InputBehaviour | undefined,
-): { name: string; on: string; off: string; meaning: string } {
-  if (profile.cover?.closed === name)
-    return {
-      name: "Closed switch",
-      on: "Door at the closed end",
-      off: "Not at the closed end",
-      meaning: "reed switch",
-    };
-  if (profile.cover?.open === name)
-    return { name: "Open switch", on: "Door fully open", off: "Not fully open", meaning: "reed switch" };
-  const title = name.charAt(0).toUpperCase() + name.slice(1);
-  if (spec?.action) {
-    const relay = spec.relay ?? "relay";
-    const does = spec.action === "toggle" ? `toggles ${relay}` : `presses ${relay}`;
-    return { name: title, on: "Pressed", off: "Released", meaning: `button: ${does}` };
-  }
-  return { name: title, on: "Active", off: "Inactive", meaning: "contact" };
-}
-
 /** Seconds as the page says a span of time: "42 s", "17 min", "5 h 3 min", "12 days 4 h". */
 export function duration(seconds: number): string {
   const s = Math.floor(seconds);
@@ -105,24 +82,6 @@ export function duration(seconds: number): string {
   if (s < 7200) return `${Math.floor(s / 60)} min`;
   if (s < 172800) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return `${Math.floor(s / 86400)} days ${Math.floor((s % 86400) / 3600)} h`;
-}
-
-/** One value in words, for the timeline: the entity's name and the value as the page says it. */
-export function describeValue(profile: DeviceProfile, entity: Entity, value: string): { name: string; shown: string } {
-  if (entity.component === "binary_sensor") {
-    const name = entity.id.slice("input_".length);
-    const words = inputWords(profile, name, profile.inputs?.[name]);
-    return { name: words.name, shown: value === "ON" ? words.on : words.off };
-  }
-  if (entity.component === "switch")
-    return {
-      name: entity.name,
-      shown: entity.press ? (value === "ON" ? "Pressing" : "Ready") : value === "ON" ? "On" : "Off",
-    };
-  if (entity.id === "cover") return { name: entity.name, shown: value.charAt(0).toUpperCase() + value.slice(1) };
-  if (entity.id === "cover_fault")
-    return { name: entity.name, shown: value === "none" || value === "" ? "none" : value };
-  return { name: entity.name, shown: value };
 }
 
 function row(profile: DeviceProfile, view: DeviceView, entity: Entity, online: boolean): Row | undefined {

@@ -3,7 +3,8 @@
 // deadline away (which would keep an old confirmation shown as current for ever).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DeviceStates } from "../../scripts/hub/device-state.ts";
-import { Challenger, type FreshnessHooks } from "../../scripts/hub/freshness.ts";
+import { Challenger } from "../../scripts/hub/freshness.ts";
+import type { FreshnessHooks } from "../../scripts/hub/freshness-types.ts";
 
 function fakeStates() {
   const record = {
