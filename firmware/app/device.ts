@@ -100,7 +100,10 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
   const challenged = snapshots(timers, (challenge) =>
     publish(
       topics.snapshot,
-      reporter.report(topics.snapshot, JSON.stringify({ c: challenge, r: reports.values, v: booted.version })),
+      reporter.report(
+        topics.snapshot,
+        JSON.stringify({ c: challenge, r: reports.values, v: booted.version, ip: platform.wifi.ip() }),
+      ),
       0,
     ),
   );

@@ -5,4 +5,6 @@ export interface WifiRadio {
   connect(ssid: string, password: string, done: (error: string | undefined) => void): void;
   /** Called whenever the station loses its access point. */
   onDisconnected(handler: (reason: string) => void): void;
+  /** The station's IPv4 address (Wifi getIP().ip), undefined where the board has no Wi-Fi. */
+  ip(): string | undefined;
 }

@@ -42,6 +42,8 @@ export interface DeviceView {
   lastResult?: { at: number; who: string; cmd: string; accepted: boolean; detail: string };
   /** The firmware version the device signed in its latest confirmed snapshot, and when. */
   firmware?: { version: string; at: number };
+  /** The IP address the device signed in its latest confirmed snapshot, and when. */
+  ip?: { address: string; at: number };
 }
 
 interface Known {
@@ -251,6 +253,8 @@ export class DeviceStates {
     }
     d.view.freshness = { confirmed: true, at: challenge.at, boot: snapshot.boot };
     if (snapshot.version !== undefined) d.view.firmware = { version: snapshot.version, at: challenge.at };
+    // The latest answer's address only: one without (a wired build) leaves none shown.
+    d.view.ip = snapshot.ip !== undefined ? { address: snapshot.ip, at: challenge.at } : undefined;
     this.render(d);
     this.hooks.answered(d.view.id);
   }

@@ -161,7 +161,11 @@ function health(details, view) {
     marks(fw, { trust: "confirmed", confirmedAt: view.firmware.at }, "");
     fact(list, "Firmware", fw);
   } else fact(list, "Firmware", h.version || "not reported yet");
-  fact(list, "IP address", "not reported by the device");
+  if (view.ip) {
+    var ip = el("span", "", view.ip.address + " ");
+    marks(ip, { trust: "confirmed", confirmedAt: view.ip.at }, "");
+    fact(list, "IP address", ip);
+  } else fact(list, "IP address", "not reported yet");
   fact(list, "Last seen", h.lastSeen ? aged("span", "", "", h.lastSeen) : "not since the hub started");
   fact(list, "Gone offline", h.offlineSeen + (h.offlineSeen === 1 ? " time" : " times") + " since the hub started");
   fact(list, "Last disconnect", tel && h.drop ? h.drop : "none reported");

@@ -190,6 +190,9 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: the 
       );
     expect(await details.locator("dl.health").textContent()).toMatch(/Certificate\s*expires \d{4}-\d\d-\d\d/);
     expect(await details.locator("dl.health").textContent()).toMatch(/Last seen\s*\d+ s ago/);
+    // The station's address as the device signed it in its answer to the hub's challenge
+    // (the simulated Wi-Fi's getIP(), as Espruino's).
+    expect(await details.locator("dl.health").textContent()).toMatch(/IP address192\.168\.4\.2 confirmed \d+ s ago/);
     expect(await noSideScroll(page)).toBe(true);
     await page.screenshot({ path: shot("phone-5-health"), fullPage: true });
   }, 90000);

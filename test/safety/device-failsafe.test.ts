@@ -82,7 +82,7 @@ describe("joining Wi-Fi", () => {
     const log: string[] = [];
     let ups = 0;
     const link = createWifiLink(
-      { connect: (_s, _p, done) => calls.push(done), onDisconnected: () => undefined },
+      { connect: (_s, _p, done) => calls.push(done), onDisconnected: () => undefined, ip: () => undefined },
       time.timers,
       createBackoff({ baseMs: 1000, capMs: 60000, refusedMs: 60000, refusedCapMs: 60000 }, () => 0.5),
       { info: (m) => log.push(m), warn: (m) => log.push(m), error: (m) => log.push(m) },

@@ -143,6 +143,7 @@ export function createFakePlatform(files: Record<string, string> = {}) {
     wifi: {
       connect: (_ssid, _password, done) => time.timers.set(() => done(undefined), 0),
       onDisconnected: () => undefined,
+      ip: () => "192.168.4.2",
     },
     watchdog: {
       enable: (seconds) => (watchdog.seconds = seconds),

@@ -8,6 +8,7 @@ function wiredRadio(): WifiRadio {
   return {
     connect: (_ssid, _password, done) => setTimeout(() => done(undefined), 0),
     onDisconnected: () => undefined,
+    ip: () => undefined,
   };
 }
 
@@ -25,6 +26,9 @@ export function createEspruinoWifi(): WifiRadio {
     onDisconnected: (handler) => {
       wifi.on("disconnected", (details) => handler(details && details.reason ? "" + details.reason : "link lost"));
     },
+    // getIP() is {ip, netmask, gw, mac}; ip only once the station has its address
+    // (libs/network/esp32/jswrap_esp32_network.c, getIPInfo).
+    ip: () => wifi.getIP().ip,
   };
 }
 
