@@ -5,10 +5,12 @@
 import type net from "node:net";
 import vm from "node:vm";
 import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
-import { consoleForm, TelnetConsole } from "./console.ts";
+import { consoleForm, type TelnetConsole } from "./console.ts";
+import { SimConsoles } from "./consoles.ts";
+import { espruinoE } from "./espruino-e.ts";
 import type { SimOneWireBus } from "./onewire.ts";
 import { PinBank } from "./pins.ts";
-import { BOARD_CONSOLES, EspruinoRand, type Board } from "./random.ts";
+import { EspruinoRand, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
 import { hardwareGlobals } from "./globals.ts";
 import { requireModule } from "./modules.ts";
@@ -91,28 +93,13 @@ export class SimulatedDevice {
   private servers: { destroy(): void }[] = [];
   /** Device TCP port -> the loopback port its require("net") server listens on. */
   private tcpPorts = new Map<number, Promise<number>>();
-  /** E.setConsole / E.getConsole: "Serial1" (an ESP32's default) until moved. */
-  private consoleDevice = "Serial1";
-  private loopbackListeners: Listener[] = [];
-  /** The console when it is moved to LoopbackA: its input is what the device writes to
-   *  LoopbackB, its output goes to LoopbackB's 'data' listeners (src/jsdevices.c). */
-  private readonly loopback: TelnetConsole;
+  /** The telnet and loopback consoles, the lock, the Bluetooth console (consoles.ts). */
+  private readonly consoles: SimConsoles;
   private uncaught: Listener[] = [];
   private rand = new EspruinoRand();
-  private telnetMode_ = "on";
   private ctx: vm.Context | undefined;
   /** reset() and load() take effect after the console line that called them. */
   private deferred: "reset" | "load" | undefined;
-  readonly console: TelnetConsole | undefined;
-  /** Every telnet mode change (see the telnetMode accessor). */
-  readonly telnetHistory: { t: number; mode: string }[] = [];
-  /** E.setPassword / E.lockConsole (src/jswrap_espruino.c, src/jsinteractive.c): the password
-   *  lives in RAM (gone at reboot unless saved); a locked console takes a line of at most 20
-   *  characters and unlocks only when it equals the password. */
-  consolePassword: string | undefined;
-  consoleLocked = false;
-  /** The Bluetooth console (Nordic UART service), on at boot on boards with BLUETOOTH. */
-  bluetoothUart = false;
   /** Every value the RNG register gave out. */
   readonly rngReads: { t: number; value: number }[] = [];
   /** In order: "rng <value>" (a read of the RNG register), "srand <seed>", "Math.random",
@@ -139,46 +126,66 @@ export class SimulatedDevice {
   constructor(private readonly options: SimOptions) {
     this.clockOffsetMs = options.clockAtBootMs ?? 0;
     this.storage = new FolderStorage(options.storageDir);
-    const host = {
-      evaluate: (code: string) => vm.runInContext(code, this.ctx ?? this.context(), { filename: "console" }),
+    this.consoles = new SimConsoles({
+      board: this.board,
+      telnet: options.console ?? false,
+      evaluate: (code) => vm.runInContext(code, this.ctx ?? this.context(), { filename: "console" }),
       afterLine: () => this.runDeferred(),
-      locked: () => this.consoleLocked,
-      typePassword: (line: string) => this.typePassword(line),
-      accepted: () => this.setConsole("Serial1"),
-    };
-    if (options.console) this.console = new TelnetConsole(host);
-    this.loopback = new TelnetConsole(host);
+      run: (fn, generation) => this.guard(fn, generation),
+      generation: () => this.generation,
+      elapsed: () => Date.now() - this.started,
+      trace: (event) => this.trace.push(event),
+      print: (line) => this.print(line),
+    });
     this.pins = new PinBank(
       () => Date.now() - this.started,
       (fn) => this.guard(fn),
     );
   }
 
-  /** Espruino's telnet console: forced on at every boot and reset() (libs/network/telnet/
-   *  jswrap_telnet.c, jswrap_telnet_init), on boards built with TELNET;
-   *  `require("TelnetServer").setOptions({mode:"off"})` closes it (SimOptions.console). */
+  /** The telnet console (SimOptions.console): its mode, its history, its lock (consoles.ts). */
+  get console(): TelnetConsole | undefined {
+    return this.consoles.telnet;
+  }
+
   get telnetMode(): string {
-    return this.telnetMode_;
+    return this.consoles.telnetMode;
   }
 
   set telnetMode(mode: string) {
-    this.telnetMode_ = mode;
-    if (!this.console) return;
-    if (mode === "on") this.console.open().catch((e: Error) => this.print(`telnet: ${e.message}`));
-    else this.console.close();
+    this.consoles.telnetMode = mode;
+  }
+
+  get telnetHistory(): { t: number; mode: string }[] {
+    return this.consoles.telnetHistory;
+  }
+
+  get consolePassword(): string | undefined {
+    return this.consoles.password;
+  }
+
+  get consoleLocked(): boolean {
+    return this.consoles.locked;
+  }
+
+  get bluetoothUart(): boolean {
+    return this.consoles.bluetoothUart;
   }
 
   /** Resolves with the console's port once it listens (SimOptions.console). */
-  async consolePort(): Promise<number> {
-    if (!this.console) throw new Error("this simulated device has no console (SimOptions.console)");
-    return this.console.open();
+  consolePort(): Promise<number> {
+    return this.consoles.port();
+  }
+
+  /** Someone types `line` and Enter at the locked prompt: true when it unlocked. */
+  typePassword(line: string): boolean {
+    return this.consoles.typePassword(line);
   }
 
   private print(line: string): void {
     this.lines.push(line);
     this.options.output?.(line);
-    if (this.consoleDevice === "LoopbackA") this.loopback.print(line);
-    else this.console?.print(line);
+    this.consoles.print(line);
   }
 
   private runDeferred(): void {
@@ -187,9 +194,9 @@ export class SimulatedDevice {
     if (action === undefined) return;
     // reset() and load() keep the console device: Espruino sets it only in jsiInit and when a
     // console is chosen (src/jsinteractive.c), so .boot0 sees where the line came from.
-    const console = this.consoleDevice;
+    const console = this.consoles.device;
     this.teardown();
-    this.consoleDevice = console;
+    this.consoles.device = console;
     if (action === "load") this.boot();
     else this.softReset();
   }
@@ -198,7 +205,7 @@ export class SimulatedDevice {
    *  .boot0-.boot3 run but NOT .bootcde (checked on 2v29: after reset() the bundle does not
    *  run; load() runs it), telnet forced on. */
   private softReset(): void {
-    if (BOARD_CONSOLES[this.board].telnet) this.setTelnet("on");
+    this.consoles.softReset();
     this.pins.powerOn();
     for (const text of BANNER) this.print(text);
     const context = this.context();
@@ -281,37 +288,12 @@ export class SimulatedDevice {
         },
         track: (thing) => this.servers.push("destroy" in thing ? thing : { destroy: () => void thing.close() }),
       },
-      setTelnet: (mode) => this.setTelnet(mode),
+      setTelnet: (mode) => this.consoles.setTelnet(mode),
     });
   }
 
   private get board(): Board {
     return this.options.board ?? "ESP32";
-  }
-
-  private setTelnet(mode: string): void {
-    this.telnetMode = mode;
-    this.telnetHistory.push({ t: Date.now() - this.started, mode });
-    this.trace.push(`telnet ${mode}`);
-  }
-
-  /** E.setConsole: Espruino says "<- <old device>" on the new console (src/jsinteractive.c,
-   *  jsiSetConsoleDevice). */
-  private setConsole(device: string): void {
-    if (device === this.consoleDevice) return;
-    const old = this.consoleDevice;
-    this.consoleDevice = device;
-    const generation = this.generation;
-    if (device === "LoopbackA")
-      this.loopback.attach(
-        {
-          write: (text) => this.loopbackListeners.forEach((fn) => this.guard(() => fn(text), generation)),
-          destroy: () => undefined,
-        },
-        `<- ${old}\r\n`,
-        false,
-      );
-    else if (old === "LoopbackA") this.loopback.attach(undefined, "", false);
   }
 
   /** The loopback port where the device's require("net") server for `port` listens. */
@@ -324,54 +306,8 @@ export class SimulatedDevice {
     return this.tcpPorts.get(port)!;
   }
 
-  /** Someone types `line` and Enter at the locked prompt: true when it unlocked. */
-  typePassword(line: string): boolean {
-    if (!this.consoleLocked) return true;
-    if (this.consolePassword !== undefined && line.slice(0, 20) === this.consolePassword) this.consoleLocked = false;
-    return !this.consoleLocked;
-  }
-
   private context(): vm.Context {
     const rand = this.rand;
-    const E = {
-      srand: (seed: number) => {
-        this.srandCalls.push({ t: Date.now() - this.started, seed });
-        this.trace.push(`srand ${seed}`);
-        rand.srand(seed);
-      },
-      hwRand: () => rand.next() | 0,
-      toUint8Array: (s: string) => new Uint8Array(Buffer.from(String(s), "latin1")),
-      toString: (d: ArrayLike<number> | ArrayBuffer) =>
-        Buffer.from(d instanceof ArrayBuffer ? new Uint8Array(d) : Uint8Array.from(d as ArrayLike<number>)).toString(
-          "latin1",
-        ),
-      getSizeOf: (v: unknown) => Math.ceil(JSON.stringify(v ?? null).length / 12),
-      enableWatchdog: (timeout: number, isAuto?: boolean) => this.watchdog.enable(timeout, isAuto),
-      kickWatchdog: () => this.watchdog.kick(),
-      reboot: () => setImmediate(() => this.reboot()),
-      setPassword: (password?: unknown) => {
-        this.consolePassword = password === undefined ? undefined : String(password);
-      },
-      lockConsole: () => {
-        if (this.consolePassword !== undefined) this.consoleLocked = true;
-      },
-      on: () => undefined,
-      getConsole: () => (this.consoleDevice === "Serial1" && this.console?.connected ? "Telnet" : this.consoleDevice),
-      setConsole: (device: unknown) =>
-        this.setConsole(device === null || device === undefined ? "null" : String(device)),
-    };
-    const loopbackB = {
-      write: (data: unknown) => {
-        const generation = this.generation;
-        // Input arrives through the event queue, after the code that wrote it.
-        setImmediate(() => {
-          if (generation === this.generation && this.consoleDevice === "LoopbackA") this.loopback.receive(String(data));
-        });
-      },
-      on: (event: string, fn: Listener) => {
-        if (event === "data") this.loopbackListeners.push(fn);
-      },
-    };
     const show = (...values: unknown[]) =>
       this.print(values.map((v) => (typeof v === "string" ? v : consoleForm(v))).join(" "));
     const sandbox: Record<string, unknown> = {
@@ -399,9 +335,17 @@ export class SimulatedDevice {
       setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),
       clearTimeout: (...args: unknown[]) => this.timers.clear(args, "Timeout"),
       clearInterval: (...args: unknown[]) => this.timers.clear(args, "Interval"),
-      E,
-      LoopbackA: { write: () => undefined, on: () => undefined },
-      LoopbackB: loopbackB,
+      E: espruinoE({
+        rand,
+        watchdog: this.watchdog,
+        consoles: this.consoles,
+        seeded: (seed) => {
+          this.srandCalls.push({ t: Date.now() - this.started, seed });
+          this.trace.push(`srand ${seed}`);
+        },
+        reboot: () => this.reboot(),
+      }),
+      ...this.consoles.globals(),
       process: {
         env: { VERSION: "2v29", BOARD: this.board },
         memory: () => ({ ...this.memory }),
@@ -411,15 +355,6 @@ export class SimulatedDevice {
       },
       require: (name: string) => this.modules(name),
     };
-    // libs/bluetooth/jswrap_bluetooth.c, jswrap_ble_setServices: `uart: false` removes the
-    // Bluetooth console (the stack restarts by itself).
-    if (BOARD_CONSOLES[this.board].bluetooth)
-      sandbox.NRF = {
-        setServices: (_data: unknown, options?: { uart?: unknown }) => {
-          if (options && options.uart === false) this.bluetoothUart = false;
-          else if (options && options.uart === true) this.bluetoothUart = true;
-        },
-      };
     // The ESP32 class of every ESP32 build (targets/esp32/jswrap_esp32.c, "ifdef": "ESP32").
     sandbox.ESP32 = {
       getState: () => ({ sdkVersion: "v4.4.8", freeHeap: this.freeHeap, BLE: true, Wifi: true, minHeap: 61000 }),
@@ -443,12 +378,7 @@ export class SimulatedDevice {
 
   /** Power on: runs the boot files from Storage in Espruino's order. */
   boot(): void {
-    // Power-on state: telnet forced on, the password gone with RAM, Bluetooth console on.
-    if (BOARD_CONSOLES[this.board].telnet) this.setTelnet("on");
-    else this.telnetMode = "absent";
-    this.consolePassword = undefined;
-    this.consoleLocked = false;
-    this.bluetoothUart = BOARD_CONSOLES[this.board].bluetooth;
+    this.consoles.powerOn();
     // The generator starts from its fixed seeds at every boot (src/jsutils.c).
     this.rand = new EspruinoRand();
     this.pins.powerOn();
@@ -484,8 +414,7 @@ export class SimulatedDevice {
     for (const socket of this.sockets.splice(0)) socket.destroy();
     for (const server of this.servers.splice(0)) server.destroy();
     this.tcpPorts.clear();
-    this.setConsole("Serial1");
-    this.loopbackListeners = [];
+    this.consoles.teardown();
     this.uncaught = [];
     this.wifi.reset();
     this.pins.reset();
