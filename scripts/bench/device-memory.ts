@@ -21,6 +21,10 @@ import { e2eProfile, WIFI } from "../../test/support/sim.ts";
 
 const T = "latchkey/door-1";
 const TELEMETRY_MS = Number(process.env.BENCH_TELEMETRY_MS ?? 1000);
+// The profile check refuses a shorter telemetry period (firmware/app/profile/profile-check.ts):
+// the device would wait for a profile and the run would time out a minute later.
+if (!(TELEMETRY_MS >= 1000))
+  throw new Error(`BENCH_TELEMETRY_MS is ${TELEMETRY_MS}: at least 1000 (telemetry.periodMs)`);
 const TELEMETRY_REPORTS = Number(process.env.BENCH_TELEMETRY_REPORTS ?? 120);
 const BURST = Number(process.env.BENCH_BURST ?? 1000);
 
