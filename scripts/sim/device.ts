@@ -2,10 +2,9 @@
 // `vm` context that offers only the Espruino globals and modules the firmware uses, with
 // Espruino's behaviour (see storage.ts, pins.ts, tls.ts, random.ts). Host code only: the
 // firmware never imports this.
-import type net from "node:net";
 import vm from "node:vm";
-import { MISSING_GLOBALS, MISSING_METHODS, MISSING_STATICS } from "../../build/espruino-builtins.ts";
 import { consoleForm, type TelnetConsole } from "./console.ts";
+import { SimConnections } from "./connections.ts";
 import { SimConsoles } from "./consoles.ts";
 import { espruinoE } from "./espruino-e.ts";
 import type { SimOneWireBus } from "./onewire.ts";
@@ -14,18 +13,10 @@ import { EspruinoRand, type Board } from "./random.ts";
 import { FolderStorage } from "./storage.ts";
 import { hardwareGlobals } from "./globals.ts";
 import { requireModule } from "./modules.ts";
+import { espruinoSandbox } from "./sandbox.ts";
 import { SimTimers } from "./timers.ts";
 import { SimWatchdog } from "./watchdog.ts";
 import { SimWifi } from "./wifi.ts";
-
-/** Removes from the context what Espruino lacks (build/espruino-builtins.ts), so using one
- *  fails here as it would on the device. */
-const REMOVE_MISSING = [
-  ...[...MISSING_GLOBALS].map((name) => `delete globalThis.${name};`),
-  ...Object.entries(MISSING_STATICS).flatMap(([object, names]) => names.map((name) => `delete ${object}.${name};`)),
-  ...Object.values(MISSING_METHODS).map((path) => `delete ${path};`),
-  "delete globalThis.globalThis;",
-].join("");
 
 /** Espruino's boot order (docs/espruino.md): .boot0-.boot3 always, then .bootcde. */
 const BOOT_FILES = [".boot0", ".boot1", ".boot2", ".boot3", ".bootcde"];
@@ -88,11 +79,8 @@ export class SimulatedDevice {
     print: (line) => this.print(line),
     rssi: () => this.rssi,
   });
-  private lastTlsClose = -Infinity;
-  private sockets: net.Socket[] = [];
-  private servers: { destroy(): void }[] = [];
-  /** Device TCP port -> the loopback port its require("net") server listens on. */
-  private tcpPorts = new Map<number, Promise<number>>();
+  /** This boot's TLS sockets and net servers (connections.ts). */
+  private readonly connections: SimConnections;
   /** The telnet and loopback consoles, the lock, the Bluetooth console (consoles.ts). */
   private readonly consoles: SimConsoles;
   private uncaught: Listener[] = [];
@@ -119,13 +107,22 @@ export class SimulatedDevice {
   /** ESP32.getState().freeHeap. */
   freeHeap = 94000;
   watchdogResets = 0;
-  /** Every E.srand(seed) call, and where the device's first TLS connects came. */
+  /** Every E.srand(seed) call. */
   readonly srandCalls: { t: number; seed: number }[] = [];
-  readonly tlsConnects: number[] = [];
 
   constructor(private readonly options: SimOptions) {
     this.clockOffsetMs = options.clockAtBootMs ?? 0;
     this.storage = new FolderStorage(options.storageDir);
+    this.connections = new SimConnections({
+      verifyBroker: options.verifyBroker ?? false,
+      handshakeMs: options.handshakeMs ?? 0,
+      tlsMemoryWindowMs: options.tlsMemoryWindowMs ?? 1000,
+      networkUp: () => this.wifi.networkUp && this.wifi.joined,
+      run: (fn, generation) => this.guard(fn, generation),
+      raise: (e, generation) => this.raise(e, generation),
+      elapsed: () => Date.now() - this.started,
+      trace: (event) => this.trace.push(event),
+    });
     this.consoles = new SimConsoles({
       board: this.board,
       telnet: options.console ?? false,
@@ -251,27 +248,6 @@ export class SimulatedDevice {
 
   /** require(name): the module as this boot's device sees it (modules.ts). */
   private modules(name: string): unknown {
-    const generation = this.generation;
-    const sim = {
-      verifyBroker: this.options.verifyBroker ?? false,
-      handshakeMs: this.options.handshakeMs ?? 0,
-      networkUp: () => this.wifi.networkUp && this.wifi.joined,
-      run: (fn: () => void) => this.guard(fn, generation),
-      raise: (e: Error) => {
-        setImmediate(() => this.raise(e, generation));
-      },
-      track: (s: net.Socket) => {
-        this.sockets.push(s);
-        s.once("close", () => (this.lastTlsClose = Date.now()));
-      },
-      beforeConnect: () => {
-        this.tlsConnects.push(Date.now() - this.started);
-        this.trace.push("tls.connect");
-        const window = this.options.tlsMemoryWindowMs ?? 1000;
-        if (Date.now() - this.lastTlsClose < window)
-          throw Object.assign(new Error("mbedtls_ssl_setup: Not enough memory"), { name: "InternalError" });
-      },
-    };
     return requireModule(name, {
       board: this.board,
       storage: this.storage,
@@ -280,14 +256,8 @@ export class SimulatedDevice {
         if (n === ".bootcde") this.bootCodeGone();
       },
       wifi: this.wifi,
-      tls: sim,
-      servers: {
-        listening: (port, actual) => {
-          if (actual) this.tcpPorts.set(port, actual);
-          else this.tcpPorts.delete(port);
-        },
-        track: (thing) => this.servers.push("destroy" in thing ? thing : { destroy: () => void thing.close() }),
-      },
+      tls: this.connections.tls(this.generation),
+      servers: this.connections.servers,
       setTelnet: (mode) => this.consoles.setTelnet(mode),
     });
   }
@@ -296,14 +266,14 @@ export class SimulatedDevice {
     return this.options.board ?? "ESP32";
   }
 
+  /** When (ms since power-on) each TLS connect began. */
+  get tlsConnects(): number[] {
+    return this.connections.tlsConnects;
+  }
+
   /** The loopback port where the device's require("net") server for `port` listens. */
-  async tcpPort(port: number, timeoutMs = 5000): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.tcpPorts.has(port)) {
-      if (Date.now() > deadline) throw new Error(`the device never listened on port ${port}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return this.tcpPorts.get(port)!;
+  tcpPort(port: number, timeoutMs = 5000): Promise<number> {
+    return this.connections.tcpPort(port, timeoutMs);
   }
 
   private context(): vm.Context {
@@ -359,15 +329,12 @@ export class SimulatedDevice {
     sandbox.ESP32 = {
       getState: () => ({ sdkVersion: "v4.4.8", freeHeap: this.freeHeap, BLE: true, Wifi: true, minHeap: 61000 }),
     };
-    const context = vm.createContext(sandbox, { name: "espruino" });
-    vm.runInContext(REMOVE_MISSING, context);
-    this.ctx = context;
-    this.deviceJson = vm.runInContext("(function (t) { return JSON.parse(t); })", context);
-    // Math.random is the same fixed-seed generator (src/jswrap_math.c: rand()/(RAND_MAX+1)).
-    (vm.runInContext("Math", context) as Math).random = () => {
+    const { context, parse } = espruinoSandbox(sandbox, () => {
       this.trace.push("Math.random");
       return rand.next() / 0x80000000;
-    };
+    });
+    this.ctx = context;
+    this.deviceJson = parse;
     return context;
   }
 
@@ -411,9 +378,7 @@ export class SimulatedDevice {
     this.codeGone = false;
     this.watchdog.stop();
     this.timers.clearAll();
-    for (const socket of this.sockets.splice(0)) socket.destroy();
-    for (const server of this.servers.splice(0)) server.destroy();
-    this.tcpPorts.clear();
+    this.connections.closeAll();
     this.consoles.teardown();
     this.uncaught = [];
     this.wifi.reset();
@@ -442,8 +407,7 @@ export class SimulatedDevice {
 
   /** The access point goes away: the radio drops, open sockets die, joining fails. */
   wifiDown(): void {
-    for (const socket of this.sockets.splice(0))
-      socket.destroy(Object.assign(new Error("network down"), { code: "ENETDOWN" }));
+    this.connections.networkDown();
     this.wifi.down();
   }
 
