@@ -6,6 +6,7 @@
 // stops what it started, the broker first of all. The broker serves 127.0.0.1 whatever host
 // the profile names: the simulated device runs here. `npm start -- --hub [--hub-port N]` runs
 // the hub beside it (its HTTPS page, Home Assistant discovery) and prints the page's address.
+// A profile with a cover gets a simulated garage door on the device's pins (sim/garage-door.ts).
 import { explain } from "../firmware/mqtt/codec/explain.ts";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -26,6 +27,7 @@ import { deviceStorageFiles } from "./lib/provision.ts";
 import { readCommandKey, sendSignedCommand, verifyReport } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
 import { SimulatedDevice } from "./sim/device.ts";
+import { attachGarageDoor } from "./sim/garage-door.ts";
 import { HA_ALLOW_FILE, haSummary, loadHaAllow } from "./hub/ha-permissions.ts";
 import { HA_PORT, startHub } from "./hub/hub.ts";
 import { projectBundle, projectVersion } from "./ota/bundle.ts";
@@ -171,6 +173,31 @@ async function main(): Promise<void> {
     seen = device.pins.history.length;
   }, 25);
   lifecycle.add("the pin view", () => clearInterval(pins));
+
+  const garage = attachGarageDoor(device.pins, profile);
+  if (garage) {
+    lifecycle.add("the garage door", () => garage.stop());
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    show(
+      "door",
+      `a simulated garage door, closed, on the cover's pins: each relay press starts it, stops it while it moves, the next reverses it; it leaves its end at once and reaches the other in ${seconds(garage.travelMs)} (60% of the profile's travelMs ${seconds(profile.cover!.travelMs)}, at most 10 s)`,
+    );
+    const open = profile.cover!.open !== undefined;
+    garage.follow((position) =>
+      show(
+        "door",
+        position === "opening"
+          ? `opening: the closed switch opens; the open end in ${seconds(garage.travelMs)}`
+          : position === "closing"
+            ? `closing${open ? ": the open switch opens" : ""}; the closed end in ${seconds(garage.travelMs)}`
+            : position === "stopped"
+              ? "stopped between the ends; the next press reverses it"
+              : position === "open"
+                ? `open${open ? ": the open switch closes" : ""}`
+                : "closed: the closed switch closes",
+      ),
+    );
+  }
 
   device.boot();
   lifecycle.add("powering the device off", () => device.powerOff());

@@ -4,7 +4,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import https from "node:https";
+import mqtt from "mqtt";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { readCommandKey, sendSignedCommand } from "../scripts/lib/signing.ts";
 import { issue } from "../scripts/pki/commands.ts";
 import { PkiStore } from "../scripts/pki/store.ts";
 import { freePort, mosquittoPath } from "./support/broker.ts";
@@ -194,4 +196,51 @@ describe("npm start's console", () => {
     started.child.kill("SIGINT");
     expect((await started.exited).code).toBe(130);
   }, 60000);
+});
+
+describe("npm start's simulated garage door", () => {
+  it("a signed OPEN: the door leaves the closed switch, reaches the open one, and the view shows opening then open, no fault", async () => {
+    const started = await npmStart(() => undefined);
+    await waitForLine(started, /relay\/state OFF \(signed/);
+    // As the hub (the console holds the tools' identity: one connection per client id).
+    const store = new PkiStore(started.stateDir);
+    const dir = store.identityDir("hub", "hub");
+    const client = await mqtt.connectAsync({
+      host: "127.0.0.1",
+      port: started.port,
+      protocol: "mqtts",
+      clientId: "hub",
+      ca: readFileSync(store.caCertFile),
+      cert: readFileSync(path.join(dir, "cert.pem")),
+      key: readFileSync(path.join(dir, "key.pem")),
+      reconnectPeriod: 0,
+    });
+    onTestFinished(() => {
+      client.end(true);
+    });
+    const result = await sendSignedCommand(client, {
+      prefix: "latchkey",
+      device: "garage-door",
+      key: readCommandKey(started.stateDir, "garage-door"),
+      topic: "latchkey/garage-door/cover/set",
+      cmd: "OPEN",
+    });
+    expect(result.accepted).toBe(true);
+    // Within the profile's travelMs (25 s): the door takes 10 s, the firmware would fault at 25 s.
+    const cover = (v: string) => new RegExp(`mqtt +│ latchkey/garage-door/cover/state \\{"v":"${v}"`);
+    await waitForLine(started, cover("opening"));
+    await waitForLine(started, cover("open"));
+    const output = started.output();
+    expect(output.search(cover("opening"))).toBeLessThan(output.search(cover("open")));
+    expect(completeLine(output, /device +│ cover open$/)).toBeDefined();
+    expect(output).toMatch(
+      /door +│ opening: the closed switch opens; the open end in 10\.0 s\n(.*\n)*door +│ open: the open switch closes/,
+    );
+    // The switch it left, then the one it reached: both seen by the firmware.
+    expect(output).toMatch(/closed\/state \{"v":"OFF"(.*\n)*.*open\/state \{"v":"ON"/);
+    expect(output).not.toMatch(/travel timeout|fault\/state \{"v":"(?!none)/);
+    expect(output).toMatch(/door +│ a simulated garage door, closed, .* reaches the other in 10\.0 s/);
+    started.child.kill("SIGINT");
+    expect((await started.exited).code).toBe(130);
+  }, 90000);
 });
