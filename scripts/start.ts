@@ -31,7 +31,7 @@ import { attachGarageDoor } from "./sim/garage-door.ts";
 import { HA_ALLOW_FILE, haSummary, loadHaAllow } from "./hub/ha-permissions.ts";
 import { HA_PORT, startHub } from "./hub/hub.ts";
 import { projectBundle, projectVersion } from "./ota/bundle.ts";
-import { deviceLine, typed, UpdateProgress } from "./start/console.ts";
+import { deviceLine, resultLine, typed, UpdateProgress } from "./start/console.ts";
 import { Lifecycle, replaceStaleState } from "./start/lifecycle.ts";
 
 const SIM_WIFI = { ssid: "latchkey-sim", password: "simulated-only" };
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
       topic: topics.relaySet,
       cmd,
     }).then(
-      (result) => show("result", `${cmd} ${result.accepted ? "done" : "REFUSED"}: ${result.detail}`),
+      (result) => show("result", resultLine(cmd, result)),
       (error: unknown) => show("result", (error as Error).message),
     );
   });

@@ -1,9 +1,19 @@
 // npm start's view (scripts/start/console.ts): an update is a progress line per quarter, not
 // its chunks; Espruino's TLS "Not enough memory" at a reconnect is said in words.
 import { describe, expect, it } from "vitest";
-import { deviceLine, typed, UpdateProgress } from "../scripts/start/console.ts";
+import { deviceLine, resultLine, typed, UpdateProgress } from "../scripts/start/console.ts";
 
 describe("npm start's view", () => {
+  it("says a command's result in one statement, a refusal once", () => {
+    expect(resultLine("PULSE", { accepted: true, detail: "relay pulsed for 500 ms" })).toBe(
+      "PULSE done: relay pulsed for 500 ms",
+    );
+    expect(
+      resultLine("PULSE", { accepted: false, detail: "PULSE ignored: a press is running or in its 2000 ms lockout" }),
+    ).toBe("PULSE ignored: a press is running or in its 2000 ms lockout");
+    expect(resultLine("ON", { accepted: false, detail: "bad signature" })).toBe("ON refused: bad signature");
+  });
+
   it("shows an update as progress, never the chunks' code", () => {
     const update = new UpdateProgress();
     const shown: (string | undefined | null)[] = [];

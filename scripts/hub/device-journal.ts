@@ -11,7 +11,7 @@ import { PkiStore } from "../pki/store.ts";
 import type { AuditRecord } from "./audit.ts";
 import type { DeviceView } from "./device-state.ts";
 import { shownValue } from "./door.ts";
-import { describeValue } from "./value-words.ts";
+import { describeValue, resultWords, windowEvent } from "./value-words.ts";
 
 /** Events kept per device. */
 export const TIMELINE_EVENTS = 40;
@@ -122,6 +122,17 @@ export class DeviceJournals {
       j.last[entity.id] = shown;
       if (shown === undefined) continue;
       if (entity.id === "cover" && (shown === "opening" || shown === "closing")) j.lastMove = shown;
+      if (entity.id === "maintenance") {
+        const happened = windowEvent(before, shown);
+        if (happened)
+          this.push(j, {
+            at: now,
+            kind: "state",
+            text: `${entity.name}: ${happened}`,
+            trust: slot?.value !== undefined ? "verified" : "last known",
+          });
+        continue;
+      }
       const words = describeValue(j.profile, entity, shown);
       const was = before === undefined ? "" : `${describeValue(j.profile, entity, before).shown} → `;
       this.push(j, {
@@ -194,7 +205,7 @@ export class DeviceJournals {
       this.push(j, {
         at,
         kind: record.accepted ? "result" : "refused",
-        text: `${record.cmd}: ${record.accepted ? "done" : "refused"}${record.detail ? `, ${record.detail}` : ""}`,
+        text: `${record.cmd}: ${record.detail ? resultWords(record.accepted === true, record.detail) : record.accepted ? "done" : "refused"}`,
         // A done is the device's verified result; a refusal may be the hub's (no answer in time).
         trust: record.accepted ? "verified" : "hub",
       });

@@ -40,9 +40,10 @@ export interface DeviceView {
   entities: Entity[];
   values: Record<string, EntityValue>;
   lastResult?: { at: number; who: string; cmd: string; accepted: boolean; detail: string };
-  /** The firmware version the device signed in its latest confirmed snapshot, and when. */
+  /** The firmware version the device signed in its latest confirmed snapshot, and when that
+   *  answer arrived. */
   firmware?: { version: string; at: number };
-  /** The IP address the device signed in its latest confirmed snapshot, and when. */
+  /** The IP address the device signed in its latest confirmed snapshot, and when it arrived. */
   ip?: { address: string; at: number };
 }
 
@@ -252,9 +253,9 @@ export class DeviceStates {
       d.seen.set(reportTopic, { boot: snapshot.boot, seq: snapshot.seq, snapshot: true });
     }
     d.view.freshness = { confirmed: true, at: challenge.at, boot: snapshot.boot };
-    if (snapshot.version !== undefined) d.view.firmware = { version: snapshot.version, at: challenge.at };
+    if (snapshot.version !== undefined) d.view.firmware = { version: snapshot.version, at: now };
     // The latest answer's address only: one without (a wired build) leaves none shown.
-    d.view.ip = snapshot.ip !== undefined ? { address: snapshot.ip, at: challenge.at } : undefined;
+    d.view.ip = snapshot.ip !== undefined ? { address: snapshot.ip, at: now } : undefined;
     this.render(d);
     this.hooks.answered(d.view.id);
   }

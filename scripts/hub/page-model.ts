@@ -9,7 +9,7 @@ import type { DeviceJournals, Health, TimelineEvent } from "./device-journal.ts"
 import { doorInputs, doorPanel, type DoorPanel } from "./door.ts";
 import type { Entity } from "./entities.ts";
 import type { UpdateProgress, Updates } from "./updates.ts";
-import { inputWords } from "./value-words.ts";
+import { duration, inputWords, resultWords } from "./value-words.ts";
 
 export type Trust = "confirmed" | "last known" | "unsigned" | "none";
 
@@ -18,7 +18,8 @@ export interface Mark {
   trust: Trust;
   /** When the value arrived (host clock, ms). */
   at?: number;
-  /** A confirmed value: when the challenge that confirmed it went out. */
+  /** A confirmed value: when the challenge went out that the device answered before signing
+   *  it (the value is no older than that; `at` is when its confirming report arrived). */
   confirmedAt?: number;
   /** Why the latest report on this topic was not accepted (shown beside, never as the value). */
   unverified?: string;
@@ -46,6 +47,12 @@ export interface Row extends Mark {
 
 export interface PageDevice extends DeviceView {
   door?: DoorPanel & Mark;
+  /** Counted as "open or on" in the fleet summary: a door with a verified state that is not
+   *  confirmed closed (the card's rule: stopped, fault, a contradiction are open), else a
+   *  switch that is on. */
+  openOrOn: boolean;
+  /** The latest result of a command to this device, in the owner's words (the card's "last:"). */
+  lastSaid?: string;
   rows: Row[];
   /** The window from the device's signed report; `open` only from a verified "OPEN". */
   maintenance?: { shown: string; open: boolean } & Mark;
@@ -74,15 +81,6 @@ function mark(entity: Entity, slot: Slot | undefined): Mark {
 }
 
 const valueOf = (slot: Slot | undefined) => slot?.value ?? slot?.lastKnown?.value;
-
-/** Seconds as the page says a span of time: "42 s", "17 min", "5 h 3 min", "12 days 4 h". */
-export function duration(seconds: number): string {
-  const s = Math.floor(seconds);
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.floor(s / 60)} min`;
-  if (s < 172800) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} days ${Math.floor((s % 86400) / 3600)} h`;
-}
 
 function row(profile: DeviceProfile, view: DeviceView, entity: Entity, online: boolean): Row | undefined {
   const slot = view.values[entity.id] as Slot | undefined;
@@ -164,9 +162,15 @@ export function pageDevice(
   const coverEntity = view.entities.find((e) => e.id === "cover");
   const maintenanceEntity = view.entities.find((e) => e.id === "maintenance");
   const maintenance = maintenanceEntity && view.values.maintenance;
+  const door = inputs && coverEntity && { ...doorPanel(inputs), ...mark(coverEntity, view.values.cover as Slot) };
+  const last = view.lastResult;
   return {
     ...view,
-    door: inputs && coverEntity && { ...doorPanel(inputs), ...mark(coverEntity, view.values.cover as Slot) },
+    door,
+    openOrOn: door
+      ? door.label !== "Closed" && inputs.reported !== undefined
+      : rows.some((r) => r.kind === "switch" && r.buttons[0]?.on === true),
+    lastSaid: last && `${last.cmd} by ${last.who}: ${resultWords(last.accepted, last.detail)}`,
     rows,
     maintenance: maintenanceEntity && {
       ...windowWords(valueOf(maintenance as Slot)),

@@ -2,10 +2,17 @@
 // button presses as JSON POSTs with the command header (routes.ts). It decides nothing about a
 // device: what a button does and whether it is enabled came from the hub. A redraw keeps the
 // keyboard focus and the open details, and a press keeps its button disabled until answered.
-// Ages ("confirmed 4 s ago") count on the hub's clock (the skew from /api/state's `now`).
+// Ages count on the hub's clock (the skew from /api/state's `now`); a confirmed value's age
+// ("confirmed 4 s ago") is from when its confirming report arrived, never older than the value,
+// and its title names the challenge it was signed after (the bound on how old it can be).
 export const PAGE_SCRIPT = `"use strict";
 var skew = 0;
 var pending = {};
+var me = "";
+/** Per device: what this page said of its own press, the result the card had before it, and
+ *  (once seen) the hub's record of that press's result. */
+var own = {};
+function lastAt(id) { var v = devices[id]; return v && v.lastResult ? v.lastResult.at : 0; }
 var owner = false;
 function age(at) {
   var s = Math.max(0, Math.round((Date.now() + skew - at) / 1000));
@@ -49,10 +56,11 @@ function chart(history) {
 /** The badges saying how far a value can be trusted, with its age. */
 function marks(parent, m, why) {
   if (m.trust === "confirmed") {
-    var b = m.confirmedAt ? aged("span", "badge confirmed", "confirmed ", m.confirmedAt) : el("span", "badge confirmed", "verified");
-    b.title = "signed by the device" + (m.at ? "; received " + age(m.at) + " ago" : "");
+    var b = m.at ? aged("span", "badge confirmed", "confirmed ", m.at) : el("span", "badge confirmed", "confirmed");
+    b.title = "signed by the device and current" +
+      (m.confirmedAt ? ": signed after it answered the hub's challenge of " + age(m.confirmedAt) + " ago" : "") +
+      (m.at ? "; arrived " + age(m.at) + " ago" : "");
     parent.appendChild(b);
-    if (!m.confirmedAt && m.at) parent.appendChild(aged("span", "age", "", m.at));
   } else if (m.trust === "last known") {
     var s = el("span", "badge unconfirmed", "last known, unconfirmed");
     s.title = (why || "not confirmed by the device") + "; received " + age(m.at) + " ago";
@@ -76,14 +84,17 @@ function press(device, entity, b) {
   pending[key] = word;
   document.querySelectorAll('[data-device="' + device + '"] [data-entity="' + entity + '"] button').forEach(function (x) { x.disabled = true; });
   var box = document.querySelector('[data-device="' + device + '"] .result');
-  if (box) box.textContent = b.label + ": sent, waiting for the device";
+  own[device] = { text: b.label + ": sent, waiting for the device", cmd: word, before: lastAt(device) };
+  if (box) box.textContent = own[device].text;
   fetch("/api/command", {
     method: "POST",
     headers: { "content-type": "application/json", "x-latchkey-command": "1" },
     body: JSON.stringify({ device: device, entity: entity, cmd: word })
   }).then(function (r) { return r.json(); }).then(function (outcome) {
     var box = document.querySelector('[data-device="' + device + '"] .result');
-    if (box) box.textContent = b.label + ": " + (outcome.accepted ? "done, " : "refused, ") + (outcome.detail || outcome.error);
+    var o = own[device];
+    if (o) o.text = b.label + ": " + (outcome.said || "refused, " + (outcome.detail || outcome.error));
+    if (box && o) box.textContent = o.text;
   }).finally(function () {
     delete pending[key];
     if (devices[device]) render(devices[device]);
@@ -158,12 +169,12 @@ function health(details, view) {
   if (!view.telemetry) fact(list, "Uptime, signal, memory", "not reported: no telemetry in this device's profile");
   if (view.firmware) {
     var fw = el("span", "", view.firmware.version + " ");
-    marks(fw, { trust: "confirmed", confirmedAt: view.firmware.at }, "");
+    marks(fw, { trust: "confirmed", at: view.firmware.at }, "");
     fact(list, "Firmware", fw);
   } else fact(list, "Firmware", h.version || "not reported yet");
   if (view.ip) {
     var ip = el("span", "", view.ip.address + " ");
-    marks(ip, { trust: "confirmed", confirmedAt: view.ip.at }, "");
+    marks(ip, { trust: "confirmed", at: view.ip.at }, "");
     fact(list, "IP address", ip);
   } else fact(list, "IP address", "not reported yet");
   fact(list, "Last seen", h.lastSeen ? aged("span", "", "", h.lastSeen) : "not since the hub started");
@@ -204,7 +215,7 @@ function act(device, action, label) {
     body: JSON.stringify({ device: device, action: action })
   }).then(function (r) { return r.json(); }).then(function (outcome) {
     var box = document.querySelector('[data-device="' + device + '"] .admin-result');
-    if (box) box.textContent = outcome.error ? outcome.error : label + ": " + (outcome.accepted ? "done, " : "refused, ") + outcome.detail;
+    if (box) box.textContent = outcome.error ? outcome.error : label + ": " + outcome.said;
   }).finally(function () {
     delete pending[key];
     if (devices[device]) render(devices[device]);
@@ -276,8 +287,6 @@ function render(view) {
     : focused && card.contains(focused) && focused.tagName === "SUMMARY" ? "summary" : "";
   var old = card.querySelector("details");
   var open = old ? old.open : false;
-  var result = card.querySelector(".result");
-  var said = result ? result.textContent : "";
   var adminResult = card.querySelector(".admin-result");
   var adminSaid = adminResult ? adminResult.textContent : "";
   card.textContent = "";
@@ -293,10 +302,16 @@ function render(view) {
   card.appendChild(head);
   if (view.door) door(card, view);
   view.rows.forEach(function (r) { if (r.kind !== "diagnostic") row(card, view, r); });
-  var box = el("div", "result", said);
+  // This page's own press until a newer result is recorded (another page, Home Assistant,
+  // the owner's tools), then the device's latest result.
+  var mine = own[view.id];
+  var last = view.lastResult;
+  // The first new record of this page's own command word by this operator is its press's.
+  if (mine && last && mine.result === undefined && last.at !== mine.before && last.cmd === mine.cmd && last.who === me)
+    mine.result = last.at;
+  var ours = mine && (!last || last.at === mine.before || last.at === mine.result);
+  var box = el("div", "result", ours ? mine.text : last ? "last: " + view.lastSaid : "");
   box.setAttribute("role", "status");
-  if (!said && view.lastResult) box.textContent = "last: " + view.lastResult.cmd + " by " + view.lastResult.who + ": " +
-    (view.lastResult.accepted ? "done, " : "refused, ") + view.lastResult.detail;
   card.appendChild(box);
   if (owner) admin(card, view, adminSaid);
   var details = el("details", "");
@@ -307,10 +322,9 @@ function render(view) {
   if (focus) { var again = card.querySelector(focus); if (again) again.focus(); }
   ages();
 }
-/** Open or on: a door not closed, or a switch that is on. */
+/** Open or on, as the hub decided it (page-model.ts openOrOn). */
 function isOpen(v) {
-  if (v.door) return v.door.label === "Open" || v.door.label === "Opening" || v.door.label === "Stopped";
-  return v.rows.some(function (r) { return r.kind === "switch" && r.on === true; });
+  return v.openOrOn === true;
 }
 var refining = 0;
 /** The search and filter applied to every card, and the summary of the whole fleet. */
@@ -327,7 +341,7 @@ function refine() {
   });
   var open = all.filter(isOpen), offline = all.filter(function (v) { return v.availability !== "online"; });
   var names = function (list) { return list.slice(0, 5).map(function (v) { return v.id; }).join(", ") + (list.length > 5 ? " and " + (list.length - 5) + " more" : ""); };
-  document.getElementById("summary").textContent = all.length + " devices: " + open.length + " open or on" +
+  document.getElementById("summary").textContent = all.length + (all.length === 1 ? " device: " : " devices: ") + open.length + " open or on" +
     (open.length ? " (" + names(open) + ")" : "") + ", " + offline.length + " offline or not heard from" +
     (offline.length ? " (" + names(offline) + ")" : "");
 }
@@ -342,6 +356,7 @@ function audit(record) {
 }
 fetch("/api/state").then(function (r) { return r.json(); }).then(function (state) {
   document.getElementById("operator").textContent = "operator: " + state.operator;
+  me = state.operator;
   owner = state.owner === true;
   if (typeof state.now === "number") skew = state.now - Date.now();
   if (state.notice) { var n = document.getElementById("notice"); n.textContent = state.notice; n.hidden = false; }

@@ -12,6 +12,7 @@ import type { DeviceJournals } from "./device-journal.ts";
 import type { DeviceStates } from "./device-state.ts";
 import type { LiveFeed } from "./live-feed.ts";
 import type { PageDevice } from "./page-model.ts";
+import { resultWords } from "./value-words.ts";
 import { PAGE_CSS, PAGE_HTML, PAGE_SCRIPT } from "./page.ts";
 import type { Updates } from "./updates.ts";
 
@@ -135,15 +136,19 @@ export async function route(
     if (!visible.includes(device)) return deny(404, `no device '${device}' for this operator`, `no device '${device}'`);
     if (!admin) {
       const outcome = await routes.commander.command({ who: operator.cn, via: "web", device, entity, cmd });
-      return json(response, 200, outcome);
+      return json(response, 200, { ...outcome, said: resultWords(outcome.accepted, outcome.detail) });
     }
     const refused = notOwner(operator, cmd as AdminAction);
     if (refused) return deny(403, refused, refused);
-    return json(
-      response,
-      200,
-      await administer(routes.commander, routes.updates, routes.states, operator.cn, device, cmd as AdminAction),
+    const outcome = await administer(
+      routes.commander,
+      routes.updates,
+      routes.states,
+      operator.cn,
+      device,
+      cmd as AdminAction,
     );
+    return json(response, 200, { ...outcome, said: resultWords(outcome.accepted, outcome.detail) });
   }
   send(response, 404, "text/plain", "not found\n");
 }

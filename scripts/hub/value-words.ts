@@ -1,6 +1,7 @@
 // A device's values in the words of its profile, shared by the page's rows (page-model.ts) and
 // the timeline's events (device-journal.ts): an input as an end switch of the door, a button or
-// a contact; a relay as on/off or pressing/ready; the door's position and fault.
+// a contact; a relay as on/off or pressing/ready; the door's position and fault; the
+// maintenance window; a command's result as the owner would say it.
 import type { DeviceProfile, InputBehaviour } from "../../firmware/app/profile/profile.ts";
 import type { Entity } from "./entities.ts";
 
@@ -44,4 +45,44 @@ export function describeValue(profile: DeviceProfile, entity: Entity, value: str
   if (entity.id === "cover_fault")
     return { name: entity.name, shown: value === "none" || value === "" ? "none" : value };
   return { name: entity.name, shown: value };
+}
+
+/** Seconds as the page says a span of time: "42 s", "17 min", "5 h 3 min", "12 days 4 h". */
+export function duration(seconds: number): string {
+  const s = Math.floor(seconds);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  if (s < 172800) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  return `${Math.floor(s / 86400)} days ${Math.floor((s % 86400) / 3600)} h`;
+}
+
+/** The window's report ("OPEN <seconds> <window id> <k>" or "CLOSED",
+ *  firmware/app/maintenance/maintenance.ts) as a timeline line, or undefined when nothing the
+ *  owner cares about changed (the id and the login counter are for the owner's tools). */
+export function windowEvent(before: string | undefined, now: string): string | undefined {
+  const seconds = (report: string | undefined) => /^OPEN (\d+)/.exec(report ?? "")?.[1];
+  const was = seconds(before);
+  const is = seconds(now);
+  if (is !== undefined)
+    return was === is ? undefined : `${was === undefined ? "opened" : "open"} for ${duration(Number(is))}`;
+  if (now === "CLOSED") return before === "CLOSED" ? undefined : "closed";
+  return now;
+}
+
+/** A device's result in the owner's words: "done, the door is opening (was stopped)". The
+ *  details are what the firmware says (actuators/cover.ts "<from> -> <to>", the signed
+ *  RESTART, maintenance.ts "console open <s> s" and "console closed"); any other detail is
+ *  shown as the device wrote it. A refusal is the device's (or the hub's) reason. */
+export function resultWords(accepted: boolean, detail: string): string {
+  if (!accepted) return `refused, ${detail}`;
+  const move = /^([a-z]+) -> ([a-z]+)$/.exec(detail);
+  if (move) {
+    const [, from, to] = move;
+    return to === "stopped" ? `done, the door stopped (was ${from})` : `done, the door is ${to} (was ${from})`;
+  }
+  if (detail === "RESTART") return "done, the device is restarting";
+  const open = /^console open (\d+) s$/.exec(detail);
+  if (open) return `done, the window is open for ${duration(Number(open[1]))}`;
+  if (detail === "console closed") return "done, the window is closed";
+  return `done, ${detail}`;
 }

@@ -20,6 +20,14 @@ export function typed(line: string): Typed {
   return { say: `'${line.trim()}' is not a command here (nothing was sent): ${known}` };
 }
 
+/** A command's verified result as one statement: "PULSE done: relay pulsed for 500 ms"; a
+ *  refusal the device already words as one ("PULSE ignored: a press is running ...") as it is,
+ *  any other as "ON refused: bad signature". */
+export function resultLine(cmd: string, result: { accepted: boolean; detail: string }): string {
+  if (result.accepted) return `${cmd} done: ${result.detail}`;
+  return result.detail.startsWith(`${cmd} `) ? result.detail : `${cmd} refused: ${result.detail}`;
+}
+
 /** A device line in user's words. */
 export function deviceLine(line: string): string {
   return line.replace(

@@ -160,7 +160,11 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: upda
     await card(page).getByRole("button", { name: "Restart door-1" }).click();
     await expect
       .poll(() => card(page).locator(".admin-result").textContent(), { timeout: 15000 })
-      .toBe("Restart: done, RESTART");
+      .toBe("Restart: done, the device is restarting");
+    // The card's latest result follows at once: the restart, not the command before it.
+    await expect
+      .poll(() => card(page).locator(".result").textContent())
+      .toBe("last: RESTART by alice: done, the device is restarting");
     await until("the device to reboot", () => device!.reboots === reboots + 1);
     // Back with a new boot, confirmed by its answer to the hub's challenge.
     await until(
@@ -189,7 +193,7 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: upda
     // The signed report can reach the page before the answer to the page's request.
     await expect
       .poll(() => card(page).locator(".admin-result").textContent())
-      .toBe("Open maintenance window: done, console open 600 s");
+      .toBe("Open maintenance window: done, the window is open for 10 min");
     // The window's first password, derived from the command key: nowhere the page can reach.
     const report = hub!.states.view("door-1")!.values.maintenance!.value!;
     const [, , id] = report.split(" ");
@@ -208,7 +212,14 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: upda
       .toBe(true);
     await expect
       .poll(() => card(page).locator(".admin-result").textContent())
-      .toBe("Close maintenance window: done, console closed");
+      .toBe("Close maintenance window: done, the window is closed");
+    // The recent events in words: the window's id and login counter are not for the owner.
+    await card(page).locator("summary").click();
+    const events = card(page).locator("ol.timeline li .what");
+    await expect
+      .poll(() => events.allTextContents())
+      .toEqual(expect.arrayContaining(["Maintenance window: opened for 10 min", "Maintenance window: closed"]));
+    expect((await events.allTextContents()).join("\n")).not.toContain(id!);
   }, 60000);
 
   it("an operator limited to the device gets no administration, and a direct request is refused in one sentence", async () => {

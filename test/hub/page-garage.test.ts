@@ -184,7 +184,7 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: the 
           "Door: Closing → Closed",
           "Closed switch: Not at the closed end → Door at the closed end",
           "Door: Opening → Open",
-          "CLOSE: done, open -> closing",
+          "CLOSE: done, the door is closing (was open)",
           "CLOSE to cover by alice (web)",
         ]),
       );
@@ -199,15 +199,38 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: the 
 
   it("a stop mid-travel on the desktop is Stopped, never Closed, and only the reverse is offered", async () => {
     const page = await open("alice", DESKTOP);
+    // Another page open meanwhile: its card follows the newest result, not the one it loaded with.
+    const other = await open("alice", PHONE);
+    const otherResult = other.locator('[data-device="door-1"] .result');
+    await expect
+      .poll(() => otherResult.textContent(), { timeout: 15000 })
+      .toBe("last: CLOSE by alice: done, the door is closing (was open)");
     await expect.poll(() => label(page), { timeout: 15000 }).toBe("Closed");
+    const summary = page.locator("#summary");
+    await expect.poll(() => summary.textContent()).toBe("2 devices: 0 open or on, 0 offline or not heard from");
     await recordLabels(page);
+    const pressed = Date.now();
     await doorBox(page).getByRole("button", { name: "Open the door" }).click();
     await expect.poll(() => label(page), { timeout: 10000 }).toBe("Opening");
+    // The new value's age is from its own confirming report, never older than the value; the
+    // challenge it was signed after is named in the title.
+    const doorBadge = doorBox(page).locator(".badge.confirmed");
+    expect(Number(await doorBadge.getAttribute("data-at"))).toBeGreaterThanOrEqual(pressed);
+    expect(await doorBadge.getAttribute("title")).toMatch(/signed after it answered the hub's challenge of \d+ s ago/);
+    await expect
+      .poll(() => otherResult.textContent(), { timeout: 10000 })
+      .toBe("last: OPEN by alice: done, the door is opening (was closed)");
     await until("the door to leave the closed switch", () => door!.position === "opening");
     await pressOver();
     await doorBox(page).getByRole("button", { name: "Stop the door" }).click();
     await expect.poll(() => label(page), { timeout: 10000 }).toBe("Stopped");
     expect(door!.position).toBe("stopped");
+    await expect
+      .poll(() => page.locator('[data-device="door-1"] .result').textContent())
+      .toBe("Stop: done, the door stopped (was opening)");
+    await expect
+      .poll(() => summary.textContent())
+      .toBe("2 devices: 1 open or on (door-1), 0 offline or not heard from");
     // The opener's next press would close it: Open is not offered, Close is.
     await expect.poll(() => enabled(page)).toEqual(["CLOSE"]);
     expect(await doorBox(page).locator(".detail").textContent()).toMatch(/not closed/);
@@ -215,9 +238,21 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: the 
     await pressOver();
     await doorBox(page).getByRole("button", { name: "Close the door" }).click();
     await expect.poll(() => label(page), { timeout: 10000 }).toBe("Closing");
+    await expect
+      .poll(() => page.locator('[data-device="door-1"] .result').textContent())
+      .toBe("Close: done, the door is closing (was stopped)");
     door!.arrive();
     await expect.poll(() => label(page), { timeout: 10000 }).toBe("Closed");
-    expect(await labels(page)).toEqual(["Closed", "Opening", "Stopped", "Closing", "Closed"]);
+    await expect.poll(() => summary.textContent()).toBe("2 devices: 0 open or on, 0 offline or not heard from");
+    // The open switch made too (a fault): not confirmed closed, so counted open as the card says.
+    devices[0]!.pins.drive("D26", false);
+    await expect.poll(() => label(page), { timeout: 10000 }).toBe("Fault");
+    await expect
+      .poll(() => summary.textContent())
+      .toBe("2 devices: 1 open or on (door-1), 0 offline or not heard from");
+    devices[0]!.pins.drive("D26", true);
+    await expect.poll(() => label(page), { timeout: 10000 }).toBe("Closed");
+    expect(await labels(page)).toEqual(["Closed", "Opening", "Stopped", "Closing", "Closed", "Fault", "Closed"]);
   }, 60000);
 
   it("a limited operator sees only their device: a switch with its toggle, its button input, its health", async () => {
@@ -258,6 +293,10 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: the 
         devices: { id: string }[];
       };
       expect(state.devices.map((d) => d.id)).toEqual(["pump-1"]);
+      // One device, said so; the switch on counts as on.
+      await expect
+        .poll(() => page.locator("#summary").textContent())
+        .toBe("1 device: 1 open or on (pump-1), 0 offline or not heard from");
     }
   }, 60000);
 
