@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
 import { PkiStore } from "./pki/store.ts";
-import { connectAsHub } from "./lib/hub.ts";
+import { connectAsHub, endSession, sessionLost } from "./lib/hub.ts";
 import { NOT_LIVE } from "../firmware/app/protocol/auth.ts";
 import { readCommandKey, sendSignedCommand } from "./lib/signing.ts";
 import { projectConfig, stateDir } from "./lib/state.ts";
@@ -46,7 +46,11 @@ async function main(): Promise<void> {
   }
   const topic = thingTopic(deviceTopics(config.device.topicPrefix, device).root, "relay", "set");
   try {
-    const result = await sendSignedCommand(client, { prefix: config.device.topicPrefix, device, key, topic, cmd });
+    // Lost before the device answered (another program took the session over): one line, non-zero.
+    const result = await Promise.race([
+      sendSignedCommand(client, { prefix: config.device.topicPrefix, device, key, topic, cmd }),
+      sessionLost(client),
+    ]);
     console.log(`${device}: ${cmd} ${result.accepted ? "done" : "REFUSED"}: ${result.detail}`);
     // Never sent again automatically: a second copy could be a second press.
     if (result.detail === NOT_LIVE)
@@ -55,7 +59,7 @@ async function main(): Promise<void> {
       );
     if (!result.accepted) process.exitCode = 1;
   } finally {
-    await client.endAsync();
+    await endSession(client);
   }
 }
 

@@ -6,10 +6,12 @@
 // verified bundle (firmware/app/maintenance/ota.ts, firmware/app/maintenance/boot-stub.ts).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { MqttClient } from "mqtt";
 import { describeError, runTool, wholeNumber } from "./lib/cli.ts";
 import { ArgumentError, NetworkError, UserError } from "./lib/errors.ts";
-import { connectAsHub } from "./lib/hub.ts";
+import { connectAsHub, endSession, sessionLost } from "./lib/hub.ts";
 import { readCommandKey } from "./lib/signing.ts";
+import type { ProjectConfig } from "./lib/config.ts";
 import { projectConfig, stateDir } from "./lib/state.ts";
 import { projectBundle, projectVersion } from "./ota/bundle.ts";
 import { OtaError, sendUpdate } from "./ota/transfer.ts";
@@ -65,6 +67,28 @@ async function main(values: Values, positionals: string[]): Promise<void> {
       );
     },
   );
+  // Lost before it is done (another program took the session over): one line, non-zero.
+  const lost = sessionLost(client);
+  try {
+    await Promise.race([
+      update(client, values, device, config, key, confirmSeconds, chunkBytes, `${host}:${port}`),
+      lost,
+    ]);
+  } finally {
+    await endSession(client);
+  }
+}
+
+async function update(
+  client: MqttClient,
+  values: Values,
+  device: string,
+  config: ProjectConfig,
+  key: Buffer,
+  confirmSeconds: number,
+  chunkBytes: number,
+  through: string,
+): Promise<void> {
   let bundle: string;
   let version: string;
   if (values.bundle) {
@@ -77,25 +101,21 @@ async function main(values: Values, positionals: string[]): Promise<void> {
     version = values.version ?? projectVersion();
     bundle = await projectBundle(config, device, { version, allFeatures: values["all-features"] });
   }
-  console.log(`ota: ${device}: ${bundle.length} bytes of ${version} through ${host}:${port}`);
-  try {
-    const result = await sendUpdate(client, {
-      prefix: config.device.topicPrefix,
-      device,
-      key,
-      bundle,
-      version,
-      confirmSeconds,
-      chunkBytes,
-      allowDowngrade: values["allow-downgrade"],
-      progress: (e) => (e.kind === "chunk" ? bar(e.sent, e.size) : console.log(`ota: ${device} says: ${e.text}`)),
-    });
-    console.log(
-      `ota: ${device} runs ${result.version}: sent in ${result.seconds.transfer.toFixed(1)} s, confirmed after ${result.seconds.total.toFixed(1)} s`,
-    );
-  } finally {
-    await client.endAsync();
-  }
+  console.log(`ota: ${device}: ${bundle.length} bytes of ${version} through ${through}`);
+  const result = await sendUpdate(client, {
+    prefix: config.device.topicPrefix,
+    device,
+    key,
+    bundle,
+    version,
+    confirmSeconds,
+    chunkBytes,
+    allowDowngrade: values["allow-downgrade"],
+    progress: (e) => (e.kind === "chunk" ? bar(e.sent, e.size) : console.log(`ota: ${device} says: ${e.text}`)),
+  });
+  console.log(
+    `ota: ${device} runs ${result.version}: sent in ${result.seconds.transfer.toFixed(1)} s, confirmed after ${result.seconds.total.toFixed(1)} s`,
+  );
 }
 
 runTool("ota", { options: OPTIONS, allowPositionals: true, usage: USAGE }, ({ values, positionals }) =>

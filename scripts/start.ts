@@ -23,6 +23,7 @@ import { ensureDevPki } from "./pki/dev-pki.ts";
 import { askPassphrase } from "./pki/passphrase.ts";
 import { PkiStore } from "./pki/store.ts";
 import { connectAsHub } from "./lib/hub.ts";
+import { VIEW_IDENTITY } from "./lib/identities.ts";
 import { deviceStorageFiles } from "./lib/provision.ts";
 import { readCommandKey, sendSignedCommand, verifyReport } from "./lib/signing.ts";
 import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
@@ -142,7 +143,8 @@ async function main(): Promise<void> {
     device.storage.write(name, data);
   show("sim", `provisioned ${device.storage.list().join(", ")} into ${path.relative(projectRoot, storageDir)}/`);
 
-  const client = await connectAsHub(state, broker.host, port, true);
+  // Its own identity: the tools a user runs beside it (`tools`) would take a shared session over.
+  const client = await connectAsHub(state, broker.host, port, true, [], VIEW_IDENTITY);
   lifecycle.add("closing the console's MQTT connection", () => client.end(true));
   const root = deviceTopics(profile.topicPrefix, profile.id).root;
   const topics = { relayState: thingTopic(root, "relay", "state"), relaySet: thingTopic(root, "relay", "set") };
@@ -203,7 +205,7 @@ async function main(): Promise<void> {
   lifecycle.add("powering the device off", () => device.powerOff());
   show(
     "sim",
-    "device booted; type  on  off  pulse  or  help  then Enter: a signed command, sent as 'tools' over mutual TLS,",
+    `device booted; type  on  off  pulse  or  help  then Enter: a signed command, sent as '${VIEW_IDENTITY}' over mutual TLS,`,
   );
   show("sim", `or from another terminal: npm run command -- ${profile.id} on   ·   Ctrl-C stops everything`);
 

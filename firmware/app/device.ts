@@ -160,9 +160,11 @@ export function runDevice(platform: Platform, booted: Booted): Session | undefin
       connected: () => {
         log.info("MQTT connected to " + tls.host + ":" + tls.port);
         session.publish(topics.availability, "online", 1, true);
+        // An update's confirmation first: it is said once, and the reports and nonce that
+        // follow can fill the in-flight window (maxInflight), where reports retry by themselves.
+        ota.connected();
         reports.resend();
         router.offerNonce();
-        ota.connected();
         features.link(true, "");
       },
       disconnected: (reason, retryInMs) => {

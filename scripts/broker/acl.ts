@@ -12,6 +12,7 @@
 // to the hub's own endpoint.
 import { commandTopics } from "../../firmware/app/protocol/topics.ts";
 import type { PkiIndex } from "../pki/store.ts";
+import { VIEW_IDENTITY } from "../lib/identities.ts";
 
 export type Access = "read" | "write" | "readwrite";
 
@@ -46,7 +47,8 @@ export function aclRules(index: PkiIndex, prefix: string): AclRule[] {
       for (const device of c.devices ?? ["+"]) {
         if (c.devices) rules.push({ user: c.cn, access: "read", topic: `${prefix}/${device}/#` });
         rules.push({ user: c.cn, access: "write", topic: commandTopics(prefix, device) });
-        for (const ask of c.kind === "hub" ? ASKS : OPERATOR_ASKS)
+        // npm start's view (lib/identities.ts) shows and commands; it asks no state snapshot.
+        for (const ask of c.kind === "hub" && c.cn !== VIEW_IDENTITY ? ASKS : OPERATOR_ASKS)
           rules.push({ user: c.cn, access: "write", topic: `${prefix}/${device}/${ask}` });
       }
     }

@@ -92,7 +92,18 @@ export function runTool<O extends Options>(
       allowPositionals: spec.allowPositionals ?? false,
       strict: true,
     });
-    Promise.resolve(main(parsed)).catch(fail);
+    // Node exits 0 once nothing is left to wait for, even with `main` unfinished (a promise
+    // that nothing will settle, such as an answer on a connection that closed): that is a
+    // failure, never a success.
+    let done = false;
+    const unfinished = () => {
+      if (!done) fail(new UserError("stopped before it was done: nothing was left to wait for (a lost connection?)"));
+    };
+    process.once("beforeExit", unfinished);
+    Promise.resolve(main(parsed)).then(() => {
+      done = true;
+      process.removeListener("beforeExit", unfinished);
+    }, fail);
   } catch (error) {
     fail(error);
   }

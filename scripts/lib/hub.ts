@@ -1,12 +1,15 @@
-// The host tools' MQTT client (npm start, npm run command, npm run ota): the `tools` identity
-// from the CA (a hub certificate of that name, which `npm start` makes), or `hub` when there
-// is none. The broker makes every client id the certificate's CN, and two connections of one
-// identity close each other, so the tools keep off the identity the running hub uses.
+// The host tools' MQTT client (npm run command, ota, flash, repl; npm start's live view with
+// its own identity): the `tools` identity from the CA (a hub certificate of that name, which
+// `npm start` makes), or `hub` when there is none. The broker makes every client id the
+// certificate's CN, and two connections of one identity close each other, so the tools keep
+// off the identities the running hub and npm start's view use (identities.ts).
 import { existsSync, readFileSync } from "node:fs";
 import mqtt from "mqtt";
 import { PkiStore } from "../pki/store.ts";
+import { NetworkError } from "./errors.ts";
+import { TOOLS_IDENTITY } from "./identities.ts";
 
-export const TOOLS_IDENTITY = "tools";
+export { TOOLS_IDENTITY };
 
 export async function connectAsHub(
   stateDir: string,
@@ -16,12 +19,14 @@ export async function connectAsHub(
   /** The profile's further brokers: a one-shot tool tries each in turn until one answers; with
    *  `reconnect`, mqtt.js moves to the next at each reconnect (as the hub does). */
   failover: { host: string; port: number }[] = [],
+  /** Another hub identity of the CA (npm start's view); by default `tools`, else `hub`. */
+  identity: string = TOOLS_IDENTITY,
 ): Promise<mqtt.MqttClient> {
   const store = new PkiStore(stateDir);
-  const name = existsSync(`${store.identityDir("hub", TOOLS_IDENTITY)}/cert.pem`) ? TOOLS_IDENTITY : "hub";
+  const name = existsSync(`${store.identityDir("hub", identity)}/cert.pem`) ? identity : "hub";
   const dir = store.identityDir("hub", name);
   if (!existsSync(`${dir}/cert.pem`))
-    throw new Error(`no hub certificate: run npm start once, or npm run pki -- hub ${TOOLS_IDENTITY}`);
+    throw new Error(`no hub certificate: run npm start once, or npm run pki -- hub ${identity}`);
   const brokers = [{ host, port }, ...failover];
   const connect = (broker: { host: string; port: number }) =>
     mqtt.connectAsync({
@@ -46,4 +51,32 @@ export async function connectAsHub(
     }
   }
   throw failure;
+}
+
+/**
+ * Rejects when `client`'s connection closes before the tool ended it (client.end): the broker
+ * took the session over (another connection with the same certificate) or went away. A
+ * one-shot tool races its work against this, so it fails with one line instead of waiting
+ * on answers that can no longer come, or exiting 0 when nothing is left to wait for.
+ */
+export function sessionLost(client: mqtt.MqttClient): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    if (!client.connected && !client.disconnecting) return reject(lostError(client));
+    client.once("close", () => {
+      if (!client.disconnecting) reject(lostError(client));
+    });
+  });
+}
+
+function lostError(client: mqtt.MqttClient): NetworkError {
+  return new NetworkError(
+    `the broker closed this tool's connection before it was done (another program connected with the '${client.options.clientId}' certificate and took its session over, or the broker stopped): its outcome was not confirmed`,
+  );
+}
+
+/** Ends the tool's connection: cleanly (a DISCONNECT) while connected; at once when the broker
+ *  already closed it (mqtt.js would wait for ever to send the DISCONNECT). */
+export async function endSession(client: mqtt.MqttClient): Promise<void> {
+  if (client.connected) await client.endAsync();
+  else client.end(true);
 }

@@ -1,5 +1,5 @@
 // The development CA `npm start` needs, made on first use: a CA, the broker's certificate, the
-// device's, and a hub identity to send commands with. Existing material is kept as it is.
+// device's, and hub identities to send commands with (the tools', npm start's view's). Existing material is kept as it is.
 import { randomBytes } from "node:crypto";
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import path from "node:path";
 import { initCa, issue, renew, type PkiContext } from "./commands.ts";
 import { askPassphrase, passphraseFromEnvironment } from "./passphrase.ts";
 import { PkiStore, type Kind } from "./store.ts";
-import { TOOLS_IDENTITY } from "../lib/hub.ts";
+import { TOOLS_IDENTITY, VIEW_IDENTITY } from "../lib/identities.ts";
 
 export async function ensureDevPki(stateDir: string, deviceId: string, log: (line: string) => void): Promise<void> {
   const ctx: PkiContext = {
@@ -25,8 +25,10 @@ export async function ensureDevPki(stateDir: string, deviceId: string, log: (lin
   // A device issued before signed commands existed gets its command key now.
   else if (!existsSync(ctx.store.commandKeyFile(deviceId)))
     await ctx.store.write(ctx.store.commandKeyFile(deviceId), randomBytes(32), true);
-  // The tools' own identity (lib/hub.ts): one connection per identity, and the hub has `hub`.
+  // The tools' own identity and npm start's view's (lib/identities.ts): one connection per
+  // identity, and the hub has `hub`.
   if (!has("hub", TOOLS_IDENTITY)) await issue(ctx, "hub", TOOLS_IDENTITY);
+  if (!has("hub", VIEW_IDENTITY)) await issue(ctx, "hub", VIEW_IDENTITY);
   if (!has("hub", "hub")) await issue(ctx, "hub", "hub");
   // A hub certificate from before the hub served its page has no serverAuth: renew it.
   else if (!servesTls(path.join(ctx.store.identityDir("hub", "hub"), "cert.pem"))) {

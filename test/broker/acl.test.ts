@@ -3,6 +3,7 @@ import { homeAssistantRules } from "../../scripts/broker/acl-home-assistant.ts";
 import { describe, expect, it } from "vitest";
 import { aclRules, covers, matches, mayPublish, maySubscribe, parseAcl, renderAcl } from "../../scripts/broker/acl.ts";
 import type { PkiIndex } from "../../scripts/pki/store.ts";
+import { VIEW_IDENTITY } from "../../scripts/lib/identities.ts";
 
 const record = (kind: "device" | "user" | "hub" | "broker" | "ha", name: string, extra: object = {}) => ({
   name,
@@ -148,6 +149,15 @@ describe("ACL", () => {
     for (const filter of ["lk/#", "lk/other/maintenance/set", "lk/+/maintenance/set", "lk/other/result"])
       expect(maySubscribe(rules, "alice", filter)).toBe(false);
     expect(maySubscribe(rules, "hub", "lk/#")).toBe(true);
+  });
+
+  it("lets npm start's view read every device and command it, but not ask for state snapshots", () => {
+    const rules = aclRules({ ...INDEX, certificates: [...INDEX.certificates, record("hub", VIEW_IDENTITY)] }, "lk");
+    expect(maySubscribe(rules, VIEW_IDENTITY, "lk/#")).toBe(true);
+    expect(mayPublish(rules, VIEW_IDENTITY, "lk/door/relay/set")).toBe(true);
+    expect(mayPublish(rules, VIEW_IDENTITY, "lk/door/nonce/get")).toBe(true);
+    expect(mayPublish(rules, VIEW_IDENTITY, "lk/door/state/get")).toBe(false);
+    expect(mayPublish(rules, "hub", "lk/door/state/get")).toBe(true);
   });
 });
 
