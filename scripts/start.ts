@@ -255,8 +255,12 @@ async function runHub(
     web: { host: LOCAL, port: webPort },
     homeAssistant: { host: LOCAL, port: haPort, allow },
     version: projectVersion(),
-    // The page's updates install the project's build, made when an owner asks (as npm run ota).
-    updates: { version: projectVersion(), bundle: (device) => projectBundle(projectConfig(), device) },
+    // The page's updates install the project's build, made when an owner asks (as npm run ota),
+    // at package.json's version then (read at each use).
+    updates: {
+      version: projectVersion,
+      bundle: (device, v) => projectBundle(projectConfig(), device, { version: v }),
+    },
     log: (line) => show("hub", line),
   });
   lifecycle.add("stopping the hub", async () => (await starting.catch(() => undefined))?.stop());

@@ -66,8 +66,9 @@ runTool(
       web: { host, port },
       version,
       name: values.name,
-      // The page's updates install the project's build, made when an owner asks (as npm run ota).
-      updates: { version, bundle: (device) => projectBundle(config, device) },
+      // The page's updates install the project's build, made when an owner asks (as npm run ota),
+      // at package.json's version then (read at each use, not once here).
+      updates: { version: projectVersion, bundle: (device, v) => projectBundle(config, device, { version: v }) },
       log: (line) => console.log(`hub: ${line}`),
     });
     console.log(`hub: page at ${hub.url} (operators: npm run pki -- user NAME, then import NAME.p12; see README)`);

@@ -58,7 +58,7 @@ export interface PageDevice extends DeviceView {
   maintenance?: { shown: string; open: boolean } & Mark;
   /** For the owner: the update running or last run from the hub, and the version offered. */
   update?: UpdateProgress;
-  offered?: string;
+  offered?: { version: string; newer: boolean };
   /** Whether the profile has telemetry (uptime, signal, memory come only with it). */
   telemetry: boolean;
   health: Health;
@@ -177,7 +177,7 @@ export function pageDevice(
       ...mark(maintenanceEntity, maintenance as Slot),
     },
     update: updates?.of(view.id),
-    offered: updates?.offered,
+    offered: updates?.offered(view.id),
     telemetry: profile.telemetry !== undefined,
     health: journals.health(view.id) ?? { offlineSeen: 0 },
     timeline: journals.timeline(view.id),

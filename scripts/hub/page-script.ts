@@ -215,7 +215,8 @@ function act(device, action, label) {
     body: JSON.stringify({ device: device, action: action })
   }).then(function (r) { return r.json(); }).then(function (outcome) {
     var box = document.querySelector('[data-device="' + device + '"] .admin-result');
-    if (box) box.textContent = outcome.error ? outcome.error : label + ": " + outcome.said;
+    // A started update is followed by its own status line (its outcome may yet be a refusal).
+    if (box) box.textContent = outcome.error ? outcome.error : action === "update" && outcome.accepted ? "" : label + ": " + outcome.said;
   }).finally(function () {
     delete pending[key];
     if (devices[device]) render(devices[device]);
@@ -252,7 +253,15 @@ function admin(card, view, said) {
     bar.setAttribute("aria-label", "Update progress: " + u.sent + " of " + u.size + " bytes");
     firmware.appendChild(bar);
   }
-  if (view.offered) adminButton(firmware, view, "update", "Update to " + view.offered, online && !running);
+  var offer = view.offered;
+  if (offer && offer.newer) adminButton(firmware, view, "update", "Update to " + offer.version, online && !running);
+  else if (offer) {
+    // Not newer than what the device confirmed (page-model.ts): nothing to offer.
+    var runs = view.firmware ? view.firmware.version : offer.version;
+    firmware.appendChild(el("span", "up-to-date", "Up to date: runs " + runs +
+      (runs === offer.version ? ", the version a build makes now" : "; a build now makes " + offer.version + ", which is not newer") +
+      ". A higher version in package.json offers an update."));
+  }
   else firmware.appendChild(el("span", "", "No firmware to offer: the hub was started without a build."));
   adminButton(firmware, view, "restart", "Restart", online && !running);
   box.appendChild(firmware);

@@ -12,10 +12,11 @@ import type { DeviceStates } from "./device-state.ts";
 
 /** Where the bundle an update installs comes from. */
 export interface UpdateSource {
-  /** The version the page offers: what `bundle` returns reports. */
-  version: string;
-  /** The bundle's bytes (latin1) for `device`. */
-  bundle(device: string): Promise<string>;
+  /** The version the page offers: what `bundle` returns reports. Read at each use (a
+   *  function: package.json's version can change while the hub runs). */
+  version: () => string;
+  /** The bundle's bytes (latin1) for `device`, built at `version` (the one offered). */
+  bundle(device: string, version: string): Promise<string>;
   /** The new bundle's deadline to confirm (seconds, 5-900; default 120). */
   confirmSeconds?: number;
   chunkBytes?: number;
@@ -49,9 +50,14 @@ export class Updates {
     private readonly changed: (device: string) => void,
   ) {}
 
-  /** The version the page may offer, or undefined when the hub has no bundle to give. */
-  get offered(): string | undefined {
-    return this.source?.version;
+  /** What the page offers `device`: the version a build would have now, and whether it is
+   *  newer than the one the device last confirmed in a signed snapshot (unknown: offered, the
+   *  device itself refuses one that is not newer); undefined when the hub has no bundle. */
+  offered(device: string): { version: string; newer: boolean } | undefined {
+    if (!this.source) return undefined;
+    const version = this.source.version();
+    const running = this.states.view(device)?.firmware?.version;
+    return { version, newer: running === undefined || isNewer(version, running) };
   }
 
   of(device: string): UpdateProgress | undefined {
@@ -72,16 +78,22 @@ export class Updates {
     if (!profile) return refuse(`no device '${device}'`);
     if (running && !ENDED.includes(running.phase))
       return refuse(`an update of ${device} to ${running.version} is already running (${running.phase})`);
-    const cmd = `UPDATE ${source.version}`;
+    const offer = this.offered(device)!;
+    if (!offer.newer)
+      return refuse(
+        `${device} is up to date: ${offer.version} is not newer than the ${this.states.view(device)!.firmware!.version} it runs (a higher version in package.json offers an update)`,
+      );
+    const version = offer.version;
+    const cmd = `UPDATE ${version}`;
     const id = randomUUID();
     const p: UpdateProgress = {
-      version: source.version,
+      version,
       by: who,
       startedAt: Date.now(),
       phase: "preparing",
       sent: 0,
       size: 0,
-      detail: `building ${source.version}`,
+      detail: `building ${version}`,
     };
     this.progress.set(device, p);
     this.record(who, device, cmd, { phase: "sent" }, id);
@@ -91,14 +103,14 @@ export class Updates {
       this.changed(device);
     };
     const run = async () => {
-      const bundle = await source.bundle(device);
+      const bundle = await source.bundle(device, version);
       set({ phase: "sending", size: bundle.length, detail: `sending ${bundle.length} bytes` });
       return sendUpdate(this.client(), {
         prefix: profile.topicPrefix,
         device,
         key: this.states.key(device),
         bundle,
-        version: source.version,
+        version,
         confirmSeconds: source.confirmSeconds ?? 120,
         chunkBytes: source.chunkBytes,
         progress: (e) => {
@@ -119,7 +131,7 @@ export class Updates {
         this.record(who, device, cmd, { phase: "result", accepted: false, detail }, id);
       },
     );
-    return { accepted: true, detail: `update to ${source.version} started` };
+    return { accepted: true, detail: `update to ${version} started` };
   }
 
   private record(
@@ -131,6 +143,17 @@ export class Updates {
   ): void {
     this.audit.append({ id, who, via: "web", device, entity: "firmware", cmd, ...what });
   }
+}
+
+/** Is version `a` newer than `b`? As the device ranks them (firmware/app/maintenance/ota.ts
+ *  rank): major.minor.patch, each below 1000, a pre-release suffix after `-` not compared;
+ *  anything else is never newer. */
+export function isNewer(a: string, b: string): boolean {
+  const rank = (v: string) => {
+    const p = v.split("-")[0]!.split(".");
+    return +p[0]! * 1e6 + +p[1]! * 1e3 + +p[2]!;
+  };
+  return rank(a) > rank(b);
 }
 
 /** The end of an update in the page's words, from sendUpdate's error (transfer.ts). */

@@ -36,8 +36,10 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: upda
   let device: SimulatedDevice | undefined;
   let newBundle = "";
   const browsers: Browser[] = [];
-  // What the hub offers; each test sets it (the hub reads it at every start).
-  const source: UpdateSource = { version: NEW_VERSION, bundle: async () => newBundle, confirmSeconds: 20 };
+  // What the hub offers; each test sets it (the hub reads the version at every use, as it reads
+  // package.json's).
+  let offered = NEW_VERSION;
+  const source: UpdateSource = { version: () => offered, bundle: async () => newBundle, confirmSeconds: 20 };
 
   const open = async (user: string, size = DESKTOP): Promise<Page> => {
     const pfx = { path: path.join(world.pki.store.identityDir("user", user), `${user}.p12`), passphrase: PASSWORD };
@@ -96,11 +98,12 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: upda
     await hub?.stop();
   });
 
-  it("an update that never confirms is shown rolled back; a good one climbs the bar to confirmed; the same again is refused as a downgrade", async () => {
+  it("an update that never confirms is shown rolled back; a good one climbs the bar to confirmed; then the card says up to date until a newer version is offered", async () => {
     const update = (version: string) => card(page!).getByRole("button", { name: `Update to ${version} door-1` });
 
     // A bundle that never connects: the device puts its old bundle back by itself.
-    Object.assign(source, { version: "0.3.0-silent", bundle: async () => 'print("no network");', confirmSeconds: 5 });
+    offered = "0.3.0-silent";
+    Object.assign(source, { bundle: async () => 'print("no network");', confirmSeconds: 5 });
     let page = await open("alice");
     await card(page).locator("summary").click();
     await expect
@@ -110,9 +113,12 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: upda
     await expect.poll(() => updateState(page), { timeout: 40000 }).toMatch(/^Update to 0\.3\.0-silent: Rolled back/);
     expect(await updateState(page)).toContain("rolled back from 0.3.0-silent to 0.0.0-test");
     expect(device!.storage.read(".bootcde")).not.toContain("no network");
+    // The update's own status line says how it went: no "done ... started" beside it.
+    expect(await card(page).locator(".admin-result").textContent()).not.toMatch(/done|started/);
     await page.screenshot({ path: shot("admin-1-rolled-back"), fullPage: true });
 
-    Object.assign(source, { version: NEW_VERSION, bundle: async () => newBundle, confirmSeconds: 20 });
+    offered = NEW_VERSION;
+    Object.assign(source, { bundle: async () => newBundle, confirmSeconds: 20 });
     page = await open("alice");
     await recordProgress(page);
     await update(NEW_VERSION).click();
@@ -135,18 +141,30 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: upda
       .toMatch(new RegExp(`Firmware${NEW_VERSION.replace(/\./g, "\\.")} confirmed \\d+ s ago`));
     await page.screenshot({ path: shot("admin-3-confirmed"), fullPage: true });
 
-    // The same version again: the device refuses it (not newer), and keeps running it.
-    await expect.poll(() => update(NEW_VERSION).isEnabled(), { timeout: 15000 }).toBe(true);
-    await update(NEW_VERSION).click();
+    // The same version again is not offered: the card says the device is up to date.
     await expect
-      .poll(() => updateState(page), { timeout: 20000 })
+      .poll(() => card(page).locator(".up-to-date").textContent(), { timeout: 15000 })
       .toBe(
-        `Update to ${NEW_VERSION}: Refused — ${NEW_VERSION} is not newer than ${NEW_VERSION} (the device refuses a downgrade)`,
+        `Up to date: runs ${NEW_VERSION}, the version a build makes now. A higher version in package.json offers an update.`,
       );
+    expect(
+      await card(page)
+        .getByRole("button", { name: /^Update to/ })
+        .count(),
+    ).toBe(0);
+    // Asked anyway (an old page): refused by the hub in one sentence, nothing sent.
+    const direct = await hub!.updates.start("alice", "door-1");
+    expect(direct).toEqual({
+      accepted: false,
+      detail: `door-1 is up to date: ${NEW_VERSION} is not newer than the ${NEW_VERSION} it runs (a higher version in package.json offers an update)`,
+    });
+    // A newer version (package.json bumped while the hub runs): offered at the next look.
+    offered = "0.2.1-page";
+    page = await open("alice");
+    await expect.poll(() => update("0.2.1-page").isEnabled(), { timeout: 15000 }).toBe(true);
     expect(device!.storage.read(".bootcde")).toBe(newBundle);
     const audit = hub!.audit.recent(50).filter((r) => r.entity === "firmware" && r.phase === "result");
     expect(audit.map((r) => [r.cmd, r.accepted])).toEqual([
-      [`UPDATE ${NEW_VERSION}`, false],
       [`UPDATE ${NEW_VERSION}`, true],
       ["UPDATE 0.3.0-silent", false],
     ]);
