@@ -152,13 +152,7 @@ export async function applyRevocation(
     log(NOT_RUNNING);
     return false;
   }
-  if (run.kind !== "rabbitmq")
-    await writeBrokerPolicy(
-      stateDir,
-      run.prefix,
-      { host: run.host, port: run.port },
-      { passphrase, log, embedded: run.kind === "embedded", retainedPerDevice: run.retainedPerDevice },
-    );
+  await rewritePolicy(stateDir, run, log, passphrase);
   const reloadsBefore = run.reloads ?? 0;
   // Mosquitto keeps open sessions through a reload: take the revoked identity's session over
   // with its own certificate while that is still accepted, and hold it through the reload
@@ -201,6 +195,22 @@ export async function applyRevocation(
   return true;
 }
 
+/** Writes the running broker's policy again from the CA (RabbitMQ takes it at its reload). */
+async function rewritePolicy(
+  stateDir: string,
+  run: NonNullable<ReturnType<typeof findRunning>>,
+  log: (line: string) => void,
+  passphrase?: string,
+): Promise<void> {
+  if (run.kind === "rabbitmq") return;
+  await writeBrokerPolicy(
+    stateDir,
+    run.prefix,
+    { host: run.host, port: run.port },
+    { passphrase, log, embedded: run.kind === "embedded", retainedPerDevice: run.retainedPerDevice },
+  );
+}
+
 /** After issuing an identity: rewrite the policy and reload the running broker, so the new
  *  identity may do at once what its rules say (the ACL is otherwise written only at start).
  *  A new broker certificate needs a restart. */
@@ -216,13 +226,7 @@ export async function applyIssue(
   }
   const run = findRunning(stateDir);
   if (!run) return false;
-  if (run.kind !== "rabbitmq")
-    await writeBrokerPolicy(
-      stateDir,
-      run.prefix,
-      { host: run.host, port: run.port },
-      { passphrase, log, embedded: run.kind === "embedded", retainedPerDevice: run.retainedPerDevice },
-    );
+  await rewritePolicy(stateDir, run, log, passphrase);
   const reloadsBefore = run.reloads ?? 0;
   process.kill(run.pid, run.reloadSignal);
   const what = `${BROKER_NAMES[run.kind]} (pid ${run.pid}, port ${run.port})`;
