@@ -88,7 +88,7 @@ describe.skipIf(mosquittoMissing())("one operator against the others, through th
   it("a limited operator's flood of refused requests never evicts an actuation from the audit log", async () => {
     const alice = agent("alice");
     const pressed = await post(alice, { device: "door-1", entity: "relay", cmd: "ON" });
-    expect(JSON.parse(pressed.body)).toEqual({ accepted: true, detail: "relay ON" });
+    expect(JSON.parse(pressed.body)).toEqual({ accepted: true, detail: "relay ON", said: "done, relay ON" });
     const actuation = hub!.audit.recent(10).filter((r) => r.who === "alice");
     expect(actuation.map((r) => r.phase)).toEqual(["result", "sent"]);
     const mallory = agent("mallory-2");
@@ -130,7 +130,7 @@ describe.skipIf(mosquittoMissing())("one operator against the others, through th
     const alice = agent("alice");
     const pressed = await post(alice, { device: "door-1", entity: "relay", cmd: "OFF" });
     alice.destroy();
-    expect(JSON.parse(pressed.body)).toEqual({ accepted: true, detail: "relay OFF" });
+    expect(JSON.parse(pressed.body)).toEqual({ accepted: true, detail: "relay OFF", said: "done, relay OFF" });
     await until("alice's stream to carry the audit record", () => seen.includes('"cmd":"OFF"'));
   }, 60000);
 });
