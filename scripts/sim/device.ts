@@ -1,19 +1,19 @@
 // The virtual ESP32: runs the built bundle, exactly the file that would be flashed, in a Node
 // `vm` context that offers only the Espruino globals and modules the firmware uses, with
-// Espruino's behaviour (see storage.ts, pins.ts, tls.ts, random.ts). Host code only: the
-// firmware never imports this.
+// Espruino's behaviour (see storage.ts, pins.ts, tls.ts, random.ts). This file is its power
+// lifecycle: boot files, reset(), load(), reboot, power cut, code erased under itself; the
+// globals of a boot are boot-context.ts, how its callbacks run callbacks.ts, what tests read
+// record.ts. Host code only: the firmware never imports this.
 import vm from "node:vm";
-import { consoleForm, type TelnetConsole } from "./console.ts";
+import { bootContext } from "./boot-context.ts";
+import { DeviceCallbacks } from "./callbacks.ts";
 import { SimConnections } from "./connections.ts";
 import { SimConsoles } from "./consoles.ts";
-import { espruinoE } from "./espruino-e.ts";
-import type { SimOneWireBus } from "./onewire.ts";
+import { requireModule } from "./modules.ts";
 import { PinBank } from "./pins.ts";
 import { EspruinoRand, type Board } from "./random.ts";
+import { DeviceRecord } from "./record.ts";
 import { FolderStorage } from "./storage.ts";
-import { hardwareGlobals } from "./globals.ts";
-import { requireModule } from "./modules.ts";
-import { espruinoSandbox } from "./sandbox.ts";
 import { SimTimers } from "./timers.ts";
 import { SimWatchdog } from "./watchdog.ts";
 import { SimWifi } from "./wifi.ts";
@@ -52,18 +52,12 @@ const BANNER = [
   "",
 ];
 
-type Listener = (...args: unknown[]) => void;
-
-export class SimulatedDevice {
+export class SimulatedDevice extends DeviceRecord {
   readonly storage: FolderStorage;
   readonly pins: PinBank;
-  readonly lines: string[] = [];
-  readonly started = Date.now();
-  private generation = 0;
   /** The bundle from `.bootcde` runs (set at boot, cleared at reset() and reboot). */
   private bootcdeRuns = false;
-  /** The running bundle's code was erased under it (bootCodeGone): nothing runs until a reboot. */
-  private codeGone = false;
+  private readonly callbacks = new DeviceCallbacks((line) => this.print(line));
   private deviceJson: (text: string) => unknown = JSON.parse;
   private readonly timers = new SimTimers();
   private readonly watchdog = new SimWatchdog((timeoutMs) => {
@@ -73,44 +67,27 @@ export class SimulatedDevice {
   });
   private readonly wifi = new SimWifi({
     wifi: () => this.options.wifi,
-    guard: (fn, generation) => this.guard(fn, generation),
-    generation: () => this.generation,
+    guard: (fn, generation) => this.callbacks.guard(fn, generation),
+    generation: () => this.callbacks.generation,
     trace: (event) => this.trace.push(event),
     print: (line) => this.print(line),
     rssi: () => this.rssi,
   });
   /** This boot's TLS sockets and net servers (connections.ts). */
   private readonly connections: SimConnections;
-  /** The telnet and loopback consoles, the lock, the Bluetooth console (consoles.ts). */
-  private readonly consoles: SimConsoles;
-  private uncaught: Listener[] = [];
+  /** The telnet and loopback consoles, telnet mode and its history, the password lock, the
+   *  Bluetooth console (consoles.ts); `consoles.port()` is the telnet console's loopback port
+   *  (SimOptions.console). */
+  readonly consoles: SimConsoles;
   private rand = new EspruinoRand();
   private ctx: vm.Context | undefined;
   /** reset() and load() take effect after the console line that called them. */
   private deferred: "reset" | "load" | undefined;
-  /** Every value the RNG register gave out. */
-  readonly rngReads: { t: number; value: number }[] = [];
-  /** In order: "rng <value>" (a read of the RNG register), "srand <seed>", "Math.random",
-   *  "tls.connect", "telnet on|off", "wifi.connect". */
-  readonly trace: string[] = [];
-  reboots = 0;
   /** getTime() minus the time since power-on (ms): setClock moves it, timers keep running. */
   private clockOffsetMs: number;
-  /** analogRead levels (0..1) a test sets per pin, e.g. analog.D34 = 0.5. */
-  readonly analog: Record<string, number> = {};
-  /** The OneWire bus of each pin (add SimDs18b20 sensors to its devices). */
-  readonly oneWire: Record<string, SimOneWireBus> = {};
-  /** Signal strength while the station is joined. */
-  rssi = -52;
-  /** What process.memory() reports (the simulator cannot count Espruino's variables). */
-  memory = { free: 12000, usage: 4383, total: 16383, history: 0, gc: 0, gctime: 0, blocksize: 14 };
-  /** ESP32.getState().freeHeap. */
-  freeHeap = 94000;
-  watchdogResets = 0;
-  /** Every E.srand(seed) call. */
-  readonly srandCalls: { t: number; seed: number }[] = [];
 
   constructor(private readonly options: SimOptions) {
+    super();
     this.clockOffsetMs = options.clockAtBootMs ?? 0;
     this.storage = new FolderStorage(options.storageDir);
     this.connections = new SimConnections({
@@ -118,9 +95,9 @@ export class SimulatedDevice {
       handshakeMs: options.handshakeMs ?? 0,
       tlsMemoryWindowMs: options.tlsMemoryWindowMs ?? 1000,
       networkUp: () => this.wifi.networkUp && this.wifi.joined,
-      run: (fn, generation) => this.guard(fn, generation),
-      raise: (e, generation) => this.raise(e, generation),
-      elapsed: () => Date.now() - this.started,
+      run: (fn, generation) => this.callbacks.guard(fn, generation),
+      raise: (e, generation) => this.callbacks.raise(e, generation),
+      elapsed: () => this.elapsed(),
       trace: (event) => this.trace.push(event),
     });
     this.consoles = new SimConsoles({
@@ -128,55 +105,16 @@ export class SimulatedDevice {
       telnet: options.console ?? false,
       evaluate: (code) => vm.runInContext(code, this.ctx ?? this.context(), { filename: "console" }),
       afterLine: () => this.runDeferred(),
-      run: (fn, generation) => this.guard(fn, generation),
-      generation: () => this.generation,
-      elapsed: () => Date.now() - this.started,
+      run: (fn, generation) => this.callbacks.guard(fn, generation),
+      generation: () => this.callbacks.generation,
+      elapsed: () => this.elapsed(),
       trace: (event) => this.trace.push(event),
       print: (line) => this.print(line),
     });
     this.pins = new PinBank(
-      () => Date.now() - this.started,
-      (fn) => this.guard(fn),
+      () => this.elapsed(),
+      (fn) => this.callbacks.guard(fn),
     );
-  }
-
-  /** The telnet console (SimOptions.console): its mode, its history, its lock (consoles.ts). */
-  get console(): TelnetConsole | undefined {
-    return this.consoles.telnet;
-  }
-
-  get telnetMode(): string {
-    return this.consoles.telnetMode;
-  }
-
-  set telnetMode(mode: string) {
-    this.consoles.telnetMode = mode;
-  }
-
-  get telnetHistory(): { t: number; mode: string }[] {
-    return this.consoles.telnetHistory;
-  }
-
-  get consolePassword(): string | undefined {
-    return this.consoles.password;
-  }
-
-  get consoleLocked(): boolean {
-    return this.consoles.locked;
-  }
-
-  get bluetoothUart(): boolean {
-    return this.consoles.bluetoothUart;
-  }
-
-  /** Resolves with the console's port once it listens (SimOptions.console). */
-  consolePort(): Promise<number> {
-    return this.consoles.port();
-  }
-
-  /** Someone types `line` and Enter at the locked prompt: true when it unlocked. */
-  typePassword(line: string): boolean {
-    return this.consoles.typePassword(line);
   }
 
   private print(line: string): void {
@@ -211,39 +149,7 @@ export class SimulatedDevice {
 
   private runFile(name: string, context: vm.Context): void {
     const code = this.storage.read(name);
-    if (code !== undefined) this.guard(() => vm.runInContext(code, context, { filename: name }));
-  }
-
-  /** Runs device code the way Espruino's idle loop does: an exception goes to the
-   *  'uncaughtException' handlers, or is printed, and the device carries on. */
-  private guard(fn: () => void, generation = this.generation): void {
-    if (generation !== this.generation || this.codeGone) return;
-    try {
-      fn();
-    } catch (error) {
-      this.raise(error as Error, generation);
-    }
-  }
-
-  private raise(error: Error, generation = this.generation): void {
-    if (generation !== this.generation) return;
-    if (this.uncaught.length === 0) {
-      this.print(`Uncaught ${String(error)}`);
-      return;
-    }
-    for (const h of this.uncaught) {
-      try {
-        h(error);
-      } catch (e) {
-        this.print(`Uncaught in uncaughtException handler: ${String(e)}`);
-      }
-    }
-  }
-
-  /** A timer whose callback runs as the device runs callbacks, in the boot that set it. */
-  private setTimer(fn: unknown, ms: unknown, repeat: boolean): number {
-    const generation = this.generation;
-    return this.timers.set(() => this.guard(fn as () => void, generation), ms, repeat);
+    if (code !== undefined) this.callbacks.guard(() => vm.runInContext(code, context, { filename: name }));
   }
 
   /** require(name): the module as this boot's device sees it (modules.ts). */
@@ -256,7 +162,7 @@ export class SimulatedDevice {
         if (n === ".bootcde") this.bootCodeGone();
       },
       wifi: this.wifi,
-      tls: this.connections.tls(this.generation),
+      tls: this.connections.tls(this.callbacks.generation),
       servers: this.connections.servers,
       setTelnet: (mode) => this.consoles.setTelnet(mode),
     });
@@ -276,62 +182,23 @@ export class SimulatedDevice {
     return this.connections.tcpPort(port, timeoutMs);
   }
 
+  /** A fresh vm context with this boot's globals (boot-context.ts). */
   private context(): vm.Context {
-    const rand = this.rand;
-    const show = (...values: unknown[]) =>
-      this.print(values.map((v) => (typeof v === "string" ? v : consoleForm(v))).join(" "));
-    const sandbox: Record<string, unknown> = {
-      console: { log: show },
-      // The console's own globals (src/jswrap_interactive.c): print, reset, load, echo.
-      print: show,
-      reset: () => void (this.deferred = "reset"),
-      load: () => void (this.deferred = "load"),
-      echo: () => undefined,
-      ...hardwareGlobals({
-        board: this.board,
-        pins: this.pins,
-        analog: this.analog,
-        oneWire: this.oneWire,
-        rngRead: (value) => {
-          this.rngReads.push({ t: Date.now() - this.started, value });
-          this.trace.push(`rng ${value}`);
-        },
-      }),
-      // The wall clock (gettimeofday on ESP32, targets/esp32/jshardware.c: microseconds), which
-      // setTime and SNTP move without moving any timer.
-      getTime: () => (performance.timeOrigin + performance.now() - this.started + this.clockOffsetMs) / 1000,
-      setTime: (seconds: number) => this.setClock(seconds * 1000),
-      setTimeout: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, false),
-      setInterval: (fn: unknown, ms: unknown) => this.setTimer(fn, ms, true),
-      clearTimeout: (...args: unknown[]) => this.timers.clear(args, "Timeout"),
-      clearInterval: (...args: unknown[]) => this.timers.clear(args, "Interval"),
-      E: espruinoE({
-        rand,
-        watchdog: this.watchdog,
-        consoles: this.consoles,
-        seeded: (seed) => {
-          this.srandCalls.push({ t: Date.now() - this.started, seed });
-          this.trace.push(`srand ${seed}`);
-        },
-        reboot: () => this.reboot(),
-      }),
-      ...this.consoles.globals(),
-      process: {
-        env: { VERSION: "2v29", BOARD: this.board },
-        memory: () => ({ ...this.memory }),
-        on: (event: string, handler: Listener) => {
-          if (event === "uncaughtException") this.uncaught.push(handler);
-        },
-      },
-      require: (name: string) => this.modules(name),
-    };
-    // The ESP32 class of every ESP32 build (targets/esp32/jswrap_esp32.c, "ifdef": "ESP32").
-    sandbox.ESP32 = {
-      getState: () => ({ sdkVersion: "v4.4.8", freeHeap: this.freeHeap, BLE: true, Wifi: true, minHeap: 61000 }),
-    };
-    const { context, parse } = espruinoSandbox(sandbox, () => {
-      this.trace.push("Math.random");
-      return rand.next() / 0x80000000;
+    const { context, parse } = bootContext({
+      board: this.board,
+      record: this,
+      pins: this.pins,
+      rand: this.rand,
+      watchdog: this.watchdog,
+      consoles: this.consoles,
+      timers: this.timers,
+      callbacks: this.callbacks,
+      print: (line) => this.print(line),
+      defer: (action) => void (this.deferred = action),
+      clockMs: () => performance.timeOrigin + performance.now() - this.started + this.clockOffsetMs,
+      setClock: (ms) => this.setClock(ms),
+      require: (name) => this.modules(name),
+      reboot: () => this.reboot(),
     });
     this.ctx = context;
     this.deviceJson = parse;
@@ -368,19 +235,17 @@ export class SimulatedDevice {
     this.bootcdeRuns = false;
     // The simulator runs the rest of the turn that wrote (V8 holds the code), but no callback
     // after it: nothing of the bundle, nor anything it scheduled, until a reboot.
-    this.codeGone = true;
+    this.callbacks.stopped = true;
     this.watchdog.stop();
   }
 
   private teardown(): void {
-    this.generation++;
+    this.callbacks.endBoot();
     this.bootcdeRuns = false;
-    this.codeGone = false;
     this.watchdog.stop();
     this.timers.clearAll();
     this.connections.closeAll();
     this.consoles.teardown();
-    this.uncaught = [];
     this.wifi.reset();
     this.pins.reset();
   }
@@ -389,20 +254,20 @@ export class SimulatedDevice {
    *  resets), then the boot files run again. */
   reboot(): void {
     this.teardown();
-    this.console?.close();
+    this.consoles.telnet?.close();
     this.reboots++;
     this.boot();
   }
 
-  /** Power cut: no DISCONNECT is sent, so the broker publishes the last will. */
   /** Sets the wall clock to `ms` (as SNTP or setTime would): getTime() jumps, timers do not. */
   setClock(ms: number): void {
     this.clockOffsetMs = ms - (Date.now() - this.started);
   }
 
+  /** Power cut: no DISCONNECT is sent, so the broker publishes the last will. */
   powerOff(): void {
     this.teardown();
-    this.console?.close();
+    this.consoles.telnet?.close();
   }
 
   /** The access point goes away: the radio drops, open sockets die, joining fails. */
@@ -413,17 +278,5 @@ export class SimulatedDevice {
 
   wifiUp(): void {
     this.wifi.networkUp = true;
-  }
-
-  /** Resolves when a printed line matches `pattern` (counting lines from `from`). */
-  async waitFor(pattern: RegExp, timeoutMs = 10000, from = 0): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = this.lines.slice(from).find((l) => pattern.test(l));
-      if (line) return line;
-      if (Date.now() > deadline)
-        throw new Error(`device never printed ${pattern} in ${timeoutMs} ms; it printed:\n${this.lines.join("\n")}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
   }
 }

@@ -1,6 +1,6 @@
 // The `E` global of the simulated ESP32 (src/jswrap_espruino.c): the random generator's seed
 // and hardware read, byte strings, sizes, the watchdog, reboot, and the console functions
-// (consoles.ts). One E per boot, made with the boot's context (device.ts).
+// (consoles.ts). One E per boot, made with the boot's context (boot-context.ts).
 import type { SimConsoles } from "./consoles.ts";
 import type { EspruinoRand } from "./random.ts";
 import type { SimWatchdog } from "./watchdog.ts";

@@ -1,7 +1,7 @@
 // The hardware globals of the simulated ESP32 (src/jswrap_io.c, targets/esp32/jshardware.c):
 // pins, the ADC, OneWire buses, the RNG register, and base64. E is espruino-e.ts, the consoles'
 // globals consoles.ts; the timers' and the console's own (reset, load), which reach the
-// device's lifecycle, are made in device.ts.
+// device's lifecycle, are made in boot-context.ts.
 import { SimOneWireBus } from "./onewire.ts";
 import { pinName, type PinBank } from "./pins.ts";
 import { peek32For, type Board } from "./random.ts";

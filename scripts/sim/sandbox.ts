@@ -1,4 +1,4 @@
-// The vm context the bundle runs in: the device's globals (device.ts makes them), without what
+// The vm context the bundle runs in: the device's globals (boot-context.ts makes them), without what
 // Espruino lacks (build/espruino-builtins.ts), so using one fails here as it would on the
 // device; JSON.parse of the device's realm, and Math.random from the device's generator.
 import vm from "node:vm";

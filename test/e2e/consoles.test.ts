@@ -29,8 +29,8 @@ describe("telnet and Bluetooth consoles", () => {
     const consoles = device.trace.filter((e) => e.startsWith("telnet") || e === "wifi.connect");
     // The boot stub (.boot0) turns it off first, then the bundle's boot() again.
     expect(consoles.slice(0, 4)).toEqual(["telnet on", "telnet off", "telnet off", "wifi.connect"]);
-    expect(device.telnetMode).toBe("off");
-    expect(device.bluetoothUart).toBe(false);
+    expect(device.consoles.telnetMode).toBe("off");
+    expect(device.consoles.bluetoothUart).toBe(false);
     expect(device.lines).toContain("[latchkey] Latchkey 0.0.0-test booting; telnet off");
   });
 
@@ -42,7 +42,7 @@ describe("telnet and Bluetooth consoles", () => {
     await until("the retained CLOSED", () => states.includes("CLOSED"));
     expect(await cmd.send("MAINTENANCE 2", "maintenance")).toEqual({ accepted: true, detail: "console open 2 s" });
     // Espruino's own telnet stays off: the window's console is the firmware's server.
-    expect(device.telnetMode).toBe("off");
+    expect(device.consoles.telnetMode).toBe("off");
     await until("the OPEN report", () => /^OPEN 2 [0-9a-f]{16} 0$/.test(states.at(-1) ?? ""));
     const port = await device.tcpPort(23);
     (await login("127.0.0.1", port, cmd.key, signedWindow(h, cmd.key, `${T}/maintenance/state`))).destroy();
@@ -76,7 +76,7 @@ describe("telnet and Bluetooth consoles", () => {
     const port = await device.tcpPort(23);
     device.reboot();
     await device.waitFor(/MQTT connected/, 10000, device.lines.length);
-    expect(device.telnetMode).toBe("off");
+    expect(device.consoles.telnetMode).toBe("off");
     await expect(TelnetClient.connect(port)).rejects.toThrow(/ECONNREFUSED/);
     const after = await verifiedReports(await hub(), cmd.key, `${T}/maintenance/state`);
     await until("the retained CLOSED of the new boot", () => after.at(-1) === "CLOSED");

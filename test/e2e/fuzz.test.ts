@@ -65,7 +65,7 @@ describe("fuzzed command payloads", () => {
     expect(drives.map((e) => e.high)).toEqual([false]);
     expect(device.lines.filter((l) => /^Uncaught|ERROR/.test(l))).toEqual([]);
     expect([device.reboots, device.watchdogResets]).toEqual([0, 0]);
-    expect(device.telnetMode).toBe("off");
+    expect(device.consoles.telnetMode).toBe("off");
     expect(await cmd.send("ON")).toEqual({ accepted: true, detail: "relay ON" });
     expect(device.pins.level(RELAY)).toBe(true);
   }, 60000);

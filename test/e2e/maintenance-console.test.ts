@@ -138,9 +138,9 @@ describe("the maintenance window's console", () => {
     const { device, cmd } = await boot();
     device.storage.erase(".boot0");
     await resetInWindow(device, cmd);
-    await until("telnet on again", () => device.telnetMode === "on");
+    await until("telnet on again", () => device.consoles.telnetMode === "on");
     // reset() keeps the console device (src/jsinteractive.c sets it only in jsiInit).
-    const neighbour = await dial(await device.consolePort());
+    const neighbour = await dial(await device.consoles.port());
     neighbour.send("6*7\r\n");
     await neighbour.expect("=42");
   });
@@ -151,8 +151,8 @@ describe("the maintenance window's console", () => {
     await resetInWindow(device, cmd);
     await until("the reboot", () => device.reboots === 1);
     await device.waitFor(/MQTT connected/, 15000, booted);
-    expect(device.telnetMode).toBe("off");
-    expect(device.telnetHistory.at(-1)?.mode).toBe("off");
+    expect(device.consoles.telnetMode).toBe("off");
+    expect(device.consoles.telnetHistory.at(-1)?.mode).toBe("off");
   });
 
   it("closes on a signed MAINTENANCE 0: the session inside is dropped and the port closed", async () => {

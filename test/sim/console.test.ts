@@ -41,7 +41,7 @@ async function raw(port: number, steps: string[]): Promise<string> {
 describe("console bytes as Espruino 2v29 sends them", () => {
   it("prompts, echoes, prints =result, continues open brackets with ':', runs DLE lines silently", async () => {
     const d = await device();
-    const got = await raw(await d.consolePort(), [
+    const got = await raw(await d.consoles.port(), [
       "1+2\n",
       "function f(){\n",
       "return 5}\n",
@@ -56,7 +56,10 @@ describe("console bytes as Espruino 2v29 sends them", () => {
 
   it("answers the CLI's first newline with a prompt and its process.env query between << >>", async () => {
     const d = await device();
-    const got = await raw(await d.consolePort(), ["\n", '\x10print("<","<<",JSON.stringify(process.env),">>",">")\n']);
+    const got = await raw(await d.consoles.port(), [
+      "\n",
+      '\x10print("<","<<",JSON.stringify(process.env),">>",">")\n',
+    ]);
     expect(got.startsWith(">\r\n>")).toBe(true);
     expect(got).toContain('< << {"VERSION":"2v29","BOARD":"ESP32"} >> >');
   });
@@ -65,7 +68,7 @@ describe("console bytes as Espruino 2v29 sends them", () => {
     const d = await device({
       ".bootcde": 'var booted = (typeof booted === "number" ? booted : 0) + 1; print("bundle ran");',
     });
-    const port = await d.consolePort();
+    const port = await d.consoles.port();
     expect(await raw(port, ["booted\n"])).toContain("=1");
     const afterReset = await raw(port, ["reset()\n", "typeof booted\n"]);
     expect(afterReset).toContain("espruino.com");
@@ -78,12 +81,12 @@ describe("console bytes as Espruino 2v29 sends them", () => {
 
   it("a locked console (E.setPassword + E.lockConsole) runs no line until the password comes", async () => {
     const d = await device();
-    const port = await d.consolePort();
+    const port = await d.consoles.port();
     await raw(port, ['E.setPassword("sesame");E.lockConsole()\n']);
-    expect(d.consoleLocked).toBe(true);
+    expect(d.consoles.locked).toBe(true);
     await raw(port, ['require("Storage").write("lk.x","pwned")\n', "sesame\n"]);
     expect(d.storage.read("lk.x")).toBeUndefined();
-    expect(d.consoleLocked).toBe(false);
+    expect(d.consoles.locked).toBe(false);
     expect(await raw(port, ["6*7\n"])).toContain("=42");
   });
 
@@ -93,7 +96,7 @@ describe("console bytes as Espruino 2v29 sends them", () => {
   // A simulator kinder than that would hide the attack the firmware's own console closes.
   it("no kinder than Espruino: after one client unlocked, a new client takes over the console with no password", async () => {
     const d = await device();
-    const port = await d.consolePort();
+    const port = await d.consoles.port();
     await raw(port, ['E.setPassword("sesame");E.lockConsole()\n']);
     const first = net.connect(port, "127.0.0.1");
     let firstClosed = false;
@@ -102,7 +105,7 @@ describe("console bytes as Espruino 2v29 sends them", () => {
     await new Promise((resolve) => first.once("connect", resolve));
     first.write("sesame\n");
     await new Promise((r) => setTimeout(r, 150));
-    expect(d.consoleLocked).toBe(false);
+    expect(d.consoles.locked).toBe(false);
     expect(await raw(port, ['E.getConsole()+require("Storage").read("lk.secret")\n'])).toContain('="Telnetshh"');
     await until("the first client dropped", () => firstClosed);
     first.destroy();
@@ -125,7 +128,7 @@ describe("the real Espruino CLI over tcp://", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-cli-"));
     const blob = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 37) & 255));
     await writeFile(path.join(dir, "blob.bin"), blob);
-    const port = await d.consolePort();
+    const port = await d.consoles.port();
     const run = await runCli(
       cli,
       [

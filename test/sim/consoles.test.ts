@@ -20,11 +20,11 @@ async function run(code: string, board: Board = "ESP32") {
 describe("the simulated consoles", () => {
   it("turns telnet on at every boot, and only setOptions turns it off", async () => {
     const device = await run('require("TelnetServer").setOptions({ mode: "off" });');
-    expect(device.telnetMode).toBe("off");
+    expect(device.consoles.telnetMode).toBe("off");
     device.storage.write(".bootcde", "1;");
     device.reboot();
-    expect(device.telnetMode).toBe("on");
-    expect(device.telnetHistory.map((h) => h.mode)).toEqual(["on", "off", "on"]);
+    expect(device.consoles.telnetMode).toBe("on");
+    expect(device.consoles.telnetHistory.map((h) => h.mode)).toEqual(["on", "off", "on"]);
     device.powerOff();
   });
 
@@ -36,7 +36,7 @@ describe("the simulated consoles", () => {
         "T.setOptions({});",
     );
     expect(device.lines).toEqual(["Expecting Object, got String", "Unknown mode value"]);
-    expect(device.telnetMode).toBe("on");
+    expect(device.consoles.telnetMode).toBe("on");
     device.powerOff();
   });
 
@@ -44,12 +44,12 @@ describe("the simulated consoles", () => {
     for (const board of ["ESP32_IDF4", "ESP32C3_IDF4"] as const) {
       const device = await run('try { require("TelnetServer"); } catch (e) { console.log(e.message); }', board);
       expect(device.lines).toEqual(['Module "TelnetServer" not found']);
-      expect(device.bluetoothUart).toBe(true);
+      expect(device.consoles.bluetoothUart).toBe(true);
       device.powerOff();
     }
     const s3 = await run("NRF.setServices(undefined, { uart: false });", "ESP32S3_IDF4");
-    expect(s3.telnetMode).toBe("on");
-    expect(s3.bluetoothUart).toBe(false);
+    expect(s3.consoles.telnetMode).toBe("on");
+    expect(s3.consoles.bluetoothUart).toBe(false);
     s3.powerOff();
     const linux = await run('console.log(typeof NRF, typeof require("TelnetServer"));', "LINUX");
     expect(linux.lines).toEqual(["undefined object"]);
@@ -60,21 +60,21 @@ describe("the simulated consoles", () => {
   // password", "Logged in.", and a console locked and then un-passworded stays locked.
   it("locks the console behind E.setPassword, at most 20 characters typed, and forgets it at reboot", async () => {
     const device = await run('E.lockConsole(); E.setPassword("abcdefghij0123456789XYZ"); E.lockConsole();');
-    expect(device.consoleLocked).toBe(true);
-    expect(device.typePassword("wrong")).toBe(false);
+    expect(device.consoles.locked).toBe(true);
+    expect(device.consoles.typePassword("wrong")).toBe(false);
     // The prompt keeps 20 characters: a longer password can never be typed.
-    expect(device.typePassword("abcdefghij0123456789XYZ")).toBe(false);
+    expect(device.consoles.typePassword("abcdefghij0123456789XYZ")).toBe(false);
     device.storage.write(".bootcde", 'E.setPassword("otp12345"); E.lockConsole(); E.setPassword();');
     device.reboot();
     // Removing the password leaves a locked console locked until the next boot.
-    expect(device.consoleLocked).toBe(true);
-    expect(device.typePassword("otp12345")).toBe(false);
+    expect(device.consoles.locked).toBe(true);
+    expect(device.consoles.typePassword("otp12345")).toBe(false);
     device.storage.write(".bootcde", 'E.setPassword("otp12345"); E.lockConsole();');
     device.reboot();
-    expect(device.typePassword("otp12345")).toBe(true);
+    expect(device.consoles.typePassword("otp12345")).toBe(true);
     device.storage.write(".bootcde", "1;");
     device.reboot();
-    expect([device.consoleLocked, device.consolePassword]).toEqual([false, undefined]);
+    expect([device.consoles.locked, device.consoles.password]).toEqual([false, undefined]);
     device.powerOff();
   });
 });
