@@ -11,6 +11,7 @@ import { connectAsHub, endSession, sessionLost } from "./lib/hub.ts";
 import { NOT_LIVE } from "../firmware/app/protocol/auth.ts";
 import { readCommandKey, sendSignedCommand } from "./lib/signing.ts";
 import { projectConfig, stateDir } from "./lib/state.ts";
+import { resultWords } from "./hub/value-words.ts";
 
 const WORDS: Record<string, string> = { on: "ON", off: "OFF", pulse: "PULSE" };
 const USAGE = "usage: npm run command -- <device> on|off|pulse";
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
       sendSignedCommand(client, { prefix: config.device.topicPrefix, device, key, topic, cmd }),
       sessionLost(client),
     ]);
-    console.log(`${device}: ${cmd} ${result.accepted ? "done" : "REFUSED"}: ${result.detail}`);
+    console.log(`${device}: ${cmd} ${resultWords(result.accepted, result.detail)}`);
     // Never sent again automatically: a second copy could be a second press.
     if (result.detail === NOT_LIVE)
       console.log(

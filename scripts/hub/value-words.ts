@@ -72,9 +72,13 @@ export function windowEvent(before: string | undefined, now: string): string | u
 /** A device's result in the owner's words: "done, the door is opening (was stopped)". The
  *  details are what the firmware says (actuators/cover.ts "<from> -> <to>", the signed
  *  RESTART, maintenance.ts "console open <s> s" and "console closed"); any other detail is
- *  shown as the device wrote it. A refusal is the device's (or the hub's) reason. */
+ *  shown as the device wrote it. A refusal is the device's (or the hub's) reason, with a
+ *  press's lockout (app/protocol/commands.ts "<word> ignored: … <ms> ms lockout") in minutes. */
 export function resultWords(accepted: boolean, detail: string): string {
-  if (!accepted) return `refused, ${detail}`;
+  if (!accepted) {
+    const lockout = /^[A-Z]+ ignored: (.*) (\d+) ms lockout$/.exec(detail);
+    return `refused, ${lockout ? `${lockout[1]} ${duration(Number(lockout[2]) / 1000)} lockout` : detail}`;
+  }
   const move = /^([a-z]+) -> ([a-z]+)$/.exec(detail);
   if (move) {
     const [, from, to] = move;

@@ -62,20 +62,20 @@ describe("npm run command", () => {
 
   it("signs and sends, prints the device's verified result, exit 0", async () => {
     const on = await run("door-1", "on");
-    expect(on).toMatchObject({ code: 0, stdout: "door-1: ON done: relay ON\n" });
+    expect(on).toMatchObject({ code: 0, stdout: "door-1: ON done, relay ON\n" });
     expect(device!.pins.level("D23")).toBe(true);
-    expect(await run("door-1", "OFF")).toMatchObject({ code: 0, stdout: "door-1: OFF done: relay OFF\n" });
+    expect(await run("door-1", "OFF")).toMatchObject({ code: 0, stdout: "door-1: OFF done, relay OFF\n" });
     expect(device!.pins.level("D23")).toBe(false);
   });
 
   it("exits 1 with the device's reason when it refuses", async () => {
     expect(await run("door-1", "pulse")).toMatchObject({
       code: 0,
-      stdout: "door-1: PULSE done: relay pulsed for 500 ms\n",
+      stdout: "door-1: PULSE done, relay pulsed for 500 ms\n",
     });
     expect(await run("door-1", "pulse")).toMatchObject({
       code: 1,
-      stdout: "door-1: PULSE REFUSED: PULSE ignored: a press is running or in its 600000 ms lockout\n",
+      stdout: "door-1: PULSE refused, a press is running or in its 10 min lockout\n",
     });
   });
 
