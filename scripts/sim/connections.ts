@@ -45,7 +45,11 @@ export class SimConnections {
       },
       track: (s: net.Socket) => {
         this.sockets.push(s);
-        s.once("close", () => (this.lastTlsClose = Date.now()));
+        // A closed socket is let go: it holds the device's handlers, hence its old session.
+        s.once("close", () => {
+          this.lastTlsClose = Date.now();
+          this.sockets = this.sockets.filter((open) => open !== s);
+        });
       },
       beforeConnect: () => {
         this.tlsConnects.push(host.elapsed());
@@ -62,7 +66,13 @@ export class SimConnections {
       if (actual) this.tcpPorts.set(port, actual);
       else this.tcpPorts.delete(port);
     },
-    track: (thing) => this.openServers.push("destroy" in thing ? thing : { destroy: () => void thing.close() }),
+    track: (thing) => {
+      const entry = "destroy" in thing ? thing : { destroy: () => void thing.close() };
+      this.openServers.push(entry);
+      // Let go once closed, as a socket is (a console server opens one per window).
+      if ("once" in thing)
+        (thing as net.Server).once("close", () => (this.openServers = this.openServers.filter((e) => e !== entry)));
+    },
   };
 
   /** The loopback port where the device's require("net") server for `port` listens. */
