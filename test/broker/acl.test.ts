@@ -2,33 +2,17 @@
 import { homeAssistantRules } from "../../scripts/broker/acl-home-assistant.ts";
 import { describe, expect, it } from "vitest";
 import { aclRules, covers, matches, mayPublish, maySubscribe, parseAcl, renderAcl } from "../../scripts/broker/acl.ts";
-import type { PkiIndex } from "../../scripts/pki/store.ts";
 import { VIEW_IDENTITY } from "../../scripts/lib/identities.ts";
+import { certRecord, pkiIndex } from "../support/pki-index.ts";
 
-const record = (kind: "device" | "user" | "hub" | "broker" | "ha", name: string, extra: object = {}) => ({
-  name,
-  kind,
-  cn: name,
-  serial: "01",
-  notBefore: "",
-  notAfter: "",
-  keyType: "ec" as const,
-  status: "active" as const,
-  ...extra,
-});
-
-const INDEX: PkiIndex = {
-  version: 1,
-  ca: { cn: "CA", serial: "01", notBefore: "", notAfter: "", keyType: "ec", encrypted: false },
-  certificates: [
-    record("broker", "broker"),
-    record("device", "door"),
-    record("device", "old", { status: "revoked" }),
-    record("user", "alice", { devices: ["door"] }),
-    record("hub", "hub"),
-    record("ha", "ha"),
-  ],
-};
+const INDEX = pkiIndex([
+  certRecord("broker", "broker"),
+  certRecord("device", "door"),
+  certRecord("device", "old", { status: "revoked" }),
+  certRecord("user", "alice", { devices: ["door"] }),
+  certRecord("hub", "hub"),
+  certRecord("ha", "ha"),
+]);
 
 describe("ACL", () => {
   it("is generated from the active identities and the topic layout", () => {
@@ -152,7 +136,7 @@ describe("ACL", () => {
   });
 
   it("lets npm start's view read every device and command it, but not ask for state snapshots", () => {
-    const rules = aclRules({ ...INDEX, certificates: [...INDEX.certificates, record("hub", VIEW_IDENTITY)] }, "lk");
+    const rules = aclRules({ ...INDEX, certificates: [...INDEX.certificates, certRecord("hub", VIEW_IDENTITY)] }, "lk");
     expect(maySubscribe(rules, VIEW_IDENTITY, "lk/#")).toBe(true);
     expect(mayPublish(rules, VIEW_IDENTITY, "lk/door/relay/set")).toBe(true);
     expect(mayPublish(rules, VIEW_IDENTITY, "lk/door/nonce/get")).toBe(true);

@@ -7,33 +7,17 @@ import { aclRules, mayPublish, maySubscribe } from "../../scripts/broker/acl.ts"
 import { advancedConfig, rabbitmqConf } from "../../scripts/broker/rabbitmq-config.ts";
 import { guardAnswer } from "../../scripts/broker/rabbitmq-guard.ts";
 import { NOTHING, rabbitDefinitions, toRoutingKey, topicPermissions } from "../../scripts/broker/rabbitmq-policy.ts";
-import type { PkiIndex } from "../../scripts/pki/store.ts";
+import { certRecord, pkiIndex } from "../support/pki-index.ts";
 
-const record = (kind: "device" | "user" | "hub" | "broker" | "ha", name: string, extra: object = {}) => ({
-  name,
-  kind,
-  cn: name,
-  serial: "01",
-  notBefore: "",
-  notAfter: "",
-  keyType: "ec" as const,
-  status: "active" as const,
-  ...extra,
-});
-
-const INDEX: PkiIndex = {
-  version: 1,
-  ca: { cn: "CA", serial: "01", notBefore: "", notAfter: "", keyType: "ec", encrypted: false },
-  certificates: [
-    record("broker", "broker"),
-    record("device", "door"),
-    record("device", "gate-2"),
-    record("user", "alice", { devices: ["door"] }),
-    record("user", "olga"),
-    record("hub", "hub"),
-    record("ha", "ha"),
-  ],
-};
+const INDEX = pkiIndex([
+  certRecord("broker", "broker"),
+  certRecord("device", "door"),
+  certRecord("device", "gate-2"),
+  certRecord("user", "alice", { devices: ["door"] }),
+  certRecord("user", "olga"),
+  certRecord("hub", "hub"),
+  certRecord("ha", "ha"),
+]);
 
 const USERS = ["door", "gate-2", "alice", "olga", "hub", "ha"];
 const LEAVES = ["availability", "relay/state", "relay/set", "nonce", "nonce/get", "state", "state/get", "result"];

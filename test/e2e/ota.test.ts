@@ -2,19 +2,15 @@
 // Mosquitto, updated through its own mTLS session by scripts/ota/transfer.ts (what
 // `npm run ota` runs). Every case ends with the device running a verified bundle.
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFirmware } from "../../build/build.ts";
 import { BOOT_STATE_FILE, PREV_FILE, STAGE_FILE } from "../../firmware/app/maintenance/ota.ts";
 import { sendUpdate, type OtaOptions } from "../../scripts/ota/transfer.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { signer, verifiedReports, verifiedResults } from "../support/signed.ts";
-import { bootDevice, builtBundle, cleanUpAfterEach, e2eProfile } from "../support/sim.ts";
+import { bootDevice, builtBundle, builtBundleAt, cleanUpAfterEach, e2eProfile } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const T = "latchkey/door-1";
@@ -32,14 +28,7 @@ describe.skipIf(mosquittoMissing())("OTA through the device's MQTT session (Mosq
 
   beforeAll(async () => {
     oldBundle = await builtBundle();
-    const out = path.join(os.tmpdir(), `latchkey-ota-${process.pid}.js`);
-    await buildFirmware({
-      root: path.resolve(import.meta.dirname, "../.."),
-      version: NEW_VERSION,
-      sizeBudgetBytes: 1 << 20,
-      outFile: out,
-    });
-    newBundle = readFileSync(out, "latin1");
+    newBundle = await builtBundleAt(NEW_VERSION);
     pki = await makeTestPki();
     await pki.issue("device", "door-1");
     await pki.issue("hub", "hub");

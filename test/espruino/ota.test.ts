@@ -4,20 +4,15 @@
 // file is replaced (src/jsflash.c, jsfEraseFileInternal -> src/jsvar.c, jsvUpdateMemoryAddress):
 // an update that wrote `.bootcde` under itself stopped the interpreter dead. Staged, it is
 // moved in by the boot stub at the next boot, and the new bundle confirms.
-import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import type mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildFirmware } from "../../build/build.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { sendUpdate } from "../../scripts/ota/transfer.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { espruinoMissing, RealEspruino } from "../support/espruino.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { signer } from "../support/signed.ts";
-import { builtBundle, e2eProfile, WIFI } from "../support/sim.ts";
+import { builtBundle, builtBundleAt, e2eProfile, WIFI } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const NEW_VERSION = "0.2.0-ota";
@@ -26,19 +21,12 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("an update over the air
   let pki: TestPki;
   let broker: Broker;
   let newBundle: string;
-  const out = path.join(os.tmpdir(), `latchkey-espruino-ota-${process.pid}.js`);
   const devices: RealEspruino[] = [];
   const clients: mqtt.MqttClient[] = [];
   printLogOnFailure(() => [broker]);
   beforeAll(async () => {
     await builtBundle();
-    await buildFirmware({
-      root: path.resolve(import.meta.dirname, "../.."),
-      version: NEW_VERSION,
-      sizeBudgetBytes: 1 << 20,
-      outFile: out,
-    });
-    newBundle = readFileSync(out, "latin1");
+    newBundle = await builtBundleAt(NEW_VERSION);
     pki = await makeTestPki("rsa");
     await pki.issue("device", "door-1");
     await pki.issue("hub", "hub");
@@ -47,7 +35,6 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("an update over the air
   }, 60000);
   afterAll(async () => {
     await broker?.stop();
-    await rm(out, { force: true });
   });
   afterEach(async (context) => {
     if (context.task.result?.state === "fail")

@@ -4,12 +4,9 @@
 // outcome (rolled back, confirmed, refused as a downgrade); a restart (a signed RESTART); the
 // maintenance window opened and closed, shown from the device's signed report, the window's
 // password nowhere on the page; an operator limited to the device gets none of these.
-import { readFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFirmware } from "../../build/build.ts";
 import { consolePassword } from "../../scripts/lib/console-login.ts";
 import { readCommandKey } from "../../scripts/lib/signing.ts";
 import { startHub, type Hub } from "../../scripts/hub/hub.ts";
@@ -18,7 +15,7 @@ import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing } from "../support/broker.ts";
 import { chromiumMissing, openBrowser, type Browser } from "../support/chromium.ts";
 import { screenshotFolder } from "../support/screenshots.ts";
-import { bootDevice, e2eProfile, projectWorld } from "../support/sim.ts";
+import { bootDevice, builtBundleAt, e2eProfile, projectWorld } from "../support/sim.ts";
 import { until } from "../support/wait.ts";
 
 const PASSWORD = "operator-test-pass";
@@ -70,14 +67,7 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the owner's page: upda
   const bootId = () => hub!.states.view("door-1")!.freshness;
 
   beforeAll(async () => {
-    const out = path.join(os.tmpdir(), `latchkey-page-admin-${process.pid}.js`);
-    await buildFirmware({
-      root: path.resolve(import.meta.dirname, "../.."),
-      version: NEW_VERSION,
-      sizeBudgetBytes: 1 << 20,
-      outFile: out,
-    });
-    newBundle = readFileSync(out, "latin1");
+    newBundle = await builtBundleAt(NEW_VERSION);
     await world.pki.issue("user", "alice", { password: PASSWORD });
     await world.pki.issue("user", "bob", { password: PASSWORD, devices: ["door-1"] });
     const profile = e2eProfile(world.broker.port);

@@ -1,7 +1,7 @@
 // Boots the BUILT bundle (dist/latchkey.js, built once per run) in the simulated ESP32 with
 // certificates from the test's CA and a profile pointing at the test's broker.
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { MqttClient } from "mqtt";
@@ -30,6 +30,19 @@ export function builtBundle(): Promise<string> {
     return readFileSync(r.outFile, "utf8");
   });
   return built;
+}
+
+/** The bundle built at `version` (an update to offer: a version other than the running one's),
+ *  as the 8-bit string it is sent as. The files the build wrote (bundle, map) are removed. */
+export async function builtBundleAt(version: string): Promise<string> {
+  const outFile = path.join(os.tmpdir(), `latchkey-${version}-${process.pid}.js`);
+  try {
+    await buildFirmware({ root, version, sizeBudgetBytes: 1 << 20, outFile });
+    return readFileSync(outFile, "latin1");
+  } finally {
+    await rm(outFile, { force: true });
+    await rm(`${outFile}.map`, { force: true });
+  }
 }
 
 export const WIFI = { ssid: "latchkey-test", password: "correct horse battery" };
