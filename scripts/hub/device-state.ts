@@ -1,12 +1,13 @@
-// What the hub knows of each device, from what the device published: availability (its will),
-// and for every entity the last VERIFIED value. A signed report is checked with the device's
-// command key (scripts/lib/signing.ts verifyReport); one that fails, or that replays an older
-// seq of the same boot, is kept aside as `unverified` and never becomes the value.
-// A verified report proves who wrote it, not when: a genuine "closed" from yesterday verifies
-// too. So a signed value is CURRENT (`value`, with `confirmedAt`) only once the device answered
-// the hub's own latest challenge with a signed snapshot (freshness.ts asks; docs/protocol.md
-// "State snapshots") of that boot, or in a later report of the same boot (a higher seq was
-// signed after the snapshot). Anything else, retained reports included, is `lastKnown`.
+// What the hub knows of each device, from what the device published: availability (its will, or
+// online once it answers the hub's challenge), and for every entity the last VERIFIED value. A
+// signed report is checked with the device's command key (scripts/lib/signing.ts verifyReport);
+// one that fails, or that replays an older seq of the same boot, is kept aside as `unverified`
+// and never becomes the value. A verified report proves who wrote it, not when: a genuine
+// "closed" from yesterday verifies too. So a signed value is CURRENT (`value`, with
+// `confirmedAt`) only once the device answered the hub's own latest challenge with a signed
+// snapshot (freshness.ts asks; docs/protocol.md "State snapshots") of that boot, or in a later
+// report of the same boot (a higher seq was signed after the snapshot). Anything else, retained
+// reports included, is `lastKnown`.
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { verifyReport } from "../lib/signing.ts";
 import { deviceEntities, type Entity } from "./entities.ts";
@@ -253,6 +254,11 @@ export class DeviceStates {
       d.seen.set(reportTopic, { boot: snapshot.boot, seq: snapshot.seq, snapshot: true });
     }
     d.view.freshness = { confirmed: true, at: challenge.at, boot: snapshot.boot };
+    // It answered the hub's own challenge just now: it is online, whether or not its retained
+    // availability reached the hub. RabbitMQ 3.10 never sends a retained message to a wildcard
+    // subscription like the hub's `<prefix>/<id>/#` (rabbit_mqtt_processor fetches the filter
+    // itself from its per-node store), so there the answer is the only way the hub hears it.
+    d.view.availability = "online";
     if (snapshot.version !== undefined) d.view.firmware = { version: snapshot.version, at: now };
     // The latest answer's address only: one without (a wired build) leaves none shown.
     d.view.ip = snapshot.ip !== undefined ? { address: snapshot.ip, at: now } : undefined;

@@ -1,9 +1,13 @@
 // The broker conformance suite (test/support/conformance-suite.ts) on a 3-node RabbitMQ
 // cluster, started once for the whole file: each case's client and its probe publisher are
 // on different nodes, so every delivery crosses the cluster. Then the built bundle in the
-// simulated ESP32, issued while the cluster runs, takes a signed command through it.
+// simulated ESP32, issued while the cluster runs, takes a signed command through it; and the
+// hub follows devices connected to every node.
 import type mqtt from "mqtt";
 import { afterEach, expect, it } from "vitest";
+import { startHub, type Hub } from "../../scripts/hub/hub.ts";
+import { issueDevices } from "../../scripts/pki/commands.ts";
+import { PkiStore } from "../../scripts/pki/store.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { pkiCli } from "../support/cli.ts";
 import { PREFIX } from "../support/conformance.ts";
@@ -16,6 +20,8 @@ import { until } from "../support/wait.ts";
 import { bootDevice, builtBundle, e2eProfile } from "../support/sim.ts";
 
 let rabbit: TestRabbit | undefined;
+/** Devices for the hub's test, one per node. */
+const HALLS = ["hall-1", "hall-2", "hall-3"];
 
 conformanceSuite(
   "RabbitMQ cluster (3 nodes)",
@@ -28,6 +34,7 @@ conformanceSuite(
     revoked: "the RabbitMQ cluster deleted user 'door-r' and closed its open connections",
   },
   async (stateDir) => {
+    await issueDevices({ store: new PkiStore(stateDir), log: () => undefined }, HALLS);
     const [started] = await Promise.all([startTestRabbit(stateDir, PREFIX, 3), builtBundle()]);
     rabbit = started;
     console.log(`RabbitMQ: 3-node cluster started in ${(started.startMs / 1000).toFixed(1)} s`);
@@ -37,12 +44,48 @@ conformanceSuite(
   (world) => {
     const devices: SimulatedDevice[] = [];
     const clients: mqtt.MqttClient[] = [];
-    afterEach((context) => {
+    let hub: Hub | undefined;
+    afterEach(async (context) => {
       if (context.task.result?.state === "fail")
         devices.forEach((d) => console.error(`--- device log ---\n${d.lines.join("\n")}`));
+      await hub?.stop();
+      hub = undefined;
       devices.splice(0).forEach((d) => d.powerOff());
       clients.splice(0).forEach((c) => c.end(true));
     });
+
+    it("the hub shows devices connected to every node online, though RabbitMQ sends it none of their retained messages", async () => {
+      const { broker, pki } = world();
+      // Seen live on node 1: each device's availability is retained (on its own node) before
+      // the hub subscribes.
+      const watch = await connectTls(broker.port(0), pki.credentials("user", "olga"), "olga");
+      clients.push(watch);
+      const online = await collect(watch, `${PREFIX}/+/availability`);
+      const profiles = HALLS.map((id, node) => e2eProfile(broker.port(node), { id }));
+      for (const profile of profiles) devices.push(await bootDevice(pki.stateDir, profile));
+      await until(
+        "every device's availability",
+        () => HALLS.every((id) => online.includes(`${PREFIX}/${id}/availability online`)),
+        30000,
+      );
+      hub = await startHub({
+        stateDir: pki.stateDir,
+        profiles,
+        broker: { host: "127.0.0.1", port: broker.port(0) },
+        web: { host: "127.0.0.1", port: 0 },
+        version: "test",
+        confirmEveryMs: 3600000,
+      });
+      const started = hub;
+      const shown = () => HALLS.map((id) => `${id} ${started.states.view(id)?.availability}`);
+      await until(
+        "the hub showing every device online",
+        () => shown().every((line) => line.endsWith(" online")),
+        20000,
+      ).catch(() => undefined);
+      expect(shown()).toEqual(HALLS.map((id) => `${id} online`));
+      expect(HALLS.map((id) => started.states.view(id)?.values.relay?.value)).toEqual(["OFF", "OFF", "OFF"]);
+    }, 90000);
 
     it("a device issued while the cluster runs connects to one node and obeys a signed command sent through another", async () => {
       const { broker, pki } = world();
