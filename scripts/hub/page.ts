@@ -5,12 +5,18 @@
 // a labelled button reachable with the keyboard.
 export { PAGE_SCRIPT } from "./page-script.ts";
 
+/** The tab's icon: a padlock, served from the hub (the policy allows images from 'self' only). */
+export const PAGE_ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">\
+<path d="M5 7V5a3 3 0 0 1 6 0v2" fill="none" stroke="#345" stroke-width="2"/>\
+<rect x="3" y="7" width="10" height="8" rx="1" fill="#345"/></svg>`;
+
 export const PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Latchkey hub</title>
+<link rel="icon" href="/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/app.css">
 <script src="/app.js" defer></script>
 </head>

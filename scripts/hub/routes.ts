@@ -13,7 +13,7 @@ import type { DeviceStates } from "./device-state.ts";
 import type { LiveFeed } from "./live-feed.ts";
 import type { PageDevice } from "./page-model.ts";
 import { resultWords } from "./value-words.ts";
-import { PAGE_CSS, PAGE_HTML, PAGE_SCRIPT } from "./page.ts";
+import { PAGE_CSS, PAGE_HTML, PAGE_ICON, PAGE_SCRIPT } from "./page.ts";
 import type { Updates } from "./updates.ts";
 
 export interface Routes {
@@ -83,6 +83,8 @@ export async function route(
         return send(response, 200, "text/javascript", PAGE_SCRIPT);
       case "/app.css":
         return send(response, 200, "text/css", PAGE_CSS);
+      case "/icon.svg":
+        return send(response, 200, "image/svg+xml", PAGE_ICON);
       case "/api/state":
         await routes.journals.refreshCertificates();
         return json(response, 200, {

@@ -115,6 +115,9 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the hub's page in Chro
 
   it("lets an operator see every device and press ON: the relay pin pulses, the audit says who", async () => {
     const page = await open(p12(pki, "alice"));
+    // Every request the page makes is answered (a browser asks for an icon too).
+    const failed: string[] = [];
+    page.on("response", (r) => void (r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`)));
     await page.goto(hub!.url);
     await expect.poll(() => page.locator("#operator").textContent()).toBe("operator: alice");
     const card = page.locator('[data-device="door-1"]');
@@ -137,6 +140,13 @@ describe.skipIf(mosquittoMissing() || chromiumMissing())("the hub's page in Chro
     await expect
       .poll(() => card.locator(".result").textContent(), { timeout: 10000 })
       .toMatch(/^Press: done, relay pulsed/);
+    expect(failed).toEqual([]);
+    // The tab's icon comes from the hub, and is an image the browser draws.
+    const icon = await page.locator('link[rel="icon"]').getAttribute("href");
+    const width = await page.evaluate<number>(
+      `(async () => { const i = new Image(); i.src = ${JSON.stringify(icon)}; await i.decode(); return i.naturalWidth; })()`,
+    );
+    expect(width).toBeGreaterThan(0);
     const pulse = drives().slice(before);
     const high = pulse.find((e) => e.high)!;
     const low = pulse.find((e) => !e.high && e.t > high.t)!;
