@@ -6,7 +6,7 @@
 // the broker). Figures only, never asserted. The machine's load average is printed beside them.
 import os from "node:os";
 import { startHub, type Hub } from "../hub/hub.ts";
-import { rssMiB, startFleet, type Fleet } from "../fleet/fleet.ts";
+import { rssMiB, startFleet, type Down, type Fleet } from "../fleet/fleet.ts";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,6 +31,25 @@ function storm(connects: number[], from: number): { seconds: number; peak: numbe
   const bins = new Array<number>(Math.floor(last / 1000) + 1).fill(0);
   for (const t of times) bins[Math.floor(t / 1000)]!++;
   return { seconds: (Math.max(...after) - from) / 1000, peak: Math.max(...bins), mean: times.length / bins.length };
+}
+
+/** What the devices' failed attempts after `from` were: attempts per device (most, and how
+ *  many devices needed more than one), each reason (numbers as N) with its count, and the
+ *  longest retry chosen. */
+function linkLosses(downs: Down[], from: number): string {
+  const after = downs.filter((d) => d.at >= from);
+  const perDevice = new Map<string, number>();
+  const reasons = new Map<string, number>();
+  for (const d of after) {
+    perDevice.set(d.id, (perDevice.get(d.id) ?? 0) + 1);
+    const reason = d.reason.replace(/-?0x[\da-f]+|\d+(\.\d+)?/gi, "N");
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+  const most = Math.max(0, ...perDevice.values());
+  const again = [...perDevice.values()].filter((n) => n > 1).length;
+  const longest = Math.max(0, ...after.map((d) => d.retryMs));
+  const listed = [...reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} x ${r}`);
+  return `links lost ${after.length} (at most ${most} per device, ${again} devices more than once; longest retry ${(longest / 1000).toFixed(1)} s): ${listed.join("; ")}`;
 }
 
 async function one(size: number, broker: "mosquitto" | "embedded"): Promise<string> {
@@ -86,6 +105,7 @@ async function one(size: number, broker: "mosquitto" | "embedded"): Promise<stri
       `  identities issued ${fleet.issueSeconds.toFixed(1)} s; all connected ${connected.toFixed(1)} s; hub all online ${hubOnline.toFixed(2)} s`,
       `  commands through the hub: ${accepted}/${size} accepted, ${(size / commandSeconds).toFixed(0)}/s, p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms`,
       `  reconnect storm after a broker restart: ${s.seconds.toFixed(1)} s, reconnects per second peak ${s.peak} / mean ${s.mean.toFixed(1)} (${(s.peak / s.mean).toFixed(1)}x)`,
+      `    ${linkLosses(fleet.downs, restarted)}`,
       `  memory: ${deviceRss.toFixed(2)} MiB per simulated device; hub +${hubRss.toFixed(0)} MiB; broker ${brokerRss?.toFixed(0) ?? "?"} MiB`,
     ].join("\n");
   } finally {

@@ -47,8 +47,26 @@ export interface Fleet {
   connected(): number;
   /** Every time (ms since the epoch) a device said "MQTT connected", in order. */
   connects: number[];
+  /** Every "MQTT down" a device said, in order: when, why, and the retry it chose (ms; -1 none). */
+  downs: Down[];
   restartBroker(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface Down {
+  id: string;
+  at: number;
+  reason: string;
+  retryMs: number;
+}
+
+/** "MQTT down: <reason>; retry in <s> s" (firmware/app/device.ts) as a Down. */
+function parseDown(id: string, line: string): Down {
+  const text = line.slice(line.indexOf("MQTT down: ") + 11);
+  const match = /^(.*); retry in ([\d.]+) s$/.exec(text);
+  return match
+    ? { id, at: Date.now(), reason: match[1]!, retryMs: Number(match[2]) * 1000 }
+    : { id, at: Date.now(), reason: text, retryMs: -1 };
 }
 
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
@@ -87,6 +105,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const bundle = readFileSync(built.outFile, "utf8");
   const up = new Set<string>();
   const connects: number[] = [];
+  const downs: Down[] = [];
   const devices: SimulatedDevice[] = [];
   for (const profile of profiles) {
     const storageDir = await mkdtemp(path.join(stateDir, "storage-"));
@@ -98,7 +117,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         if (line.includes("MQTT connected")) {
           up.add(profile.id);
           connects.push(Date.now());
-        } else if (line.includes("MQTT down")) up.delete(profile.id);
+        } else if (line.includes("MQTT down")) {
+          up.delete(profile.id);
+          downs.push(parseDown(profile.id, line));
+        }
       },
     });
     for (const [name, data] of Object.entries(deviceStorageFiles(profile, stateDir, WIFI, bundle)))
@@ -119,6 +141,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     bootRss,
     connected: () => up.size,
     connects,
+    downs,
     restartBroker: async () => {
       await broker.stop();
       broker = await start();
