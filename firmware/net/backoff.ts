@@ -4,8 +4,8 @@
 // a second of the last close (docs/espruino.md, TLS), so a first retry drawn from [0, 1 s)
 // nearly always failed, and a fleet's retries then bunched up a second later. Reset
 // after a healthy session, and a long, jittered wait after the broker refused who we are
-// (CONNACK 4/5) or the TLS handshake failed, so a fleet with a revoked certificate never
-// hammers its broker.
+// (CONNACK 4/5) or the TLS handshake failed twice in a row (net/tls-transport.ts), so a fleet
+// with a revoked certificate never hammers its broker.
 
 export interface BackoffOptions {
   baseMs: number;
@@ -17,7 +17,8 @@ export interface BackoffOptions {
 }
 
 /** Espruino cannot tell a refused handshake from a transient one (docs/espruino.md, TLS), so the
- *  first refusal waits 30-60 s, growing to at most an hour while refusals go on. */
+ *  first refusal (a second failed handshake in a row) waits 30-60 s, growing to at most an hour
+ *  while refusals go on. */
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 60000, refusedMs: 60000, refusedCapMs: 3600000 };
 
 /** min(cap, start * 2^times), doubling by multiplication (Math.pow is inexact on Espruino). */

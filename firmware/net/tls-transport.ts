@@ -5,7 +5,10 @@
 // - CONNECT is written straight after connectTls(); the socket queues it until the handshake.
 // - A refused handshake may raise no 'error' at all, only 'end'/'close', plus an uncaught
 //   "InternalError: mbedtls_ssl_handshake returned -0x..." from the idle loop. That error is
-//   claimed here and reported as a handshake failure (the backoff then waits long).
+//   claimed here and reported as a failed handshake. A broker stopping mid-handshake fails it
+//   the same way, so only the second failed handshake with no answered link between is
+//   reported as a refusal (`handshake`, the backoff's long wait); the first is retried as any
+//   lost link. A link that never reached the handshake (no memory, no TCP) does not count.
 // - A graceful close by the broker arrives as 'error' -30848 (close-notify).
 // - connectTls() itself can throw (out of memory for the TLS buffers): that is an ordinary
 //   failed attempt, retried through the backoff.
@@ -38,6 +41,8 @@ export function tlsConnector(
   brokers: { host: string; port: number }[],
 ): Connector {
   let current = 0;
+  /** A handshake failed since the broker last answered. */
+  let shaken = false;
   /** The link that is still opening, which an uncaught handshake error belongs to. */
   let opening: ((reason: string) => void) | undefined;
   network.onUncaught((message) => {
@@ -63,7 +68,14 @@ export function tlsConnector(
       if (finished) return;
       if (opening === claim) opening = undefined;
       if (!failure && !heard) failure = { reason: "connection closed before the broker answered" };
-      if (!heard) current = (current + 1) % brokers.length;
+      if (heard) shaken = false;
+      else {
+        current = (current + 1) % brokers.length;
+        if (failure!.handshake) {
+          failure!.handshake = shaken;
+          shaken = true;
+        }
+      }
       finished = true;
       if (failure) handlers.error(failure);
       handlers.close();
