@@ -6,7 +6,7 @@ import { UserError } from "./lib/errors.ts";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
-import { PkiStore } from "./pki/store.ts";
+import { PkiStore } from "./lib/pki-store.ts";
 import { connectAsHub, endSession, sessionLost } from "./lib/hub.ts";
 import { NOT_LIVE } from "../firmware/app/protocol/auth.ts";
 import { readCommandKey, sendSignedCommand } from "./lib/signing.ts";

@@ -21,7 +21,7 @@ import { freePort } from "./broker/mosquitto.ts";
 import { startBroker, type RunningBroker } from "./broker/start.ts";
 import { ensureDevPki } from "./pki/dev-pki.ts";
 import { askPassphrase } from "./pki/passphrase.ts";
-import { PkiStore } from "./pki/store.ts";
+import { PkiStore } from "./lib/pki-store.ts";
 import { connectAsHub } from "./lib/hub.ts";
 import { VIEW_IDENTITY } from "./lib/identities.ts";
 import { deviceStorageFiles } from "./lib/provision.ts";

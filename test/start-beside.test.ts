@@ -8,7 +8,7 @@ import path from "node:path";
 import mqtt from "mqtt";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { TOOLS_IDENTITY } from "../scripts/lib/hub.ts";
-import { PkiStore } from "../scripts/pki/store.ts";
+import { PkiStore } from "../scripts/lib/pki-store.ts";
 import { root } from "./support/cli.ts";
 import { npmStart, waitForLine, type Started } from "./support/start.ts";
 

@@ -16,7 +16,7 @@ import { writeBrokerPolicy } from "../broker/policy.ts";
 import { deviceStorageFiles } from "../lib/provision.ts";
 import { readCommandKey, signCommand, verifyReport } from "../lib/signing.ts";
 import { initCa, issue } from "../pki/commands.ts";
-import { PkiStore } from "../pki/store.ts";
+import { PkiStore } from "../lib/pki-store.ts";
 import { SimulatedDevice } from "../sim/device.ts";
 
 const ECHO_RUNS = 21;

@@ -11,7 +11,7 @@
 // commands are signed end to end. Home Assistant's identity gets nothing here: it talks only
 // to the hub's own endpoint.
 import { commandTopics } from "../../firmware/app/protocol/topics.ts";
-import type { PkiIndex } from "../pki/store.ts";
+import type { PkiIndex } from "../lib/pki-store.ts";
 import { VIEW_IDENTITY } from "../lib/identities.ts";
 
 export type Access = "read" | "write" | "readwrite";

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import mqtt from "mqtt";
-import { PkiStore, type CertRecord } from "../pki/store.ts";
+import { PkiStore, type CertRecord } from "../lib/pki-store.ts";
 import { writeBrokerPolicy } from "./policy.ts";
 
 export const EMBEDDED_RELOAD_SIGNAL: NodeJS.Signals = "SIGUSR2";

@@ -6,7 +6,7 @@
 // per device the default serves 340 devices; a cover or inputs add topics and lower that.
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { deviceEntities } from "../hub/entities.ts";
-import type { PkiIndex } from "../pki/store.ts";
+import type { PkiIndex } from "../lib/pki-store.ts";
 
 /** Mosquitto 2's defaults (mosquitto.conf(5)). */
 export const MOSQUITTO_DEFAULT_QUEUED = 1000;

@@ -20,7 +20,7 @@ import { loadConfig } from "../lib/config.ts";
 import { deviceStorageFiles } from "../lib/provision.ts";
 import { bulkNames } from "../pki/bulk.ts";
 import { initCa, issue, issueDevices, type PkiContext } from "../pki/commands.ts";
-import { PkiStore } from "../pki/store.ts";
+import { PkiStore } from "../lib/pki-store.ts";
 import { SimulatedDevice } from "../sim/device.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");

@@ -5,7 +5,7 @@
 // A device's, the hub's or Home Assistant's certificate opens nothing.
 import { statSync } from "node:fs";
 import type { PeerCertificate } from "node:tls";
-import { PkiStore, type PkiIndex } from "../pki/store.ts";
+import { PkiStore, type PkiIndex } from "../lib/pki-store.ts";
 
 export interface Operator {
   cn: string;

@@ -11,7 +11,7 @@ import path from "node:path";
 import { checkListen } from "../broker/start.ts";
 import { hostOption, portOption, runTool } from "../lib/cli.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
-import { PkiStore } from "../pki/store.ts";
+import { PkiStore } from "../lib/pki-store.ts";
 import { projectBundle, projectVersion } from "../ota/bundle.ts";
 import { startHub } from "./hub.ts";
 import { hubProfiles } from "./profiles.ts";

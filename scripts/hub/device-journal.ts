@@ -7,7 +7,7 @@
 // reports, firmware/app/maintenance/ota.ts). Nothing here is acted on; it is shown.
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { verifyReport } from "../lib/signing.ts";
-import { PkiStore } from "../pki/store.ts";
+import { PkiStore } from "../lib/pki-store.ts";
 import type { AuditRecord } from "./audit.ts";
 import type { DeviceView } from "./device-state.ts";
 import { shownValue } from "./door.ts";

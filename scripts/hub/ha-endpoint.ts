@@ -14,7 +14,7 @@ import type { Aedes, Client, PublishPacket, Subscription } from "aedes";
 import { homeAssistantRules } from "../broker/acl-home-assistant.ts";
 import { matches, renderAcl } from "../broker/acl.ts";
 import { runEmbedded, type EmbeddedBroker } from "../broker/embedded.ts";
-import { PkiStore } from "../pki/store.ts";
+import { PkiStore } from "../lib/pki-store.ts";
 
 /** One message Home Assistant published, as the endpoint received it. */
 export interface HaMessage {

@@ -10,7 +10,7 @@ import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import https from "node:https";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
-import { PkiStore } from "../pki/store.ts";
+import { PkiStore } from "../lib/pki-store.ts";
 import { Operators } from "./access.ts";
 import { route, type Routes } from "./routes.ts";
 

@@ -5,7 +5,7 @@
 // off the identities the running hub and npm start's view use (identities.ts).
 import { existsSync, readFileSync } from "node:fs";
 import mqtt from "mqtt";
-import { PkiStore } from "../pki/store.ts";
+import { PkiStore } from "./pki-store.ts";
 import { NetworkError } from "./errors.ts";
 import { TOOLS_IDENTITY } from "./identities.ts";
 

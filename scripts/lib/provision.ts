@@ -13,7 +13,8 @@ import {
   type DeviceProfile,
 } from "../../firmware/app/profile/profile.ts";
 import { BOOT_STUB, BOOT_STUB_FILE } from "../../firmware/app/maintenance/boot-stub.ts";
-import { PkiError, PkiStore } from "../pki/store.ts";
+import { PkiError } from "./errors.ts";
+import { PkiStore } from "./pki-store.ts";
 import { readCommandKey } from "./signing.ts";
 
 export interface WifiSecrets {

@@ -8,7 +8,7 @@ import { readFileSync, statSync } from "node:fs";
 import type { MqttClient } from "mqtt";
 import { COMMAND_PREFIX, REPORT_PREFIX, RESULT_PREFIX } from "../../firmware/app/protocol/auth.ts";
 import { MAX_CMD_CHARS } from "../../firmware/app/protocol/commands.ts";
-import { PkiStore, type PkiIndex } from "../pki/store.ts";
+import { PkiStore, type PkiIndex } from "./pki-store.ts";
 
 import { SigningError } from "./errors.ts";
 export { SigningError };

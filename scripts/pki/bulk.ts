@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { issueDevices, type IssueOptions, type PkiContext } from "./commands.ts";
-import { PkiError } from "./store.ts";
+import { PkiError } from "../lib/errors.ts";
 
 /** At most this many at once: 10,000 devices is past what one broker serves. */
 export const MAX_BULK = 10000;

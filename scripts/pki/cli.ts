@@ -7,9 +7,9 @@ import { runTool } from "../lib/cli.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
 import { issueBulk } from "./bulk.ts";
 import { initCa, issue, list, refreshCrl, renew, revoke, type IssueOptions, type PkiContext } from "./commands.ts";
-import type { KeyType } from "./keys.ts";
+import { type KeyType, PkiStore, type CertRecord, type PkiIndex } from "../lib/pki-store.ts";
+import { PkiError } from "../lib/errors.ts";
 import { askPassphrase, newPassphrase, passphraseFromEnvironment } from "./passphrase.ts";
-import { PkiError, PkiStore, type CertRecord, type PkiIndex } from "./store.ts";
 
 const USAGE = `usage: npm run pki -- <command> [options]
   init [--rsa] [--days N] [--cn NAME]      create the CA (a passphrase, if given, encrypts its key)

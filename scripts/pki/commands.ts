@@ -5,11 +5,13 @@ import { x509 } from "./x509.ts";
 import { TOPIC_LEVEL } from "../lib/config.ts";
 import { readCrl, writeCrl } from "./crl.ts";
 import { checkIp, createCa, issueLeaf, type Issuer } from "./issue.ts";
-import { importPrivateKey, privateKeyDer, privateKeyPem, type KeyType } from "./keys.ts";
+import { importPrivateKey, privateKeyDer, privateKeyPem } from "./keys.ts";
+import type { KeyType, CertRecord, Kind, PkiIndex, PkiStore } from "../lib/pki-store.ts";
+import { PkiError } from "../lib/errors.ts";
+import type { PkiContext } from "./context.ts";
 import { withLock } from "./lock.ts";
 export { list, WARN_DAYS } from "./list.ts";
 import { makePkcs12 } from "./pkcs12.ts";
-import { PkiError, type CertRecord, type Kind, type PkiContext, type PkiIndex, type PkiStore } from "./store.ts";
 export type { PkiContext };
 
 const DAY = 86400000;

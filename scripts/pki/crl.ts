@@ -4,7 +4,8 @@
 // the broker policy is written and by `npm run pki -- crl`, and `list` warns ahead.
 import { existsSync, readFileSync } from "node:fs";
 import { createCrl, type Issuer } from "./issue.ts";
-import { PkiError, type PkiIndex, type PkiStore } from "./store.ts";
+import { PkiError } from "../lib/errors.ts";
+import type { PkiIndex, PkiStore } from "../lib/pki-store.ts";
 import { x509 } from "./x509.ts";
 
 export const CRL_DAYS = 365;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { initCa, issue, renew, type PkiContext } from "./commands.ts";
 import { askPassphrase, passphraseFromEnvironment } from "./passphrase.ts";
-import { PkiStore, type Kind } from "./store.ts";
+import { PkiStore, type Kind } from "../lib/pki-store.ts";
 import { TOOLS_IDENTITY, VIEW_IDENTITY } from "../lib/identities.ts";
 
 export async function ensureDevPki(stateDir: string, deviceId: string, log: (line: string) => void): Promise<void> {

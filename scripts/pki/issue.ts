@@ -1,8 +1,8 @@
 // Certificates and the CRL, made with @peculiar/x509 (no openssl command anywhere).
 import { isIP } from "node:net";
 import { x509 } from "./x509.ts";
-import { generateKeys, signingAlgorithm, randomSerial, type CryptoKey, type KeyType } from "./keys.ts";
-import type { Kind } from "./store.ts";
+import { generateKeys, signingAlgorithm, randomSerial, type CryptoKey } from "./keys.ts";
+import type { KeyType, Kind } from "../lib/pki-store.ts";
 
 const DAY = 86400000;
 

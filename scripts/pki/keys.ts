@@ -5,13 +5,12 @@
 // PKCS#8 PBES2 (RFC 8018): PBKDF2-HMAC-SHA256 with KDF_ITERATIONS and AES-256-CBC. OpenSSL's
 // own default is 2048 iterations, so the structure is written here (encrypted-key.ts).
 import { createPrivateKey, webcrypto, type KeyObject } from "node:crypto";
+import type { KeyType } from "../lib/pki-store.ts";
 import { encryptPkcs8 } from "./encrypted-key.ts";
 
 export type CryptoKey = webcrypto.CryptoKey;
 export type CryptoKeyPair = webcrypto.CryptoKeyPair;
 type SigningAlgorithm = webcrypto.Algorithm | webcrypto.EcdsaParams;
-
-export type KeyType = "ec" | "rsa";
 
 export function keyAlgorithm(type: KeyType): webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams {
   return type === "rsa"

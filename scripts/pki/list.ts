@@ -1,7 +1,7 @@
 // `npm run pki -- list`: every certificate, the CA and the CRL, with a warning for each that
 // expires within WARN_DAYS (a CRL past its next update makes the brokers refuse everyone).
 import { readCrl } from "./crl.ts";
-import type { PkiContext } from "./store.ts";
+import type { PkiContext } from "./context.ts";
 
 const DAY = 86400000;
 /** `list` warns this long before an expiry (certificates, the CA, the CRL's next update). */

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { link, mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PkiError } from "./store.ts";
+import { PkiError } from "../lib/errors.ts";
 
 /** No CA command takes this long: a lock this old is left over. */
 export const STALE_MS = 10 * 60 * 1000;

@@ -9,7 +9,7 @@ import type mqtt from "mqtt";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHaEndpoint, type HaEndpoint } from "../../scripts/hub/ha-endpoint.ts";
-import { PkiStore } from "../../scripts/pki/store.ts";
+import { PkiStore } from "../../scripts/lib/pki-store.ts";
 import { connectTls, makeTestPki, type TestPki } from "../support/pki.ts";
 import { until } from "../support/wait.ts";
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { issue, refreshCrl, type PkiContext } from "../../scripts/pki/commands.ts";
 import { readCrl } from "../../scripts/pki/crl.ts";
 import { STALE_MS } from "../../scripts/pki/lock.ts";
-import type { PkiIndex } from "../../scripts/pki/store.ts";
+import type { PkiIndex } from "../../scripts/lib/pki-store.ts";
 import { pkiCli } from "../support/cli.ts";
 import { makeTestPki } from "../support/pki.ts";
 import { recordBadInput } from "../support/bad-input.ts";

@@ -6,7 +6,7 @@ import path from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initCa, issue, list, renew, type PkiContext } from "../../scripts/pki/commands.ts";
-import { PkiStore } from "../../scripts/pki/store.ts";
+import { PkiStore } from "../../scripts/lib/pki-store.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { readCommandKey } from "../../scripts/lib/signing.ts";
 import { x509 } from "../../scripts/pki/x509.ts";

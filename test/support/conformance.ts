@@ -5,7 +5,7 @@
 // device and the hub connect); what counts is whether the message is delivered. How a broker
 // signals a refusal differs and is asserted too (SIGNALS).
 import type mqtt from "mqtt";
-import type { Kind } from "../../scripts/pki/store.ts";
+import type { Kind } from "../../scripts/lib/pki-store.ts";
 import { connectTls, makeTestPki, type TestPki } from "./pki.ts";
 import { until } from "./wait.ts";
 

@@ -1,6 +1,6 @@
 // A CA's records written by hand, for tests of what is generated from them (the ACL, RabbitMQ's
 // topic permissions) without making a CA.
-import type { CertRecord, Kind, PkiIndex } from "../../scripts/pki/store.ts";
+import type { CertRecord, Kind, PkiIndex } from "../../scripts/lib/pki-store.ts";
 
 /** An active EC certificate's record named `name`; `extra` sets the rest (status, devices). */
 export function certRecord(kind: Kind, name: string, extra: Partial<CertRecord> = {}): CertRecord {

@@ -6,8 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import mqtt from "mqtt";
 import { initCa, issue, revoke, type IssueOptions, type PkiContext } from "../../scripts/pki/commands.ts";
-import type { KeyType } from "../../scripts/pki/keys.ts";
-import { PkiStore, type Kind } from "../../scripts/pki/store.ts";
+import { type KeyType, PkiStore, type Kind } from "../../scripts/lib/pki-store.ts";
 
 export interface TestPki {
   stateDir: string;

@@ -10,7 +10,7 @@ import { buildFirmware } from "../../build/build.ts";
 import { PROFILE_FILE, type DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { deviceStorageFiles } from "../../scripts/lib/provision.ts";
 import { SimulatedDevice, type SimOptions } from "../../scripts/sim/device.ts";
-import type { Kind } from "../../scripts/pki/store.ts";
+import type { Kind } from "../../scripts/lib/pki-store.ts";
 import { printLogOnFailure, startProjectBroker, type Broker } from "./broker.ts";
 import { connectTls, makeTestPki, type TestPki } from "./pki.ts";
 import { relayBehaviour, testProfile } from "./profile.ts";

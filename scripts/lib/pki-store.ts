@@ -5,8 +5,10 @@
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { KeyType } from "./keys.ts";
+import { PkiError } from "./errors.ts";
 
+/** The CA's and its certificates' key algorithm (keys.ts makes the keys). */
+export type KeyType = "ec" | "rsa";
 export type Kind = "broker" | "device" | "user" | "hub" | "ha";
 export type Status = "active" | "revoked" | "superseded";
 
@@ -39,9 +41,6 @@ export interface PkiIndex {
   ca: CaRecord;
   certificates: CertRecord[];
 }
-
-import { PkiError } from "../lib/errors.ts";
-export { PkiError };
 
 export class PkiStore {
   readonly dir: string;
@@ -123,17 +122,4 @@ export class PkiStore {
       throw new PkiError(`state folder ${this.dir} is corrupt: ${path.relative(this.dir, file)} is missing`);
     }
   }
-}
-
-/** What every CA command is given: the store, the passphrase (or how to ask for it), how long
- *  to wait for the lock, and where its lines go. */
-export interface PkiContext {
-  store: PkiStore;
-  /** The CA key's passphrase, if it has one. */
-  passphrase?: string;
-  /** Asked once, before the lock is taken, when the CA key is encrypted and `passphrase` unset. */
-  askPassphrase?: () => Promise<string | undefined>;
-  /** How long to wait for another command's lock (lock.ts DEFAULT_WAIT_MS). */
-  lockWaitMs?: number;
-  log: (line: string) => void;
 }
