@@ -23,6 +23,8 @@ export interface ConnectionsHost {
 
 export class SimConnections {
   private lastTlsClose = -Infinity;
+  /** Counts the boots that ended (closeAll): a boot's tls module is alive while it is unchanged. */
+  private ended = 0;
   private sockets: net.Socket[] = [];
   private openServers: { destroy(): void }[] = [];
   /** Device TCP port -> the loopback port its require("net") server listens on. */
@@ -35,7 +37,9 @@ export class SimConnections {
   /** The tls module's view of the device in boot `generation` (tls.ts). */
   tls(generation: number): TlsSimOptions {
     const host = this.host;
+    const boot = this.ended;
     return {
+      alive: () => this.ended === boot,
       verifyBroker: host.verifyBroker,
       handshakeMs: host.handshakeMs,
       networkUp: () => host.networkUp(),
@@ -87,6 +91,7 @@ export class SimConnections {
 
   /** The boot ended: every socket and server closes. */
   closeAll(): void {
+    this.ended++;
     for (const socket of this.sockets.splice(0)) socket.destroy();
     for (const server of this.openServers.splice(0)) server.destroy();
     this.tcpPorts.clear();

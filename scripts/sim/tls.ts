@@ -8,6 +8,9 @@
 // - a graceful close by the peer: 'error' {code:-30848}, 'end', 'close(true)'.
 // - the broker's certificate is NOT verified (stock Espruino); `verifyBroker` models a build
 //   that does. mbedTLS 2 speaks TLS 1.2 at most. The handshake blocks the event loop.
+// Not modelled, the host's own: this process's devices take turns for the TLS handshake
+// (HANDSHAKES at once, in the order asked), as each ESP32 computes its own; interleaving
+// hundreds of them on one event loop made them all finish together, long after they began.
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
@@ -22,6 +25,8 @@ export interface TlsSimOptions {
   /** Raises an error from the idle loop, uncaught. */
   raise: (error: Error) => void;
   track: (socket: net.Socket) => void;
+  /** False once the boot that made this module ended: a connect still waiting its turn is dropped. */
+  alive?: () => boolean;
   /** Runs before a TLS socket is set up; throws as Espruino does when it has no memory. */
   beforeConnect?: () => void;
 }
@@ -63,10 +68,58 @@ function keyFromDer(der: string): string {
   throw internalError("key: not a DER private key");
 }
 
+/** How many handshakes of this process's devices run at once; the others wait in order. */
+const HANDSHAKES = 4;
+let handshaking = 0;
+const waiting: (() => void)[] = [];
+
+/** Runs `start` when a handshake slot is free; it must call the release it gets exactly once. */
+function takeTurn(start: (release: () => void) => void): void {
+  const run = () => {
+    let released = false;
+    start(() => {
+      if (released) return;
+      released = true;
+      const next = waiting.shift();
+      if (next) next();
+      else handshaking--;
+    });
+  };
+  if (handshaking < HANDSHAKES) {
+    handshaking++;
+    run();
+  } else waiting.push(run);
+}
+
+/** Secure contexts by the device's material: converting DER and building a context took more
+ *  of this process's time than the handshake itself. The CA is checked either way; node gets it
+ *  only when the broker is verified (otherwise it would parse the broker's chain for nothing). */
+const contexts = new Map<string, tls.SecureContext>();
+
+function secureContext(ca: string | undefined, cert: string | undefined, key: string | undefined, verify: boolean) {
+  const id = `${verify}\0${ca ?? ""}\0${cert ?? ""}\0${key ?? ""}`;
+  let context = contexts.get(id);
+  if (!context) {
+    const caPem = ca ? pemFromDer(ca, "ca") : undefined;
+    context = tls.createSecureContext({
+      ca: verify ? caPem : undefined,
+      cert: cert ? pemFromDer(cert, "cert") : undefined,
+      key: key ? keyFromDer(key) : undefined,
+      maxVersion: "TLSv1.2",
+    });
+    if (contexts.size >= 4096) contexts.clear();
+    contexts.set(id, context);
+  }
+  return context;
+}
+
 /** An Espruino socket: .on(event, fn), .write(data), .end(). */
 class EspruinoSocket {
   private handlers: Record<string, Handler[]> = {};
   private closed = false;
+  /** Written before the node socket exists (waiting for a handshake turn): sent once it does. */
+  pending: Buffer[] = [];
+  ended = false;
   written = false;
   constructor(private readonly run: (fn: () => void) => void) {}
   on(event: string, handler: Handler): void {
@@ -80,10 +133,13 @@ class EspruinoSocket {
   node?: net.Socket;
   write(data: unknown): boolean {
     this.written = true;
-    if (!this.node || this.node.destroyed) return false;
-    return this.node.write(Buffer.from(String(data), "latin1"));
+    const bytes = Buffer.from(String(data), "latin1");
+    if (!this.node) return !this.ended && this.pending.push(bytes) > 0;
+    if (this.node.destroyed) return false;
+    return this.node.write(bytes);
   }
   end(): void {
+    this.ended = true;
     this.node?.end();
   }
   get isClosed(): boolean {
@@ -93,6 +149,61 @@ class EspruinoSocket {
 
 function block(ms: number): void {
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The node socket's events as Espruino's socket gives them (the list at the top). */
+function attach(sim: TlsSimOptions, socket: EspruinoSocket, node: net.Socket, secure: boolean): void {
+  let up = !secure;
+  let failed = false;
+  let tcp = false;
+  node.once("connect", () => {
+    tcp = true;
+    socket.emit("connect");
+    if (secure) block(sim.handshakeMs);
+  });
+  if (secure) node.once("secureConnect", () => (up = true));
+  node.on("data", (chunk: Buffer) => socket.emit("data", chunk.toString("latin1")));
+  node.on("error", (error: NodeJS.ErrnoException) => {
+    if (failed) return;
+    failed = true;
+    if (!tcp) {
+      // No TCP connection at all (refused, unreachable): a plain socket error.
+      socket.emit("error", { code: -1, message: error.code ?? error.message });
+      socket.emit("end");
+      socket.emit("close", true);
+    } else if (!up) {
+      // The handshake failed: Espruino raises it from the idle loop, uncaught.
+      sim.raise(internalError(`mbedtls_ssl_handshake returned -0x7780 (${error.code ?? error.message})`));
+      if (socket.written) socket.emit("error", { code: -8, message: "unsent data" });
+      socket.emit("end");
+      socket.emit("close", socket.written);
+    } else {
+      socket.emit("error", { code: -1, message: error.code ?? error.message });
+      socket.emit("end");
+      socket.emit("close", true);
+    }
+  });
+  node.on("end", () => {
+    if (up && secure) socket.emit("error", { code: -30848, message: "" });
+    socket.emit("end");
+  });
+  node.on("close", (hadError) => {
+    if (failed) return;
+    if (!up && secure) {
+      failed = true;
+      sim.raise(internalError("mbedtls_ssl_handshake returned -0x1"));
+      socket.emit("end");
+      socket.emit("close", false);
+      return;
+    }
+    socket.emit("close", hadError || secure);
+  });
+}
+
+function noNetwork(socket: EspruinoSocket): void {
+  socket.emit("error", { code: -1, message: "no network connection" });
+  socket.emit("end");
+  socket.emit("close", true);
 }
 
 export function createTlsModule(sim: TlsSimOptions, secure: boolean) {
@@ -105,82 +216,53 @@ export function createTlsModule(sim: TlsSimOptions, secure: boolean) {
       const socket = new EspruinoSocket(sim.run);
       if (callback) socket.on("connect", callback);
       if (!sim.networkUp()) {
-        setImmediate(() => {
-          socket.emit("error", { code: -1, message: "no network connection" });
-          socket.emit("end");
-          socket.emit("close", true);
-        });
+        setImmediate(() => noNetwork(socket));
         return socket;
       }
-      let node: net.Socket;
-      if (secure) {
-        const ca = material(options.ca, "ca");
-        const cert = material(options.cert, "cert");
-        const key = material(options.key, "key");
-        node = tls.connect({
+      const open = (): net.Socket => {
+        if (!context) return net.connect({ host: options.host, port: options.port });
+        return tls.connect({
           host: options.host,
           port: options.port,
-          ca: ca ? pemFromDer(ca, "ca") : undefined,
-          cert: cert ? pemFromDer(cert, "cert") : undefined,
-          key: key ? keyFromDer(key) : undefined,
-          maxVersion: "TLSv1.2",
+          secureContext: context,
           servername: "mbed TLS Server 1",
           rejectUnauthorized: sim.verifyBroker,
           checkServerIdentity: sim.verifyBroker
             ? (_name, c) => tls.checkServerIdentity(options.host, c)
             : () => undefined,
         });
-      } else node = net.connect({ host: options.host, port: options.port });
-      // Latency only, never behaviour: without it Nagle and the broker's delayed ACKs add
-      // about 40 ms to each of a signed command's round trips on loopback.
-      node.setNoDelay(true);
-      sim.track(node);
-      socket.node = node;
-      let up = !secure;
-      let failed = false;
-      let tcp = false;
-      node.once("connect", () => {
-        tcp = true;
-        socket.emit("connect");
-        if (secure) block(sim.handshakeMs);
-      });
-      if (secure) node.once("secureConnect", () => (up = true));
-      node.on("data", (chunk: Buffer) => socket.emit("data", chunk.toString("latin1")));
-      node.on("error", (error: NodeJS.ErrnoException) => {
-        if (failed) return;
-        failed = true;
-        if (!tcp) {
-          // No TCP connection at all (refused, unreachable): a plain socket error.
-          socket.emit("error", { code: -1, message: error.code ?? error.message });
-          socket.emit("end");
-          socket.emit("close", true);
-        } else if (!up) {
-          // The handshake failed: Espruino raises it from the idle loop, uncaught.
-          sim.raise(internalError(`mbedtls_ssl_handshake returned -0x7780 (${error.code ?? error.message})`));
-          if (socket.written) socket.emit("error", { code: -8, message: "unsent data" });
-          socket.emit("end");
-          socket.emit("close", socket.written);
-        } else {
-          socket.emit("error", { code: -1, message: error.code ?? error.message });
-          socket.emit("end");
-          socket.emit("close", true);
-        }
-      });
-      node.on("end", () => {
-        if (up && secure) socket.emit("error", { code: -30848, message: "" });
-        socket.emit("end");
-      });
-      node.on("close", (hadError) => {
-        if (failed) return;
-        if (!up && secure) {
-          failed = true;
-          sim.raise(internalError("mbedtls_ssl_handshake returned -0x1"));
-          socket.emit("end");
-          socket.emit("close", false);
+      };
+      const context = secure
+        ? secureContext(
+            material(options.ca, "ca"),
+            material(options.cert, "cert"),
+            material(options.key, "key"),
+            sim.verifyBroker,
+          )
+        : undefined;
+      const start = (release: () => void) => {
+        if (sim.alive && !sim.alive()) return release();
+        if (socket.ended || !sim.networkUp()) {
+          release();
+          if (socket.ended) {
+            socket.emit("end");
+            socket.emit("close", false);
+          } else noNetwork(socket);
           return;
         }
-        socket.emit("close", hadError || secure);
-      });
+        const node = open();
+        node.once("secureConnect", release);
+        node.once("close", release);
+        // Latency only, never behaviour: without it Nagle and the broker's delayed ACKs add
+        // about 40 ms to each of a signed command's round trips on loopback.
+        node.setNoDelay(true);
+        sim.track(node);
+        socket.node = node;
+        attach(sim, socket, node, secure);
+        for (const bytes of socket.pending.splice(0)) node.write(bytes);
+      };
+      if (secure) takeTurn(start);
+      else start(() => undefined);
       return socket;
     },
   };
