@@ -109,25 +109,25 @@ const rows: Row[] = [
   },
   {
     what: "flash --bogus",
-    script: "scripts/flash.ts",
+    script: "scripts/flash/cli.ts",
     args: ["--bogus"],
     message: /^flash: unknown option '--bogus' \(usage: npm run flash/,
   },
   {
     what: "repl --bogus",
-    script: "scripts/repl.ts",
+    script: "scripts/repl/cli.ts",
     args: ["--bogus"],
     message: /^repl: unknown option '--bogus' \(usage: npm run repl/,
   },
   {
     what: "ota --bogus",
-    script: "scripts/ota.ts",
+    script: "scripts/ota/cli.ts",
     args: ["--bogus"],
     message: /^ota: unknown option '--bogus' \(usage: npm run ota/,
   },
   {
     what: "command --bogus",
-    script: "scripts/command.ts",
+    script: "scripts/command/cli.ts",
     args: ["garage-door", "on", "--bogus"],
     message: /^command: unknown option '--bogus'/,
   },
@@ -140,46 +140,64 @@ const rows: Row[] = [
   },
   {
     what: "repl --port tcp://127.0.0.1:<refused>",
-    script: "scripts/repl.ts",
+    script: "scripts/repl/cli.ts",
     args: ["--port", "tcp://127.0.0.1:DEAD"],
     message:
       /^repl: cannot open tcp:\/\/127\.0\.0\.1:\d+: nothing accepts connections at 127\.0\.0\.1:\d+ \(connection refused\)$/,
   },
   {
     what: `repl --port tcp://${UNRESOLVABLE}`,
-    script: "scripts/repl.ts",
+    script: "scripts/repl/cli.ts",
     args: ["--port", `tcp://${UNRESOLVABLE}`],
     message:
       /^repl: cannot open tcp:\/\/no\.such\.host\.invalid: no\.such\.host\.invalid does not resolve to an address \(DNS lookup failed\)$/,
   },
   {
     what: "ota garage-door (no broker)",
-    script: "scripts/ota.ts",
+    script: "scripts/ota/cli.ts",
     args: ["garage-door"],
     message:
       /^ota: no broker answers at 127\.0\.0\.1:\d+ \(nothing accepts connections at 127\.0\.0\.1:\d+ \(connection refused\)\): start it with npm start or npm run broker$/,
   },
   {
     what: "flash --baud abc",
-    script: "scripts/flash.ts",
+    script: "scripts/flash/cli.ts",
     args: ["--baud", "abc"],
     message: /^flash: --baud must be a whole number from 300 to 2000000, not 'abc'$/,
   },
   {
     what: "flash --timeout-ms abc",
-    script: "scripts/flash.ts",
+    script: "scripts/flash/cli.ts",
     args: ["--timeout-ms", "abc"],
     message: /^flash: --timeout-ms must be a whole number from 1000 to 600000, not 'abc'$/,
   },
   {
     what: "ota --confirm-s abc",
-    script: "scripts/ota.ts",
+    script: "scripts/ota/cli.ts",
     args: ["garage-door", "--confirm-s", "abc"],
     message: /^ota: --confirm-s must be a whole number from 5 to 900, not 'abc'$/,
   },
   {
+    what: "start --bogus",
+    script: "scripts/start/cli.ts",
+    args: ["--bogus"],
+    message: /^start: unknown option '--bogus'$/,
+  },
+  {
+    what: "bench --bogus",
+    script: "scripts/bench/cli.ts",
+    args: ["--bogus"],
+    message: /^bench: unknown option '--bogus' \(usage: npm run bench/,
+  },
+  {
+    what: "fleet --devices 0",
+    script: "scripts/fleet/cli.ts",
+    args: ["--devices", "0"],
+    message: /^fleet: --devices must be a whole number from 1 to 2000 \(usage: npm run fleet/,
+  },
+  {
     what: "start --hub --hub-port 70000",
-    script: "scripts/start.ts",
+    script: "scripts/start/cli.ts",
     args: ["--hub", "--hub-port", "70000"],
     message: /^start: --hub-port must be a whole number from 1 to 65535, not '70000'$/,
   },
@@ -199,7 +217,7 @@ const rows: Row[] = [
   },
   {
     what: "flash: a 5-character Wi-Fi password",
-    script: "scripts/flash.ts",
+    script: "scripts/flash/cli.ts",
     args: ["--port", "/dev/null"],
     env: { LATCHKEY_WIFI_SSID: "home", LATCHKEY_WIFI_PASSWORD: "abcde" },
     message:
@@ -207,7 +225,7 @@ const rows: Row[] = [
   },
   {
     what: "flash: an empty SSID",
-    script: "scripts/flash.ts",
+    script: "scripts/flash/cli.ts",
     args: ["--port", "/dev/null"],
     env: { LATCHKEY_WIFI_SSID: "", LATCHKEY_WIFI_PASSWORD: "long enough" },
     message:

@@ -68,11 +68,11 @@ describe("the tools beside npm start", () => {
     // taken over and made again would be given every retained message of the device.
     expect(retained(started)).toBe(0);
 
-    const command = tool(started, "scripts/command.ts", ["garage-door", "pulse"]);
+    const command = tool(started, "scripts/command/cli.ts", ["garage-door", "pulse"]);
     expect(await command.exited, command.output()).toBe(0);
     expect(command.output()).toMatch(/garage-door: PULSE done/);
 
-    const ota = tool(started, "scripts/ota.ts", ["garage-door", "--version", "0.1.1", "--confirm-s", "10"]);
+    const ota = tool(started, "scripts/ota/cli.ts", ["garage-door", "--version", "0.1.1", "--confirm-s", "10"]);
     expect(await ota.exited, `${ota.output()}\n${started.output()}`).toBe(0);
     expect(ota.output()).toMatch(/ota: garage-door runs 0\.1\.1: sent in .* confirmed after/);
 
@@ -85,7 +85,7 @@ describe("the tools beside npm start", () => {
 
   it("a tool whose session is taken over before it is done says so and exits non-zero", async () => {
     const started = await running();
-    const ota = tool(started, "scripts/ota.ts", ["garage-door", "--version", "0.1.1", "--confirm-s", "10"]);
+    const ota = tool(started, "scripts/ota/cli.ts", ["garage-door", "--version", "0.1.1", "--confirm-s", "10"]);
     await waitFor(ota.output, /ota: garage-door: \d+ bytes of 0\.1\.1 through/);
     // Another client with the tools' certificate: the broker closes the tool's session.
     const store = new PkiStore(started.stateDir);

@@ -20,7 +20,7 @@ import { ESPRUINO, RealEspruino } from "../../test/support/espruino.ts";
 import { connectTls, makeTestPki, type TestPki } from "../../test/support/pki.ts";
 import { signer } from "../../test/support/signed.ts";
 import { builtBundle, e2eProfile, WIFI } from "../../test/support/sim.ts";
-import { prepareEspruinoModule } from "../bench-espruino.ts";
+import { prepareEspruinoModule } from "./espruino.ts";
 import { memoryFigures } from "./device-memory.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);

@@ -1,4 +1,4 @@
-// Bench-only entry, run on Espruino's own interpreter by scripts/bench-espruino.ts (never
+// Bench-only entry, run on Espruino's own interpreter by scripts/bench/espruino.ts (never
 // flashed). One driver measures Latchkey's codec, Espruino's MQTT module (the global `EMQTT`,
 // prepended by the bench from a local copy of EspruinoDocs' modules/MQTT.js), and neither
 // ("none": the event queue and the message callback alone, which both pay), on the same 1,000

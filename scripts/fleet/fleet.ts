@@ -2,7 +2,7 @@
 // bulk, the project's broker (Mosquitto, or the embedded one) with its queues sized for them,
 // and N simulated ESP32s in this process, each running the real built bundle with its own
 // certificate and command key (a plain switch: examples/plain-switch.json under each id).
-// `npm run fleet` (scripts/fleet.ts) and `npm run bench -- --fleet` (scripts/bench/fleet.ts)
+// `npm run fleet` (scripts/fleet/cli.ts) and `npm run bench -- --fleet` (scripts/bench/fleet.ts)
 // use it. Limit: the simulator blocks its process for `handshakeMs` per TLS handshake
 // (scripts/sim/tls.ts models Espruino's synchronous handshake with Atomics.wait), so N
 // connects take at least N x handshakeMs; the fleet uses 0 unless told.

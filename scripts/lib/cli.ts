@@ -15,6 +15,10 @@ export interface ToolSpec<O extends Options> {
   allowPositionals?: boolean;
   /** Printed after a wrong argument: the tool's usage line. */
   usage?: string;
+  /** A tool that has started things (npm start: a broker, a device) stops them before it exits:
+   *  given the failure's one line, it prints it and exits itself once they are stopped, and
+   *  returns true; false when nothing is started yet (the line is printed and the tool exits). */
+  stopOnFailure?: (line: string) => boolean;
 }
 
 /** What a network error means, in words (Node's errno codes, node:net and node:dns). */
@@ -66,13 +70,18 @@ export function describeError(error: unknown): string {
   return `unexpected error: ${oneLine(message.split("\n")[0], true)} (LATCHKEY_DEBUG=1 shows where)`;
 }
 
-/** Prints the failure as one line and exits non-zero. */
-export function failTool(name: string, error: unknown, usage?: string): never {
-  let line = `${name}: ${describeError(error)}`;
+/** The one line a tool's failure is reported as, `<name>: <what>`. */
+function failureLine(name: string, error: unknown, usage?: string): string {
+  const line = `${name}: ${describeError(error)}`;
   // An option the tool does not know: say which ones it does.
   if (usage && (error as NodeJS.ErrnoException)?.code?.startsWith?.("ERR_PARSE_ARGS"))
-    line += ` (${usage.split("\n")[0]})`;
-  console.error(line);
+    return `${line} (${usage.split("\n")[0]})`;
+  return line;
+}
+
+/** Prints the failure as one line and exits non-zero. */
+export function failTool(name: string, error: unknown, usage?: string): never {
+  console.error(failureLine(name, error, usage));
   if (process.env.LATCHKEY_DEBUG) console.error((error as Error)?.stack ?? error);
   process.exit(error instanceof UserError ? error.exitCode : 1);
 }
@@ -83,7 +92,10 @@ export function runTool<O extends Options>(
   spec: ToolSpec<O>,
   main: (values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: boolean }>>) => Promise<unknown> | unknown,
 ): void {
-  const fail = (error: unknown) => failTool(name, error, spec.usage);
+  const fail = (error: unknown) => {
+    if (spec.stopOnFailure?.(failureLine(name, error, spec.usage))) return;
+    failTool(name, error, spec.usage);
+  };
   process.on("uncaughtException", fail);
   process.on("unhandledRejection", fail);
   try {
@@ -100,10 +112,14 @@ export function runTool<O extends Options>(
       if (!done) fail(new UserError("stopped before it was done: nothing was left to wait for (a lost connection?)"));
     };
     process.once("beforeExit", unfinished);
-    Promise.resolve(main(parsed)).then(() => {
+    const finished = () => {
       done = true;
       process.removeListener("beforeExit", unfinished);
-    }, fail);
+    };
+    Promise.resolve(main(parsed)).then(finished, (error: unknown) => {
+      finished();
+      fail(error);
+    });
   } catch (error) {
     fail(error);
   }

@@ -19,7 +19,7 @@ export class PassphraseError extends UserError {}
 export class BrokerError extends UserError {}
 /** Command keys and signed messages (scripts/lib/signing.ts). */
 export class SigningError extends UserError {}
-/** Flashing and the device's console (scripts/flash.ts, scripts/lib/espruino-cli.ts). */
+/** Flashing and the device's console (scripts/flash/cli.ts, scripts/lib/espruino-cli.ts). */
 export class FlashError extends UserError {}
 /** Updates over the air (scripts/ota/). */
 export class OtaError extends UserError {}

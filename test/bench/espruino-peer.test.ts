@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { minify } from "terser";
 import { describe, expect, it } from "vitest";
-import { prepareEspruinoModule } from "../../scripts/bench-espruino.ts";
+import { prepareEspruinoModule } from "../../scripts/bench/espruino.ts";
 import { addedFunctions, functionsInsideMethods } from "../../scripts/bench/function-nesting.ts";
 
 /** A module shaped like Espruino's MQTT module: a method calling single-use helpers. */

@@ -28,7 +28,7 @@ describe("npm run command", () => {
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        ["--import", "tsx", "scripts/command.ts", ...args],
+        ["--import", "tsx", "scripts/command/cli.ts", ...args],
         { cwd: root, env: { ...process.env, LATCHKEY_STATE_DIR: pki.stateDir, LATCHKEY_CONFIG: configFile } },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
       );

@@ -43,7 +43,7 @@ afterEach((context) => {
 
 async function flash(port: string, profile = e2eProfile(broker?.port ?? 1), args: string[] = [], env = {}) {
   const config = await writeConfig(profile, port);
-  return runScript("scripts/flash.ts", args, { LATCHKEY_CONFIG: config, LATCHKEY_STATE_DIR: pki.stateDir, ...env });
+  return runScript("scripts/flash/cli.ts", args, { LATCHKEY_CONFIG: config, LATCHKEY_STATE_DIR: pki.stateDir, ...env });
 }
 
 /** One line on stderr (after any progress lines), exit 1, no temporary file left behind. */
@@ -196,7 +196,7 @@ describe("flash refuses, with one line and nothing half-written", () => {
     raw.build.sizeBudgetBytes = 1000;
     (await import("node:fs")).writeFileSync(config, JSON.stringify(raw));
     refused(
-      await runScript("scripts/flash.ts", [], { LATCHKEY_CONFIG: config, LATCHKEY_STATE_DIR: pki.stateDir }),
+      await runScript("scripts/flash/cli.ts", [], { LATCHKEY_CONFIG: config, LATCHKEY_STATE_DIR: pki.stateDir }),
       /over the size budget of 1000 bytes$/,
     );
     expect(target.connections()).toBe(0);

@@ -38,7 +38,7 @@ describe("npm run repl over the network", () => {
     expect(await cmd.send("MAINTENANCE 60", "maintenance")).toMatchObject({ accepted: true });
     // repl reads the window's signed state from the broker (as `tools`) before typing a password.
     const config = await writeConfig(e2eProfile(world.broker.port), `tcp://127.0.0.1:${await device.tcpPort(23)}`);
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/repl.ts")], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/repl/cli.ts")], {
       cwd: root,
       env: { ...process.env, LATCHKEY_CONFIG: config, LATCHKEY_STATE_DIR: world.pki.stateDir },
       stdio: ["pipe", "pipe", "pipe"],

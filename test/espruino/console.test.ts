@@ -107,7 +107,7 @@ describe.skipIf(espruinoMissing() || mosquittoMissing())("the bundle's maintenan
     await device.waitFor(/MQTT connected/, 30000);
     expect(await cmd.send("MAINTENANCE 300", "maintenance")).toMatchObject({ accepted: true });
     const config = await writeConfig(e2eProfile(broker.port), `tcp://127.0.0.1:${PORT}`);
-    const run = await runScript("scripts/flash.ts", [], {
+    const run = await runScript("scripts/flash/cli.ts", [], {
       LATCHKEY_CONFIG: config,
       LATCHKEY_STATE_DIR: pki.stateDir,
     });

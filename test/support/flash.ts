@@ -1,4 +1,4 @@
-// Runs `npm run flash` (scripts/flash.ts) as a user would, in its own process, against a
+// Runs `npm run flash` (scripts/flash/cli.ts) as a user would, in its own process, against a
 // config file and CA made for the test; its temporary files go to a folder the test inspects.
 import { spawn } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";

@@ -56,7 +56,7 @@ export async function npmStart(change: (config: StartConfig) => void, options: S
     for (const file of ["", "config.json", ...(options.ownTmp ? ["tmp"] : [])])
       chownSync(path.join(dir, file), options.owner.uid, options.owner.gid);
   }
-  const command = [...(options.wrap?.(dir) ?? []), process.execPath, "--import", "tsx", "scripts/start.ts"];
+  const command = [...(options.wrap?.(dir) ?? []), process.execPath, "--import", "tsx", "scripts/start/cli.ts"];
   const child = spawn(command[0], [...command.slice(1), ...(options.args ?? [])], {
     cwd: root,
     env: {

@@ -10,10 +10,10 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { minify } from "terser";
-import { buildFirmware, ESPRUINO_COMPRESS } from "../build/build.ts";
-import { addedFunctions } from "./bench/function-nesting.ts";
+import { buildFirmware, ESPRUINO_COMPRESS } from "../../build/build.ts";
+import { addedFunctions } from "./function-nesting.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 const RUNS = 5;
 
 interface Figure {

@@ -2,8 +2,9 @@
 // simulated devices, each the real built bundle with its own certificate and command key,
 // against a broker of their own CA (scripts/fleet/fleet.ts). Prints the connected count and
 // the memory per device every second until Ctrl-C, which stops everything.
-import { runTool } from "./lib/cli.ts";
-import { rssMiB, startFleet } from "./fleet/fleet.ts";
+import { runTool } from "../lib/cli.ts";
+import { ArgumentError } from "../lib/errors.ts";
+import { rssMiB, startFleet } from "./fleet.ts";
 
 const USAGE = "usage: npm run fleet -- --devices N [--broker mosquitto|embedded] [--handshake-ms MS]";
 
@@ -20,11 +21,12 @@ runTool(
   async ({ values }) => {
     const devices = Number(values.devices);
     if (!Number.isInteger(devices) || devices < 1 || devices > 2000)
-      throw new Error(`--devices must be a whole number from 1 to 2000 (${USAGE})`);
+      throw new ArgumentError(`--devices must be a whole number from 1 to 2000 (${USAGE})`);
     if (values.broker !== "mosquitto" && values.broker !== "embedded")
-      throw new Error(`--broker must be mosquitto or embedded, not '${values.broker}'`);
+      throw new ArgumentError(`--broker must be mosquitto or embedded, not '${values.broker}'`);
     const handshakeMs = Number(values["handshake-ms"]);
-    if (!Number.isInteger(handshakeMs) || handshakeMs < 0) throw new Error("--handshake-ms must be a whole number");
+    if (!Number.isInteger(handshakeMs) || handshakeMs < 0)
+      throw new ArgumentError("--handshake-ms must be a whole number");
     const started = Date.now();
     const fleet = await startFleet({
       devices,

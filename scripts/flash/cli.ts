@@ -8,18 +8,18 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ALL_FEATURES, buildFirmware, featuresOf } from "../build/build.ts";
-import { runTool, wholeNumber } from "./lib/cli.ts";
-import { probeTcp } from "./lib/tcp-probe.ts";
-import { CA_FILE, CERT_FILE, CMDKEY_FILE, KEY_FILE, WIFI_FILE } from "../firmware/app/profile/profile.ts";
-import { loginProxy, signedWindow } from "./lib/console-login.ts";
-import { connectAsHub } from "./lib/hub.ts";
-import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
-import { cliPath, FlashError, markerJson, runCli, shellLine, type CliRun } from "./lib/espruino-cli.ts";
-import { deviceStorageFiles, type WifiSecrets } from "./lib/provision.ts";
-import { readCommandKey } from "./lib/signing.ts";
-import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
-import { askWifi } from "./flash/wifi-prompt.ts";
+import { ALL_FEATURES, buildFirmware, featuresOf } from "../../build/build.ts";
+import { runTool, wholeNumber } from "../lib/cli.ts";
+import { probeTcp } from "../lib/tcp-probe.ts";
+import { CA_FILE, CERT_FILE, CMDKEY_FILE, KEY_FILE, WIFI_FILE } from "../../firmware/app/profile/profile.ts";
+import { loginProxy, signedWindow } from "../lib/console-login.ts";
+import { connectAsHub } from "../lib/hub.ts";
+import { deviceTopics, thingTopic } from "../../firmware/app/protocol/topics.ts";
+import { cliPath, FlashError, markerJson, runCli, shellLine, type CliRun } from "../lib/espruino-cli.ts";
+import { deviceStorageFiles, type WifiSecrets } from "../lib/provision.ts";
+import { readCommandKey } from "../lib/signing.ts";
+import { projectConfig, projectRoot, stateDir } from "../lib/state.ts";
+import { askWifi } from "./wifi-prompt.ts";
 import {
   chunksOf,
   probeProgram,
@@ -30,7 +30,7 @@ import {
   verifyProgram,
   type ProbeAnswer,
   type VerifyAnswer,
-} from "./flash/device-code.ts";
+} from "./device-code.ts";
 
 const DEFAULT_BOARD = path.join(projectRoot, "scripts/flash/ESP32.json");
 const OPTIONS = {

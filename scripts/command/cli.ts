@@ -1,17 +1,17 @@
 // `npm run command -- <device> on|off|pulse`: one signed relay command as the hub identity, to
 // the broker `npm start` (or `npm run broker`) is running; prints the device's verified result
 // and exits non-zero when it refused, did not answer, or the command could not be sent.
-import { runTool } from "./lib/cli.ts";
-import { UserError } from "./lib/errors.ts";
+import { runTool } from "../lib/cli.ts";
+import { UserError } from "../lib/errors.ts";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
-import { PkiStore } from "./lib/pki-store.ts";
-import { connectAsHub, endSession, sessionLost } from "./lib/hub.ts";
-import { NOT_LIVE } from "../firmware/app/protocol/auth.ts";
-import { readCommandKey, sendSignedCommand } from "./lib/signing.ts";
-import { projectConfig, stateDir } from "./lib/state.ts";
-import { resultWords } from "./hub/value-words.ts";
+import { deviceTopics, thingTopic } from "../../firmware/app/protocol/topics.ts";
+import { PkiStore } from "../lib/pki-store.ts";
+import { connectAsHub, endSession, sessionLost } from "../lib/hub.ts";
+import { NOT_LIVE } from "../../firmware/app/protocol/auth.ts";
+import { readCommandKey, sendSignedCommand } from "../lib/signing.ts";
+import { projectConfig, stateDir } from "../lib/state.ts";
+import { resultWords } from "../hub/value-words.ts";
 
 const WORDS: Record<string, string> = { on: "ON", off: "OFF", pulse: "PULSE" };
 const USAGE = "usage: npm run command -- <device> on|off|pulse";

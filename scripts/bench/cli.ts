@@ -2,7 +2,7 @@
 // 1. Codec throughput in Node, ours and the mqtt-packet package on the same packets, in one
 //    run, reported as a ratio. 2. Minified bytes the MQTT layer adds to the bundle.
 // 3. The memory bounds the configuration implies. 4. The codec on Espruino's own interpreter
-//    beside Espruino's MQTT module (bench-espruino.ts, when ESPRUINO is set). 5. The state
+//    beside Espruino's MQTT module (espruino.ts, when ESPRUINO is set). 5. The state
 //    echo through Mosquitto with and without set_tcp_nodelay (bench/echo.ts). 6. Bytes per
 //    signed-command feature and the time one verification takes (bench/security.ts).
 // 7. On Espruino's interpreter through Mosquitto over mutual TLS: the signed command path,
@@ -18,21 +18,23 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import mqttPacket from "mqtt-packet";
-import { buildFirmware } from "../build/build.ts";
-import { bytesByFile } from "./bench/bytes-by-file.ts";
-import { decodeAny } from "../firmware/mqtt/codec/decode-any.ts";
-import { Decoder } from "../firmware/mqtt/codec/decoder.ts";
-import { encode } from "../firmware/mqtt/codec/encode-any.ts";
-import type { Packet } from "../firmware/mqtt/codec/packets.ts";
-import { espruinoFigures } from "./bench-espruino.ts";
-import { echoFigures } from "./bench/echo.ts";
-import { loadConfig } from "./lib/config.ts";
-import { securityFigures } from "./bench/security.ts";
-import { commandPathFigures } from "./bench/command-path.ts";
-import { fleetFigures } from "./bench/fleet.ts";
+import { buildFirmware } from "../../build/build.ts";
+import { bytesByFile } from "./bytes-by-file.ts";
+import { decodeAny } from "../../firmware/mqtt/codec/decode-any.ts";
+import { Decoder } from "../../firmware/mqtt/codec/decoder.ts";
+import { encode } from "../../firmware/mqtt/codec/encode-any.ts";
+import type { Packet } from "../../firmware/mqtt/codec/packets.ts";
+import { espruinoFigures } from "./espruino.ts";
+import { echoFigures } from "./echo.ts";
+import { runTool } from "../lib/cli.ts";
+import { loadConfig } from "../lib/config.ts";
+import { securityFigures } from "./security.ts";
+import { commandPathFigures } from "./command-path.ts";
+import { fleetFigures } from "./fleet.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 
-const root = path.resolve(import.meta.dirname, "..");
+const USAGE = "usage: npm run bench [-- --fleet]";
+const root = path.resolve(import.meta.dirname, "../..");
 const config = loadConfig(path.join(root, "espruino.config.json"));
 
 const SAMPLE: Packet[] = [
@@ -191,20 +193,6 @@ function memoryFigures(): void {
   );
 }
 
-const hogs: ChildProcess[] = [];
-for (let i = 0; i < Number(process.env.BENCH_HOG ?? 0); i++) {
-  hogs.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
-}
-if (hogs.length) console.log(`With ${hogs.length} busy loop(s) beside the bench (BENCH_HOG).`);
-console.log(`Load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the start.`);
-try {
-  // `npm run bench -- --fleet`: only the fleet figures (bench/fleet.ts), they take minutes.
-  if (process.argv.includes("--fleet")) await fleetFigures();
-  else await allFigures();
-} finally {
-  hogs.forEach((h) => h.kill());
-}
-
 async function allFigures(): Promise<void> {
   codecFigures();
   await sizeFigures();
@@ -214,3 +202,19 @@ async function allFigures(): Promise<void> {
   await securityFigures(root);
   await commandPathFigures();
 }
+
+runTool("bench", { options: { fleet: { type: "boolean", default: false } }, usage: USAGE }, async ({ values }) => {
+  const hogs: ChildProcess[] = [];
+  for (let i = 0; i < Number(process.env.BENCH_HOG ?? 0); i++) {
+    hogs.push(spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
+  }
+  if (hogs.length) console.log(`With ${hogs.length} busy loop(s) beside the bench (BENCH_HOG).`);
+  console.log(`Load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the start.`);
+  try {
+    // `npm run bench -- --fleet`: only the fleet figures (bench/fleet.ts), they take minutes.
+    if (values.fleet) await fleetFigures();
+    else await allFigures();
+  } finally {
+    hogs.forEach((h) => h.kill());
+  }
+});

@@ -7,14 +7,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { MqttClient } from "mqtt";
-import { describeError, runTool, wholeNumber } from "./lib/cli.ts";
-import { ArgumentError, NetworkError, UserError } from "./lib/errors.ts";
-import { connectAsHub, endSession, sessionLost } from "./lib/hub.ts";
-import { readCommandKey } from "./lib/signing.ts";
-import type { ProjectConfig } from "./lib/config.ts";
-import { projectConfig, stateDir } from "./lib/state.ts";
-import { projectBundle, projectVersion } from "./ota/bundle.ts";
-import { OtaError, sendUpdate } from "./ota/transfer.ts";
+import { describeError, runTool, wholeNumber } from "../lib/cli.ts";
+import { ArgumentError, NetworkError, UserError } from "../lib/errors.ts";
+import { connectAsHub, endSession, sessionLost } from "../lib/hub.ts";
+import { readCommandKey } from "../lib/signing.ts";
+import type { ProjectConfig } from "../lib/config.ts";
+import { projectConfig, stateDir } from "../lib/state.ts";
+import { projectBundle, projectVersion } from "./bundle.ts";
+import { OtaError, sendUpdate } from "./transfer.ts";
 
 const OPTIONS = {
   bundle: { type: "string" },

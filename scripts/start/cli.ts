@@ -7,33 +7,32 @@
 // the profile names: the simulated device runs here. `npm start -- --hub [--hub-port N]` runs
 // the hub beside it (its HTTPS page, Home Assistant discovery) and prints the page's address.
 // A profile with a cover gets a simulated garage door on the device's pins (sim/garage-door.ts).
-import { explain } from "../firmware/mqtt/codec/explain.ts";
+import { explain } from "../../firmware/mqtt/codec/explain.ts";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
-import { parseArgs } from "node:util";
-import { ALL_FEATURES, buildFirmware, featuresOf } from "../build/build.ts";
-import { describeError, portOption } from "./lib/cli.ts";
-import type { DeviceProfile } from "../firmware/app/profile/profile.ts";
-import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
-import { freePort } from "./broker/mosquitto.ts";
-import { startBroker, type RunningBroker } from "./broker/start.ts";
-import { ensureDevPki } from "./pki/dev-pki.ts";
-import { askPassphrase } from "./pki/passphrase.ts";
-import { PkiStore } from "./lib/pki-store.ts";
-import { connectAsHub } from "./lib/hub.ts";
-import { VIEW_IDENTITY } from "./lib/identities.ts";
-import { deviceStorageFiles } from "./lib/provision.ts";
-import { readCommandKey, sendSignedCommand, verifyReport } from "./lib/signing.ts";
-import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
-import { SimulatedDevice } from "./sim/device.ts";
-import { attachGarageDoor } from "./sim/garage-door.ts";
-import { HA_ALLOW_FILE, haSummary, loadHaAllow } from "./hub/ha-permissions.ts";
-import { HA_PORT, startHub } from "./hub/hub.ts";
-import { projectBundle, projectVersion } from "./ota/bundle.ts";
-import { deviceLine, resultLine, typed, UpdateProgress } from "./start/console.ts";
-import { Lifecycle, replaceStaleState } from "./start/lifecycle.ts";
+import { ALL_FEATURES, buildFirmware, featuresOf } from "../../build/build.ts";
+import { portOption, runTool } from "../lib/cli.ts";
+import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
+import { deviceTopics, thingTopic } from "../../firmware/app/protocol/topics.ts";
+import { freePort } from "../broker/mosquitto.ts";
+import { startBroker, type RunningBroker } from "../broker/start.ts";
+import { ensureDevPki } from "../pki/dev-pki.ts";
+import { askPassphrase } from "../pki/passphrase.ts";
+import { PkiStore } from "../lib/pki-store.ts";
+import { connectAsHub } from "../lib/hub.ts";
+import { VIEW_IDENTITY } from "../lib/identities.ts";
+import { deviceStorageFiles } from "../lib/provision.ts";
+import { readCommandKey, sendSignedCommand, verifyReport } from "../lib/signing.ts";
+import { projectConfig, projectRoot, stateDir } from "../lib/state.ts";
+import { SimulatedDevice } from "../sim/device.ts";
+import { attachGarageDoor } from "../sim/garage-door.ts";
+import { HA_ALLOW_FILE, haSummary, loadHaAllow } from "../hub/ha-permissions.ts";
+import { HA_PORT, startHub } from "../hub/hub.ts";
+import { projectBundle, projectVersion } from "../ota/bundle.ts";
+import { deviceLine, resultLine, typed, UpdateProgress } from "./console.ts";
+import { Lifecycle, replaceStaleState } from "./lifecycle.ts";
 
 const SIM_WIFI = { ssid: "latchkey-sim", password: "simulated-only" };
 const LOCAL = "127.0.0.1";
@@ -49,15 +48,13 @@ async function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function main(): Promise<void> {
-  const { values: flags } = parseArgs({
-    options: {
-      hub: { type: "boolean", default: false },
-      "hub-port": { type: "string", default: "8443" },
-      "all-features": { type: "boolean", default: false },
-    },
-    strict: true,
-  });
+const OPTIONS = {
+  hub: { type: "boolean", default: false },
+  "hub-port": { type: "string", default: "8443" },
+  "all-features": { type: "boolean", default: false },
+} as const;
+
+async function main(flags: { hub: boolean; "hub-port": string; "all-features": boolean }): Promise<void> {
   // Checked before anything starts (not after the broker, the build and the boot).
   const hubPort = portOption(flags["hub-port"], "--hub-port");
   const config = projectConfig();
@@ -279,15 +276,15 @@ async function runHub(
     show("hub", line);
 }
 
-/** An error at any step: one line, and everything started so far stopped. */
-function fail(error: unknown): void {
-  const message = `start: ${describeError(error)}`;
-  if (life) void life.stop(1, message);
-  else {
-    console.error(message);
-    process.exit(1);
-  }
-}
-process.on("uncaughtException", fail);
-process.on("unhandledRejection", fail);
-main().catch(fail);
+// An error at any step: one line, and everything started so far stopped.
+runTool(
+  "start",
+  {
+    options: OPTIONS,
+    stopOnFailure: (line) => {
+      if (life) void life.stop(1, line);
+      return life !== undefined;
+    },
+  },
+  ({ values }) => main(values),
+);

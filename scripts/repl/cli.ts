@@ -4,15 +4,15 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { runTool, wholeNumber } from "./lib/cli.ts";
-import { FlashError } from "./lib/errors.ts";
-import { probeTcp } from "./lib/tcp-probe.ts";
-import { loginProxy, signedWindow } from "./lib/console-login.ts";
-import { connectAsHub } from "./lib/hub.ts";
-import { deviceTopics, thingTopic } from "../firmware/app/protocol/topics.ts";
-import { cliPath } from "./lib/espruino-cli.ts";
-import { readCommandKey } from "./lib/signing.ts";
-import { projectConfig, projectRoot, stateDir } from "./lib/state.ts";
+import { runTool, wholeNumber } from "../lib/cli.ts";
+import { FlashError } from "../lib/errors.ts";
+import { probeTcp } from "../lib/tcp-probe.ts";
+import { loginProxy, signedWindow } from "../lib/console-login.ts";
+import { connectAsHub } from "../lib/hub.ts";
+import { deviceTopics, thingTopic } from "../../firmware/app/protocol/topics.ts";
+import { cliPath } from "../lib/espruino-cli.ts";
+import { readCommandKey } from "../lib/signing.ts";
+import { projectConfig, projectRoot, stateDir } from "../lib/state.ts";
 
 runTool(
   "repl",
