@@ -21,6 +21,9 @@ const ALICE: Who = ["user", "alice"]; // an operator limited to door-a
 const OLGA: Who = ["user", "olga"]; // an operator of every device
 const HUB: Who = ["hub", "hub"];
 const HA: Who = ["ha", "ha"]; // Home Assistant's identity: nothing on the main broker
+/** npm start's live view (scripts/lib/identities.ts): reads every device and commands it, but
+ *  asks no state snapshot (the hub's alone) and writes nothing a device writes. */
+const VIEW: Who = ["hub", "view"];
 /** Reads everything, never acts: sees whether a publish was delivered. */
 export const WATCH: Who = ["hub", "watch"];
 
@@ -63,6 +66,16 @@ export const PUBLISH_CASES: PublishCase[] = [
   pub(HUB, `${A}/state/get`, true),
   pub(HUB, `${A}/availability`, false),
   pub(HUB, `${A}/nonce`, false),
+  pub(VIEW, `${A}/relay/set`, true),
+  pub(VIEW, `${B}/nonce/get`, true),
+  pub(VIEW, `${B}/maintenance/set`, true),
+  pub(VIEW, `${A}/state/get`, false),
+  pub(VIEW, `${B}/state/get`, false),
+  pub(VIEW, `${A}/relay/state`, false),
+  pub(VIEW, `${A}/availability`, false),
+  pub(VIEW, `${B}/nonce`, false),
+  pub(VIEW, `${B}/state`, false),
+  pub(VIEW, `${A}/result`, false),
   pub(HA, `${A}/relay/set`, false),
   pub(HA, `${A}/relay/state`, false),
 ];
@@ -89,6 +102,11 @@ export const SUBSCRIBE_CASES: SubscribeCase[] = [
   sub(OLGA, `${B}/relay/state`, [DOOR_B, `${B}/relay/state`], true),
   sub(HUB, `${PREFIX}/+/relay/state`, [DOOR_B, `${B}/relay/state`], true),
   sub(HUB, `${PREFIX}/#`, [DOOR_A, `${A}/nonce`], true),
+  // The view reads every device: no subscription under the prefix is refused to it.
+  sub(VIEW, `${PREFIX}/#`, [DOOR_B, `${B}/result`], true),
+  sub(VIEW, `${PREFIX}/+/relay/state`, [DOOR_A, `${A}/relay/state`], true),
+  sub(VIEW, `${PREFIX}/+/state/get`, [HUB, `${B}/state/get`], true),
+  sub(VIEW, `${B}/state`, [DOOR_B, `${B}/state`], true),
   sub(HA, `${PREFIX}/#`, [DOOR_A, `${A}/relay/state`], false),
 ];
 
@@ -110,7 +128,7 @@ export interface Signals {
 export async function conformancePki(): Promise<{ pki: TestPki; other: TestPki }> {
   const pki = await makeTestPki();
   const other = await makeTestPki();
-  for (const [kind, name] of [DOOR_A, DOOR_B, HUB, WATCH, HA, ["device", "door-r"]] as const)
+  for (const [kind, name] of [DOOR_A, DOOR_B, HUB, VIEW, WATCH, HA, ["device", "door-r"]] as const)
     await pki.issue(kind, name);
   await pki.issue("user", "alice", { devices: ["door-a"], password: "pw" });
   await pki.issue("user", "olga", { password: "pw" });
@@ -211,4 +229,4 @@ export class Conformance {
   }
 }
 
-export const identities = { DOOR_A, DOOR_B, ALICE, OLGA, HUB, HA };
+export const identities = { DOOR_A, DOOR_B, ALICE, OLGA, HUB, HA, VIEW };
