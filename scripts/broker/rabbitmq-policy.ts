@@ -75,6 +75,31 @@ export function topicPermissions(rules: AclRule[]): TopicPermission[] {
 /** The queues the MQTT plugin declares for a client id (rabbit_mqtt_util:subcription_queue_name/1). */
 const queues = (clientId: string) => `mqtt-subscription-${clientId}qos[01]`;
 
+export interface Policy {
+  vhost: string;
+  name: string;
+  pattern: string;
+  "apply-to": "queues";
+  priority: number;
+  definition: Record<string, string | number>;
+}
+
+/** Every MQTT session's queues mirrored on a second node. The plugin keeps a QoS 1
+ *  subscription in a durable classic queue on the node the client connected to, even for a
+ *  clean session (rabbit_mqtt_processor: `durable = true, auto_delete = CleanSess`); with
+ *  that node down the queue's record stays and every later declare of it, on any node, fails
+ *  ("home node ... is down or inaccessible"), so neither a device nor the hub whose session
+ *  was there could subscribe again until the node came back. A mirror is promoted instead
+ *  (`ha-promote-on-failure` is `always` by default) and the session moves on. */
+export const SESSION_MIRRORS: Policy = {
+  vhost: RABBITMQ_VHOST,
+  name: "latchkey-mqtt-sessions",
+  pattern: "^mqtt-subscription-",
+  "apply-to": "queues",
+  priority: 0,
+  definition: { "ha-mode": "exactly", "ha-params": 2, "ha-sync-mode": "automatic" },
+};
+
 export interface Definitions {
   rabbit_version: string;
   users: { name: string; password_hash: string; hashing_algorithm: string; tags: string[]; limits: object }[];
@@ -83,7 +108,7 @@ export interface Definitions {
   topic_permissions: TopicPermission[];
   parameters: never[];
   global_parameters: never[];
-  policies: never[];
+  policies: Policy[];
   queues: never[];
   exchanges: never[];
   bindings: never[];
@@ -124,7 +149,7 @@ export function rabbitDefinitions(users: string[], rules: AclRule[]): Definition
     ),
     parameters: [],
     global_parameters: [],
-    policies: [],
+    policies: [SESSION_MIRRORS],
     queues: [],
     exchanges: [],
     bindings: [],

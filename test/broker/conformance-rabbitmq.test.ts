@@ -121,17 +121,29 @@ conformanceSuite(
       expect(seen.filter((line) => line.endsWith("(retained)"))).toEqual([]);
     }, 90000);
 
-    it("a node killed: the others serve on; restarted, it rejoins the cluster and serves again", async () => {
+    it("a node killed: the others serve on, and a device whose session was on it subscribes again through another; restarted, it rejoins the cluster and serves again", async () => {
       const { broker, pki } = world();
       const cluster = rabbit!.cluster;
       const hub = await connectTls(broker.port(0), pki.credentials("hub", "hub"), "hub");
       clients.push(hub);
       const seen = await collect(hub, `${PREFIX}/door-b/#`);
+      // door-b's QoS 1 subscription is a durable queue on node 2 (the plugin's, even for a
+      // clean session) until the device's next connect replaces it.
+      const onKilled = await connectTls(broker.port(1), pki.credentials("device", "door-b"), "door-b");
+      clients.push(onKilled);
+      await onKilled.subscribeAsync(`${PREFIX}/door-b/+/set`, { qos: 1 });
+      let lost = false;
+      onKilled.on("close", () => (lost = true));
       await cluster.killNode(1);
+      await until("door-b's link to the killed node to end", () => lost);
       const before = await connectTls(broker.port(2), pki.credentials("device", "door-b"), "door-b");
       clients.push(before);
+      // What the device does after every connect: subscribe to its commands (QoS 1).
+      const commands = await collect(before, `${PREFIX}/door-b/+/set`);
+      await hub.publishAsync(`${PREFIX}/door-b/relay/set`, "through node 3", { qos: 1 });
+      await until("the command through node 3 while node 2 is down", () => commands.length === 1);
       await before.publishAsync(`${PREFIX}/door-b/relay/state`, "while-down", { qos: 1 });
-      await until("the report through node 3 while node 2 is down", () => seen.length === 1);
+      await until("the report through node 3 while node 2 is down", () => seen.length === 2);
       before.end(true);
       await expect(connectTls(broker.port(1), pki.credentials("device", "door-b"), "door-b")).rejects.toThrow();
       await cluster.startNode(1);
@@ -139,9 +151,14 @@ conformanceSuite(
       expect(running.sort()).toEqual(cluster.nodes.map((n) => n.name));
       const after = await connectTls(broker.port(1), pki.credentials("device", "door-b"), "door-b");
       clients.push(after);
+      await collect(after, `${PREFIX}/door-b/+/set`);
       await after.publishAsync(`${PREFIX}/door-b/relay/state`, "restarted", { qos: 1 });
-      await until("the report through the restarted node", () => seen.length === 2);
-      expect(seen).toEqual([`${PREFIX}/door-b/relay/state while-down`, `${PREFIX}/door-b/relay/state restarted`]);
+      await until("the report through the restarted node", () => seen.length === 3);
+      expect(seen).toEqual([
+        `${PREFIX}/door-b/relay/set through node 3`,
+        `${PREFIX}/door-b/relay/state while-down`,
+        `${PREFIX}/door-b/relay/state restarted`,
+      ]);
     }, 120000);
   },
 );
