@@ -113,12 +113,20 @@ function secureContext(ca: string | undefined, cert: string | undefined, key: st
   return context;
 }
 
-/** An Espruino socket: .on(event, fn), .write(data), .end(). */
+/** What Espruino's idle loop sends of a socket's send data per pass on ESP32
+ *  (libs/network/esp32/network_esp32.c, chunkSize; socketserver.c, socketSendData). */
+const CHUNK = 536;
+
+/** An Espruino socket: .on(event, fn), .write(data), .end(). A write is appended to the
+ *  socket's send data, and each later pass of the idle loop sends up to CHUNK bytes of it
+ *  (socketserver.c, clientRequestWrite and socketIdle); end() closes once all is sent. So the
+ *  writes of one callback leave together, and nothing leaves before the node socket exists
+ *  (a device waiting for its handshake turn). */
 class EspruinoSocket {
   private handlers: Record<string, Handler[]> = {};
   private closed = false;
-  /** Written before the node socket exists (waiting for a handshake turn): sent once it does. */
-  pending: Buffer[] = [];
+  private unsent: Buffer[] = [];
+  private sending = false;
   ended = false;
   written = false;
   constructor(private readonly run: (fn: () => void) => void) {}
@@ -133,14 +141,31 @@ class EspruinoSocket {
   node?: net.Socket;
   write(data: unknown): boolean {
     this.written = true;
-    const bytes = Buffer.from(String(data), "latin1");
-    if (!this.node) return !this.ended && this.pending.push(bytes) > 0;
-    if (this.node.destroyed) return false;
-    return this.node.write(bytes);
+    if (this.ended || this.node?.destroyed) return false;
+    this.unsent.push(Buffer.from(String(data), "latin1"));
+    this.schedule();
+    return true;
   }
   end(): void {
     this.ended = true;
-    this.node?.end();
+    this.schedule();
+  }
+  /** The next idle-loop pass sends a chunk (and closes once all is sent and end() was asked). */
+  schedule(): void {
+    if (!this.node || this.sending) return;
+    this.sending = true;
+    setImmediate(() => {
+      this.sending = false;
+      const node = this.node!;
+      if (node.destroyed) return;
+      if (this.unsent.length > 0) {
+        const all = this.unsent.length === 1 ? this.unsent[0]! : Buffer.concat(this.unsent);
+        this.unsent = all.length > CHUNK ? [all.subarray(CHUNK)] : [];
+        node.write(all.subarray(0, CHUNK));
+      }
+      if (this.unsent.length > 0) this.schedule();
+      else if (this.ended) node.end();
+    });
   }
   get isClosed(): boolean {
     return this.closed;
@@ -259,7 +284,7 @@ export function createTlsModule(sim: TlsSimOptions, secure: boolean) {
         sim.track(node);
         socket.node = node;
         attach(sim, socket, node, secure);
-        for (const bytes of socket.pending.splice(0)) node.write(bytes);
+        socket.schedule();
       };
       if (secure) takeTurn(start);
       else start(() => undefined);
