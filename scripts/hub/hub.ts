@@ -104,7 +104,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     (device) => readCommandKey(options.stateDir, device),
     (view) => {
       journals.observe(view);
-      feed.device(present(view));
+      feed.device(view.id, () => present(view));
       ha?.mirror(view);
     },
   );
@@ -115,7 +115,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       feed.audit(record.device, record);
       journals.audit(record);
       const view = states.view(record.device);
-      if (view) feed.device(present(view));
+      if (view) feed.device(view.id, () => present(view));
     },
   });
   for (const record of audit.recent(TIMELINE_EVENTS).reverse()) journals.audit(record);
@@ -123,7 +123,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const commander = new Commander(current, states, audit, options.commandTimeoutMs ?? 5000);
   const updates: Updates = new Updates(current, states, audit, options.updates, (device) => {
     const view = states.view(device);
-    if (view) feed.device(present(view));
+    if (view) feed.device(view.id, () => present(view));
   });
   const haOptions = options.homeAssistant ?? { host: "127.0.0.1", port: 0, allow: {} };
   checkHaAllow(haOptions.allow, (device) => states.view(device)?.entities);
