@@ -5,7 +5,7 @@
 // the rest with one log line ("Outgoing messages are being dropped"). With 3 retained topics
 // per device the default serves 340 devices; a cover or inputs add topics and lower that.
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
-import { deviceEntities } from "../hub/entities.ts";
+import { deviceEntities } from "../lib/entities.ts";
 import type { PkiIndex } from "../lib/pki-store.ts";
 
 /** Mosquitto 2's defaults (mosquitto.conf(5)). */

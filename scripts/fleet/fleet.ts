@@ -15,7 +15,7 @@ import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { freePort } from "../broker/mosquitto.ts";
 import { retainedPerDevice } from "../broker/sizing.ts";
 import { startBroker, type RunningBroker } from "../broker/start.ts";
-import { loadProfile } from "../hub/profiles.ts";
+import { loadProfile } from "../lib/profiles.ts";
 import { loadConfig } from "../lib/config.ts";
 import { deviceStorageFiles } from "../lib/provision.ts";
 import { bulkNames } from "../pki/bulk.ts";

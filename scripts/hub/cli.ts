@@ -14,7 +14,7 @@ import { projectConfig, stateDir } from "../lib/state.ts";
 import { PkiStore } from "../lib/pki-store.ts";
 import { projectBundle, projectVersion } from "../ota/bundle.ts";
 import { startHub } from "./hub.ts";
-import { hubProfiles } from "./profiles.ts";
+import { hubProfiles } from "../lib/profiles.ts";
 
 const USAGE = `usage: npm run hub -- [--port 8443] [--host 127.0.0.1] [--profile device.json]... [--profiles DIR]... [--name hub]`;
 const EVERY_ADDRESS = ["0.0.0.0", "::"];

@@ -10,7 +10,7 @@ import type { MqttClient } from "mqtt";
 import { sendSignedCommand } from "../lib/signing.ts";
 import type { AuditLog, AuditRecord } from "./audit.ts";
 import type { DeviceStates } from "./device-state.ts";
-import { commandable } from "./entities.ts";
+import { commandable } from "../lib/entities.ts";
 
 /** Commands waiting per device beyond the one running. */
 export const MAX_QUEUED = 4;

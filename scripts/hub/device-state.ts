@@ -10,7 +10,7 @@
 // reports included, is `lastKnown`.
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { verifyReport } from "../lib/signing.ts";
-import { deviceEntities, type Entity } from "./entities.ts";
+import { deviceEntities, type Entity } from "../lib/entities.ts";
 import type { Freshness, FreshnessHooks } from "./freshness-types.ts";
 import { readSnapshot } from "./snapshot.ts";
 

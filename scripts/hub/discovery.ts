@@ -8,7 +8,7 @@
 // the main broker (availability_mode "all"): with either down, no command reaches the device
 // signed, so Home Assistant shows it unavailable. State payloads: ha-mapping.ts.
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
-import type { Entity } from "./entities.ts";
+import type { Entity } from "../lib/entities.ts";
 import { COVER_ATTRIBUTES } from "./ha-mapping.ts";
 import { haWords, type HaAllow } from "./ha-permissions.ts";
 import {
@@ -17,7 +17,7 @@ import {
   haCommandTopic,
   haStateTopic,
   hubAvailabilityTopic,
-} from "./ha-topics.ts";
+} from "../lib/ha-topics.ts";
 
 /** Entities the hub itself reports about each device (not read from the device). */
 export const HUB_ENTITIES: Entity[] = [

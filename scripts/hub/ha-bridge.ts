@@ -20,7 +20,7 @@ import { discoveryFor, type Discovery } from "./discovery.ts";
 import type { HaEndpoint, HaMessage } from "./ha-endpoint.ts";
 import { haValues } from "./ha-mapping.ts";
 import { haWords, type HaAllow } from "./ha-permissions.ts";
-import { HA_STATUS, haRoot, haStateTopic, hubAvailabilityTopic, deviceAvailabilityTopic } from "./ha-topics.ts";
+import { HA_STATUS, haRoot, haStateTopic, hubAvailabilityTopic, deviceAvailabilityTopic } from "../lib/ha-topics.ts";
 
 export interface BridgeOptions {
   stateDir: string;

@@ -10,7 +10,7 @@
 //   switch / binary_sensor: `ON` / `OFF` as reported. A pulse relay is a button (no state).
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import type { DeviceView, EntityValue } from "./device-state.ts";
-import type { Entity } from "./entities.ts";
+import type { Entity } from "../lib/entities.ts";
 
 /** Home Assistant's payload for "unknown" on a state topic (cover, binary_sensor). */
 export const HA_UNKNOWN = "None";

@@ -7,7 +7,7 @@
 // allowed it to open.
 import { existsSync, readFileSync } from "node:fs";
 import { ConfigError } from "../lib/config.ts";
-import type { Entity } from "./entities.ts";
+import type { Entity } from "../lib/entities.ts";
 
 /** device id -> entity id -> the command words Home Assistant may send. */
 export type HaAllow = Record<string, Record<string, string[]>>;

@@ -7,7 +7,7 @@ import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import type { DeviceView } from "./device-state.ts";
 import type { DeviceJournals, Health, TimelineEvent } from "./device-journal.ts";
 import { doorInputs, doorPanel, type DoorPanel } from "./door.ts";
-import type { Entity } from "./entities.ts";
+import type { Entity } from "../lib/entities.ts";
 import type { UpdateProgress, Updates } from "./updates.ts";
 import { duration, inputWords, resultWords } from "./value-words.ts";
 

@@ -3,7 +3,7 @@
 // a contact; a relay as on/off or pressing/ready; the door's position and fault; the
 // maintenance window; a command's result as the owner would say it.
 import type { DeviceProfile, InputBehaviour } from "../../firmware/app/profile/profile.ts";
-import type { Entity } from "./entities.ts";
+import type { Entity } from "../lib/entities.ts";
 
 /** An input's meaning: an end switch of the door, a button and what it does, or a contact. */
 export function inputWords(

@@ -11,7 +11,7 @@ import type { DeviceView } from "../../scripts/hub/device-state.ts";
 import { discoveryFor } from "../../scripts/hub/discovery.ts";
 import { haCoverState, haValues, HA_UNKNOWN } from "../../scripts/hub/ha-mapping.ts";
 import type { HaAllow } from "../../scripts/hub/ha-permissions.ts";
-import { deviceEntities } from "../../scripts/hub/entities.ts";
+import { deviceEntities } from "../../scripts/lib/entities.ts";
 import { relayBehaviour, testProfile } from "../support/profile.ts";
 
 // Keys common to every MQTT entity (home-assistant.io/integrations/<platform>.mqtt/,

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deviceEntities } from "../../scripts/hub/entities.ts";
+import { deviceEntities } from "../../scripts/lib/entities.ts";
 import { checkHaAllow, haWords, loadHaAllow } from "../../scripts/hub/ha-permissions.ts";
 import { relayBehaviour, testProfile } from "../support/profile.ts";
 

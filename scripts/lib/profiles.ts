@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
-import { ConfigError, validateConfig, type ProjectConfig } from "../lib/config.ts";
+import { ConfigError, validateConfig, type ProjectConfig } from "./config.ts";
 
 /** A device profile file (the `device` section alone, as in examples/), validated as the
  *  project's own device would be. */
