@@ -2,11 +2,14 @@
 // Mosquitto (BENCH_FLEET_BROKER=embedded for aedes): identities issued, all connected, the hub
 // showing all online, signed commands through the hub (one per device, all at once: rate and
 // p50/p99), a reconnect storm after a broker restart (until every device is back: duration,
-// reconnects per second peak/mean), and memory (this process per device; the hub's share;
-// the broker). Figures only, never asserted. The machine's load average is printed beside them.
+// reconnects per second peak/mean; on RabbitMQ, BENCH_FLEET_BROKER=rabbitmq, a node killed
+// and started again instead: bench/fleet-rabbitmq.ts), and memory (this process per device;
+// the hub's share; the broker). Figures only, never asserted. The machine's load average is
+// printed beside them.
 import os from "node:os";
 import { startHub, type Hub } from "../hub/hub.ts";
 import { rssMiB, startFleet, type Down, type Fleet } from "../fleet/fleet.ts";
+import { nodeKilledAndRestarted } from "./fleet-rabbitmq.ts";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,7 +55,7 @@ function linkLosses(downs: Down[], from: number): string {
   return `links lost ${after.length} (at most ${most} per device, ${again} devices more than once; longest retry ${(longest / 1000).toFixed(1)} s): ${listed.join("; ")}`;
 }
 
-async function one(size: number, broker: "mosquitto" | "embedded"): Promise<string> {
+async function one(size: number, broker: "mosquitto" | "embedded" | "rabbitmq"): Promise<string> {
   const fleet: Fleet = await startFleet({ devices: size, broker });
   let hub: Hub | undefined;
   try {
@@ -64,6 +67,7 @@ async function one(size: number, broker: "mosquitto" | "embedded"): Promise<stri
       stateDir: fleet.stateDir,
       profiles: fleet.profiles,
       broker: { host: "127.0.0.1", port: fleet.broker.port },
+      failover: fleet.broker.failover,
       web: { host: "127.0.0.1", port: 0 },
       version: "bench",
       commandTimeoutMs: 30000,
@@ -93,7 +97,17 @@ async function one(size: number, broker: "mosquitto" | "embedded"): Promise<stri
     latencies.sort((a, b) => a - b);
     const accepted = outcomes.filter(Boolean).length;
     const hubRss = (rssMiB(process.pid) ?? 0) - beforeHub;
-    const brokerRss = rssMiB(fleet.broker.pid);
+    const brokerRss = fleet.broker.rss();
+    const figures = [
+      `${size} devices (${broker}), load average ${os.loadavg()[0]!.toFixed(1)}:`,
+      `  identities issued ${fleet.issueSeconds.toFixed(1)} s; all connected ${connected.toFixed(1)} s; hub all online ${hubOnline.toFixed(2)} s`,
+      `  commands through the hub: ${accepted}/${size} accepted, ${(size / commandSeconds).toFixed(0)}/s, p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms`,
+    ];
+    const memory = `  memory: ${deviceRss.toFixed(2)} MiB per simulated device; hub +${hubRss.toFixed(0)} MiB; broker ${brokerRss?.toFixed(0) ?? "?"} MiB`;
+    if (fleet.broker.cluster) {
+      const lines = await nodeKilledAndRestarted(fleet, started, { until, storm });
+      return [...figures, memory, ...lines, `  load average ${os.loadavg()[0]!.toFixed(1)} at the end`].join("\n");
+    }
     const restarted = Date.now();
     await fleet.restartBroker();
     await until("every device down", () => fleet.connected() < size, 60000).catch(() => 0);
@@ -101,12 +115,10 @@ async function one(size: number, broker: "mosquitto" | "embedded"): Promise<stri
     const s = storm(fleet.connects, restarted);
     await until("the hub showing all online again", online, 600000).catch(() => 0);
     return [
-      `${size} devices (${broker}), load average ${os.loadavg()[0]!.toFixed(1)}:`,
-      `  identities issued ${fleet.issueSeconds.toFixed(1)} s; all connected ${connected.toFixed(1)} s; hub all online ${hubOnline.toFixed(2)} s`,
-      `  commands through the hub: ${accepted}/${size} accepted, ${(size / commandSeconds).toFixed(0)}/s, p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms`,
+      ...figures,
       `  reconnect storm after a broker restart: ${s.seconds.toFixed(1)} s, reconnects per second peak ${s.peak} / mean ${s.mean.toFixed(1)} (${(s.peak / s.mean).toFixed(1)}x)`,
       `    ${linkLosses(fleet.downs, restarted)}`,
-      `  memory: ${deviceRss.toFixed(2)} MiB per simulated device; hub +${hubRss.toFixed(0)} MiB; broker ${brokerRss?.toFixed(0) ?? "?"} MiB`,
+      memory,
     ].join("\n");
   } finally {
     await hub?.stop();
@@ -116,6 +128,7 @@ async function one(size: number, broker: "mosquitto" | "embedded"): Promise<stri
 
 export async function fleetFigures(): Promise<void> {
   const sizes = (process.env.BENCH_FLEET_SIZES ?? "100,250,500").split(",").map(Number);
-  const broker = process.env.BENCH_FLEET_BROKER === "embedded" ? "embedded" : "mosquitto";
+  const chosen = process.env.BENCH_FLEET_BROKER;
+  const broker = chosen === "embedded" || chosen === "rabbitmq" ? chosen : "mosquitto";
   for (const size of sizes) console.log(await one(size, broker));
 }

@@ -5,6 +5,7 @@
 // record's `reloads`, which the revoking command waits for.
 import { checkListen } from "./start.ts";
 import { BrokerError } from "./errors.ts";
+import { freePort } from "./mosquitto.ts";
 import type { PolicyOptions } from "./policy.ts";
 import { startRabbitCluster, type RabbitCluster } from "./rabbitmq.ts";
 import { clearRunning, EMBEDDED_RELOAD_SIGNAL, recordRunning, type RunningRecord } from "./running.ts";
@@ -22,6 +23,23 @@ export interface RabbitStartOptions extends PolicyOptions {
 export interface RunningRabbit {
   cluster: RabbitCluster;
   stop(): Promise<void>;
+}
+
+/** The first of `count` consecutive free loopback ports (the CLI's layout: node i on port + i). */
+export async function consecutiveFreePorts(count: number): Promise<number> {
+  for (;;) {
+    const first = await freePort();
+    if (first + count > 65535) continue;
+    const rest = await Promise.all(
+      Array.from({ length: count - 1 }, (_, i) =>
+        checkListen("127.0.0.1", first + i + 1).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (rest.every(Boolean)) return first;
+  }
 }
 
 export async function startRabbitBroker(options: RabbitStartOptions): Promise<RunningRabbit> {

@@ -52,6 +52,8 @@ export interface RabbitCluster {
   dir: string;
   guard: Guard;
   log(): string;
+  /** The process id of each node that runs now. */
+  pids(): number[];
   /** rabbitmqctl against node `node` (0-based); rejects with its output on failure. */
   ctl(args: string[], node?: number): Promise<string>;
   /** Rewrites definitions and CRL from the CA and applies them to the running cluster:
@@ -252,6 +254,8 @@ export async function startRabbitCluster(options: ClusterOptions): Promise<Rabbi
       dir,
       guard,
       log: () => output,
+      pids: () =>
+        procs.flatMap((p) => (p?.pid !== undefined && p.exitCode === null && p.signalCode === null ? [p.pid] : [])),
       ctl,
       stopNode: (i) => stopNode(i),
       killNode: (i) => stopNode(i, "SIGKILL"),

@@ -1,6 +1,7 @@
 // A fleet on this machine: its own CA in a temporary folder, N device identities issued in
 // bulk, the project's broker (Mosquitto, or the embedded one) with its queues sized for them,
-// and N simulated ESP32s in this process, each running the real built bundle with its own
+// or a RabbitMQ cluster (each device on one node, the others its failover brokers), and N
+// simulated ESP32s in this process, each running the real built bundle with its own
 // certificate and command key (a plain switch: examples/plain-switch.json under each id).
 // `npm run fleet` (scripts/fleet/cli.ts) and `npm run bench -- --fleet` (scripts/bench/fleet.ts)
 // use it. Limit: the simulator blocks its process for `handshakeMs` per TLS handshake
@@ -13,8 +14,10 @@ import path from "node:path";
 import { buildFirmware } from "../../build/build.ts";
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { freePort } from "../broker/mosquitto.ts";
+import type { RabbitCluster } from "../broker/rabbitmq.ts";
+import { consecutiveFreePorts, startRabbitBroker } from "../broker/rabbitmq-start.ts";
 import { retainedPerDevice } from "../broker/sizing.ts";
-import { startBroker, type RunningBroker } from "../broker/start.ts";
+import { startBroker } from "../broker/start.ts";
 import { loadProfile } from "../lib/profiles.ts";
 import { loadConfig } from "../lib/config.ts";
 import { deviceStorageFiles } from "../lib/provision.ts";
@@ -29,7 +32,9 @@ export const PREFIX = "latchkey";
 
 export interface FleetOptions {
   devices: number;
-  broker: "mosquitto" | "embedded";
+  broker: "mosquitto" | "embedded" | "rabbitmq";
+  /** RabbitMQ: how many nodes (default 3). */
+  nodes?: number;
   handshakeMs?: number;
   log?: (line: string) => void;
 }
@@ -38,7 +43,7 @@ export interface Fleet {
   stateDir: string;
   names: string[];
   profiles: DeviceProfile[];
-  broker: RunningBroker;
+  broker: FleetBroker;
   devices: SimulatedDevice[];
   /** This process's resident memory (MiB) just before the devices booted. */
   bootRss: number;
@@ -69,6 +74,20 @@ function parseDown(id: string, line: string): Down {
     : { id, at: Date.now(), reason: text, retryMs: -1 };
 }
 
+/** The fleet's broker: where the hub connects, the processes it runs in, how to stop it. */
+export interface FleetBroker {
+  kind: "mosquitto" | "embedded" | "rabbitmq";
+  host: string;
+  port: number;
+  /** The cluster's other nodes, in order (none for one broker). */
+  failover: { host: string; port: number }[];
+  /** RabbitMQ: the cluster (to kill a node and start it again). */
+  cluster?: RabbitCluster;
+  /** Its resident memory (MiB; every node of a cluster). */
+  rss(): number | undefined;
+  stop(): Promise<void>;
+}
+
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const log = options.log ?? (() => undefined);
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "latchkey-fleet-"));
@@ -83,10 +102,28 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   log(`${names.length} identities issued in ${issueSeconds.toFixed(1)} s`);
   const config = loadConfig(path.join(root, "espruino.config.json"));
   const template = loadProfile(path.join(root, "examples", "plain-switch.json"), config);
-  const port = await freePort();
-  const profiles = names.map((id) => ({ ...template, id, broker: { host: "127.0.0.1", port } }));
-  const start = () =>
-    startBroker({
+  const nodes = options.broker === "rabbitmq" ? (options.nodes ?? 3) : 1;
+  const port = nodes > 1 ? await consecutiveFreePorts(nodes) : await freePort();
+  const addresses = Array.from({ length: nodes }, (_, i) => ({ host: "127.0.0.1", port: port + i }));
+  // Device i connects to node i mod n first; the other nodes follow as its failover brokers.
+  const profiles = names.map((id, i) => {
+    const order = addresses.map((_, j) => addresses[(i + j) % nodes]!);
+    return { ...template, id, broker: order[0]!, ...(nodes > 1 ? { failover: order.slice(1) } : {}) };
+  });
+  const start = async (): Promise<FleetBroker> => {
+    if (options.broker === "rabbitmq") {
+      const rabbit = await startRabbitBroker({ stateDir, prefix: PREFIX, host: "127.0.0.1", port, nodes });
+      const cluster = rabbit.cluster;
+      return {
+        kind: "rabbitmq",
+        ...addresses[0]!,
+        failover: addresses.slice(1),
+        cluster,
+        rss: () => cluster.pids().reduce((sum, pid) => sum + (rssMiB(pid) ?? 0), 0),
+        stop: rabbit.stop,
+      };
+    }
+    const one = await startBroker({
       stateDir,
       prefix: PREFIX,
       host: "127.0.0.1",
@@ -94,8 +131,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       embedded: options.broker === "embedded",
       retainedPerDevice: retainedPerDevice([template]),
     });
+    return { kind: one.kind, host: one.host, port, failover: [], rss: () => rssMiB(one.pid), stop: one.stop };
+  };
   let broker = await start();
-  log(`${broker.kind} on 127.0.0.1:${port}`);
+  log(`${broker.kind} on 127.0.0.1:${addresses.map((a) => a.port).join(", ")}`);
   const built = await buildFirmware({
     root,
     version: "0.0.0-fleet",

@@ -1,10 +1,8 @@
 // The RabbitMQ cluster for tests: started once per test file (a node takes several seconds to
 // boot), recorded in the state folder like `npm run broker -- --rabbitmq` does, so that
 // `npm run pki -- revoke` reaches it, and stopped with everything it started.
-import { freePort } from "../../scripts/broker/mosquitto.ts";
 import { rabbitmqPath } from "../../scripts/broker/rabbitmq.ts";
-import { startRabbitBroker, type RunningRabbit } from "../../scripts/broker/rabbitmq-start.ts";
-import { checkListen } from "../../scripts/broker/start.ts";
+import { consecutiveFreePorts, startRabbitBroker, type RunningRabbit } from "../../scripts/broker/rabbitmq-start.ts";
 
 /** RabbitMQ is required where .ci/run says so; elsewhere its tests are skipped, loudly. */
 export function rabbitmqMissing(): boolean {
@@ -14,23 +12,6 @@ export function rabbitmqMissing(): boolean {
   }
   console.warn("rabbitmq-server not installed: skipping the tests against a RabbitMQ cluster");
   return true;
-}
-
-/** `count` consecutive free loopback ports (the CLI's layout: node i on port + i). */
-async function consecutivePorts(count: number): Promise<number> {
-  for (;;) {
-    const first = await freePort();
-    if (first + count > 65535) continue;
-    const rest = await Promise.all(
-      Array.from({ length: count - 1 }, (_, i) =>
-        checkListen("127.0.0.1", first + i + 1).then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
-    if (rest.every(Boolean)) return first;
-  }
 }
 
 export interface TestRabbit extends RunningRabbit {
@@ -46,7 +27,7 @@ export async function startTestRabbit(stateDir: string, prefix: string, nodes: n
     stateDir,
     prefix,
     host: "127.0.0.1",
-    port: await consecutivePorts(nodes),
+    port: await consecutiveFreePorts(nodes),
     nodes,
     log: () => undefined,
   });
