@@ -107,5 +107,7 @@ export function decodeAny(first: number, buf: string, start: number, end: number
 }
 /** The decoder's own PUBLISH refusals, in words too. */
 decodeAny.explain = explain;
-/** A PUBLISH as its packet object, for a push without a PUBLISH handler. */
-decodeAny.packet = publishPacket;
+/** For a push without a PUBLISH handler: each PUBLISH as its packet object, to `onPacket`. */
+decodeAny.packet =
+  (onPacket: (packet: Packet) => void) => (topic: string, payload: string, first: number, id: string) =>
+    onPacket(publishPacket(topic, payload, first, id));

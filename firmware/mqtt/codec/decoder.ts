@@ -19,9 +19,9 @@ export type PacketDecoder = ((first: number, buf: string, start: number, end: nu
   /** Host tools' words for the decoder's own refusals of a PUBLISH (explain.ts); the device
    *  keeps the short form. */
   explain?: (text: string) => string;
-  /** Host tools' PUBLISH packet object (publishPacket, decode-any.ts), for a push without a
-   *  PUBLISH handler. */
-  packet?: (topic: string, payload: string, first: number, id: string) => Packet;
+  /** For a push without a PUBLISH handler, in host tools: the handler that hands each PUBLISH
+   *  to `onPacket` as its packet object (publishPacket, decode-any.ts). */
+  packet?: (onPacket: (packet: Packet) => void) => PublishHandler;
 };
 
 /** A PUBLISH as the decoder hands it on: `first` is the fixed header's first byte (bit 3 DUP,
@@ -65,11 +65,6 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
    *  Only a topic a one-byte-length packet can carry, at most KNOWN of them: a broker sending
    *  many topics costs speed, never memory beyond that. */
   let known: { [wire: string]: string } = {};
-  const fail = (problem: string) => {
-    held = "";
-    failed = problem;
-    return problem;
-  };
   /** A packet shorter than this fits maxPacketBytes, and one whose remaining length's second
    *  byte has its continuation bit set is not (3 + 128 * 128 bytes at least). */
   const lim = Math.min(16384, maxPacketBytes + 1);
@@ -130,7 +125,7 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
               : topicClause(topic) || (p > total ? SHORT : id === "\0\0" ? ID_0 : "");
     // String(text) is the text: the device's short form.
     if (problem) return (decode.explain || String)("PUBLISH: " + problem);
-    if (n < 128 && Object.keys(known).length < KNOWN) known[buf.substr(i, n + 2)] = topic;
+    if (n < 128 && maxPacketBytes > 128 && Object.keys(known).length < KNOWN) known[buf.substr(i, n + 2)] = topic;
     publish(topic, buf.substring(p, total), first, id);
     return total;
   };
@@ -144,38 +139,43 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
       resets++;
       known = {};
     },
-    push(chunk, onPacket, onPublish) {
+    push(buf, onPacket, onPublish) {
       if (failed !== undefined) return failed;
       // Declared once here, not in the loop: a `let` in a loop body makes a new block scope
       // on every pass. Espruino finds a local by walking the function's names in the order
-      // they were declared (src/jsvar.c, jsvFindChildFromString): the busiest come first.
+      // they were declared, parameters first (src/jsvar.c, jsvFindChildFromString): the
+      // busiest come first, and the chunk's own name is the buffer's.
+      let total = 0;
+      let first = 0;
       let at = 0;
-      let first: number;
-      let total: number;
-      let h: number;
-      let n: number;
-      let p: number;
-      let topic: string;
+      let p = 0;
+      let h = 0;
+      let n = 0;
+      let topic = "";
       let id = "";
-      let buf = held ? held + chunk : chunk;
+      buf = held ? held + buf : buf;
       // Espruino walks a string's blocks to find its length (src/jsvar.c): once per push.
       let end = buf.length;
-      let next: number | string;
-      let stop: number;
+      let stop = 0;
+      let next: number | string = 0;
       const run = resets;
       // Without a PUBLISH handler (host tools, tests), a PUBLISH becomes its packet object, made
       // by the host decoder's `packet` (decode-any.ts): the device's bundle does without it.
-      const publish: PublishHandler =
-        onPublish || ((topic, payload, first, id) => onPacket(decode.packet!(topic, payload, first, id)));
+      // (A device decoder has no `packet`: a push of it without a handler may still refuse.)
+      // The handler takes the parameter's place, third among the names (see above).
+      onPublish = (onPublish || (decode.packet && decode.packet(onPacket))) as PublishHandler;
       // Espruino runs this loop body as text, lexing every token on every pass (src/jsparse.c):
       // an executed token costs about 0.35 µs on the Linux build, a skipped one 0.08 µs, a
       // native method about 5 µs. So the loop decodes the common packet itself, in one
       // condition: a PUBLISH at QoS 0 or 1, not DUP (first byte 0x30-0x33), a remaining length
-      // of one or two bytes (h: where the variable header starts), within maxPacketBytes, all
-      // there, a topic found valid before (`known`: its length's high byte 0, not empty, no
-      // wildcard, NUL or bad UTF-8) that lies inside the packet, a packet id not 0 at QoS 1.
-      // Anything else goes to careful(), which decodes it from the start, names its problem,
-      // and remembers a valid topic.
+      // of one or two bytes (h: where the variable header starts), all there, a topic found
+      // valid before (`known`: its length's high byte 0, not empty, no wildcard, NUL or bad
+      // UTF-8) that lies inside the packet, a packet id not 0 at QoS 1. Within maxPacketBytes:
+      // a two-byte length over it makes `total` NaN, and a one-byte length is within it
+      // whenever `known` holds a topic (careful() fills it only for maxPacketBytes >= 129).
+      // A packet whose fixed header is all there and within maxPacketBytes, but not its body,
+      // waits for the next bytes; anything else goes to careful(), which decodes it from the
+      // start, names its problem, and remembers a valid topic.
       // A big read is decoded SLICE bytes at a time, its decoded part dropped in between, to
       // keep offsets small (a native call walks a string's blocks to its offset, src/jsvar.c):
       // the inner loop stops short of SLICE, so the fast path need not look.
@@ -186,36 +186,36 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
           total =
             (n = buf.charCodeAt(at + 1)) < 128
               ? (h = at + 2) + n
-              : (h = at + 3) + n - 128 + 128 * buf.charCodeAt(at + 2);
+              : (total = (h = at + 3) + n - 128 + 128 * buf.charCodeAt(at + 2)) - at < lim
+                ? total
+                : NaN;
           if (
             first >> 2 === 12 &&
-            total - at < lim &&
             total <= end &&
-            (topic = known[buf.substr(h, 2 + (n = buf.charCodeAt(h + 1)))]) &&
-            (p = h + 2 + n + (first & 2)) <= total &&
+            (topic = known[buf.substr(h, (p = 2 + buf.charCodeAt(h + 1)))]) &&
+            (p += h + (first & 2)) <= total &&
             (first & 2 ? (id = buf.substr(p - 2, 2)) !== "\0\0" : 1)
           ) {
             at = total;
-            publish(topic, buf.substring(p, total), first, id);
-          } else {
+            onPublish(topic, buf.substring(p, total), first, id);
+          } else if (
             // A callback that reset the decoder also emptied `known`: every packet after it
-            // comes here, so the fast path need not look.
-            if (run !== resets) return undefined;
-            next = careful(buf, at, end, onPacket, publish);
-            if (typeof next === "string") return fail(next);
-            // Not all there: nothing more to decode in this push.
-            if (next < 0) {
-              end = at;
-              break;
-            }
-            at = next;
-          }
+            // comes here, and decoding stops. careful() returns a string for a protocol error.
+            run !== resets ||
+            (total > end && total - at < lim) ||
+            !(((next = careful(buf, at, end, onPacket, onPublish)) as number) >= 0)
+          ) {
+            end = at;
+            break;
+          } else at = next as number;
         }
         if (end - at < 2) break;
         buf = buf.substr(at);
         end -= at;
         at = 0;
       }
+      // A protocol error ends the stream: nothing is held, and every later push returns it.
+      if (typeof next === "string") return ((held = ""), (failed = next));
       if (run === resets) held = at ? buf.substr(at) : buf;
       return undefined;
     },

@@ -64,9 +64,9 @@ export function encodeAck(first: number, id: number): string {
 
 export function encodeSubscribe(id: number, subscriptions: Subscription[]): string {
   let body = u16(id);
-  for (let i = 0; i < subscriptions.length; i++) {
-    body += str16(subscriptions[i].filter) + fromCharCode(subscriptions[i].qos);
-  }
+  subscriptions.forEach((s) => {
+    body += str16(s.filter) + fromCharCode(s.qos);
+  });
   // SUBSCRIBE carries the reserved flags 0010 [MQTT-3.8.1-1].
   return frame(0x82, body);
 }
