@@ -43,6 +43,20 @@ function indexed(file: string): Map<string, DeviceRecord[]> {
   return byName;
 }
 
+/** Command keys by file, read again only when the file changed (another inode, size, mtime or
+ *  ctime): the hub needs one at every command and every report it verifies. */
+const keys = new Map<string, { stamp: string; key: Buffer }>();
+
+function keyFile(file: string): Buffer {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  const stamp = stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}` : "";
+  const cached = keys.get(file);
+  if (stat && cached && cached.stamp === stamp) return cached.key;
+  const key = readFileSync(file);
+  keys.set(file, { stamp, key });
+  return key;
+}
+
 /** The device's 32-byte command key, kept 0600 in the CA's state (`npm run pki -- device`).
  *  Only while the device has an active certificate in the CA's index: a revoked device's
  *  board may be in a thief's hands, and its key must sign nothing. */
@@ -56,7 +70,7 @@ export function readCommandKey(stateDir: string, device: string): Buffer {
     );
   let key: Buffer;
   try {
-    key = readFileSync(file);
+    key = keyFile(file);
   } catch {
     throw new SigningError(`no command key for device '${device}' (${file}): npm run pki -- device ${device} makes it`);
   }
