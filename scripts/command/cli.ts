@@ -3,11 +3,9 @@
 // and exits non-zero when it refused, did not answer, or the command could not be sent.
 import { runTool } from "../lib/cli.ts";
 import { UserError } from "../lib/errors.ts";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { deviceTopics, thingTopic } from "../../firmware/app/protocol/topics.ts";
 import { PkiStore } from "../lib/pki-store.ts";
-import { connectAsHub, endSession, sessionLost } from "../lib/hub.ts";
+import { connectTool, endSession, sessionLost } from "../lib/hub.ts";
 import { NOT_LIVE } from "../../firmware/app/protocol/auth.ts";
 import { readCommandKey, sendSignedCommand } from "../lib/signing.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
@@ -29,22 +27,7 @@ async function main(): Promise<void> {
   if (!index.certificates.some((c) => c.kind === "device" && c.cn === device && c.status === "active"))
     throw new CommandError(`no active device certificate for '${device}' in the CA (npm run pki -- list)`);
   const key = readCommandKey(state, device);
-  const listening = path.join(state, "broker", "listening.json");
-  const recorded = existsSync(listening);
-  const { host, port } = recorded
-    ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
-    : config.device.broker;
-  let client;
-  try {
-    client = await connectAsHub(state, host, port, false, recorded ? [] : config.device.failover);
-  } catch (error) {
-    if ((error as Error).message.startsWith("no hub certificate")) throw error;
-    throw new CommandError(
-      recorded
-        ? `the broker recorded in ${listening} (${host}:${port}) is not answering (${(error as Error).message}): the file is stale; start it with npm start or npm run broker`
-        : `no broker at ${host}:${port} (${(error as Error).message}): start it with npm start or npm run broker`,
-    );
-  }
+  const { client } = await connectTool(state, config);
   const topic = thingTopic(deviceTopics(config.device.topicPrefix, device).root, "relay", "set");
   try {
     // Lost before the device answered (another program took the session over): one line, non-zero.

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { checkListen } from "../broker/start.ts";
 import { hostOption, portOption, runTool } from "../lib/cli.ts";
+import { recordedBroker } from "../lib/hub.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
 import { PkiStore } from "../lib/pki-store.ts";
 import { projectBundle, projectVersion } from "../ota/bundle.ts";
@@ -53,10 +54,8 @@ runTool(
     // Before anything starts: a busy port, an address not of this machine, a name that does
     // not resolve are each one line.
     await checkListen(host, port);
-    const listening = path.join(state, "broker", "listening.json");
-    const broker = existsSync(listening)
-      ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
-      : config.device.broker;
+    const recorded = recordedBroker(state);
+    const broker = recorded ? { host: recorded.host, port: recorded.port } : config.device.broker;
     const version = projectVersion();
     const hub = await startHub({
       stateDir: state,

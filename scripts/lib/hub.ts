@@ -5,8 +5,11 @@
 // off the identities the running hub and npm start's view use (identities.ts).
 import { existsSync, readFileSync } from "node:fs";
 import mqtt from "mqtt";
+import path from "node:path";
+import { describeError } from "./cli.ts";
+import type { ProjectConfig } from "./config.ts";
+import { NetworkError, PkiError, UserError } from "./errors.ts";
 import { PkiStore } from "./pki-store.ts";
-import { NetworkError } from "./errors.ts";
 import { TOOLS_IDENTITY } from "./identities.ts";
 
 export { TOOLS_IDENTITY };
@@ -26,7 +29,7 @@ export async function connectAsHub(
   const name = existsSync(`${store.identityDir("hub", identity)}/cert.pem`) ? identity : "hub";
   const dir = store.identityDir("hub", name);
   if (!existsSync(`${dir}/cert.pem`))
-    throw new Error(`no hub certificate: run npm start once, or npm run pki -- hub ${identity}`);
+    throw new PkiError(`no hub certificate: run npm start once, or npm run pki -- hub ${identity}`);
   const brokers = [{ host, port }, ...failover];
   const connect = (broker: { host: string; port: number }) =>
     mqtt.connectAsync({
@@ -51,6 +54,38 @@ export async function connectAsHub(
     }
   }
   throw failure;
+}
+
+/** The broker `npm start` or `npm run broker` records as listening
+ *  (`<stateDir>/broker/listening.json`), if one does. */
+export function recordedBroker(stateDir: string): { host: string; port: number; file: string } | undefined {
+  const file = path.join(stateDir, "broker", "listening.json");
+  if (!existsSync(file)) return undefined;
+  const { host, port } = JSON.parse(readFileSync(file, "utf8")) as { host: string; port: number };
+  return { host, port, file };
+}
+
+/** A one-shot tool's connection (connectAsHub, no reconnect) to the recorded broker, else to
+ *  the profile's and its failover brokers. A broker that does not answer is one line that
+ *  names it (and, when it was recorded, that the record is stale). */
+export async function connectTool(
+  stateDir: string,
+  config: ProjectConfig,
+): Promise<{ client: mqtt.MqttClient; broker: string }> {
+  const recorded = recordedBroker(stateDir);
+  const { host, port } = recorded ?? config.device.broker;
+  try {
+    const client = await connectAsHub(stateDir, host, port, false, recorded ? [] : config.device.failover);
+    return { client, broker: `${host}:${port}` };
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const start = "start it with npm start or npm run broker";
+    throw new NetworkError(
+      recorded
+        ? `the broker recorded in ${recorded.file} (${host}:${port}) is not answering (${describeError(error)}): the file is stale; ${start}`
+        : `no broker answers at ${host}:${port} (${describeError(error)}): ${start}`,
+    );
+  }
 }
 
 /**

@@ -4,12 +4,11 @@
 // identity (scripts/ota/transfer.ts), showing a progress bar and every answer of the device.
 // Exits non-zero unless the new bundle confirmed; the device never ends up without a
 // verified bundle (firmware/app/maintenance/ota.ts, firmware/app/maintenance/boot-stub.ts).
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import type { MqttClient } from "mqtt";
-import { describeError, runTool, wholeNumber } from "../lib/cli.ts";
-import { ArgumentError, NetworkError, UserError } from "../lib/errors.ts";
-import { connectAsHub, endSession, sessionLost } from "../lib/hub.ts";
+import { runTool, wholeNumber } from "../lib/cli.ts";
+import { ArgumentError } from "../lib/errors.ts";
+import { connectTool, endSession, sessionLost } from "../lib/hub.ts";
 import { readCommandKey } from "../lib/signing.ts";
 import type { ProjectConfig } from "../lib/config.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
@@ -54,26 +53,11 @@ async function main(values: Values, positionals: string[]): Promise<void> {
   const state = stateDir(config);
   const key = readCommandKey(state, device);
   // The broker first: no build when nothing would carry the update.
-  const listening = path.join(state, "broker", "listening.json");
-  const recorded = existsSync(listening);
-  const { host, port } = recorded
-    ? (JSON.parse(readFileSync(listening, "utf8")) as { host: string; port: number })
-    : config.device.broker;
-  const client = await connectAsHub(state, host, port, false, recorded ? [] : config.device.failover).catch(
-    (error: Error) => {
-      if (error instanceof UserError) throw error;
-      throw new NetworkError(
-        `no broker answers at ${host}:${port} (${describeError(error)}): start it with npm start or npm run broker`,
-      );
-    },
-  );
+  const { client, broker } = await connectTool(state, config);
   // Lost before it is done (another program took the session over): one line, non-zero.
   const lost = sessionLost(client);
   try {
-    await Promise.race([
-      update(client, values, device, config, key, confirmSeconds, chunkBytes, `${host}:${port}`),
-      lost,
-    ]);
+    await Promise.race([update(client, values, device, config, key, confirmSeconds, chunkBytes, broker), lost]);
   } finally {
     await endSession(client);
   }
