@@ -189,30 +189,35 @@ function createDecoder(maxPacketBytes: number, decode: PacketDecoder): Decoder {
               : (total = (h = at + 3) + n - 128 + 128 * buf.charCodeAt(at + 2)) - at < lim
                 ? total
                 : NaN;
-          if (
+          if (!(
             first >> 2 === 12 &&
             total <= end &&
             (topic = known[buf.substr(h, (p = 2 + buf.charCodeAt(h + 1)))]) &&
             (p += h + (first & 2)) <= total &&
             (first & 2 ? (id = buf.substr(p - 2, 2)) !== "\0\0" : 1)
-          ) {
-            at = total;
-            onPublish(topic, buf.substring(p, total), first, id);
-          } else if (
+          ))
+            break;
+          at = total;
+          onPublish(topic, buf.substring(p, total), first, id);
+        }
+        // The packet at `at` left the fast path (the loop stopped short of `stop`): the
+        // careful way, out of the loop, whose text is lexed on every pass.
+        if (at < stop) {
+          if (
             // A callback that reset the decoder also emptied `known`: every packet after it
             // comes here, and decoding stops. careful() returns a string for a protocol error.
             run !== resets ||
             (total > end && total - at < lim) ||
             !(((next = careful(buf, at, end, onPacket, onPublish)) as number) >= 0)
-          ) {
-            end = at;
+          )
             break;
-          } else at = next as number;
+          at = next as number;
+        } else if (end - at < 2) break;
+        else {
+          buf = buf.substr(at);
+          end -= at;
+          at = 0;
         }
-        if (end - at < 2) break;
-        buf = buf.substr(at);
-        end -= at;
-        at = 0;
       }
       // A protocol error ends the stream: nothing is held, and every later push returns it.
       if (typeof next === "string") return ((held = ""), (failed = next));
