@@ -10,6 +10,19 @@ import type { Hub } from "../hub/hub.ts";
 export interface BenchTools {
   until(what: string, check: () => boolean, timeoutMs: number): Promise<number>;
   storm(connects: number[], from: number): { seconds: number; peak: number; mean: number };
+  /** The devices' failed attempts after `from`, in one line. */
+  losses(from: number): string;
+}
+
+/** Reconnects in each whole second after `from`. */
+function perSecond(connects: number[], from: number): number[] {
+  const bins: number[] = [];
+  for (const t of connects.filter((c) => c >= from)) {
+    const i = Math.floor((t - from) / 1000);
+    while (bins.length <= i) bins.push(0);
+    bins[i]!++;
+  }
+  return bins;
 }
 
 const KILLED = 1;
@@ -45,6 +58,8 @@ export async function nodeKilledAndRestarted(fleet: Fleet, hub: Hub, tools: Benc
   clearInterval(watch);
   return [
     `  ${cluster.nodes[KILLED]!.name} killed (${onNode} devices on it): every device back in ${s.seconds.toFixed(1)} s, reconnects per second peak ${s.peak} / mean ${s.mean.toFixed(1)} (${(s.peak / s.mean).toFixed(1)}x); the hub showing all online after ${backOnline.toFixed(1)} s`,
+    `    reconnects in each second after the kill: ${perSecond(fleet.connects, killed).join(" ")}`,
+    `    ${tools.losses(killed)}`,
     `  started again: rejoined in ${rejoined.toFixed(1)} s; then ${fleet.connects.length - connectsBefore} reconnects, fewest connected ${fewest} of ${size}, hub online ${online()} of ${size}, commands through the hub ${outcomes.filter(Boolean).length}/${size} accepted`,
   ];
 }

@@ -105,7 +105,11 @@ async function one(size: number, broker: "mosquitto" | "embedded" | "rabbitmq"):
     ];
     const memory = `  memory: ${deviceRss.toFixed(2)} MiB per simulated device; hub +${hubRss.toFixed(0)} MiB; broker ${brokerRss?.toFixed(0) ?? "?"} MiB`;
     if (fleet.broker.cluster) {
-      const lines = await nodeKilledAndRestarted(fleet, started, { until, storm });
+      const lines = await nodeKilledAndRestarted(fleet, started, {
+        until,
+        storm,
+        losses: (from) => linkLosses(fleet.downs, from),
+      });
       return [...figures, memory, ...lines, `  load average ${os.loadavg()[0]!.toFixed(1)} at the end`].join("\n");
     }
     const restarted = Date.now();

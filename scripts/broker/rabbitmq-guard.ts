@@ -14,7 +14,10 @@
 // Every other question is "allow": the internal backend, asked as well, decides users,
 // queues and topics (all backends must allow). When the guard is down, RabbitMQ refuses every
 // login: it fails closed.
+import { spawn } from "node:child_process";
 import http from "node:http";
+import path from "node:path";
+import { freePort } from "./mosquitto.ts";
 
 export interface Guard {
   host: string;
@@ -69,5 +72,45 @@ export async function startGuard(host: string, port: number, log?: (line: string
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The guard in a process of its own (`npm run broker -- --client-id-guard`), as on a real
+ *  host: its answers do not wait for this process's event loop (a fleet's simulated devices and
+ *  hub share it, and RabbitMQ asks the guard at every login and at every new topic published). */
+export async function startGuardProcess(host: string, log?: (line: string) => void): Promise<Guard> {
+  const port = await freePort();
+  const cli = path.join(import.meta.dirname, "cli.ts");
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", cli, "--client-id-guard", "--host", host, "--port", `${port}`],
+    {
+      cwd: path.join(import.meta.dirname, "../.."),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let refused = 0;
+  let output = "";
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout.on("data", (d: Buffer) => {
+      output += d;
+      for (const line of d.toString().split("\n")) {
+        if (line.startsWith("client-id guard: refused")) refused++;
+        if (line.startsWith("client-id guard")) log?.(line);
+      }
+      if (output.includes("client-id guard for RabbitMQ on")) resolve();
+    });
+    proc.stderr.on("data", (d: Buffer) => (output += d));
+    void exited.then(() => reject(new Error(`the client-id guard stopped: ${output.trim()}`)));
+  });
+  return {
+    host,
+    port,
+    refused: () => refused,
+    close: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+      await exited;
+    },
   };
 }

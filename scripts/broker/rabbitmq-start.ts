@@ -17,6 +17,8 @@ export interface RabbitStartOptions extends PolicyOptions {
   /** The first node's MQTT port; node i listens on port + i. */
   port: number;
   nodes: number;
+  /** The client-id guard in a process of its own (rabbitmq-guard.ts). */
+  guardProcess?: boolean;
   onLog?: (text: string) => void;
 }
 

@@ -17,7 +17,7 @@ import { freePort, waitForPort } from "./mosquitto.ts";
 import type { PolicyOptions } from "./policy.ts";
 import { advancedConfig, ENABLED_PLUGINS, rabbitmqConf, type NodeFiles } from "./rabbitmq-config.ts";
 import { rabbitPolicy, writeCrlDir } from "./rabbitmq-files.ts";
-import { startGuard, type Guard } from "./rabbitmq-guard.ts";
+import { startGuard, startGuardProcess, type Guard } from "./rabbitmq-guard.ts";
 import { selfUser, writeFor, type BrokerUser } from "./run-as.ts";
 
 const SBIN = "/usr/lib/rabbitmq/bin";
@@ -44,6 +44,8 @@ export interface ClusterOptions extends PolicyOptions {
   host: string;
   /** MQTT TLS port of each node, in order. */
   ports: number[];
+  /** Run the client-id guard in a process of its own (a fleet in this process would slow it). */
+  guardProcess?: boolean;
   onLog?: (text: string) => void;
 }
 
@@ -245,7 +247,9 @@ export async function startRabbitCluster(options: ClusterOptions): Promise<Rabbi
     });
 
   try {
-    guard = await startGuard("127.0.0.1", 0, (line) => take(line + "\n"));
+    guard = options.guardProcess
+      ? await startGuardProcess("127.0.0.1", (line) => take(line + "\n"))
+      : await startGuard("127.0.0.1", 0, (line) => take(line + "\n"));
     let known = new Set((await writeAll()).definitions.users.map((u) => u.name));
     await startNode(0);
     // The default `guest` user is created on a fresh first node: nobody logs in with a password.

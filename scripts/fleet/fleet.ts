@@ -112,7 +112,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   });
   const start = async (): Promise<FleetBroker> => {
     if (options.broker === "rabbitmq") {
-      const rabbit = await startRabbitBroker({ stateDir, prefix: PREFIX, host: "127.0.0.1", port, nodes });
+      // The guard apart, as on real hosts: this process is busy with every device and the hub.
+      const rabbit = await startRabbitBroker({
+        stateDir,
+        prefix: PREFIX,
+        host: "127.0.0.1",
+        port,
+        nodes,
+        guardProcess: true,
+      });
       const cluster = rabbit.cluster;
       return {
         kind: "rabbitmq",

@@ -5,9 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { aclRules, mayPublish, maySubscribe } from "../../scripts/broker/acl.ts";
 import { advancedConfig, rabbitmqConf } from "../../scripts/broker/rabbitmq-config.ts";
-import { guardAnswer } from "../../scripts/broker/rabbitmq-guard.ts";
+import { guardAnswer, startGuardProcess } from "../../scripts/broker/rabbitmq-guard.ts";
 import { NOTHING, rabbitDefinitions, toRoutingKey, topicPermissions } from "../../scripts/broker/rabbitmq-policy.ts";
 import { certRecord, pkiIndex } from "../support/pki-index.ts";
+import { until } from "../support/wait.ts";
 
 const INDEX = pkiIndex([
   certRecord("broker", "broker"),
@@ -112,6 +113,22 @@ describe("the client-id guard", () => {
     for (const path of ["/user", "/resource", "/topic"]) expect(guardAnswer(path, q({ username: "x" }))).toBe("allow");
     expect(guardAnswer("/other", q({}))).toBe("deny");
   });
+
+  it("answers the same from a process of its own (as a fleet's cluster runs it), and stops with it", async () => {
+    const lines: string[] = [];
+    const guard = await startGuardProcess("127.0.0.1", (line) => lines.push(line));
+    const ask = (query: string) =>
+      fetch(`http://${guard.host}:${guard.port}/vhost?${query}`).then((response) => response.text());
+    try {
+      expect(await ask("username=door&vhost=%2F&client_id=door")).toBe("allow");
+      expect(await ask("username=alice&vhost=%2F&client_id=door")).toBe("deny");
+      await until("the guard's line about the refusal", () => guard.refused() === 1);
+      expect(lines).toContain("client-id guard: refused 'alice' connecting with client id 'door'");
+    } finally {
+      await guard.close();
+    }
+    await expect(ask("username=door&vhost=%2F&client_id=door")).rejects.toThrow();
+  }, 30000);
 });
 
 describe("a RabbitMQ node's configuration", () => {
