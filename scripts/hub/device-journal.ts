@@ -9,7 +9,7 @@ import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { verifyReport } from "../lib/signing.ts";
 import { PkiStore } from "../lib/pki-store.ts";
 import type { AuditRecord } from "./audit.ts";
-import type { DeviceView } from "./device-state.ts";
+import type { DeviceView } from "./device-view.ts";
 import { shownValue } from "./door.ts";
 import { describeValue, resultWords, windowEvent } from "./value-words.ts";
 

@@ -11,42 +11,9 @@
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
 import { verifyReport } from "../lib/signing.ts";
 import { deviceEntities, type Entity } from "../lib/entities.ts";
-import type { Freshness, FreshnessHooks } from "./freshness-types.ts";
+import type { FreshnessHooks } from "./freshness-types.ts";
 import { readSnapshot } from "./snapshot.ts";
-
-/** Readings kept per charted entity (the page's chart). */
-export const HISTORY_POINTS = 120;
-
-export interface EntityValue {
-  /** The current value: confirmed for a signed entity, as received for unsigned telemetry. */
-  value?: string;
-  /** When the value was accepted (host clock, ms). */
-  at?: number;
-  /** A signed value: when the challenge that confirmed it went out (host clock, ms). */
-  confirmedAt?: number;
-  /** A verified value the hub cannot tell is current (retained, before the device answered,
-   *  after it went away or stopped answering). */
-  lastKnown?: { value: string; at: number };
-  /** Why the latest report on this entity's topic was not accepted. */
-  unverified?: string;
-  /** Telemetry sent without a signature: shown, marked, never acted on. */
-  unsigned?: boolean;
-  history: { t: number; v: number }[];
-}
-
-export interface DeviceView {
-  id: string;
-  availability: "online" | "offline" | "unknown";
-  freshness: Freshness;
-  entities: Entity[];
-  values: Record<string, EntityValue>;
-  lastResult?: { at: number; who: string; cmd: string; accepted: boolean; detail: string };
-  /** The firmware version the device signed in its latest confirmed snapshot, and when that
-   *  answer arrived. */
-  firmware?: { version: string; at: number };
-  /** The IP address the device signed in its latest confirmed snapshot, and when it arrived. */
-  ip?: { address: string; at: number };
-}
+import { recordUnsigned, type DeviceView, type EntityValue } from "./device-view.ts";
 
 interface Known {
   value: string;
@@ -197,17 +164,7 @@ export class DeviceStates {
     const entities = view.entities.filter((e) => e.topic === topic);
     if (entities.length === 0) return [];
     if (entities[0]!.signed) return this.signed(d, topic, payload, entities, now);
-    for (const entity of entities) {
-      const slot = view.values[entity.id]!;
-      const value = entity.jsonKey === undefined ? payload.toString() : jsonField(payload.toString(), entity.jsonKey);
-      if (value === undefined) continue;
-      Object.assign(slot, { value, at: now, unsigned: true, unverified: undefined });
-      const number = Number(value);
-      if (entity.chart && value !== "" && Number.isFinite(number)) {
-        slot.history.push({ t: now, v: number });
-        if (slot.history.length > HISTORY_POINTS) slot.history.splice(0, slot.history.length - HISTORY_POINTS);
-      }
-    }
+    recordUnsigned(view, entities, payload.toString(), now);
     this.changed(view);
     return entities;
   }
@@ -313,15 +270,5 @@ export class DeviceStates {
         ? "superseded"
         : { unverified: `replayed report (seq ${report.seq}, already saw ${last.seq} of this boot)` };
     return report;
-  }
-}
-
-function jsonField(text: string, key: string): string | undefined {
-  try {
-    const value = (JSON.parse(text) as Record<string, unknown>)[key];
-    if (value === undefined || value === null || typeof value === "object") return undefined;
-    return String(value);
-  } catch {
-    return undefined;
   }
 }

@@ -15,7 +15,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import path from "node:path";
 import type { AuditLog } from "./audit.ts";
 import type { Commander } from "./commander.ts";
-import type { DeviceStates, DeviceView } from "./device-state.ts";
+import type { DeviceStates } from "./device-state.ts";
+import type { DeviceView } from "./device-view.ts";
 import { discoveryFor, type Discovery } from "./discovery.ts";
 import type { HaEndpoint, HaMessage } from "./ha-endpoint.ts";
 import { haValues } from "./ha-mapping.ts";

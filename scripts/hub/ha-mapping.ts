@@ -9,7 +9,7 @@
 //     state: it is the attribute `fault` (json_attributes_topic) and the "Door fault" sensor.
 //   switch / binary_sensor: `ON` / `OFF` as reported. A pulse relay is a button (no state).
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
-import type { DeviceView, EntityValue } from "./device-state.ts";
+import type { DeviceView, EntityValue } from "./device-view.ts";
 import type { Entity } from "../lib/entities.ts";
 
 /** Home Assistant's payload for "unknown" on a state topic (cover, binary_sensor). */

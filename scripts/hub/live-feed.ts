@@ -7,7 +7,7 @@
 // proxies and the browser from timing the stream out.
 import type { ServerResponse } from "node:http";
 import { maySee, type Operator } from "./access.ts";
-import type { DeviceView } from "./device-state.ts";
+import type { DeviceView } from "./device-view.ts";
 
 export const MAX_STREAMS = 64;
 export const MAX_STREAMS_PER_OPERATOR = 4;

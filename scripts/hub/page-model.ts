@@ -4,7 +4,7 @@
 // last known, unsigned or unverified with the times needed for its age, then the device's
 // health and recent events (device-journal.ts).
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
-import type { DeviceView } from "./device-state.ts";
+import type { DeviceView } from "./device-view.ts";
 import type { DeviceJournals, Health, TimelineEvent } from "./device-journal.ts";
 import { doorInputs, doorPanel, type DoorPanel } from "./door.ts";
 import type { Entity } from "../lib/entities.ts";

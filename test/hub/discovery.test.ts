@@ -7,7 +7,7 @@
 // mid-close is never closed, closed needs the closed switch, a fault is an attribute.
 import { describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
-import type { DeviceView } from "../../scripts/hub/device-state.ts";
+import type { DeviceView } from "../../scripts/hub/device-view.ts";
 import { discoveryFor } from "../../scripts/hub/discovery.ts";
 import { haCoverState, haValues, HA_UNKNOWN } from "../../scripts/hub/ha-mapping.ts";
 import type { HaAllow } from "../../scripts/hub/ha-permissions.ts";

@@ -12,7 +12,7 @@ import path from "node:path";
 import type mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
-import type { DeviceView } from "../../scripts/hub/device-state.ts";
+import type { DeviceView } from "../../scripts/hub/device-view.ts";
 import { startHub, type Hub, type HubOptions } from "../../scripts/hub/hub.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing } from "../support/broker.ts";

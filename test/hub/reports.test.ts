@@ -9,7 +9,7 @@ import path from "node:path";
 import type mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeviceProfile } from "../../firmware/app/profile/profile.ts";
-import { HISTORY_POINTS } from "../../scripts/hub/device-state.ts";
+import { HISTORY_POINTS } from "../../scripts/hub/device-view.ts";
 import { startHub, type Hub } from "../../scripts/hub/hub.ts";
 import { macHex, readCommandKey } from "../../scripts/lib/signing.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
