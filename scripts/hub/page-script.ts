@@ -5,7 +5,12 @@
 // Ages count on the hub's clock (the skew from /api/state's `now`); a confirmed value's age
 // ("confirmed 4 s ago") is from when its confirming report arrived, never older than the value,
 // and its title names the challenge it was signed after (the bound on how old it can be).
-export const PAGE_SCRIPT = `"use strict";
+import { PAGE_ADMIN_SCRIPT } from "./page-script-admin.ts";
+import { PAGE_HEALTH_SCRIPT } from "./page-script-health.ts";
+import { PAGE_ROWS_SCRIPT } from "./page-script-rows.ts";
+
+// The page's state and helpers, then the parts: each part is text of this one script, in order.
+const PAGE_STATE_SCRIPT = `"use strict";
 var skew = 0;
 var pending = {};
 var me = "";
@@ -78,208 +83,10 @@ function marks(parent, m, why) {
     parent.appendChild(w);
   }
 }
-function press(device, entity, b) {
-  var key = device + "/" + entity;
-  var word = b.word;
-  pending[key] = word;
-  document.querySelectorAll('[data-device="' + device + '"] [data-entity="' + entity + '"] button').forEach(function (x) { x.disabled = true; });
-  var box = document.querySelector('[data-device="' + device + '"] .result');
-  own[device] = { text: b.label + ": sent, waiting for the device", cmd: word, before: lastAt(device) };
-  if (box) box.textContent = own[device].text;
-  fetch("/api/command", {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-latchkey-command": "1" },
-    body: JSON.stringify({ device: device, entity: entity, cmd: word })
-  }).then(function (r) { return r.json(); }).then(function (outcome) {
-    var box = document.querySelector('[data-device="' + device + '"] .result');
-    var o = own[device];
-    if (o) o.text = b.label + ": " + (outcome.said || "refused, " + (outcome.detail || outcome.error));
-    if (box && o) box.textContent = o.text;
-  }).finally(function () {
-    delete pending[key];
-    if (devices[device]) render(devices[device]);
-  });
-}
-function buttons(parent, view, entity, list, what) {
-  list.forEach(function (b) {
-    var button = el("button", "", b.label);
-    button.type = "button";
-    button.setAttribute("data-command", b.word);
-    button.setAttribute("aria-label", b.label + " " + what);
-    if (b.on !== undefined) {
-      button.setAttribute("role", "switch");
-      button.setAttribute("aria-checked", b.on ? "true" : "false");
-    }
-    button.disabled = !b.enabled || pending[view.id + "/" + entity] !== undefined;
-    button.addEventListener("click", function () { press(view.id, entity, b); });
-    parent.appendChild(button);
-  });
-}
-var DOOR_ICONS = { Open: "\\u25A1", Opening: "\\u25B2", Closed: "\\u25A0", Closing: "\\u25BC", Stopped: "\\u25A3", Fault: "\\u26A0", Unknown: "?" };
-function door(card, view) {
-  var d = view.door;
-  var box = el("section", "door entity");
-  box.setAttribute("data-entity", "cover");
-  box.setAttribute("aria-label", "Door");
-  var state = el("div", "state " + d.label);
-  state.setAttribute("role", "status");
-  state.setAttribute("aria-label", "Door " + d.label);
-  state.appendChild(el("span", "icon", DOOR_ICONS[d.label] || "?")).setAttribute("aria-hidden", "true");
-  state.appendChild(el("span", "value" + (d.trust === "last known" ? " stale" : ""), d.label));
-  box.appendChild(state);
-  var line = el("div", "detail");
-  line.appendChild(el("span", "", d.detail));
-  marks(line, d, view.freshness && view.freshness.why);
-  box.appendChild(line);
-  var controls = el("div", "controls");
-  buttons(controls, view, "cover", d.buttons, "the door");
-  box.appendChild(controls);
-  card.appendChild(box);
-}
-function row(card, view, r) {
-  var line = el("div", "entity");
-  line.setAttribute("data-entity", r.id);
-  var name = el("span", "name", r.name);
-  if (r.meaning) name.appendChild(el("span", "meaning", r.meaning));
-  line.appendChild(name);
-  line.appendChild(r.history ? chart(r.history) : el("span", ""));
-  var reading = el("span", "reading");
-  reading.appendChild(el("span", "value" + (r.trust === "last known" ? " stale" : ""), r.shown));
-  var m = el("span", "marks");
-  marks(m, r, view.freshness && view.freshness.why);
-  reading.appendChild(m);
-  line.appendChild(reading);
-  var actions = el("span", "actions");
-  buttons(actions, view, r.id, r.buttons, r.name);
-  line.appendChild(actions);
-  card.appendChild(line);
-}
-function fact(list, term, value) {
-  list.appendChild(el("dt", "", term));
-  var dd = el("dd", "");
-  if (typeof value === "string") dd.textContent = value; else dd.appendChild(value);
-  list.appendChild(dd);
-}
-function health(details, view) {
-  var h = view.health || {};
-  var list = el("dl", "health");
-  var tel = h.telemetryAt !== undefined;
-  var diagnostics = view.rows.filter(function (r) { return r.kind === "diagnostic"; });
-  diagnostics.forEach(function (r) { row(details, view, r); });
-  if (!view.telemetry) fact(list, "Uptime, signal, memory", "not reported: no telemetry in this device's profile");
-  if (view.firmware) {
-    var fw = el("span", "", view.firmware.version + " ");
-    marks(fw, { trust: "confirmed", at: view.firmware.at }, "");
-    fact(list, "Firmware", fw);
-  } else fact(list, "Firmware", h.version || "not reported yet");
-  if (view.ip) {
-    var ip = el("span", "", view.ip.address + " ");
-    marks(ip, { trust: "confirmed", at: view.ip.at }, "");
-    fact(list, "IP address", ip);
-  } else fact(list, "IP address", "not reported yet");
-  fact(list, "Last seen", h.lastSeen ? aged("span", "", "", h.lastSeen) : "not since the hub started");
-  fact(list, "Gone offline", h.offlineSeen + (h.offlineSeen === 1 ? " time" : " times") + " since the hub started");
-  fact(list, "Last disconnect", tel && h.drop ? h.drop : "none reported");
-  if (view.maintenance) {
-    var m = el("span", "", view.maintenance.shown + " ");
-    marks(m, view.maintenance, view.freshness && view.freshness.why);
-    fact(list, "Maintenance window", m);
-  }
-  var c = h.certificate;
-  fact(list, "Certificate", c ? (c.status === "active" ? "expires " : c.status + ", expired ") + c.notAfter.slice(0, 10) : "not in the CA's records");
-  if (tel) fact(list, "Telemetry", aged("span", "", "unsigned, received ", h.telemetryAt));
-  details.appendChild(list);
-  details.appendChild(el("h3", "", "Recent events"));
-  var events = el("ol", "timeline");
-  (view.timeline || []).forEach(function (e) {
-    var li = el("li", "event-" + e.kind);
-    li.appendChild(aged("span", "when", "", e.at));
-    li.appendChild(el("span", "what", e.text));
-    var trust = e.trust === "verified" ? "verified" : e.trust === "last known" ? "last known" : e.trust === "unsigned" ? "not signed" : "hub record";
-    li.appendChild(el("span", "badge " + e.trust.replace(" ", "-"), trust));
-    events.appendChild(li);
-  });
-  if (!view.timeline || !view.timeline.length) events.appendChild(el("li", "", "nothing yet since the hub started"));
-  details.appendChild(events);
-}
-var PHASES = { preparing: "Preparing", sending: "Sending", rebooting: "Rebooting into it", confirmed: "Confirmed", "rolled back": "Rolled back", refused: "Refused", failed: "Failed" };
-function act(device, action, label) {
-  var key = device + "/admin";
-  pending[key] = action;
-  document.querySelectorAll('[data-device="' + device + '"] [data-admin]').forEach(function (x) { x.disabled = true; });
-  var box = document.querySelector('[data-device="' + device + '"] .admin-result');
-  if (box) box.textContent = label + ": sent, waiting for the device";
-  fetch("/api/admin", {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-latchkey-command": "1" },
-    body: JSON.stringify({ device: device, action: action })
-  }).then(function (r) { return r.json(); }).then(function (outcome) {
-    var box = document.querySelector('[data-device="' + device + '"] .admin-result');
-    // A started update is followed by its own status line (its outcome may yet be a refusal).
-    if (box) box.textContent = outcome.error ? outcome.error : action === "update" && outcome.accepted ? "" : label + ": " + outcome.said;
-  }).finally(function () {
-    delete pending[key];
-    if (devices[device]) render(devices[device]);
-  });
-}
-function adminButton(parent, view, action, label, enabled) {
-  var b = el("button", "", label);
-  b.type = "button";
-  b.setAttribute("data-admin", action);
-  b.setAttribute("aria-label", label + " " + view.id);
-  b.disabled = !enabled || pending[view.id + "/admin"] !== undefined;
-  b.addEventListener("click", function () { act(view.id, action, label); });
-  parent.appendChild(b);
-}
-/** The owner's controls: an update with its progress and outcome, a restart, the window. */
-function admin(card, view, said) {
-  var box = el("section", "admin");
-  box.setAttribute("aria-label", "Administration of " + view.id);
-  var online = view.availability === "online";
-  var u = view.update;
-  var running = u && ["confirmed", "rolled back", "refused", "failed"].indexOf(u.phase) < 0;
-  var firmware = el("div", "firmware");
-  if (u) {
-    var line = el("div", "update-state update-" + u.phase.replace(" ", "-"));
-    line.setAttribute("role", "status");
-    line.textContent = "Update to " + u.version + ": " + PHASES[u.phase] + " \u2014 " + u.detail;
-    firmware.appendChild(line);
-  }
-  // The bar only once bytes are on their way (a refused manifest sends none).
-  if (u && u.size) {
-    var bar = el("progress", "");
-    bar.max = u.size || 1;
-    bar.value = u.sent;
-    bar.setAttribute("aria-label", "Update progress: " + u.sent + " of " + u.size + " bytes");
-    firmware.appendChild(bar);
-  }
-  var offer = view.offered;
-  if (offer && offer.newer) adminButton(firmware, view, "update", "Update to " + offer.version, online && !running);
-  else if (offer) {
-    // Not newer than what the device confirmed (page-model.ts): nothing to offer.
-    var runs = view.firmware ? view.firmware.version : offer.version;
-    firmware.appendChild(el("span", "up-to-date", "Up to date: runs " + runs +
-      (runs === offer.version ? ", the version a build makes now" : "; a build now makes " + offer.version + ", which is not newer") +
-      ". A higher version in package.json offers an update."));
-  }
-  else firmware.appendChild(el("span", "", "No firmware to offer: the hub was started without a build."));
-  adminButton(firmware, view, "restart", "Restart", online && !running);
-  box.appendChild(firmware);
-  if (view.maintenance) {
-    var w = el("div", "window");
-    var state = el("span", "", "Maintenance window: " + view.maintenance.shown + " ");
-    marks(state, view.maintenance, view.freshness && view.freshness.why);
-    w.appendChild(state);
-    adminButton(w, view, "maintenance-open", "Open maintenance window", online && !view.maintenance.open);
-    adminButton(w, view, "maintenance-close", "Close maintenance window", online && view.maintenance.open);
-    box.appendChild(w);
-  }
-  var result = el("div", "admin-result", said);
-  result.setAttribute("role", "status");
-  box.appendChild(result);
-  card.appendChild(box);
-}
-var devices = {};
+`;
+
+// The cards, the fleet summary and search, the audit list, and the start: state and events.
+const PAGE_MAIN_SCRIPT = `var devices = {};
 function render(view) {
   devices[view.id] = view;
   var card = document.querySelector('[data-device="' + view.id + '"]');
@@ -383,3 +190,7 @@ fetch("/api/state").then(function (r) { return r.json(); }).then(function (state
   events.addEventListener("audit", function (e) { audit(JSON.parse(e.data)); });
 });
 `;
+
+/** The script served as /app.js. */
+export const PAGE_SCRIPT =
+  PAGE_STATE_SCRIPT + PAGE_ROWS_SCRIPT + PAGE_HEALTH_SCRIPT + PAGE_ADMIN_SCRIPT + PAGE_MAIN_SCRIPT;
