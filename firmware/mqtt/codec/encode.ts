@@ -46,15 +46,16 @@ const heads: { [topic: string]: string } = {};
  *  `heads`, the remaining length is the body's one length, and under 128 bytes the fixed
  *  header is one fromCharCode, without frame()'s loop. */
 export function encodePublish(topic: string, payload: string, qos: QoS, retain: boolean, id?: number) {
-  const body =
+  // The parameters take the body and its length: a `let` makes a new variable at every call.
+  payload =
     (heads[topic] || (Object.keys(heads).length < 16 ? (heads[topic] = str16(topic)) : str16(topic))) +
     (qos ? fromCharCode((id as number) >> 8, (id as number) & 255) : "") +
     payload;
-  const length = body.length;
   // Fixed header flags (section 3.3.1): bit 3 DUP (0 here), bits 2-1 QoS, bit 0 RETAIN (a
   // boolean is 0 or 1 to "|").
-  const first = 0x30 | (qos << 1) | (retain as unknown as number);
-  return length > 127 ? frame(first, body) : fromCharCode(first, length) + body;
+  return (id = payload.length) > 127
+    ? frame(0x30 | (qos << 1) | (retain as unknown as number), payload)
+    : fromCharCode(0x30 | (qos << 1) | (retain as unknown as number), id) + payload;
 }
 
 /** PUBACK (0x40) and UNSUBACK (0xb0): a packet identifier alone. */
