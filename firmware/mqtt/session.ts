@@ -31,28 +31,13 @@ import {
   type Subscription,
 } from "./codec/packets";
 import type { Session as SessionApi, SessionEvents, SessionOptions } from "./session-api";
+import { DISCONNECT_PACKET, PINGREQ_PACKET, REFUSALS, type Held } from "./session-wire";
 
 export type { SessionEvents, SessionOptions } from "./session-api";
 export type Session = SessionApi;
 
 const PROTOCOL = "protocol error: ";
 const FULL = "in-flight store full (";
-
-/** PINGREQ and DISCONNECT: a fixed header alone (sections 3.12, 3.14). */
-const PINGREQ = "\xc0\x00";
-const DISCONNECT = "\xe0\x00";
-
-/** CONNACK refusals (section 3.2.2.3), by return code 1-5. */
-const REFUSALS =
-  ",protocol version refused,client id refused,server unavailable,bad user or password,not authorized".split(",");
-
-/** A QoS 1 PUBLISH awaiting its PUBACK: its bytes, and whether they were written. (Names
- *  ending in "_" are the bundle's own: minified, build/build.ts.) */
-interface Held {
-  id: number;
-  wire_: string;
-  sent_: boolean;
-}
 
 function createSession(
   connector: Connector,
@@ -124,7 +109,7 @@ function createSession(
         pingTimer = undefined;
         const idle = clock.now() - lastSent;
         if (idle < periodMs) return ping(periodMs - idle);
-        send(PINGREQ);
+        send(PINGREQ_PACKET);
         const wait = Math.min(periodMs, 10000);
         if (pongTimer === undefined)
           pongTimer = timers.set(() => {
@@ -269,7 +254,7 @@ function createSession(
     stop() {
       stopped = true;
       clearRetry();
-      if (up) send(DISCONNECT);
+      if (up) send(DISCONNECT_PACKET);
       drop("stopped");
     },
     retryNow() {
