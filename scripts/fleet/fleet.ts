@@ -141,7 +141,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     });
     return { kind: one.kind, host: one.host, port, failover: [], rss: () => rssMiB(one.pid), stop: one.stop };
   };
-  let broker = await start();
+  // A broker that does not start leaves no CA behind.
+  let broker = await start().catch(async (error: unknown) => {
+    await rm(stateDir, { recursive: true, force: true });
+    throw error;
+  });
   log(`${broker.kind} on 127.0.0.1:${addresses.map((a) => a.port).join(", ")}`);
   const built = await buildFirmware({
     root,
