@@ -7,7 +7,7 @@ import https from "node:https";
 import mqtt from "mqtt";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { readCommandKey, sendSignedCommand } from "../scripts/lib/signing.ts";
-import { issue } from "../scripts/pki/commands.ts";
+import { issue } from "../scripts/ca/commands.ts";
 import { PkiStore } from "../scripts/lib/pki-store.ts";
 import { freePort, mosquittoPath } from "./support/broker.ts";
 import { recordBadInput } from "./support/bad-input.ts";

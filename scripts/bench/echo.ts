@@ -15,7 +15,7 @@ import { freePort, mosquittoPath, runMosquitto } from "../broker/mosquitto.ts";
 import { writeBrokerPolicy } from "../broker/policy.ts";
 import { deviceStorageFiles } from "../lib/provision.ts";
 import { readCommandKey, signCommand, verifyReport } from "../lib/signing.ts";
-import { initCa, issue } from "../pki/commands.ts";
+import { initCa, issue } from "../ca/commands.ts";
 import { PkiStore } from "../lib/pki-store.ts";
 import { SimulatedDevice } from "../sim/device.ts";
 

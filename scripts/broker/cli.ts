@@ -8,7 +8,7 @@
 import { ArgumentError } from "../lib/errors.ts";
 import { hostOption, portOption, runTool, wholeNumber } from "../lib/cli.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
-import { askPassphrase } from "../pki/passphrase.ts";
+import { askPassphrase } from "../ca/passphrase.ts";
 import { hubProfiles } from "../lib/profiles.ts";
 import { exportRabbitConfig, GUARD_PORT } from "./rabbitmq-export.ts";
 import { startGuard } from "./rabbitmq-guard.ts";

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import tls from "node:tls";
 import { Aedes, type Client } from "aedes";
-import { x509 } from "../pki/x509.ts";
+import { x509 } from "../ca/x509.ts";
 import { mayPublish, maySubscribe, parseAcl } from "./acl.ts";
 import type { BrokerFiles, Listener } from "./policy.ts";
 import { TLS12_CIPHERS, TLS13_CIPHERSUITES } from "./tls.ts";

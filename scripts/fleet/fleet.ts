@@ -21,8 +21,8 @@ import { startBroker } from "../broker/start.ts";
 import { loadProfile } from "../lib/profiles.ts";
 import { loadConfig } from "../lib/config.ts";
 import { deviceStorageFiles } from "../lib/provision.ts";
-import { bulkNames } from "../pki/bulk.ts";
-import { initCa, issue, issueDevices, type PkiContext } from "../pki/commands.ts";
+import { bulkNames } from "../ca/bulk.ts";
+import { initCa, issue, issueDevices, type PkiContext } from "../ca/commands.ts";
 import { PkiStore } from "../lib/pki-store.ts";
 import { SimulatedDevice } from "../sim/device.ts";
 

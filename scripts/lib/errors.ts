@@ -11,7 +11,7 @@ export class UserError extends Error {
 
 /** espruino.config.json or a profile: one message per problem. */
 export class ConfigError extends UserError {}
-/** The CA and its records (scripts/pki/). */
+/** The CA and its records (scripts/ca/, npm run pki). */
 export class PkiError extends UserError {}
 /** The CA key's passphrase: missing, wrong, too weak. */
 export class PassphraseError extends UserError {}

@@ -1,4 +1,4 @@
-// The hub-kind identities the development CA makes (scripts/pki/dev-pki.ts). The brokers make
+// The hub-kind identities the development CA makes (scripts/ca/dev-pki.ts). The brokers make
 // every client id the certificate's CN, and a second connection of one identity takes the
 // first's session over (MQTT 3.1.1 section 3.1.4), so each program that runs at the same time
 // has its own: `hub` for the hub, `tools` for npm run command, ota, flash and repl, and `view`

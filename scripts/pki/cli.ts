@@ -1,15 +1,18 @@
 // `npm run pki -- <command>`: the project's certificate authority. One line per error, exit 1.
-// Every command that changes the state folder holds the CA lock (lock.ts).
+// The CA's work is scripts/ca/ (which every tool, the broker too, stands on); this front end
+// stands above the broker, since an issue or a revocation is then applied to the running
+// broker (broker/running.ts). Every command that changes the state folder holds the CA lock
+// (scripts/ca/lock.ts).
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { runTool } from "../lib/cli.ts";
 import { projectConfig, stateDir } from "../lib/state.ts";
-import { issueBulk } from "./bulk.ts";
-import { initCa, issue, list, refreshCrl, renew, revoke, type IssueOptions, type PkiContext } from "./commands.ts";
+import { issueBulk } from "../ca/bulk.ts";
+import { initCa, issue, list, refreshCrl, renew, revoke, type IssueOptions, type PkiContext } from "../ca/commands.ts";
 import { type KeyType, PkiStore, type CertRecord, type PkiIndex } from "../lib/pki-store.ts";
 import { PkiError } from "../lib/errors.ts";
-import { askPassphrase, newPassphrase, passphraseFromEnvironment } from "./passphrase.ts";
+import { askPassphrase, newPassphrase, passphraseFromEnvironment } from "../ca/passphrase.ts";
 
 const USAGE = `usage: npm run pki -- <command> [options]
   init [--rsa] [--days N] [--cn NAME]      create the CA (a passphrase, if given, encrypts its key)
@@ -63,7 +66,7 @@ runTool(
       store: new PkiStore(state),
       passphrase: passphraseFromEnvironment(),
       askPassphrase,
-      // How long to wait for another CA command (lock.ts DEFAULT_WAIT_MS otherwise).
+      // How long to wait for another CA command (scripts/ca/lock.ts DEFAULT_WAIT_MS otherwise).
       lockWaitMs: Number(process.env.LATCHKEY_PKI_LOCK_WAIT_MS) || undefined,
       log: (line) => console.log(line),
     };

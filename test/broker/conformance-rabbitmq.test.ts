@@ -6,7 +6,7 @@
 import type mqtt from "mqtt";
 import { afterEach, expect, it } from "vitest";
 import { startHub, type Hub } from "../../scripts/hub/hub.ts";
-import { issueDevices } from "../../scripts/pki/commands.ts";
+import { issueDevices } from "../../scripts/ca/commands.ts";
 import { PkiStore } from "../../scripts/lib/pki-store.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { pkiCli } from "../support/cli.ts";

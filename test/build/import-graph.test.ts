@@ -1,5 +1,6 @@
 // The host code's import graph, read from the source: no circle of files anywhere in scripts/
-// or build/, and scripts/lib, the bottom every tool stands on, imports no tool's folder.
+// or build/; scripts/lib, the bottom every tool stands on, imports no tool's folder; and the CA
+// (scripts/ca/) imports only lib, so the broker may use it while npm run pki uses the broker.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -73,6 +74,18 @@ describe("host import graph", () => {
       .flatMap(([file, targets]) =>
         targets.filter((t) => t.startsWith("scripts/") && !t.startsWith("scripts/lib/")).map((t) => `${file} -> ${t}`),
       );
+    expect(upward).toEqual([]);
+  });
+
+  it("scripts/ca, the CA the broker and every tool stand on, imports only itself and scripts/lib", () => {
+    const upward = [...graph]
+      .filter(([file]) => file.startsWith("scripts/ca/"))
+      .flatMap(([file, targets]) =>
+        targets
+          .filter((t) => t.startsWith("scripts/") && !t.startsWith("scripts/ca/") && !t.startsWith("scripts/lib/"))
+          .map((t) => `${file} -> ${t}`),
+      );
+    expect(graph.get("scripts/ca/commands.ts")).toContain("scripts/ca/lock.ts");
     expect(upward).toEqual([]);
   });
 });

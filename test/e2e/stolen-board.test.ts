@@ -6,7 +6,7 @@ import type mqtt from "mqtt";
 import { describe, expect, it } from "vitest";
 import { startHub } from "../../scripts/hub/hub.ts";
 import { readCommandKey, signCommand } from "../../scripts/lib/signing.ts";
-import { renew } from "../../scripts/pki/commands.ts";
+import { renew } from "../../scripts/ca/commands.ts";
 import type { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { mosquittoMissing } from "../support/broker.ts";
 import { connectTls } from "../support/pki.ts";

@@ -5,7 +5,7 @@ import path from "node:path";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHub, type Hub } from "../../scripts/hub/hub.ts";
-import { bulkNames } from "../../scripts/pki/bulk.ts";
+import { bulkNames } from "../../scripts/ca/bulk.ts";
 import { mosquittoMissing, printLogOnFailure, startProjectBroker, type Broker } from "../support/broker.ts";
 import { chromiumMissing, openBrowser, type Browser } from "../support/chromium.ts";
 import { makeTestPki, type TestPki } from "../support/pki.ts";

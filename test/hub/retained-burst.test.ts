@@ -13,8 +13,8 @@ import { freePort, runMosquitto, type MosquittoProcess } from "../../scripts/bro
 import { writeBrokerPolicy } from "../../scripts/broker/policy.ts";
 import { startHub, type Hub } from "../../scripts/hub/hub.ts";
 import { macHex, readCommandKey } from "../../scripts/lib/signing.ts";
-import { bulkNames } from "../../scripts/pki/bulk.ts";
-import { issueDevices } from "../../scripts/pki/commands.ts";
+import { bulkNames } from "../../scripts/ca/bulk.ts";
+import { issueDevices } from "../../scripts/ca/commands.ts";
 import { mosquittoMissing } from "../support/broker.ts";
 import { makeTestPki, type TestPki } from "../support/pki.ts";
 import { testProfile } from "../support/profile.ts";

@@ -2,7 +2,7 @@
 // it verifies), yet a revocation or a renewal takes effect at the very next call.
 import { describe, expect, it } from "vitest";
 import { readCommandKey } from "../../scripts/lib/signing.ts";
-import { renew } from "../../scripts/pki/commands.ts";
+import { renew } from "../../scripts/ca/commands.ts";
 import { makeTestPki } from "../support/pki.ts";
 
 describe("the command key as the hub reads it, again and again", () => {

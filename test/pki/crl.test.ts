@@ -3,11 +3,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { writeBrokerPolicy } from "../../scripts/broker/policy.ts";
-import { list } from "../../scripts/pki/commands.ts";
-import { readCrl } from "../../scripts/pki/crl.ts";
-import { createCrl } from "../../scripts/pki/issue.ts";
-import { importPrivateKey } from "../../scripts/pki/keys.ts";
-import { x509 } from "../../scripts/pki/x509.ts";
+import { list } from "../../scripts/ca/commands.ts";
+import { readCrl } from "../../scripts/ca/crl.ts";
+import { createCrl } from "../../scripts/ca/issue.ts";
+import { importPrivateKey } from "../../scripts/ca/keys.ts";
+import { x509 } from "../../scripts/ca/x509.ts";
 import { pkiCli } from "../support/cli.ts";
 import { makeTestPki, type TestPki } from "../support/pki.ts";
 import { recordBadInput } from "../support/bad-input.ts";

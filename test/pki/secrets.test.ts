@@ -6,7 +6,7 @@ import path from "node:path";
 import tls from "node:tls";
 import * as asn1js from "asn1js";
 import { describe, expect, it } from "vitest";
-import { KDF_ITERATIONS } from "../../scripts/pki/encrypted-key.ts";
+import { KDF_ITERATIONS } from "../../scripts/ca/encrypted-key.ts";
 import { pkiCli, root } from "../support/cli.ts";
 import { makeTestPki } from "../support/pki.ts";
 import { recordBadInput } from "../support/bad-input.ts";

@@ -5,7 +5,7 @@ import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import mqtt from "mqtt";
-import { initCa, issue, revoke, type IssueOptions, type PkiContext } from "../../scripts/pki/commands.ts";
+import { initCa, issue, revoke, type IssueOptions, type PkiContext } from "../../scripts/ca/commands.ts";
 import { type KeyType, PkiStore, type Kind } from "../../scripts/lib/pki-store.ts";
 
 export interface TestPki {
