@@ -127,6 +127,8 @@ class EspruinoSocket {
   private closed = false;
   private unsent: Buffer[] = [];
   private sending = false;
+  /** Called when the device ends the socket: it no longer holds a handshake turn. */
+  onEnd?: () => void;
   ended = false;
   written = false;
   constructor(private readonly run: (fn: () => void) => void) {}
@@ -148,6 +150,7 @@ class EspruinoSocket {
   }
   end(): void {
     this.ended = true;
+    this.onEnd?.();
     this.schedule();
   }
   /** The next idle-loop pass sends a chunk (and closes once all is sent and end() was asked). */
@@ -276,8 +279,11 @@ export function createTlsModule(sim: TlsSimOptions, secure: boolean) {
           return;
         }
         const node = open();
+        // The turn ends with the handshake, the socket, or the device giving up on it (a
+        // broker that never answers may never close its side either).
         node.once("secureConnect", release);
         node.once("close", release);
+        socket.onEnd = release;
         // Latency only, never behaviour: without it Nagle and the broker's delayed ACKs add
         // about 40 ms to each of a signed command's round trips on loopback.
         node.setNoDelay(true);
