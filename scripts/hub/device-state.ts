@@ -97,8 +97,8 @@ export class DeviceStates {
     return d.key;
   }
 
-  /** Read again at every use: a revoke or renew takes effect at once (readCommandKey refuses
-   *  a revoked device's key). */
+  /** Asked at every use, read again when the file changed (lib/signing.ts): a revoke or renew
+   *  takes effect at once (readCommandKey refuses a revoked device's key). */
   private reloadKey(d: Tracked): void {
     try {
       d.key = this.keyOf(d.profile.id);

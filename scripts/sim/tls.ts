@@ -212,7 +212,8 @@ function attach(sim: TlsSimOptions, socket: EspruinoSocket, node: net.Socket, se
     }
   });
   node.on("end", () => {
-    if (up && secure) socket.emit("error", { code: -30848, message: "" });
+    if (secure && !up) return; // a cut handshake: its 'end' comes with its 'close' (below)
+    if (secure) socket.emit("error", { code: -30848, message: "" });
     socket.emit("end");
   });
   node.on("close", (hadError) => {
@@ -220,11 +221,10 @@ function attach(sim: TlsSimOptions, socket: EspruinoSocket, node: net.Socket, se
     if (!up && secure) {
       failed = true;
       sim.raise(internalError("mbedtls_ssl_handshake returned -0x1"));
+      if (socket.written) socket.emit("error", { code: -8, message: "unsent data" });
       socket.emit("end");
-      socket.emit("close", false);
-      return;
-    }
-    socket.emit("close", hadError || secure);
+      socket.emit("close", socket.written);
+    } else socket.emit("close", hadError || secure);
   });
 }
 
