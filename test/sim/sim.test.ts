@@ -7,7 +7,7 @@ import { SimulatedDevice } from "../../scripts/sim/device.ts";
 import { PinBank } from "../../scripts/sim/pins.ts";
 import { EspruinoRand, peek32, RNG_DATA_REG } from "../../scripts/sim/random.ts";
 import { FolderStorage } from "../../scripts/sim/storage.ts";
-import { createTlsModule } from "../../scripts/sim/tls.ts";
+import { simTlsModule } from "../support/sim-tls.ts";
 
 const tmp = () => mkdtemp(path.join(os.tmpdir(), "latchkey-sim-"));
 
@@ -99,17 +99,7 @@ describe("random numbers", () => {
 });
 
 describe("tls options as Espruino takes them", () => {
-  const tls = createTlsModule(
-    {
-      verifyBroker: false,
-      handshakeMs: 0,
-      networkUp: () => true,
-      run: (fn) => fn(),
-      raise: () => undefined,
-      track: () => undefined,
-    },
-    true,
-  );
+  const tls = simTlsModule();
   it("takes a short string as a file path and refuses PEM", () => {
     expect(() => tls.connect({ host: "127.0.0.1", port: 1, cert: "lk.cert" })).toThrow(
       "cert: 'lk.cert' taken as a file path, and no such file",

@@ -2,12 +2,11 @@
 // same events as a refused handshake, in the order Espruino 2v29's Linux build gave them
 // (docs/espruino.md, TLS): 'connect', 'error' {code:-8} (CONNECT was written), 'end',
 // 'close(true)', and the uncaught "mbedtls_ssl_handshake returned -0x1".
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { rm } from "node:fs/promises";
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { createTlsModule } from "../../scripts/sim/tls.ts";
 import { makeTestPki, type TestPki } from "../support/pki.ts";
+import { derMaterial, simTlsModule } from "../support/sim-tls.ts";
 import { until } from "../support/wait.ts";
 
 let pki: TestPki | undefined;
@@ -29,23 +28,8 @@ describe("a handshake cut by the broker", () => {
     );
     const events: string[] = [];
     const raised: string[] = [];
-    const module = createTlsModule(
-      {
-        verifyBroker: false,
-        handshakeMs: 0,
-        networkUp: () => true,
-        run: (fn) => fn(),
-        raise: (e) => raised.push(e.message),
-        track: () => undefined,
-      },
-      true,
-    );
-    const socket = module.connect({
-      host: "127.0.0.1",
-      port,
-      cert: () => new X509Certificate(device.cert).raw.toString("latin1"),
-      key: () => createPrivateKey(device.key).export({ type: "pkcs8", format: "der" }).toString("latin1"),
-    });
+    const module = simTlsModule({ raise: (e) => raised.push(e.message) });
+    const socket = module.connect({ host: "127.0.0.1", port, ...derMaterial(device) });
     for (const name of ["connect", "error", "end", "close"])
       socket.on(name, (value?: unknown) =>
         events.push(value === undefined ? name : `${name} ${JSON.stringify(value)}`),

@@ -1,13 +1,12 @@
 // The simulator's devices take turns for the TLS handshake (scripts/sim/tls.ts): a connect
 // waiting for its turn keeps what the device wrote and sends it once connected, and one whose
 // boot ended while it waited never reaches the network.
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import { rm } from "node:fs/promises";
 import net from "node:net";
 import tls from "node:tls";
 import { afterAll, describe, expect, it } from "vitest";
-import { createTlsModule } from "../../scripts/sim/tls.ts";
 import { makeTestPki, type TestPki } from "../support/pki.ts";
+import { derMaterial, simTlsModule } from "../support/sim-tls.ts";
 import { until } from "../support/wait.ts";
 
 let pki: TestPki | undefined;
@@ -29,10 +28,7 @@ describe("TLS handshakes in turn", () => {
     await pki.issue("device", "d1");
     const device = pki.credentials("device", "d1");
     const broker = pki.credentials("broker", "broker");
-    const material = {
-      cert: () => new X509Certificate(device.cert).raw.toString("latin1"),
-      key: () => createPrivateKey(device.key).export({ type: "pkcs8", format: "der" }).toString("latin1"),
-    };
+    const material = derMaterial(device);
     // A broker that takes TCP and never answers the handshake: each connect to it holds a turn.
     const held: net.Socket[] = [];
     const silent = await listen(net.createServer((s) => held.push(s)));
@@ -45,19 +41,7 @@ describe("TLS handshakes in turn", () => {
         s.on("data", (d: Buffer) => (heard += d.toString("latin1")));
       }),
     );
-    const moduleFor = (alive: () => boolean) =>
-      createTlsModule(
-        {
-          verifyBroker: false,
-          handshakeMs: 0,
-          networkUp: () => true,
-          run: (fn) => fn(),
-          raise: () => undefined,
-          track: () => undefined,
-          alive,
-        },
-        true,
-      );
+    const moduleFor = (alive: () => boolean) => simTlsModule({ alive });
     const live = moduleFor(() => true);
     let bootAlive = true;
     const ended = moduleFor(() => bootAlive);
